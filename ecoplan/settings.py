@@ -1,0 +1,118 @@
+"""Effective settings, read from the environment and the workspace's ``ecoplan.env``.
+
+Precedence (highest first): environment variables ``ECOPLAN_*``, then ``<home>/ecoplan.env``
+(written by ``ecoplan init`` with a freshly generated secret key), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ecoplan.errors import ConfigError, InsecureSecretError
+
+DEFAULT_SECRET = "changethis"
+ENV_FILE_NAME = "ecoplan.env"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("ECOPLAN_HOME") or Path.home() / "ecoplan").expanduser()
+
+
+class Settings(BaseSettings):
+    """Settings of one ecoplan workspace."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOPLAN_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="workspace directory")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<home>/ecoplan.db"
+    )
+    engine: Literal["duckdb", "pyspark"] = Field(
+        default="duckdb", description="analytics engine running the Ibis pipelines"
+    )
+    secret_key: SecretStr = Field(default=SecretStr(DEFAULT_SECRET))
+    lang: Literal["zh", "en"] = "zh"
+    spark_master: str = "local[2]"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'ecoplan.db'}"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def env_file(self) -> Path:
+        return self.home / ENV_FILE_NAME
+
+    def require_secret(self) -> str:
+        """Return the secret key, refusing the default or a weak one (FastAPI-template rule)."""
+        value = self.secret_key.get_secret_value()
+        if not value or value == DEFAULT_SECRET or len(value) < 16:
+            raise InsecureSecretError(
+                "密钥为默认值或过短，拒绝启动网页服务。请运行 ecoplan init 生成密钥，"
+                "或设置环境变量 ECOPLAN_SECRET_KEY（至少 16 个字符）。",
+                "The secret key is the default or too short; refusing to start the web "
+                "server. Run `ecoplan init` to generate one or set ECOPLAN_SECRET_KEY "
+                "(at least 16 characters).",
+            )
+        return value
+
+    def masked(self) -> dict[str, str]:
+        """The effective settings as strings, secrets masked, for ``ecoplan config``."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            db = make_url(self.effective_database_url).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 - malformed URL shown as given, but masked
+            db = "<invalid URL>"
+        secret = self.secret_key.get_secret_value()
+        return {
+            "home": str(self.home),
+            "database_url": db,
+            "lake_dir": str(self.lake_dir),
+            "engine": self.engine,
+            "secret_key": "（默认，不安全）" if secret == DEFAULT_SECRET else "********",
+            "lang": self.lang,
+            "spark_master": self.spark_master,
+            "web": f"{self.web_host}:{self.web_port}",
+            "env_file": str(self.env_file) + ("" if self.env_file.exists() else " (absent)"),
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings for the workspace named by ECOPLAN_HOME (or ``home=``), reading its env file."""
+    home = Path(str(overrides.get("home") or default_home())).expanduser()
+    env_file = home / ENV_FILE_NAME
+    try:
+        if env_file.exists():
+            return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except Exception as exc:  # pydantic ValidationError → located, readable message
+        from pydantic import ValidationError as PydanticValidationError
+
+        if isinstance(exc, PydanticValidationError):
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(
+                f"设置项 ECOPLAN_{field.upper()} 无效：{err['msg']}",
+                f"Setting ECOPLAN_{field.upper()} is invalid: {err['msg']}",
+            ) from exc
+        raise

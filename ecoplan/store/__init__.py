@@ -1,0 +1,1 @@
+"""Storage: metadata in SQL (SQLAlchemy + Alembic), measurements in a Parquet lake (Ibis)."""

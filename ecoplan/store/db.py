@@ -1,0 +1,124 @@
+"""The metadata database: engine creation, connection checks and Alembic migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ecoplan.errors import DatabaseError
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; malformed URLs and missing drivers raise DatabaseError."""
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("sqlite:///", 1)[-1]
+            if path and path != ":memory:":
+                parent = Path(path).parent
+                if not parent.exists():
+                    raise DatabaseError(
+                        f"数据库目录不存在：{parent}（请先运行 ecoplan init）",
+                        f"Database directory does not exist: {parent} (run `ecoplan init` first)",
+                    )
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        kwargs: dict[str, object] = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        return create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise DatabaseError(
+            f"数据库地址无效：{exc}", f"Invalid database URL: {exc}"
+        ) from exc
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection; an unreachable server becomes a one-line DatabaseError."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        safe = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(
+            f"无法连接数据库 {safe}：{reason}",
+            f"Cannot connect to the database {safe}: {reason}",
+        ) from exc
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "heads") -> list[str]:
+    """Bring the schema to ``revision`` (all heads by default); returns the heads reached."""
+    from alembic import command
+
+    engine = make_engine(url)
+    check_connection(engine)
+    cfg = alembic_config(url)
+    cfg.attributes["connection_engine"] = engine
+    command.upgrade(cfg, revision)
+    return current_revisions(engine)
+
+
+def current_revisions(engine: Engine) -> list[str]:
+    insp = inspect(engine)
+    if not insp.has_table("alembic_version"):
+        return []
+    with engine.connect() as conn:
+        return sorted(r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version")))
+
+
+def head_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    return sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is behind the code."""
+    check_connection(engine)
+    if current_revisions(engine) != head_revisions():
+        raise DatabaseError(
+            "数据库结构不是最新版本，请运行 ecoplan db upgrade。",
+            "The database schema is not up to date; run `ecoplan db upgrade`.",
+        )
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed on success, rolled back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
