@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "core",
     "plan",
     "air",
+    "air_stats",
     "water",
     "ingest",
     "assess",
