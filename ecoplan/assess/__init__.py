@@ -1,0 +1,1 @@
+"""Assessment: indicator values against targets, statuses, key-project and task progress."""

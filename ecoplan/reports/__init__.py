@@ -1,0 +1,1 @@
+"""Evaluation reports (annual / mid-term / final) as Word, PDF and an Excel data annex."""
