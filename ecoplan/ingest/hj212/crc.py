@@ -1,0 +1,72 @@
+"""CRC of HJ 212 packets: the appendix-A algorithm and the two MODBUS variants seen in the field.
+
+HJ 212-2017 appendix A ("ANSI CRC16"): register 0xFFFF; per byte ``reg = (reg >> 8) ^ b`` then
+eight shift/xor rounds with 0xA001. This is *not* CRC-16/MODBUS (``reg ^= b``). Because only
+``reg >> 8`` survives from one byte to the next, the state between bytes is 8 bits, which is what
+makes the table form below short.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+CrcVariant = Literal["hj212", "modbus", "modbus-swapped", "none"]
+VARIANTS: tuple[str, ...] = ("hj212", "modbus", "modbus-swapped")
+
+
+def _round8(x: int) -> int:
+    for _ in range(8):
+        lsb = x & 1
+        x >>= 1
+        if lsb:
+            x ^= 0xA001
+    return x
+
+
+_T: tuple[int, ...] = tuple(_round8(x) for x in range(256))
+# HJ 212: the next 8-bit state is the high byte of T[state ^ b].
+_H: tuple[int, ...] = tuple(t >> 8 for t in _T)
+# MODBUS (reflected 0xA001): reg = (reg >> 8) ^ T[(reg ^ b) & 0xFF].
+
+
+def crc_hj212(data: bytes) -> int:
+    """HJ 212-2017 appendix A CRC of ``data`` (the data segment bytes)."""
+    if not data:
+        return 0xFFFF
+    h = _H
+    s = 0xFF  # 0xFFFF >> 8
+    for b in data[:-1]:
+        s = h[s ^ b]
+    return _T[s ^ data[-1]]
+
+
+def crc_modbus(data: bytes) -> int:
+    """CRC-16/MODBUS of ``data`` (what some loggers send instead of the appendix-A CRC)."""
+    reg = 0xFFFF
+    t = _T
+    for b in data:
+        reg = (reg >> 8) ^ t[(reg ^ b) & 0xFF]
+    return reg
+
+
+def crc_hex(data: bytes) -> str:
+    """The appendix-A CRC as the four upper-case hex digits a packet carries."""
+    return f"{crc_hj212(data):04X}"
+
+
+def crc_variant(data: bytes, sent: str) -> CrcVariant:
+    """Which CRC family the four hex digits ``sent`` match for ``data`` (case-insensitive)."""
+    try:
+        value = int(sent, 16)
+    except ValueError:
+        return "none"
+    if len(sent) != 4:
+        return "none"
+    if crc_hj212(data) == value:
+        return "hj212"
+    mb = crc_modbus(data)
+    if mb == value:
+        return "modbus"
+    if ((mb & 0xFF) << 8 | mb >> 8) == value:
+        return "modbus-swapped"
+    return "none"
