@@ -1,0 +1,450 @@
+"""Surface-water classes: GB 3838-2002 Table 1 single items and the 2011 section evaluation.
+
+Three layers:
+
+* pure, vectorised single-item classification (:func:`classify_item`) on exact scaled integers,
+  so that a value equal to a limit always belongs to that class (float noise such as
+  ``0.15000000000000002`` from a unit conversion is snapped to the item's resolution);
+* the section evaluation of 环办〔2011〕22号 (:func:`evaluate_section` for one sample or period,
+  :func:`classify_frame` for a wide table of many);
+* period statistics (:func:`period_means`: monthly value = mean of the month's samples, annual
+  value = mean of the monthly values, values below the detection limit at half the limit) and
+  the plan-facing :func:`classify_section_year`.
+
+Water classes are integers 1–6 (6 = 劣Ⅴ); 0 means "not classified" (missing value).
+Tables live in ``data/gb3838-2002.yaml`` and ``data/water_evaluation_2011.yaml``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ecoplan.errors import StandardError
+
+if TYPE_CHECKING:
+    from ecoplan.standards.water_profiles import WaterProfile
+
+DATA_DIR = Path(__file__).parent / "data"
+WORSE_THAN_V = 6
+CLASS_LABELS = {0: "", 1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
+LABEL_TO_CLASS = {v: k for k, v in CLASS_LABELS.items() if v} | {
+    "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "劣V": 6, "劣5": 6, "1": 1, "2": 2, "3": 3,
+    "4": 4, "5": 5, "6": 6, "Ⅵ": 6,
+}
+Waterbody = Literal["river", "lake", "reservoir"]
+# Values are compared on integers scaled by 10**(decimals of the item's limits + EXTRA_DIGITS).
+EXTRA_DIGITS = 6
+
+
+def parse_class(label: str | int) -> int:
+    """Water class 1–6 from 'Ⅲ', 'III', '劣Ⅴ', 3 … (GB 3838-2002 §4 class names)."""
+    if isinstance(label, int | np.integer):
+        if 1 <= int(label) <= 6:
+            return int(label)
+    else:
+        key = str(label).strip().replace("类", "").replace(" ", "")
+        if key in LABEL_TO_CLASS:
+            return LABEL_TO_CLASS[key]
+    raise StandardError(f"无法识别的水质类别：{label!r}", f"unknown water class: {label!r}")
+
+
+def normalise_waterbody(value: Any) -> str:
+    """'river' or 'lake' (reservoirs use the lake column, GB 3838-2002 Table 1 item 8 湖、库)."""
+    v = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    v = v.strip().lower()
+    if v in {"lake", "reservoir", "湖", "库", "湖库", "湖泊", "水库", "湖、库"}:
+        return "lake"
+    return "river"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One GB 3838-2002 Table 1 item with its limits as exact decimals."""
+
+    code: str
+    no: int
+    rule: Literal["max", "min", "range", "none"]
+    unit: str
+    limits: Mapping[str, tuple[Decimal, ...]]  # waterbody ('river'/'lake') -> limits I..V
+    range: tuple[Decimal, Decimal] | None = None
+    lakes_only: bool = False
+
+    @property
+    def exp(self) -> int:
+        decs = [max(0, -d.normalize().as_tuple().exponent) for ls in self.limits.values()
+                for d in ls]
+        if self.range:
+            decs += [max(0, -d.normalize().as_tuple().exponent) for d in self.range]
+        return (max(decs) if decs else 0) + EXTRA_DIGITS
+
+    def limits_for(self, waterbody: str) -> tuple[Decimal, ...]:
+        wb = normalise_waterbody(waterbody)
+        if wb in self.limits:
+            return self.limits[wb]
+        return self.limits["all"]
+
+    def limit(self, water_class: int, waterbody: str = "river") -> Decimal:
+        """The class limit (GB 3838-2002 Table 1) of this item for class 1–5."""
+        if self.rule == "range" and self.range is not None:
+            return self.range[1]
+        return self.limits_for(waterbody)[water_class - 1]
+
+
+@dataclass(frozen=True)
+class Gb3838:
+    items: Mapping[str, Item]
+    table2: Mapping[str, Decimal]
+    table3: Mapping[str, Decimal]
+    table3_names: Mapping[str, str]
+    evaluated_items: tuple[str, ...]
+    separate_items: tuple[str, ...]
+    classes: Mapping[int, Mapping[str, str]]
+    no_exceedance_multiple: frozenset[str]
+    main_pollutant_count: int
+    main_pollutant_worse_than: int
+    below_dl_factor: Decimal
+    river: Mapping[str, Any]
+
+
+def _dec_list(values: Iterable[Any]) -> tuple[Decimal, ...]:
+    return tuple(Decimal(str(v)) for v in values)
+
+
+@lru_cache(maxsize=1)
+def gb3838() -> Gb3838:
+    """Load GB 3838-2002 Tables 1–3 and the 2011 evaluation rules from the data files."""
+    raw = yaml.safe_load((DATA_DIR / "gb3838-2002.yaml").read_text(encoding="utf-8"))
+    ev = yaml.safe_load((DATA_DIR / "water_evaluation_2011.yaml").read_text(encoding="utf-8"))
+    items: dict[str, Item] = {}
+    for it in raw["table1"]["items"]:
+        lim = it.get("limits")
+        if isinstance(lim, dict):
+            limits = {k: _dec_list(v) for k, v in lim.items()}
+        elif lim is not None:
+            limits = {"all": _dec_list(lim)}
+        else:
+            limits = {}
+        rng = _dec_list(it["range"]) if it.get("range") else None
+        items[it["code"]] = Item(code=it["code"], no=int(it["item_no"]), rule=it["rule"],
+                                 unit=it["unit"], limits=limits,
+                                 range=(rng[0], rng[1]) if rng else None,
+                                 lakes_only=bool(it.get("lakes_only", False)))
+    table2 = {it["code"]: Decimal(str(it["limit"])) for it in raw["table2"]["items"]}
+    table3: dict[str, Decimal] = {}
+    names3: dict[str, str] = {}
+    with (DATA_DIR / raw["table3"]["file"]).open(encoding="utf-8") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            table3[row["code"]] = Decimal(row["limit"])
+            names3[row["code"]] = row["name_zh"]
+    mp = ev["main_pollutants"]
+    return Gb3838(
+        items=items, table2=table2, table3=table3, table3_names=names3,
+        evaluated_items=tuple(ev["evaluated_items"]),
+        separate_items=tuple(ev["separate_items"]),
+        classes={int(k): v for k, v in ev["classes"].items()},
+        no_exceedance_multiple=frozenset(ev["no_exceedance_multiple"]),
+        main_pollutant_count=int(mp["count"]),
+        main_pollutant_worse_than=int(mp["only_when_worse_than"]),
+        below_dl_factor=Decimal(str(ev["below_detection_limit_factor"])),
+        river=ev["river"],
+    )
+
+
+def class_label(water_class: int) -> str:
+    """'Ⅰ' … 'Ⅴ', '劣Ⅴ' (GB 3838-2002 §4); '' for 0 (not classified)."""
+    return CLASS_LABELS.get(int(water_class), "")
+
+
+def class_status(water_class: int) -> dict[str, str]:
+    """Status word and colour of a class (环办〔2011〕22号 断面水质定性评价表)."""
+    if int(water_class) == 0:
+        return {"status": "", "status_zh": "", "status_en": "", "colour": "", "colour_zh": "",
+                "rgb": "", "label": ""}
+    return dict(gb3838().classes[int(water_class)])
+
+
+def scale_values(values: Any, exp: int) -> np.ndarray:
+    """Float values as integers scaled by 10**exp, NaN kept as a sentinel (exact limit tests)."""
+    arr = np.asarray(values, dtype="float64")
+    bound = 9.0e18 / (10.0 ** exp)
+    clipped = np.clip(arr, -bound, bound)
+    with np.errstate(invalid="ignore"):
+        scaled = np.rint(np.nan_to_num(clipped, nan=0.0) * (10.0 ** exp)).astype(np.int64)
+    return scaled
+
+
+def _scaled_limit(d: Decimal, exp: int) -> int:
+    return int((d * (Decimal(10) ** exp)).to_integral_value())
+
+
+def classify_item(code: str, values: Any, waterbody: Any = "river") -> np.ndarray:
+    """Single-item class 1–6 of GB 3838-2002 Table 1 (§4; limits inclusive, equal limits → better class); 0 where missing."""
+    item = gb3838().items.get(code)
+    if item is None:
+        raise StandardError(f"GB 3838-2002 表1 中没有项目 {code}",
+                            f"item {code} is not in GB 3838-2002 Table 1")
+    arr = np.atleast_1d(np.asarray(values, dtype="float64"))
+    missing = np.isnan(arr)
+    exp = item.exp
+    v = scale_values(arr, exp)
+    if item.rule == "none":
+        out = np.zeros(arr.shape, dtype=np.int8)
+        return out
+    if item.rule == "range":
+        assert item.range is not None
+        lo, hi = (_scaled_limit(d, exp) for d in item.range)
+        out = np.where((v >= lo) & (v <= hi), 1, WORSE_THAN_V).astype(np.int8)
+    else:
+        wb = np.atleast_1d(np.asarray(waterbody, dtype=object))
+        if wb.shape != arr.shape:
+            wb = np.broadcast_to(wb, arr.shape)
+        is_lake = np.fromiter((normalise_waterbody(w) == "lake" for w in wb), dtype=bool,
+                              count=arr.size).reshape(arr.shape)
+        out = np.zeros(arr.shape, dtype=np.int8)
+        for key, mask in (("river", ~is_lake), ("lake", is_lake)):
+            if not mask.any():
+                continue
+            lims = item.limits.get(key) or item.limits.get("all")
+            if item.lakes_only and key == "river":
+                lims = None
+            if lims is None:  # TN is written for lakes and reservoirs only
+                out[mask] = 0
+                missing = missing | mask
+                continue
+            scaled = np.array([_scaled_limit(d, exp) for d in lims], dtype=np.int64)
+            if item.rule == "max":
+                cls = 1 + (v[mask, None] > scaled[None, :]).sum(axis=1)
+            else:  # "min": dissolved oxygen, a lower bound
+                cls = 1 + (v[mask, None] < scaled[None, :]).sum(axis=1)
+            out[mask] = cls.astype(np.int8)
+    out[missing] = 0
+    return out
+
+
+def exceedance_multiple(code: str, values: Any, reference_class: int = 3,
+                        waterbody: Any = "river") -> np.ndarray:
+    """超标倍数 (C − C_ref)/C_ref against the class limit (环办〔2011〕22号; not for 水温, pH, 溶解氧); NaN if not exceeding."""
+    ev = gb3838()
+    arr = np.atleast_1d(np.asarray(values, dtype="float64"))
+    item = ev.items[code]
+    out = np.full(arr.shape, np.nan)
+    if code in ev.no_exceedance_multiple or item.rule in {"none", "range", "min"}:
+        return out
+    wb = np.broadcast_to(np.atleast_1d(np.asarray(waterbody, dtype=object)), arr.shape)
+    for i, (x, w) in enumerate(zip(arr, wb, strict=True)):
+        if np.isnan(x):
+            continue
+        lims = item.limits.get(normalise_waterbody(w)) or item.limits.get("all")
+        if not lims:
+            continue
+        ref = float(lims[reference_class - 1])
+        if classify_item(code, [x], w)[0] > reference_class:
+            out[i] = (x - ref) / ref
+    return out
+
+
+@dataclass
+class SectionResult:
+    """Result of a section (断面) evaluation for one sample or period (环办〔2011〕22号)."""
+
+    water_class: int
+    label: str
+    status: str
+    status_zh: str
+    status_en: str
+    colour: str
+    item_classes: dict[str, int]
+    deciding_items: list[str]
+    exceedance_multiples: dict[str, float]
+    main_pollutants: list[dict[str, Any]]
+    reference_class: int
+    target_class: int | None = None
+    attained: bool | None = None
+    missing_items: list[str] = field(default_factory=list)
+    separate: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def main_pollutants(item_classes: Mapping[str, int], multiples: Mapping[str, float],
+                    water_class: int) -> list[dict[str, Any]]:
+    """主要污染指标: the three worst items above class Ⅲ, ties by exceedance multiple (环办〔2011〕22号)."""
+    ev = gb3838()
+    if water_class <= ev.main_pollutant_worse_than:
+        return []
+    cands = [(c, k) for k, c in item_classes.items() if c > ev.main_pollutant_worse_than]
+    cands.sort(key=lambda t: (-t[0], -(multiples.get(t[1]) or 0.0), ev.items[t[1]].no))
+    return [{"item": k, "water_class": c, "exceedance_multiple": multiples.get(k)}
+            for c, k in cands[: ev.main_pollutant_count]]
+
+
+def evaluate_section(values: Mapping[str, float], waterbody: str = "river", *,
+                     items: Sequence[str] | None = None, target_class: int | None = None,
+                     reference_class: int | None = None) -> SectionResult:
+    """Section class = worst single-item class of the evaluated items (环办〔2011〕22号 单因子评价法, 21 items by default)."""
+    ev = gb3838()
+    chosen = tuple(items) if items is not None else ev.evaluated_items
+    ref = reference_class or target_class or 3
+    item_classes: dict[str, int] = {}
+    multiples: dict[str, float] = {}
+    missing: list[str] = []
+    for code in chosen:
+        if code not in ev.items:
+            raise StandardError(f"GB 3838-2002 表1 中没有项目 {code}",
+                                f"item {code} is not in GB 3838-2002 Table 1")
+        x = values.get(code)
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            missing.append(code)
+            continue
+        c = int(classify_item(code, [x], waterbody)[0])
+        if c == 0:
+            missing.append(code)
+            continue
+        item_classes[code] = c
+        m = exceedance_multiple(code, [x], ref, waterbody)[0]
+        if not np.isnan(m):
+            multiples[code] = round(float(m), 2)
+    separate: dict[str, int] = {}
+    for code in ev.separate_items:
+        x = values.get(code)
+        if code in chosen or x is None or (isinstance(x, float) and np.isnan(x)):
+            continue
+        c = int(classify_item(code, [x], waterbody)[0])
+        if c:
+            separate[code] = c
+    wc = max(item_classes.values()) if item_classes else 0
+    deciding = [k for k, c in item_classes.items() if c == wc] if wc else []
+    st = class_status(wc)
+    return SectionResult(
+        water_class=wc, label=class_label(wc), status=st["status"], status_zh=st["status_zh"],
+        status_en=st["status_en"], colour=st["colour"], item_classes=item_classes,
+        deciding_items=deciding, exceedance_multiples=multiples,
+        main_pollutants=main_pollutants(item_classes, multiples, wc), reference_class=ref,
+        target_class=target_class,
+        attained=(None if target_class is None or wc == 0 else wc <= target_class),
+        missing_items=missing, separate=separate)
+
+
+def classify_frame(wide: pd.DataFrame, *, items: Sequence[str] | None = None,
+                   waterbody_column: str = "waterbody") -> pd.DataFrame:
+    """Vectorised single-factor class of every row of a wide table (columns = item codes; 环办〔2011〕22号)."""
+    ev = gb3838()
+    chosen = [c for c in (items if items is not None else ev.evaluated_items) if c in wide.columns]
+    wb = (wide[waterbody_column].to_numpy(dtype=object) if waterbody_column in wide.columns
+          else np.full(len(wide), "river", dtype=object))
+    out = pd.DataFrame(index=wide.index)
+    classes = np.zeros((len(wide), max(len(chosen), 1)), dtype=np.int8)
+    for j, code in enumerate(chosen):
+        classes[:, j] = classify_item(code, wide[code].to_numpy(dtype="float64"), wb)
+        out[f"class_{code}"] = classes[:, j]
+    wc = classes.max(axis=1) if chosen else np.zeros(len(wide), dtype=np.int8)
+    out["water_class"] = wc
+    out["label"] = [class_label(c) for c in wc]
+    statuses = {c: class_status(c) for c in range(7)}
+    out["status"] = [statuses[c]["status"] for c in wc]
+    out["status_zh"] = [statuses[c]["status_zh"] for c in wc]
+    out["colour"] = [statuses[c]["colour"] for c in wc]
+    names = np.array(chosen, dtype=object)
+    out["deciding_items"] = [
+        "|".join(names[(row == c) & (c > 0)]) if c else "" for row, c in zip(classes, wc, strict=True)
+    ]
+    return out
+
+
+# --------------------------------------------------------------------------- period statistics
+
+def apply_detection_limit(df: pd.DataFrame) -> pd.DataFrame:
+    """Values flagged below the detection limit count as half the limit (环办监测函〔2020〕82号 第七点)."""
+    factor = float(gb3838().below_dl_factor)
+    out = df.copy()
+    if "below_dl" in out.columns:
+        flag = out["below_dl"].fillna(False).astype(bool)
+        out.loc[flag, "value"] = out.loc[flag, "value"] * factor
+    return out
+
+
+def period_means(df: pd.DataFrame, period: Literal["month", "year"] = "month") -> pd.DataFrame:
+    """Monthly value = mean of the month's samples; annual value = mean of the monthly values (环办〔2011〕22号 时段评价)."""
+    if df.empty:
+        return pd.DataFrame(columns=["site", "period", "parameter", "value", "waterbody", "n"])
+    d = apply_detection_limit(df)
+    d = d.assign(time=pd.to_datetime(d["time"]))
+    if "waterbody" not in d.columns:
+        d["waterbody"] = "river"
+    d["waterbody"] = d["waterbody"].map(normalise_waterbody)
+    d["month"] = d["time"].dt.strftime("%Y-%m")
+    monthly = (d.groupby(["site", "month", "parameter"], sort=True)
+               .agg(value=("value", "mean"), n=("value", "size"), waterbody=("waterbody", "first"))
+               .reset_index())
+    if period == "month":
+        return monthly.rename(columns={"month": "period"})
+    monthly["year"] = monthly["month"].str[:4]
+    yearly = (monthly.groupby(["site", "year", "parameter"], sort=True)
+              .agg(value=("value", "mean"), n=("value", "size"), waterbody=("waterbody", "first"))
+              .reset_index())
+    return yearly.rename(columns={"year": "period"})
+
+
+def to_wide(means: pd.DataFrame) -> pd.DataFrame:
+    """Long (site, period, parameter, value) → one row per site and period, one column per item."""
+    wide = means.pivot_table(index=["site", "period"], columns="parameter", values="value",
+                             aggfunc="first")
+    wide.columns = [str(c) for c in wide.columns]
+    wb = means.groupby(["site", "period"])["waterbody"].first()
+    wide["waterbody"] = wb
+    return wide.reset_index()
+
+
+def classify_section_period(df: pd.DataFrame, period: Literal["month", "year"] = "year",
+                            profile: WaterProfile | str | None = None,
+                            items: Sequence[str] | None = None) -> pd.DataFrame:
+    """Section class per site and period from long data (环办〔2011〕22号): period means, 21-item single factor, profile target."""
+    from ecoplan.standards.water_profiles import attain_frame, get_profile
+
+    means = period_means(df, period)
+    if means.empty:
+        return pd.DataFrame()
+    wide = to_wide(means)
+    cls = classify_frame(wide, items=items)
+    res = pd.concat([wide[["site", "period", "waterbody"]], cls], axis=1)
+    # exceedance multiples against class III and main pollutants (row-wise, small tables)
+    ev = gb3838()
+    chosen = [c for c in (items if items is not None else ev.evaluated_items) if c in wide.columns]
+    mains: list[str] = []
+    mults: list[str] = []
+    for i in range(len(wide)):
+        ic = {c: int(res.at[i, f"class_{c}"]) for c in chosen if int(res.at[i, f"class_{c}"]) > 0}
+        mm: dict[str, float] = {}
+        for c in chosen:
+            m = exceedance_multiple(c, [wide.at[i, c]], 3, wide.at[i, "waterbody"])[0]
+            if not np.isnan(m):
+                mm[c] = round(float(m), 2)
+        mults.append("|".join(f"{k}:{v}" for k, v in mm.items()))
+        mp = main_pollutants(ic, mm, int(res.at[i, "water_class"]))
+        mains.append("|".join(f"{p['item']}({p['exceedance_multiple']})"
+                              if p["exceedance_multiple"] is not None else p["item"] for p in mp))
+    res["exceedance_multiples"] = mults
+    res["main_pollutants"] = mains
+    n = means.groupby(["site", "period"])["n"].max().reset_index(name="n_max")
+    res = res.merge(n, on=["site", "period"], how="left")
+    prof = get_profile(profile) if profile is not None else None
+    if prof is not None:
+        res = attain_frame(res, wide, prof, period)
+    return res
+
+
+def classify_section_year(df: pd.DataFrame, profile: WaterProfile | str | None = None,
+                          items: Sequence[str] | None = None) -> pd.DataFrame:
+    """Annual section class per site (annual value = mean of monthly values; 环办〔2011〕22号) with target attainment."""
+    return classify_section_period(df, "year", profile=profile, items=items)
