@@ -129,6 +129,10 @@ def _iter_reference_problems(plan: Plan) -> Iterator[tuple[PathKey, str, str]]:
         if t.project_number is not None and t.project_number not in numbers:
             yield (("tasks", i, "project_number"), f"任务引用了不存在的项目 {t.project_number}",
                    f"task refers to unknown key project {t.project_number}")
+    for i, f in enumerate(plan.stated_figures):
+        if f.indicator_key is not None and f.indicator_key not in keys:
+            yield (("stated_figures", i, "indicator_key"), f"文中数字引用了不存在的指标 {f.indicator_key}",
+                   f"stated figure refers to unknown indicator {f.indicator_key!r}")
     for i, m in enumerate(plan.municipal_targets):
         if m.indicator_key not in keys:
             yield (("municipal_targets", i, "indicator_key"),

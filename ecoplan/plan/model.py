@@ -18,8 +18,8 @@ Attribute = Literal["binding", "expected"]
 
 Operator = Literal["<=", ">=", "<", ">", "=", "between"]
 
-BaselineKind = Literal["value", "water_class", "none"]
-"""A number, a water class (Ⅰ–Ⅴ, 劣Ⅴ = 6), or no baseline given ("/")."""
+BaselineKind = Literal["value", "water_class", "none", "other"]
+"""A number, a water class (Ⅰ–Ⅴ, 劣Ⅴ = 6), no baseline given ("/"), or text ecoplan cannot read."""
 
 TargetKind = Literal[
     "value",          # a number with an operator: ≤44, ≥75, 25 (implied ≥)
@@ -30,6 +30,7 @@ TargetKind = Literal[
     "municipal",      # 完成市下达的任务 — meet the task set by the city
     "ensure",         # 有效保障 — effectively ensure (qualitative)
     "none",           # the cell is empty
+    "other",          # a phrase ecoplan does not know; the text is kept for the editor
 ]
 
 MeasurementKind = Literal["computed", "reported"]
@@ -216,6 +217,12 @@ class StatedFigure(_Model):
     unit: str | None = None
     chapter: str
     text: str
+    indicator_key: str | None = None
+    relation: Literal["value", "count", "annual_increase", "limit"] = "value"
+    parameter: str | None = Field(default=None, description="e.g. 'nh3n' for a stated limit")
+    season: str | None = None
+    items: list[str] = Field(default_factory=list, description="the things counted, as listed")
+    note: str | None = None
 
 
 class MunicipalTarget(_Model):
