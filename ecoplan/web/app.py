@@ -1,0 +1,224 @@
+"""The FastAPI application factory: ``create_app(settings)``.
+
+Server-rendered pages (Jinja2 + htmx, ECharts vendored under ``static/vendor``), the public
+disclosure pages, and the REST API under ``/api/v1`` share one app, one database and one set of
+security rules (see :mod:`ecoplan.web.deps` and :mod:`ecoplan.web.permissions`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecoplan.errors import EcoplanError
+from ecoplan.i18n import set_lang
+from ecoplan.settings import Settings, load_settings
+from ecoplan.web.deps import (
+    CSRF_COOKIE,
+    LANG_COOKIE,
+    CsrfFailed,
+    Forbidden,
+    LoginRequired,
+    csrf_guard,
+)
+from ecoplan.web.security import CsrfSigner
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+
+
+@dataclass
+class WebContext:
+    """What every request needs: settings, database, signer, templates, limits, caches."""
+
+    settings: Settings
+    engine: Engine
+    sessionmaker: sessionmaker  # type: ignore[type-arg]
+    csrf: CsrfSigner
+    templates: Jinja2Templates
+    cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
+    session_lifetime: timedelta = timedelta(hours=12)
+    session_idle: timedelta = timedelta(hours=2)
+    max_failures_user: int = 5
+    max_failures_ip: int = 20
+    throttle_window: timedelta = timedelta(minutes=15)
+    max_evidence_bytes: int = 10 * 1024 * 1024
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def secure_cookie(self, request: Request) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+        return proto == "https"
+
+    def invalidate(self) -> None:
+        """Drop cached read models (after an approval, an upload, a new report …)."""
+        plan = self.cache.get("plan")
+        self.cache.clear()
+        if plan is not None:
+            self.cache["plan"] = plan
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        b"form-action 'self'",
+    ),
+]
+
+
+class LangAndHeaders:
+    """Pure ASGI middleware: picks the language (``?lang=`` → cookie → workspace default),
+    issues the CSRF cookie when missing, and adds the security headers."""
+
+    def __init__(self, app: ASGIApp, ctx: WebContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        wanted = request.query_params.get("lang")
+        lang = wanted if wanted in ("zh", "en") else request.cookies.get(LANG_COOKIE)
+        if lang not in ("zh", "en"):
+            lang = self.ctx.settings.lang
+        scope.setdefault("state", {})
+        scope["state"]["lang"] = lang
+        set_lang(lang)
+        csrf = request.cookies.get(CSRF_COOKIE)
+        new_csrf = None if self.ctx.csrf.valid(csrf) else self.ctx.csrf.new()
+        scope["state"]["csrf_token"] = new_csrf or csrf
+        secure = "; Secure" if self.ctx.secure_cookie(request) else ""
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if new_csrf:
+                    headers.append((b"set-cookie", (
+                        f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                    ).encode()))
+                if wanted in ("zh", "en"):
+                    headers.append((b"set-cookie", (
+                        f"{LANG_COOKIE}={wanted}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"
+                    ).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def create_app(settings: Settings | None = None, *, cookie_secure: bool | None = None,
+               engine: Engine | None = None) -> FastAPI:
+    """Build the web application for a workspace (its database must be up to date)."""
+    from ecoplan.store import db
+    from ecoplan.web import render
+    from ecoplan.web.routes import admin, api, auth, entry, pages, public
+
+    settings = settings or load_settings()
+    secret = settings.require_secret()
+    if engine is None:
+        engine = db.make_engine(settings.effective_database_url)
+        if engine.dialect.name != "sqlite":
+            engine.dispose()
+            engine = db.make_engine(settings.effective_database_url)
+        db.require_current(engine)
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    render.install_filters(templates)
+    ctx = WebContext(settings=settings, engine=engine,
+                     sessionmaker=sessionmaker(engine, expire_on_commit=False),
+                     csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure)
+    app = FastAPI(
+        title="ecoplan",
+        version="1",
+        description="生态环境保护规划平台 API / eco-environment plan platform API",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(csrf_guard)],
+    )
+    app.state.ctx = ctx
+    app.state.instance = secrets.token_hex(4)
+    app.add_middleware(LangAndHeaders, ctx=ctx)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (auth, pages, entry, admin, public, api):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request) or request.headers.get("hx-request"):
+            return JSONResponse({"detail": "authentication required / 需要登录"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(nxt)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": f"forbidden / 无权限: {exc.action}"}, status_code=403)
+        return render.page(request, "error.html", status_code=403,
+                           message_zh="您的角色无权执行此操作。",
+                           message_en="Your role does not allow this action.")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "CSRF token missing or invalid / CSRF 校验失败"},
+                                status_code=403)
+        return render.page(request, "error.html", status_code=403,
+                           message_zh="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。",
+                           message_en="The form expired or came from elsewhere (CSRF check "
+                           "failed); reload the page and try again.")
+
+    @app.exception_handler(EcoplanError)
+    async def _ecoplan_error(request: Request, exc: EcoplanError) -> Response:
+        from ecoplan.web.accounts import NotFoundError
+
+        code = 404 if isinstance(exc, NotFoundError) else 400
+        code = getattr(exc, "http_status", code)
+        lang = getattr(request.state, "lang", "zh")
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.message(lang), "detail_zh": exc.message("zh"),
+                                 "detail_en": exc.message("en")}, status_code=code)
+        return render.page(request, "error.html", status_code=code,
+                           message_zh=exc.message("zh"), message_en=exc.message("en"))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    return app

@@ -1,0 +1,32 @@
+"""Roles and what each may do. The single source the endpoints and the tests read.
+
+- ``admin``: everything, including accounts, departments and API tokens of others.
+- ``analyst`` (生态环境分局): reads everything, reviews and approves department reports,
+  resolves quarantine, generates reports.
+- ``department`` (责任部门): reads internal pages, submits progress and indicator values for
+  ITS OWN projects, tasks and indicators only (checked per record, not here).
+- ``leader`` (县领导): reads everything, changes nothing.
+- anonymous: the public disclosure pages only.
+"""
+
+from __future__ import annotations
+
+ROLES = ("admin", "analyst", "department", "leader")
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read.internal": frozenset(ROLES),
+    "read.audit": frozenset({"admin", "leader"}),
+    "progress.submit": frozenset({"admin", "analyst", "department"}),
+    "progress.review": frozenset({"admin", "analyst"}),
+    "progress.approve": frozenset({"admin", "analyst"}),
+    "quarantine.resolve": frozenset({"admin", "analyst"}),
+    "report.generate": frozenset({"admin", "analyst"}),
+    "users.manage": frozenset({"admin"}),
+    "departments.manage": frozenset({"admin"}),
+    "tokens.own": frozenset(ROLES),
+}
+
+
+def allowed(role: str | None, action: str) -> bool:
+    """Whether ``role`` (None for anonymous) may perform ``action``."""
+    return role is not None and role in PERMISSIONS.get(action, frozenset())

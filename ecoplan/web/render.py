@@ -1,0 +1,126 @@
+"""Rendering helpers: one ``page()`` that gives every template the language, the user, the
+CSRF token and the navigation; ``chart()`` packs an ECharts option with its data table and rule."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+STATUS_COLOURS = {
+    "achieved": "#2e7d32",
+    "on_track": "#66bb6a",
+    "at_risk": "#f9a825",
+    "off_track": "#c62828",
+    "no_data": "#9e9e9e",
+}
+STATUS_LABELS = {
+    "achieved": ("达标", "achieved"),
+    "on_track": ("进展顺利", "on track"),
+    "at_risk": ("存在风险", "at risk"),
+    "off_track": ("滞后", "off track"),
+    "no_data": ("无数据", "no data"),
+}
+STATE_LABELS = {
+    "submitted": ("已提交", "submitted"),
+    "reviewed": ("已审核", "reviewed"),
+    "approved": ("已批准", "approved"),
+    "rejected": ("已退回", "rejected"),
+}
+
+NAV = (
+    ("/", "总览", "Overview", "read.internal"),
+    ("/air", "大气", "Air", "read.internal"),
+    ("/water", "水环境", "Water", "read.internal"),
+    ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
+    ("/entry", "填报与审核", "Reporting", "read.internal"),
+    ("/data", "数据", "Data", "read.internal"),
+    ("/reports", "报告", "Reports", "read.internal"),
+    ("/admin", "管理", "Administration", "read.internal"),
+    ("/public", "信息公开", "Public", None),
+)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return float(obj)
+    if isinstance(obj, (datetime, date)):
+        return obj.isoformat()
+    if hasattr(obj, "item"):
+        return obj.item()
+    return str(obj)
+
+
+def to_json(obj: Any) -> str:
+    """JSON safe to embed in <script type="application/json"> (no '</' sequences)."""
+    return json.dumps(obj, ensure_ascii=False, default=_default).replace("</", "<\\/")
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "—"
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def install_filters(templates: Jinja2Templates) -> None:
+    env = templates.env
+    env.filters["fmt"] = _fmt
+    env.filters["tojson_safe"] = to_json
+    env.globals["STATUS_COLOURS"] = STATUS_COLOURS
+    env.globals["STATUS_LABELS"] = STATUS_LABELS
+    env.globals["STATE_LABELS"] = STATE_LABELS
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """Render ``template`` with the shared context."""
+    from ecoplan.web.deps import resolve_principal
+
+    ctx = request.app.state.ctx
+    lang = getattr(request.state, "lang", "zh")
+    user = getattr(request.state, "principal", None)
+    if user is None and not hasattr(request.state, "principal") and request.cookies:
+        session = ctx.sessionmaker()
+        try:
+            user = resolve_principal(request, session)
+            session.commit()
+        except Exception:  # noqa: BLE001 - a page never fails because of its header
+            user = None
+        finally:
+            session.close()
+
+    def t(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en
+
+    nav = [(href, t(zh, en)) for href, zh, en, need in NAV
+           if need is None or (user is not None and user.can(need))]
+    if user is None:
+        nav = [(href, label) for href, label in nav if href == "/public"]
+    base = {
+        "request": request,
+        "lang": lang,
+        "t": t,
+        "user": user,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "nav": nav,
+        "path": request.url.path,
+    }
+    base.update(context)
+    return ctx.templates.TemplateResponse(request, template, base, status_code=status_code)
+
+
+def chart(chart_id: str, title: str, option: dict[str, Any], columns: list[str],
+          rows: list[list[Any]], rule: str) -> dict[str, Any]:
+    """One chart block: the ECharts option, its data table and the rule it follows."""
+    return {"id": chart_id, "title": title, "option": option, "columns": columns,
+            "rows": rows, "rule": rule}

@@ -1,0 +1,87 @@
+"""Administration: users, roles, departments, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ecoplan.store.models import Role
+from ecoplan.web import accounts, audit, render
+from ecoplan.web.deps import DbDep, require
+
+router = APIRouter(include_in_schema=False)
+AuditReader = require("read.audit")
+UserAdmin = require("users.manage")
+DeptAdmin = require("departments.manage")
+
+
+@router.get("/admin")
+def admin(request: Request, db: DbDep, user=AuditReader, page: int = 1,  # type: ignore[no-untyped-def]
+          actor: str | None = None, entity: str | None = None) -> Response:
+    size = 50
+    total, entries = audit.entries(db, limit=size, offset=(max(page, 1) - 1) * size,
+                                   actor=actor or None, entity=entity or None)
+    depts = accounts.list_departments(db)
+    return render.page(
+        request, "admin.html", users=accounts.list_users(db), departments=depts,
+        dept_by_id={d.id: d for d in depts}, roles=db.query(Role).all(), entries=entries,
+        page=max(page, 1), pages=max(1, math.ceil(total / size)), total=total,
+        tokens=accounts.list_tokens(db), actor=actor or "", entity=entity or "", message=None,
+    )
+
+
+def _back(message: str = "") -> Response:
+    return RedirectResponse(f"/admin?m={message}", status_code=303)
+
+
+@router.post("/admin/users")
+def add_user(request: Request, db: DbDep, username: Annotated[str, Form()],
+             password: Annotated[str, Form()], role: Annotated[str, Form()],
+             display_name: Annotated[str, Form()] = "", department: Annotated[str, Form()] = "",
+             user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.create_user(db, user.username, username, password, role, display_name or None,
+                         department or None)
+    return _back("user-created")
+
+
+@router.post("/admin/users/{username}/disable")
+def disable_user(db: DbDep, username: str, user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.set_active(db, user.username, username, False)
+    return _back("user-disabled")
+
+
+@router.post("/admin/users/{username}/enable")
+def enable_user(db: DbDep, username: str, user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.set_active(db, user.username, username, True)
+    return _back("user-enabled")
+
+
+@router.post("/admin/users/{username}/password")
+def reset_password(db: DbDep, username: str, password: Annotated[str, Form()],
+                   user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.set_password(db, user.username, username, password)
+    return _back("password-set")
+
+
+@router.post("/admin/users/{username}/role")
+def change_role(db: DbDep, username: str, role: Annotated[str, Form()],
+                department: Annotated[str, Form()] = "", user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.update_user(db, user.username, username, role=role,
+                         department=department if department else None)
+    return _back("user-updated")
+
+
+@router.post("/admin/departments")
+def add_department(db: DbDep, code: Annotated[str, Form()], name_zh: Annotated[str, Form()],
+                   name_en: Annotated[str, Form()] = "", user=DeptAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.create_department(db, user.username, code, name_zh, name_en or None)
+    return _back("department-created")
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(db: DbDep, token_id: int, user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
+    accounts.revoke_token(db, user.username, token_id)
+    return _back("token-revoked")

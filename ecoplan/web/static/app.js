@@ -1,0 +1,28 @@
+// ecoplan web: draws every ECharts block from its JSON option and sends the CSRF token
+// with htmx requests. No inline scripts (CSP: script-src 'self').
+(function () {
+  "use strict";
+  var charts = [];
+  function draw(root) {
+    if (!window.echarts) { return; }
+    (root || document).querySelectorAll(".chart[data-option]").forEach(function (el) {
+      if (el.dataset.drawn) { return; }
+      var src = document.getElementById(el.dataset.option);
+      if (!src) { return; }
+      var option = JSON.parse(src.textContent);
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(option);
+      el.dataset.drawn = "1";
+      charts.push(chart);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  document.addEventListener("htmx:after:swap", function () { draw(document); });
+  document.addEventListener("htmx:config:request", function (evt) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && evt.detail && evt.detail.ctx && evt.detail.ctx.request) {
+      evt.detail.ctx.request.headers["X-CSRF-Token"] = meta.content;
+    }
+  });
+})();

@@ -1,0 +1,315 @@
+"""Read models for the pages and the API, built on the other layers' services.
+
+Nothing here computes a standard or an assessment: the plan comes from :mod:`ecoplan.plan`,
+approved department values and project/task progress from :mod:`ecoplan.assess.progress`.
+Results are cached per process in ``WebContext.cache`` and dropped on every approval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecoplan.store.models import PlanRecord
+
+DEFAULT_PLAN = "jiaocheng-2021-2025"
+_DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def normalise_department(name: str | None) -> str:
+    """'县住建局' and '住建局' are the same office; '交城县林业局' and '林业局' too."""
+    return _DEPT_PREFIX.sub("", (name or "").strip())
+
+
+def department_matches(user_dept: str | None, names: list[str] | str | None) -> bool:
+    if not user_dept or not names:
+        return False
+    wanted = normalise_department(user_dept)
+    for n in [names] if isinstance(names, str) else names:
+        got = normalise_department(n)
+        if got and (got == wanted or got in wanted or wanted in got):
+            return True
+    return False
+
+
+def current_plan(ctx: Any, session: Session) -> Any:
+    """The plan of this workspace: the one loaded in the database, else the bundled default."""
+    cached = ctx.cache.get("plan")
+    if cached is not None:
+        return cached
+    from pathlib import Path
+
+    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
+
+    rec = session.execute(select(PlanRecord).order_by(PlanRecord.id)).scalars().first()
+    plan = None
+    if rec is not None and rec.source_file and Path(rec.source_file).exists():
+        plan = load_plan(rec.source_file)
+    elif rec is not None and rec.code in bundled_plans():
+        plan = load_plan(bundled_plan_path(rec.code))
+    if plan is None:
+        plan = load_plan(bundled_plan_path(DEFAULT_PLAN))
+    ctx.cache["plan"] = plan
+    return plan
+
+
+@dataclass
+class IndicatorRow:
+    key: str
+    number: int
+    category: str
+    name: str
+    unit: str | None
+    attribute: str
+    baseline: str
+    target: str
+    value: Any = None
+    value_year: int | None = None
+    value_source: str | None = None
+    status: str = "no_data"
+    department: str | None = None
+    rule: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "number": self.number, "category": self.category,
+            "name": self.name, "unit": self.unit, "attribute": self.attribute,
+            "baseline": self.baseline, "target": self.target, "value": self.value,
+            "value_year": self.value_year, "value_source": self.value_source,
+            "status": self.status, "department": self.department,
+        }
+
+
+def _value_of(view: Any) -> Any:
+    rec = view.record
+    if rec.value is not None:
+        return rec.value
+    return rec.value_text
+
+
+def indicator_rows(ctx: Any, session: Session, lang: str = "zh") -> list[IndicatorRow]:
+    """The indicator table, binding indicators first, with the latest approved value and the
+    status from the assessment layer where it has one."""
+    key = f"indicators:{lang}"
+    if key in ctx.cache:
+        return ctx.cache[key]  # type: ignore[no-any-return]
+    from ecoplan.assess import progress
+
+    plan = current_plan(ctx, session)
+    approved = progress.approved_indicator_values(session, plan.code)
+    latest: dict[str, Any] = {}
+    for (ind_key, year), view in approved.items():
+        if ind_key not in latest or year > latest[ind_key][0]:
+            latest[ind_key] = (year, view)
+    computed = computed_values(ctx, session, plan)
+    rows: list[IndicatorRow] = []
+    for ind in plan.indicators:
+        m = ind.measurement
+        row = IndicatorRow(
+            key=ind.key, number=ind.number, category=ind.category,
+            name=ind.name_zh if lang == "zh" or not ind.name_en else ind.name_en,
+            unit=ind.unit, attribute=ind.attribute, baseline=ind.baseline.text,
+            target=plan.effective_target(ind.key).text or "—",
+            department=getattr(m, "department", None) if m else None,
+        )
+        value_text = None
+        if ind.key in computed:
+            row.value, row.value_year = computed[ind.key]
+            row.value_source = "computed"
+        if ind.key in latest:
+            year, view = latest[ind.key]
+            if row.value_year is None or year >= row.value_year:
+                row.value, row.value_year = _value_of(view), year
+                value_text = view.record.value_text
+                row.value_source = "reported"
+        row.status, row.rule = _status(plan, ind, row, value_text, lang)
+        rows.append(row)
+    rows.sort(key=lambda r: (r.attribute != "binding", r.number, r.key))
+    ctx.cache[key] = rows
+    return rows
+
+
+def _status(plan: Any, ind: Any, row: IndicatorRow, value_text: str | None,
+            lang: str) -> tuple[str, str]:
+    """Status and rule in words from the assessment layer's rules."""
+    from ecoplan.assess.status import evaluate
+
+    year = row.value_year or min(today().year, plan.end_year)
+    target = plan.effective_target(ind.key, date(year, 12, 31))
+    numeric = row.value if isinstance(row.value, (int, float, Decimal)) else None
+    result = evaluate(ind, target, year=year, baseline_year=plan.baseline_year,
+                      end_year=plan.end_year, value=numeric, value_text=value_text)
+    return result.status, result.rule(lang)
+
+
+def computed_values(ctx: Any, session: Session, plan: Any) -> dict[str, tuple[Any, int]]:
+    """Latest monitored value per indicator (key → (value, year)) from the assessment layer's
+    indicator computation over the lake, where that layer provides one."""
+    return {}
+
+
+# ---------------------------------------------------------------- projects and tasks
+def project_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
+    from ecoplan.assess import progress
+
+    plan = current_plan(ctx, session)
+    approved = progress.approved_project_progress(session, plan.code)
+    overdue = {o.subject.split(" ", 1)[0]: o for o in
+               progress.overdue_projects(plan.key_projects, approved, as_of=today())}
+    rows = []
+    for p in plan.key_projects:
+        view = approved.get(p.number)
+        rec = view.record if view else None
+        rows.append({
+            "number": p.number, "category": p.category, "name": p.name,
+            "investment_wan_yuan": p.investment_wan_yuan, "start_year": p.start_year,
+            "end_year": p.end_year, "lead_departments": list(p.lead_departments),
+            "percent_complete": rec.percent_complete if rec else None,
+            "invested_wan_yuan": rec.invested_wan_yuan if rec else None,
+            "status": rec.status if rec else None, "as_of": rec.as_of if rec else None,
+            "overdue_days": overdue[str(p.number)].days_overdue if str(p.number) in overdue
+            else None,
+        })
+    return rows
+
+
+def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
+    from ecoplan.assess import progress
+
+    plan = current_plan(ctx, session)
+    approved = progress.approved_task_progress(session, plan.code)
+    overdue = {o.subject: o for o in progress.overdue_tasks(plan.tasks, approved, as_of=today())}
+    rows = []
+    for t in plan.tasks:
+        view = approved.get(t.key)
+        rec = view.record if view else None
+        rows.append({
+            "key": t.key, "chapter": t.chapter, "text": t.text, "deadline": t.deadline,
+            "department": t.department, "status": rec.status if rec else None,
+            "percent_complete": rec.percent_complete if rec else None,
+            "as_of": rec.as_of if rec else None,
+            "overdue_days": overdue[t.key].days_overdue if t.key in overdue else None,
+        })
+    return rows
+
+
+def investment_summary(ctx: Any, session: Session) -> dict[str, Any]:
+    plan = current_plan(ctx, session)
+    projects = project_rows(ctx, session)
+    invested = sum((Decimal(str(r["invested_wan_yuan"])) for r in projects
+                    if r["invested_wan_yuan"] is not None), Decimal(0))
+    return {"planned_wan_yuan": plan.total_investment(), "invested_wan_yuan": invested,
+            "by_category": plan.investment_by_category(), "projects": len(projects),
+            "completed": sum(1 for r in projects if r["status"] == "completed"),
+            "overdue": sum(1 for r in projects if r["overdue_days"])}
+
+
+# ---------------------------------------------------------------- measurements (the lake)
+def _analytics(ctx: Any) -> Any:
+    if "analytics" not in ctx.cache:
+        from ecoplan.store.engine import Analytics
+        from ecoplan.store.lake import Lake
+
+        ctx.cache["analytics"] = Analytics(Lake(ctx.settings.lake_dir), "duckdb")
+    return ctx.cache["analytics"]
+
+
+SITE_COLUMNS = ("station_code", "site", "section_code", "mn")
+TIME_COLUMNS = ("timestamp", "time", "date")
+
+
+def measurement_page(ctx: Any, dataset: str, *, site: str | None, start: date | None,
+                     end: date | None, page: int, page_size: int, lock: Any) -> dict[str, Any]:
+    """One page of a lake dataset, ordered by time then site, filtered by site and dates."""
+    from ecoplan.errors import LakeError
+    from ecoplan.store.lake import Lake
+
+    lake = Lake(ctx.settings.lake_dir)
+    if dataset not in lake.datasets():
+        raise LakeError(f"数据湖中没有数据集 {dataset}。", f"The lake has no dataset {dataset}.")
+    with lock:
+        an = _analytics(ctx)
+        t = an.table(dataset)
+        cols = t.columns
+        tcol = next((c for c in TIME_COLUMNS if c in cols), None)
+        scol = next((c for c in SITE_COLUMNS if c in cols), None)
+        if site and scol:
+            t = t.filter(t[scol] == site)
+        if tcol and start:
+            t = t.filter(t[tcol] >= start)
+        if tcol and end:
+            t = t.filter(t[tcol] < end)
+        total = int(an.execute(t.count()))
+        order = [c for c in (tcol, scol) if c]
+        q = t.order_by(order) if order else t
+        df = an.execute(q.limit(page_size, offset=(page - 1) * page_size))
+    df = df[[c for c in df.columns if c not in ("year", "month")]] if tcol else df
+    rows = df.astype(object).where(df.notna(), None).to_dict(orient="records")
+    return {"dataset": dataset, "page": page, "page_size": page_size, "total": total,
+            "rows": rows}
+
+
+# ---------------------------------------------------------------- generated reports
+REPORT_SUFFIXES = (".docx", ".pdf", ".xlsx", ".csv")
+
+
+def report_files(ctx: Any) -> list[dict[str, Any]]:
+    folder = ctx.settings.reports_dir
+    if not folder.exists():
+        return []
+    out = []
+    for p in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+        if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES:
+            st = p.stat()
+            out.append({"name": p.name, "size": st.st_size,
+                        "modified": datetime.fromtimestamp(st.st_mtime, UTC),
+                        "url": f"/api/v1/reports/{p.name}"})
+    return out
+
+
+def report_path(ctx: Any, name: str) -> Any:
+    folder = ctx.settings.reports_dir
+    for item in report_files(ctx):
+        if item["name"] == name:
+            return folder / name
+    return None
+
+
+def report_kinds() -> list[tuple[str, str, str]]:
+    """(kind, 中文, English) of the reports the reports layer can generate."""
+    return []
+
+
+def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int | None,
+                    fmt: str) -> Any:
+    from ecoplan.errors import EcoplanError
+
+    raise EcoplanError("本版本尚未提供报告生成。", "Report generation is not available in this build.")
+
+
+# ---------------------------------------------------------------- air and water
+def air_overview_charts(ctx: Any, session: Session, t: Any) -> list[dict[str, Any]]:
+    return []
+
+
+def air_page(ctx: Any, session: Session, t: Any) -> dict[str, Any]:
+    return {"charts": [], "stations": [], "ranking": [], "rows": []}
+
+
+def water_page(ctx: Any, session: Session, t: Any) -> dict[str, Any]:
+    return {"charts": [], "sections": [], "rows": []}
+
+
+def water_public_charts(ctx: Any, session: Session, t: Any) -> list[dict[str, Any]]:
+    return []
