@@ -380,7 +380,7 @@ def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
     frame = pd.DataFrame(out)
     frame["not_monitored"] = _join_flags(n, not_mon_parts)
     return _finish(frame, path, fmt, problems, csv.encoding,
-                   {"units": {k: v for k, v in units.items() if v}})
+                   {"units": {k: v for k, v in units.items() if v}, "columns": inverse})
 
 
 def _join_flags(n: int, parts: list[tuple[str, np.ndarray]]) -> pd.Series:

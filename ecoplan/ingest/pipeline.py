@@ -1,0 +1,638 @@
+"""The ingestion pipeline: read → validate → compare with the lake → quarantine → atomic write.
+
+Entry points:
+
+* :func:`ingest_file` / :func:`ingest_paths` — files (a folder of daily files = a year);
+* :func:`ingest_frame` — an in-memory frame (e.g. hours decoded by the HJ 212 gateway);
+* :func:`ingest_sample_year` — the bundled real Shanxi 2019 year (``make demo``).
+
+Accounting invariant of every batch: ``rows_accepted + rows_quarantined == rows_read``. Accepted
+rows are written, or counted ``unchanged`` when the lake already holds the same values for their
+key. A row whose key is already in the lake with *different* values is quarantined in a normal
+load and supersedes the earlier row in a correction batch (``kind="correction"``); superseded rows
+move to the ``<dataset>_history`` dataset, so history is kept. The same file (by SHA-256) loaded
+twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import insert, select
+
+from ecoplan.errors import InputFileError, Location, ValidationError
+from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
+from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
+from ecoplan.ingest.readers.problems import Problem
+from ecoplan.ingest.rules import DatasetRules, rules_for
+from ecoplan.ingest.validation import Validation, validate
+from ecoplan.store.db import session_scope
+from ecoplan.store.ingest_models import QualityFlag, Supersession
+from ecoplan.store.models import IngestBatch, QuarantinedRow
+from ecoplan.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+
+AIR = "air_hourly"
+WATER = "water_samples"
+GROUNDWATER = "groundwater_samples"
+DATASETS = {"air": AIR, "water": WATER, "groundwater": GROUNDWATER}
+
+_FLAG_TEXT = {
+    "suspect_high": ("数值异常偏高（保留，待审核）", "unusually high value (kept, to review)"),
+    "suspect_spike": ("相对前后小时的突变尖峰（保留，待审核）",
+                      "spike against the neighbouring hours (kept, to review)"),
+    "suspect_constant": ("长时间恒定不变（保留，待审核）",
+                         "value constant for many hours (kept, to review)"),
+    "not_monitored": ("未监测（原文件标记 /）", "not monitored (marked / in the file)"),
+}
+
+
+# ------------------------------------------------------------------------------ lake schemas
+def air_schema() -> pa.Schema:
+    """Schema of the ``air_hourly`` lake dataset (documented in docs/ingest.md)."""
+    fields = [pa.field("station_code", pa.string()), pa.field("timestamp", pa.timestamp("us"))]
+    fields += [pa.field(p, pa.float64()) for p in POLLUTANTS]
+    fields += [pa.field(f"published_{p}", pa.float64()) for p in PUBLISHED]
+    fields += [pa.field("published_primary_pollutant", pa.string())]
+    fields += [pa.field(f"{p}_flag", pa.string()) for p in POLLUTANTS]
+    fields += [pa.field("batch", pa.int64()), pa.field("source_row", pa.int64())]
+    return pa.schema(fields)
+
+
+def water_schema() -> pa.Schema:
+    """Schema of ``water_samples`` / ``groundwater_samples``."""
+    return pa.schema([
+        pa.field("site", pa.string()), pa.field("time", pa.timestamp("us")),
+        pa.field("parameter", pa.string()), pa.field("value", pa.float64()),
+        pa.field("unit", pa.string()), pa.field("waterbody", pa.string()),
+        pa.field("below_dl", pa.bool_()), pa.field("flag", pa.string()),
+        pa.field("batch", pa.int64()), pa.field("source_row", pa.int64()),
+    ])
+
+
+def schema_for(dataset: str) -> pa.Schema:
+    return air_schema() if dataset == AIR else water_schema()
+
+
+def value_columns(dataset: str) -> list[str]:
+    if dataset == AIR:
+        return [*POLLUTANTS, *[f"published_{p}" for p in PUBLISHED]]
+    return ["value", "unit", "below_dl"]
+
+
+# ------------------------------------------------------------------------------ summary
+@dataclass
+class BatchSummary:
+    """What one load did (``status``: committed | duplicate | dry_run | empty)."""
+
+    dataset: str
+    source: str
+    file_hash: str
+    status: str
+    kind: str = "load"
+    batch_id: int | None = None
+    duplicate_of: int | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    rows_superseded: int = 0
+    rows_unchanged: int = 0
+    rows_written: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+    per_site: dict[str, dict[str, int]] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    format: str | None = None
+    encoding: str | None = None
+    lake_files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _open(workspace: Workspace | Path | str | None) -> Workspace:
+    if isinstance(workspace, Workspace):
+        return workspace
+    if workspace is None:
+        return Workspace()
+    from ecoplan.settings import load_settings
+
+    return Workspace(load_settings(home=Path(workspace)))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    h.update(",".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------ registries
+def site_lookup(ws: Workspace, rules: DatasetRules) -> dict[str, str]:
+    """Every code (and alias; names for water sites) of the dataset's registries → its code."""
+    from ecoplan.ingest.registry import lookup
+
+    return lookup(ws.engine, rules.registries)
+
+
+# ------------------------------------------------------------------------------ reading
+def read_for(dataset: str, path: Path) -> pd.DataFrame:
+    """Read ``path`` with the reader of ``dataset``; problems in ``frame.attrs``."""
+    if dataset == AIR:
+        from ecoplan.ingest.readers.air import read_air_file
+
+        return read_air_file(path)
+    from ecoplan.ingest.readers import water as wr
+
+    name = path.name.lower()
+    if name.endswith(".json"):
+        wide, problems = wr.read_cnemc_snapshot(path)
+        frame = wr.cnemc_to_long(wide) if len(wide) else pd.DataFrame(
+            columns=["site", "time", "parameter", "value", "unit", "waterbody", "below_dl"])
+        frame["source_row"] = _record_rows(wide, frame)
+        frame.attrs["format"] = "cnemc_water_json"
+    elif dataset == GROUNDWATER:
+        frame, problems = wr.read_groundwater(path)
+        frame.attrs["format"] = "groundwater_long"
+    else:
+        frame, problems = wr.read_surface_water(path)
+        frame.attrs["format"] = "water_long"
+    frame.attrs["problems"] = problems
+    frame.attrs["file"] = str(path)
+    frame.attrs["columns"] = {"value": "value", "parameter": "parameter", "unit": "unit",
+                              "site": "site", "time": "time"}
+    return frame
+
+
+def _record_rows(wide: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
+    if "record" not in wide.columns or len(long) == 0:
+        return np.zeros(len(long), dtype=np.int64)
+    rec = dict(zip(zip(wide["site"], wide["time"], strict=False), wide["record"], strict=False))
+    return np.array([rec.get((s, t), 0) for s, t in zip(long["site"], long["time"], strict=False)],
+                    dtype=np.int64)
+
+
+def _rows_read(frame: pd.DataFrame, validation: Validation) -> int:
+    return len(frame) + len(validation.orphan_problems)
+
+
+# ------------------------------------------------------------------------------ lake compare
+def _month_dirs(ws: Workspace, dataset: str, times: np.ndarray) -> list[Path]:
+    t = pd.DatetimeIndex(times[~np.isnat(times)])
+    if len(t) == 0:
+        return []
+    ym = sorted(set(zip(t.year.tolist(), t.month.tolist(), strict=True)))
+    base = ws.lake.dataset_dir(dataset)
+    return [base / f"year={y}" / f"month={m}" for y, m in ym if (base / f"year={y}" /
+                                                                   f"month={m}").exists()]
+
+
+def _existing(ws: Workspace, dataset: str, times: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Current lake rows of the months ``times`` fall in, with the file each comes from."""
+    parts = []
+    for folder in _month_dirs(ws, dataset, times):
+        for f in sorted(folder.glob("*.parquet")):
+            if f.name.startswith("."):
+                continue
+            t = pq.read_table(f, columns=columns).to_pandas()
+            t["_file"] = str(f.relative_to(ws.lake.root))
+            parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=[*columns, "_file"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    av, bv = a.to_numpy(), b.to_numpy()
+    if av.dtype.kind == "f" or bv.dtype.kind == "f":
+        af = pd.to_numeric(a, errors="coerce").to_numpy(dtype=np.float64)
+        bf = pd.to_numeric(b, errors="coerce").to_numpy(dtype=np.float64)
+        return (af == bf) | (np.isnan(af) & np.isnan(bf))
+    sa, sb = a.astype(object), b.astype(object)
+    return ((sa == sb) | (sa.isna() & sb.isna())).to_numpy()
+
+
+# ------------------------------------------------------------------------------ core
+def _lake_table(dataset: str, frame: pd.DataFrame, flags: dict[str, np.ndarray],
+                batch_id: int) -> pa.Table:
+    schema = schema_for(dataset)
+    n = len(frame)
+    cols: dict[str, Any] = {}
+    for f in schema:
+        name = f.name
+        if name == "batch":
+            cols[name] = pa.array(np.full(n, batch_id, dtype=np.int64))
+        elif name.endswith("_flag") and dataset == AIR:
+            arr = flags.get(name.removesuffix("_flag"))
+            cols[name] = pa.array(arr if arr is not None else [None] * n, type=pa.string())
+        elif name == "flag":
+            arr = flags.get("value")
+            cols[name] = pa.array(arr if arr is not None else [None] * n, type=pa.string())
+        elif name in frame.columns:
+            s = frame[name]
+            if f.type == pa.string():
+                vals = s.astype(object).where(s.notna(), None).to_numpy()
+                cols[name] = pa.array(vals, type=pa.string())
+            elif pa.types.is_timestamp(f.type):
+                cols[name] = pa.array(s.to_numpy(dtype="datetime64[us]"), type=f.type)
+            elif f.type == pa.bool_():
+                cols[name] = pa.array(s.fillna(False).astype(bool).to_numpy(), type=f.type)
+            elif f.type == pa.int64():
+                cols[name] = pa.array(pd.to_numeric(s, errors="coerce").fillna(0)
+                                      .astype(np.int64).to_numpy(), type=f.type)
+            else:
+                cols[name] = pa.array(pd.to_numeric(s, errors="coerce").to_numpy(
+                    dtype=np.float64), type=f.type, from_pandas=True)
+        else:
+            cols[name] = pa.nulls(n, type=f.type)
+    return pa.table(cols, schema=schema)
+
+
+def _problem_dict(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "row": p.row, "field": p.field, "value": p.value, "reason_zh": p.zh,
+            "reason_en": p.en, "code": p.code}
+
+
+def _raw_row(frame: pd.DataFrame, idx: int) -> str:
+    rec = {}
+    for c in frame.columns:
+        v = frame[c].iat[idx]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        rec[c] = v.isoformat() if isinstance(v, (pd.Timestamp, datetime)) else (
+            v.item() if hasattr(v, "item") else v)
+    return json.dumps(rec, ensure_ascii=False, default=str)
+
+
+def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
+               file_hash: str, kind: str = "load", dry_run: bool = False,
+               progress: Progress | None = None) -> BatchSummary:
+    """Validate ``frame`` (a reader's canonical frame) and load it as one batch."""
+    started = time.perf_counter()
+    rules = rules_for(dataset)
+    if kind not in {"load", "correction"}:
+        raise ValidationError(f"未知的批次类型：{kind}", f"Unknown batch kind: {kind}")
+    summary = BatchSummary(dataset=dataset, source=source, file_hash=file_hash,
+                           status="dry_run" if dry_run else "committed", kind=kind,
+                           format=frame.attrs.get("format"), encoding=frame.attrs.get("encoding"))
+    lake = ws.lake
+    with lake_lock(lake):
+        if not dry_run:
+            recover(ws.engine, lake)
+        with session_scope(ws.engine) as s:
+            prior = s.scalars(select(IngestBatch).where(
+                IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
+                IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]))
+                .order_by(IngestBatch.id)).first()
+            if prior is not None:
+                summary.status = "duplicate"
+                summary.duplicate_of = prior.id
+                summary.seconds = time.perf_counter() - started
+                return summary
+        frame = frame.reset_index(drop=True)
+        sites = site_lookup(ws, rules)
+        v = validate(frame, rules, sites)
+        if progress:
+            progress(1, 3, source)
+        key = list(rules.key)
+        vcols = [c for c in value_columns(dataset) if c in frame.columns]
+        ok = ~v.reject
+        # ---- compare accepted rows with what the lake already holds
+        existing = _existing(ws, dataset, frame.loc[ok, rules.time_column].to_numpy(
+            dtype="datetime64[ns]"), [*key, *vcols, "batch"]) if ok.any() else pd.DataFrame()
+        unchanged = np.zeros(len(frame), bool)
+        supersede_rows = pd.DataFrame()
+        if len(existing):
+            cand = frame.loc[ok, key + vcols].copy()
+            cand["_i"] = np.flatnonzero(ok)
+            cand[rules.time_column] = cand[rules.time_column].astype("datetime64[us]")
+            existing[rules.time_column] = existing[rules.time_column].astype("datetime64[us]")
+            m = cand.merge(existing, on=key, how="inner", suffixes=("", "_old"))
+            if len(m):
+                same = np.ones(len(m), bool)
+                for c in vcols:
+                    if f"{c}_old" in m.columns:
+                        same &= _same(m[c], m[f"{c}_old"])
+                unchanged[m.loc[same, "_i"].to_numpy()] = True
+                diff = m.loc[~same]
+                if kind == "correction":
+                    supersede_rows = diff
+                else:
+                    for _, r in diff.iterrows():
+                        i = int(r["_i"])
+                        row, fld = _locate_row(frame, i)
+                        v.add(i, Problem(
+                            frame.attrs.get("file", source), row, fld, None,
+                            f"与已入库数据冲突（批次 {int(r['batch'])} 的同一站点同一时间数值不同）；"
+                            "如为更正，请以更正批次（--correction）导入",
+                            f"conflicts with data already loaded (batch {int(r['batch'])} has "
+                            "other values for the same site and time); load it as a correction "
+                            "batch (--correction)", frame_index=i, code="conflict"))
+        reject = v.reject
+        accepted = ~reject
+        write = accepted & ~unchanged
+        # ---- counts
+        summary.rows_read = _rows_read(frame, v)
+        summary.rows_quarantined = int(reject.sum()) + len(v.orphan_problems)
+        summary.rows_accepted = int(accepted.sum())
+        summary.rows_unchanged = int(unchanged.sum())
+        summary.rows_written = int(write.sum())
+        summary.rows_superseded = int(len(supersede_rows))
+        flag_counts: dict[str, int] = {}
+        for arr in v.flags.values():
+            for f in arr[write]:
+                if f is not None:
+                    for code in str(f).split(","):
+                        flag_counts[code] = flag_counts.get(code, 0) + 1
+        summary.flags = flag_counts
+        summary.per_site = _per_site(frame, rules, reject, supersede_rows)
+        all_problems = [p for i in sorted(v.problems) for p in v.problems[i]] + v.orphan_problems
+        summary.problems = [_problem_dict(p) for p in all_problems[:50]]
+        if dry_run:
+            summary.seconds = time.perf_counter() - started
+            return summary
+        if summary.rows_read == 0:
+            summary.status = "empty"
+        # ---- step 1: the batch row, status running
+        with session_scope(ws.engine) as s:
+            b = IngestBatch(dataset=dataset, source_file=source[:1024], file_hash=file_hash,
+                            status="running", kind=kind, rows_read=summary.rows_read)
+            s.add(b)
+            s.flush()
+            batch_id = b.id
+        summary.batch_id = batch_id
+        tag = batch_tag(batch_id)
+        staged = Staged(lake)
+        try:
+            # ---- step 2: temporaries
+            table = _lake_table(dataset, frame.loc[write].reset_index(drop=True),
+                                {k: a[write] for k, a in v.flags.items()}, batch_id)
+            staged.stage(dataset, table, tag, time_column=rules.time_column)
+            superseded_by_batch: dict[int, int] = {}
+            if len(supersede_rows):
+                superseded_by_batch = _stage_supersede(ws, dataset, rules, supersede_rows,
+                                                       staged, batch_id, tag)
+            if progress:
+                progress(2, 3, source)
+            # ---- step 3: one transaction with everything, status committing
+            with session_scope(ws.engine) as s:
+                q_rows = []
+                for i in np.flatnonzero(reject):
+                    probs = v.problems.get(int(i), [])
+                    first = probs[0] if probs else None
+                    reason = " / ".join([first.zh, first.en]) if first else "rejected"
+                    if len(probs) > 1:
+                        reason += "；另有 / also: " + "; ".join(
+                            f"{p.field}: {p.zh} / {p.en}" for p in probs[1:5])
+                    q_rows.append({"batch_id": batch_id, "file": (first.file if first else source)
+                                   [:1024], "row": first.row if first else None,
+                                   "field": (first.field or None) if first else None,
+                                   "value": first.value if first else None,
+                                   "reason": reason, "raw": _raw_row(frame, int(i)),
+                                   "resolved": False})
+                for p in v.orphan_problems:
+                    q_rows.append({"batch_id": batch_id, "file": p.file[:1024], "row": p.row,
+                                   "field": p.field, "value": p.value,
+                                   "reason": f"{p.zh} / {p.en}", "raw": p.value,
+                                   "resolved": False})
+                if q_rows:
+                    s.execute(insert(QuarantinedRow), q_rows)
+                f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id)
+                if f_rows:
+                    s.execute(insert(QualityFlag), f_rows)
+                for old, n in superseded_by_batch.items():
+                    s.add(Supersession(batch_id=batch_id, superseded_batch_id=old,
+                                       dataset=dataset, rows=n))
+                b = s.get(IngestBatch, batch_id)
+                assert b is not None
+                b.status = "committing"
+                b.rows_read = summary.rows_read
+                b.rows_accepted = summary.rows_accepted
+                b.rows_quarantined = summary.rows_quarantined
+                b.rows_superseded = summary.rows_superseded
+                b.lake_files = staged.journal()
+                b.message = json.dumps({"unchanged": summary.rows_unchanged,
+                                        "written": summary.rows_written,
+                                        "flags": summary.flags, "format": summary.format,
+                                        "encoding": summary.encoding}, ensure_ascii=False)
+        except BaseException:
+            staged.discard()
+            with session_scope(ws.engine) as s:
+                b = s.get(IngestBatch, batch_id)
+                if b is not None and b.status == "running":
+                    b.status = "rolled_back"
+                    b.finished_at = datetime.now(UTC)
+            raise
+        # ---- step 4: make it visible
+        apply_journal(lake, staged.journal())
+        with session_scope(ws.engine) as s:
+            b = s.get(IngestBatch, batch_id)
+            assert b is not None
+            b.status = "committed"
+            b.finished_at = datetime.now(UTC)
+        summary.lake_files = [f for _, f in staged.add]
+        if summary.status != "empty":
+            summary.status = "committed"
+        if progress:
+            progress(3, 3, source)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _locate_row(frame: pd.DataFrame, i: int) -> tuple[int | None, str | None]:
+    src = frame["source_row"].iat[i] if "source_row" in frame.columns else None
+    return (int(src) if src is not None and not pd.isna(src) else None), None
+
+
+def _flag_rows(dataset: str, rules: DatasetRules, frame: pd.DataFrame, v: Validation,
+               write: np.ndarray, batch_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    site = frame[rules.site_column].astype(object).to_numpy()
+    ts = frame[rules.time_column]
+    params = frame["parameter"].astype(object).to_numpy() if rules.long else None
+    for name, arr in v.flags.items():
+        idx = np.flatnonzero(write & pd.notna(arr))
+        for i in idx:
+            for code in str(arr[i]).split(","):
+                zh, en = _FLAG_TEXT.get(code, (code, code))
+                rows.append({"batch_id": batch_id, "dataset": dataset, "site_code": str(site[i]),
+                             "timestamp": ts.iat[i].to_pydatetime(),
+                             "parameter": str(params[i]) if params is not None else name,
+                             "flag": code, "reason": f"{zh} / {en}", "actor": "ingest"})
+    return rows
+
+
+def _per_site(frame: pd.DataFrame, rules: DatasetRules, reject: np.ndarray,
+              supersede_rows: pd.DataFrame) -> dict[str, dict[str, int]]:
+    if len(frame) == 0:
+        return {}
+    site = frame[rules.site_column].astype(object).fillna("?").astype(str)
+    df = pd.DataFrame({"site": site.to_numpy(), "q": reject.astype(np.int64)})
+    g = df.groupby("site")["q"].agg(["size", "sum"])
+    out = {str(k): {"read": int(r["size"]), "accepted": int(r["size"] - r["sum"]),
+                    "quarantined": int(r["sum"]), "superseded": 0} for k, r in g.iterrows()}
+    if len(supersede_rows):
+        for k, n in supersede_rows.groupby(rules.site_column).size().items():
+            out.setdefault(str(k), {"read": 0, "accepted": 0, "quarantined": 0,
+                                    "superseded": 0})["superseded"] = int(n)
+    return out
+
+
+def _stage_supersede(ws: Workspace, dataset: str, rules: DatasetRules, rows: pd.DataFrame,
+                     staged: Staged, batch_id: int, tag: str) -> dict[int, int]:
+    """Rewrite the files holding superseded rows without them; move them to history."""
+    key = list(rules.key)
+    counts: dict[int, int] = {}
+    history_parts: list[pa.Table] = []
+    for rel in sorted(rows["_file"].unique()):
+        path = ws.lake.root / rel
+        table = pq.read_table(path)
+        # Hive partition columns are not stored in the file
+        old = table.to_pandas()
+        drop_keys = rows.loc[rows["_file"] == rel, key]
+        drop_keys = drop_keys.assign(**{rules.time_column: drop_keys[rules.time_column].astype(
+            "datetime64[us]")})
+        old_k = old.assign(**{rules.time_column: old[rules.time_column].astype("datetime64[us]")})
+        marked = old_k.merge(drop_keys.assign(_drop=True), on=key, how="left")
+        drop = marked["_drop"].fillna(False).astype(bool).to_numpy()
+        keep_t = table.filter(pa.array(~drop))
+        gone = table.filter(pa.array(drop))
+        for b, n in pd.Series(gone.column("batch").to_numpy()).value_counts().items():
+            counts[int(b)] = counts.get(int(b), 0) + int(n)
+        stem = Path(rel).name.rsplit("-", 1)[0]
+        if keep_t.num_rows:
+            staged.stage(dataset, keep_t, tag, time_column=rules.time_column,
+                         stem=f"{stem}-r{tag}")
+        staged.remove.append(rel)
+        hist = gone.append_column("superseded_by", pa.array(np.full(gone.num_rows, batch_id,
+                                                                     dtype=np.int64)))
+        history_parts.append(hist)
+    if history_parts:
+        staged.stage(f"{dataset}_history", pa.concat_tables(history_parts), tag,
+                     time_column=rules.time_column)
+    return counts
+
+
+# ------------------------------------------------------------------------------ public API
+def ingest_file(workspace: Workspace | Path | str | None, dataset: str, path: str | Path, *,
+                kind: str = "load", dry_run: bool = False,
+                progress: Progress | None = None) -> BatchSummary:
+    """Load one file into ``dataset`` (``air_hourly``, ``water_samples``,
+    ``groundwater_samples``) as one batch."""
+    ws = _open(workspace)
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError("文件不存在", "File does not exist", location=Location(str(path)))
+    dataset = DATASETS.get(dataset, dataset)
+    rules_for(dataset)
+    digest = file_sha256(path)
+    frame = read_for(dataset, path)
+    return load_frame(ws, dataset, frame, source=str(path), file_hash=digest, kind=kind,
+                      dry_run=dry_run, progress=progress)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")
+                              and f.name.lower().endswith((".csv", ".csv.gz", ".txt", ".parquet",
+                                                           ".pq", ".xlsx", ".json"))))
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_paths(workspace: Workspace | Path | str | None, dataset: str,
+                 paths: Iterable[str | Path], *, kind: str = "load", dry_run: bool = False,
+                 progress: Callable[[int, int, Path], None] | None = None
+                 ) -> list[BatchSummary]:
+    """Load files and folders (a folder of daily CNEMC files = a year), one batch per file."""
+    ws = _open(workspace)
+    files = expand_paths(paths)
+    out = []
+    for n, f in enumerate(files, start=1):
+        out.append(ingest_file(ws, dataset, f, kind=kind, dry_run=dry_run))
+        if progress:
+            progress(n, len(files), f)
+    return out
+
+
+def ingest_frame(workspace: Workspace | Path | str | None, dataset: str, frame: pd.DataFrame,
+                 *, source: str, source_hash: str | None = None,
+                 kind: str = "load") -> BatchSummary:
+    """Load an in-memory frame (e.g. from the HJ 212 gateway) with validation, quarantine,
+    idempotence and atomic write.
+
+    ``frame`` holds the canonical columns of ``dataset``: for ``air_hourly``
+    ``station_code, timestamp`` (naive Beijing time, hour-ending) and any of
+    ``pm25 pm10 so2 no2 o3 co`` (μg/m³, CO mg/m³) and ``published_*``; for water datasets
+    ``site, time, parameter, value, unit``. ``source`` names where it came from (shown in
+    quarantine messages); ``source_hash`` identifies the content for the idempotence ledger
+    (default: a hash of the frame), so the same content twice adds nothing.
+    """
+    ws = _open(workspace)
+    dataset = DATASETS.get(dataset, dataset)
+    rules = rules_for(dataset)
+    f = frame.copy().reset_index(drop=True)
+    if rules.site_column not in f.columns or rules.time_column not in f.columns:
+        raise ValidationError(
+            f"数据缺少列 {rules.site_column} 或 {rules.time_column}",
+            f"The frame lacks the column {rules.site_column} or {rules.time_column}",
+            location=Location(source))
+    f[rules.time_column] = pd.to_datetime(f[rules.time_column], errors="coerce")
+    if getattr(f[rules.time_column].dt, "tz", None) is not None:
+        f[rules.time_column] = f[rules.time_column].dt.tz_convert("Asia/Shanghai") \
+            .dt.tz_localize(None)
+    problems = list(frame.attrs.get("problems", []))
+    for i in np.flatnonzero(f[rules.time_column].isna().to_numpy()):
+        problems.append(Problem(source, int(i) + 1, rules.time_column, None, "时间无法识别",
+                                "unreadable time", frame_index=int(i), code="bad_timestamp"))
+    if dataset == AIR:
+        for p in POLLUTANTS:
+            if p not in f.columns:
+                f[p] = np.nan
+            else:
+                f[p] = pd.to_numeric(f[p], errors="coerce")
+    if "source_row" not in f.columns:
+        f["source_row"] = np.arange(1, len(f) + 1, dtype=np.int64)
+    f.attrs.update({"problems": problems, "file": source, "format": "frame"})
+    digest = source_hash or frame_sha256(frame)
+    return load_frame(ws, dataset, f, source=source, file_hash=digest, kind=kind)
+
+
+def ingest_sample_year(workspace: Workspace | Path | str | None = None,
+                       progress: Progress | None = None) -> BatchSummary:
+    """Load the bundled real year (59 Shanxi national stations, 2019) into ``air_hourly``.
+
+    Imports the bundled station registry first if it is missing; idempotent (a second call
+    returns a ``duplicate`` summary and adds nothing).
+    """
+    from ecoplan.ingest.registry import import_bundled
+    from ecoplan.sample_data import sample_path
+
+    ws = _open(workspace)
+    import_bundled(ws.engine)
+    return ingest_file(ws, AIR, sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
+                       progress=progress)

@@ -1,0 +1,330 @@
+"""Validation of a reader's frame against the declarative rules (:mod:`ecoplan.ingest.rules`).
+
+Vectorised: one pass of NumPy masks per rule, Python only for the rows that fail. The result says
+which rows are rejected (each with its located problems) and which values get quality flags
+(kept, but marked): ``suspect_high``, ``suspect_spike``, ``suspect_constant``, ``not_monitored``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from ecoplan.ingest.readers.problems import Problem
+from ecoplan.ingest.rules import DatasetRules, ParameterRule
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+FLAG_SUSPECT_HIGH = "suspect_high"
+FLAG_SPIKE = "suspect_spike"
+FLAG_CONSTANT = "suspect_constant"
+FLAG_NOT_MONITORED = "not_monitored"
+#: Flags given on load; analysts append others (e.g. ``valid``, ``invalid``) later.
+LOAD_FLAGS = (FLAG_SUSPECT_HIGH, FLAG_SPIKE, FLAG_CONSTANT, FLAG_NOT_MONITORED)
+
+
+@dataclass
+class Validation:
+    """Outcome of validating one frame."""
+
+    reject: np.ndarray
+    problems: dict[int, list[Problem]] = field(default_factory=dict)
+    #: parameter → object array of comma-joined flag codes (None = no flag), one per row
+    flags: dict[str, np.ndarray] = field(default_factory=dict)
+    #: whole lines that produced no row (truncated …): read and quarantined on their own
+    orphan_problems: list[Problem] = field(default_factory=list)
+
+    def add(self, idx: int, problem: Problem) -> None:
+        self.reject[idx] = True
+        self.problems.setdefault(idx, []).append(problem)
+
+
+def now_beijing() -> datetime:
+    return datetime.now(BEIJING).replace(tzinfo=None)
+
+
+def locate(frame: pd.DataFrame, idx: int, parameter: str | None) -> tuple[int | None, str | None]:
+    """File line and header field of the value ``parameter`` of frame row ``idx``."""
+    line_of = frame.attrs.get("line_of")
+    src = frame["source_row"].iat[idx] if "source_row" in frame.columns else None
+    row = int(src) if src is not None and not pd.isna(src) else None
+    if line_of is not None and parameter is not None:  # CNEMC wide file: one line per type
+        labels = frame.attrs["hour_labels"]
+        k = int(np.searchsorted(labels, frame["timestamp"].to_numpy()[idx]))
+        line = line_of.get((k, parameter))
+        return (line if line is not None else row), str(frame["station_code"].iat[idx])
+    columns = frame.attrs.get("columns") or {}
+    return row, columns.get(parameter, parameter) if parameter else None
+
+
+def _problem(frame: pd.DataFrame, idx: int, parameter: str | None, value: object, zh: str,
+             en: str, code: str) -> Problem:
+    row, fld = locate(frame, idx, parameter)
+    shown = None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return Problem(frame.attrs.get("file", ""), row, fld, shown, zh, en, frame_index=idx, code=code)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def validate(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
+             *, now: datetime | None = None) -> Validation:
+    """Check ``frame`` (canonical columns of ``rules.dataset``); codes are mapped to registry
+    codes in place (aliases → code). ``sites`` maps every known code and alias to its code."""
+    n = len(frame)
+    result = Validation(reject=np.zeros(n, bool))
+    for p in frame.attrs.get("problems", []):
+        if p.frame_index is None:
+            result.orphan_problems.append(p)
+        else:
+            result.add(int(p.frame_index), p)
+    if n == 0:
+        return result
+    now = now or now_beijing()
+    site_col, time_col = rules.site_column, rules.time_column
+    _check_sites(frame, rules, sites, result)
+    _check_times(frame, rules, now, result)
+    if rules.long:
+        _check_long_values(frame, rules, result)
+    else:
+        _check_wide_values(frame, rules, result)
+    _check_duplicates(frame, rules, result)
+    del site_col, time_col
+    return result
+
+
+def _check_sites(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
+                 result: Validation) -> None:
+    col = rules.site_column
+    codes = frame[col].astype(object).to_numpy()
+    uniq = pd.unique(pd.Series(codes, dtype=object).dropna())
+    mapping = {c: sites.get(str(c).strip()) for c in uniq}
+    if any(mapping[c] != c for c in uniq):
+        frame[col] = pd.Series(codes, dtype=object).map(
+            lambda c: mapping.get(c) or c if c is not None else c).to_numpy()
+    unknown = {c for c, m in mapping.items() if m is None}
+    if not unknown:
+        return
+    bad = np.flatnonzero(pd.Series(codes, dtype=object).isin(unknown).to_numpy())
+    reg = "/".join(rules.registries)
+    for i in bad:
+        result.add(int(i), _problem(
+            frame, int(i), col, codes[i],
+            f"未知站点/点位编码 {codes[i]}（登记表 {reg} 中没有；可用 ecoplan registry import 登记）",
+            f"unknown site code {codes[i]} (not in the {reg} registry; register it with "
+            f"`ecoplan registry import`)", "unknown_site"))
+
+
+def _check_times(frame: pd.DataFrame, rules: DatasetRules, now: datetime,
+                 result: Validation) -> None:
+    ts = frame[rules.time_column].to_numpy(dtype="datetime64[ns]")
+    valid = ~np.isnat(ts)
+    if rules.hourly:
+        off = (ts.astype("int64") % 3_600_000_000_000) != 0
+        for i in np.flatnonzero(off & valid):
+            result.add(int(i), _problem(
+                frame, int(i), rules.time_column, pd.Timestamp(ts[i]),
+                "小时数据的时间必须是整点（小时末标记，北京时间）",
+                "hourly data must carry whole-hour labels (hour-ending, Beijing time)",
+                "bad_timestamp"))
+    early = valid & (ts < np.datetime64(rules.earliest, "ns"))
+    late = valid & (ts > np.datetime64(now + timedelta(hours=rules.future_hours), "ns"))
+    for i in np.flatnonzero(early):
+        result.add(int(i), _problem(
+            frame, int(i), rules.time_column, pd.Timestamp(ts[i]),
+            f"时间早于 {rules.earliest:%Y-%m-%d}，不可信", f"time before "
+            f"{rules.earliest:%Y-%m-%d} is not plausible", "bad_timestamp"))
+    for i in np.flatnonzero(late):
+        result.add(int(i), _problem(
+            frame, int(i), rules.time_column, pd.Timestamp(ts[i]),
+            "时间晚于当前北京时间（时区或小时末标记错误？）",
+            "time is later than now in Beijing (wrong time zone or hour convention?)",
+            "bad_timestamp"))
+
+
+def _range_checks(frame: pd.DataFrame, rule: ParameterRule, values: np.ndarray,
+                  rows: np.ndarray, result: Validation, param_of_row: str) -> np.ndarray:
+    """Reject negatives and out-of-range values; return the suspect-high mask."""
+    with np.errstate(invalid="ignore"):
+        neg = values < 0
+        low = (values < rule.min) & ~neg
+        high = values > rule.max
+    for i in np.flatnonzero(neg):
+        r = int(rows[i])
+        result.add(r, _problem(frame, r, param_of_row, values[i], "负值（浓度不能为负）",
+                               "negative value (a concentration cannot be negative)", "negative"))
+    for i in np.flatnonzero(low):
+        r = int(rows[i])
+        result.add(r, _problem(frame, r, param_of_row, values[i],
+                               f"低于合理范围下限 {_fmt(rule.min)}",
+                               f"below the plausible minimum {_fmt(rule.min)}", "out_of_range"))
+    unit = rule.unit or "—"
+    for i in np.flatnonzero(high):
+        r = int(rows[i])
+        result.add(r, _problem(
+            frame, r, param_of_row, values[i],
+            f"超出物理合理范围（>{_fmt(rule.max)} {unit}），可能是单位错误",
+            f"above the physically plausible range (>{_fmt(rule.max)} {unit}); wrong unit?",
+            "out_of_range"))
+    if rule.suspect_above is None:
+        return np.zeros(len(values), bool)
+    with np.errstate(invalid="ignore"):
+        return (values > rule.suspect_above) & ~high
+
+
+def _append_flag(store: np.ndarray, mask: np.ndarray, flag: str) -> None:
+    for i in np.flatnonzero(mask):
+        cur = store[i]
+        store[i] = flag if cur is None else f"{cur},{flag}"
+
+
+def _check_wide_values(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
+    n = len(frame)
+    rows = np.arange(n)
+    order, same_prev, hours = _series_order(frame, rules)
+    not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
+    for name, rule in rules.parameters.items():
+        if name not in frame.columns:
+            continue
+        values = frame[name].to_numpy(dtype=np.float64)
+        flags = np.full(n, None, dtype=object)
+        high = _range_checks(frame, rule, values, rows, result, name)
+        _append_flag(flags, high, FLAG_SUSPECT_HIGH)
+        sv = values[order]
+        if rule.spike_ratio is not None:
+            spike = np.zeros(n, bool)
+            spike[order] = _spikes(sv, same_prev, hours, rule.spike_ratio, rule.spike_jump or 0.0)
+            _append_flag(flags, spike, FLAG_SPIKE)
+        if rule.constant_hours:
+            const = np.zeros(n, bool)
+            const[order] = _constant_runs(sv, same_prev, hours, rule.constant_hours)
+            _append_flag(flags, const, FLAG_CONSTANT)
+        if not_mon is not None:
+            nm = np.array([x is not None and name in str(x).split(",") for x in not_mon], bool) \
+                if any(x is not None for x in not_mon) else np.zeros(n, bool)
+            _append_flag(flags, nm, FLAG_NOT_MONITORED)
+        if any(f is not None for f in flags):
+            result.flags[name] = flags
+
+
+def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
+    n = len(frame)
+    params = frame["parameter"].astype(object).to_numpy()
+    values = frame["value"].to_numpy(dtype=np.float64)
+    flags = np.full(n, None, dtype=object)
+    not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
+    known = set(rules.parameters)
+    if rules.parameter_registry == "water_units":
+        from ecoplan.standards.water_units import parameters as water_parameters
+
+        known |= set(water_parameters()[0])
+    for p in pd.unique(pd.Series(params, dtype=object)):
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            rows = np.flatnonzero(pd.isna(pd.Series(params, dtype=object)).to_numpy())
+        else:
+            rows = np.flatnonzero(params == p)
+        if p is None or (isinstance(p, float) and np.isnan(p)) or p not in known:
+            for r in rows:
+                if result.reject[r]:
+                    continue  # the reader already reported it
+                result.add(int(r), _problem(
+                    frame, int(r), "parameter", p,
+                    f"未知的监测项目：{p}", f"unknown parameter: {p}", "unknown_parameter"))
+            continue
+        rule = rules.parameters.get(p)
+        vals = values[rows]
+        missing = np.isnan(vals)
+        if not_mon is not None:
+            nm = np.array([x is not None for x in not_mon[rows]], bool)
+            mask = np.zeros(n, bool)
+            mask[rows[nm & missing]] = True
+            _append_flag(flags, mask, FLAG_NOT_MONITORED)
+            missing &= ~nm
+        for j in np.flatnonzero(missing):
+            r = int(rows[j])
+            if not result.reject[r]:
+                result.add(r, _problem(frame, r, "value", None, "缺少数值", "value is missing",
+                                       "missing_value"))
+        if rule is None:
+            continue
+        high = _range_checks(frame, rule, vals, rows, result, "value")
+        for r in rows[high]:
+            flags[r] = FLAG_SUSPECT_HIGH if flags[r] is None else f"{flags[r]},{FLAG_SUSPECT_HIGH}"
+    if any(f is not None for f in flags):
+        result.flags["value"] = flags
+
+
+def _series_order(frame: pd.DataFrame, rules: DatasetRules
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row order by (site, time), whether each sorted row continues the previous row's site,
+    and its time in hours."""
+    codes = pd.Categorical(frame[rules.site_column].astype(object)).codes
+    ts = frame[rules.time_column].to_numpy(dtype="datetime64[ns]").astype("int64")
+    order = np.lexsort((ts, codes))
+    sc = codes[order]
+    hours = ts[order] / 3_600_000_000_000
+    same_prev = np.zeros(len(order), bool)
+    same_prev[1:] = sc[1:] == sc[:-1]
+    return order, same_prev, hours
+
+
+def _spikes(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray, ratio: float,
+            jump: float) -> np.ndarray:
+    """A value far above the median of its ±2-hour neighbours of the same site."""
+    n = len(v)
+    if n < 3:
+        return np.zeros(n, bool)
+    # run id of each site to test "same site" between i and i±k
+    site_id = np.cumsum(~same_prev)
+    neigh = np.full((n, 4), np.nan)
+    for col, k in enumerate((-2, -1, 1, 2)):
+        src = np.arange(n) + k
+        ok = (src >= 0) & (src < n)
+        srcc = np.clip(src, 0, n - 1)
+        ok &= site_id[srcc] == site_id
+        ok &= np.abs(hours[srcc] - hours) <= 3
+        neigh[ok, col] = v[srcc[ok]]
+    count = np.sum(~np.isnan(neigh), axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(neigh, axis=1)
+    with np.errstate(invalid="ignore"):
+        return (count >= 2) & (v > ratio * np.maximum(med, 1e-9)) & (v - med > jump)
+
+
+def _constant_runs(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray,
+                   min_hours: int) -> np.ndarray:
+    """Values that repeat unchanged for at least ``min_hours`` consecutive hours."""
+    n = len(v)
+    if n == 0:
+        return np.zeros(0, bool)
+    cont = np.zeros(n, bool)
+    with np.errstate(invalid="ignore"):
+        cont[1:] = same_prev[1:] & (v[1:] == v[:-1]) & (np.diff(hours) == 1) & ~np.isnan(v[1:])
+    run = np.cumsum(~cont)
+    lengths = np.bincount(run)
+    return (lengths[run] >= min_hours) & ~np.isnan(v)
+
+
+def _check_duplicates(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
+    key = list(rules.key)
+    dup = frame.duplicated(subset=key, keep="first").to_numpy()
+    if not dup.any():
+        return
+    first_rows = frame.loc[~frame.duplicated(subset=key, keep=False) | ~dup, key + (
+        ["source_row"] if "source_row" in frame.columns else [])]
+    first_of = {tuple(r[:-1]): r[-1] for r in first_rows.itertuples(index=False, name=None)} \
+        if "source_row" in frame.columns else {}
+    for i in np.flatnonzero(dup):
+        k = tuple(frame[c].iat[i] for c in key)
+        first = first_of.get(k)
+        result.add(int(i), _problem(
+            frame, int(i), rules.time_column, frame[rules.time_column].iat[i],
+            f"重复记录：同一站点同一时间已出现（第 {first} 行）",
+            f"duplicate: the same site and time already appears (line {first})", "duplicate"))
