@@ -97,7 +97,24 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
         lines = np.arange(2, 2 + len(frame), dtype=np.int64)
         return frame, lines, []
     decoded = decoded_bytes(path)
-    table = read_csv_table(path, decoded, string_columns=True)
+    skip = 0  # leading comment lines ("# provenance …") before the header
+    for line in decoded.data.splitlines():
+        if line.strip().startswith(b"#"):
+            skip += 1
+        else:
+            break
+    if skip:
+        from ecoplan.ingest.readers.text import DecodedText
+
+        lines_all = decoded.data.splitlines(keepends=True)
+        body = b"".join(lines_all[skip:])
+        table = read_csv_table(path, DecodedText(body, decoded.encoding), string_columns=True)
+        table.lines = table.lines + skip
+        for pr in table.problems:
+            if pr.row is not None:
+                pr.row += skip
+    else:
+        table = read_csv_table(path, decoded, string_columns=True)
     frame = table.table.to_pandas()
     frame = frame.astype(object).where(frame.notna(), None)
     return frame, table.lines, table.problems
