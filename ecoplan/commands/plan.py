@@ -1,0 +1,239 @@
+"""``ecoplan plan``: show, export, check, import and load the plan (indicators, projects, tasks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecoplan.console import console, emit_json, ok, print_table
+from ecoplan.i18n import get_lang, tr
+
+NAME = "plan"
+DEFAULT_PLAN = "jiaocheng-2021-2025"
+
+app = typer.Typer(name=NAME, help="规划：指标、重点工程与任务 / the plan: indicators, key projects, tasks",
+                  no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+PlanOpt = Annotated[
+    Path | None,
+    typer.Option("--plan", "-p", help="规划文件（默认内置交城规划）/ plan file (default: the bundled plan)"),
+]
+
+
+def _load(path: Path | None) -> Any:
+    from ecoplan.plan import bundled_plan_path, load_plan
+
+    return load_plan(path if path is not None else bundled_plan_path(DEFAULT_PLAN))
+
+
+@app.command("list")
+def list_plans(as_json: JsonOpt = False) -> None:
+    """列出内置规划 / list the bundled plans."""
+    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
+
+    rows = []
+    for code in bundled_plans():
+        p = load_plan(bundled_plan_path(code))
+        rows.append({"code": code, "title": p.title_zh, "region": p.region.name_zh,
+                     "period": f"{p.start_year}-{p.end_year}", "indicators": len(p.indicators_by_number()),
+                     "key_projects": len(p.key_projects), "tasks": len(p.tasks),
+                     "path": str(bundled_plan_path(code))})
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("内置规划", "Bundled plans"),
+                [tr("代码", "code"), tr("名称", "title"), tr("规划期", "period"), tr("指标", "indicators"),
+                 tr("重点工程", "projects"), tr("任务", "tasks")],
+                [(r["code"], r["title"], r["period"], r["indicators"], r["key_projects"], r["tasks"]) for r in rows])
+
+
+def _measure_text(ind: Any) -> str:
+    m = ind.measurement
+    if m is None:
+        return ""
+    if m.kind == "computed":
+        scope = m.stations or "、".join(m.sections or m.sources) or m.points or ""
+        return f"{m.statistic} {scope}".strip()
+    return tr(f"{m.department}报送", f"reported by {m.department}")
+
+
+@app.command("show")
+def show(plan_file: PlanOpt = None, as_json: JsonOpt = False) -> None:
+    """显示规划的指标、重点工程与任务 / show indicators, key projects and tasks."""
+    from ecoplan.plan.export import plan_as_json
+
+    plan = _load(plan_file)
+    if as_json:
+        emit_json(plan_as_json(plan))
+        return
+    en = get_lang() == "en"
+    console.print(f"[bold]{plan.title_zh}[/bold]  {plan.start_year}–{plan.end_year}"
+                  f"（{tr('基准年', 'baseline')} {plan.baseline_year}）")
+    print_table(
+        tr("表1 指标体系", "Table 1 indicators"),
+        [tr("键", "key"), tr("类别", "category"), tr("指标", "indicator"), tr("单位", "unit"),
+         f"{plan.baseline_year}", f"{plan.end_year}", tr("属性", "attribute"), tr("测算", "measured by")],
+        [(i.key, i.category, (i.name_en or i.name_zh) if en else i.name_zh, i.unit or "",
+          i.baseline.text, i.target.text or "—",
+          (i.attribute if en else i.attribute_zh), _measure_text(i)) for i in plan.indicators],
+    )
+    print_table(
+        tr("表2 重点工程", "Table 2 key projects"),
+        [tr("序号", "no."), tr("类别", "category"), tr("项目名称", "project"), tr("投资（万元）", "10⁴ CNY"),
+         tr("实施时间", "period"), tr("牵头部门", "lead")],
+        [(p.number, p.category, p.name, p.investment_wan_yuan, p.period_text, "、".join(p.lead_departments))
+         for p in plan.key_projects],
+    )
+    console.print(tr(f"合计投资 {plan.total_investment()} 万元；", f"Total investment {plan.total_investment()} ×10⁴ CNY; ")
+                  + "；".join(f"{k} {v}" for k, v in plan.investment_by_category().items()))
+    print_table(
+        tr("任务", "Tasks"),
+        [tr("编号", "key"), tr("期限", "deadline"), tr("目标", "target"), tr("任务", "task")],
+        [(t.key, t.deadline or t.recurring or "",
+          f"{t.target.quantity} {t.target.operator} {t.target.value if t.target.value is not None else ''}"
+          f"{t.target.unit or ''}" if t.target else "", t.text[:60] + ("…" if len(t.text) > 60 else ""))
+         for t in plan.tasks],
+    )
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx | csv | json")] = "xlsx",
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件 / output file")] = Path("plan.xlsx"),
+    plan_file: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出规划（Excel 按规划表格排版，含任务表）/ export the plan (xlsx laid out like the plan)."""
+    from ecoplan.plan.export import export_plan
+
+    plan = _load(plan_file)
+    written = export_plan(plan, fmt.lower(), output)
+    if as_json:
+        emit_json({"format": fmt.lower(), "files": [str(p) for p in written]})
+        return
+    for p in written:
+        ok(f"已写出 {p}", f"Wrote {p}")
+
+
+@app.command("check")
+def check(
+    plan_file: Annotated[Path | None, typer.Argument(help="规划文件（默认内置交城规划）/ plan file")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option("--source", help="规划原文（.txt 导出或 .docx），用于核对正文 / the plan's source document"),
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="有该级别问题时退出码为 1：error|warning / exit 1 on findings")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """规划审校：正文与表格数字、合计、目标、名称、日期、数据来源 / review the plan for inconsistencies."""
+    from rich.markup import escape
+
+    from ecoplan.errors import PlanError
+    from ecoplan.plan import bundled_plan_path
+    from ecoplan.plan.check import SEVERITY_ORDER, check_plan
+    from ecoplan.plan.importer import read_document
+
+    path = plan_file if plan_file is not None else bundled_plan_path(DEFAULT_PLAN)
+    plan = _load(path)
+    if source is None and plan.source:
+        candidate = Path(path).parent / plan.source
+        if candidate.is_file():
+            source = candidate
+    doc = read_document(source) if source is not None else None
+    report = check_plan(plan, doc)
+    if as_json:
+        data = report.as_dict()
+        data["source"] = str(source) if source else None
+        emit_json(data)
+    else:
+        lang = get_lang()
+        c = report.counts()
+        console.print(tr(f"规划 {plan.code}：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}",
+                         f"Plan {plan.code}: {c['error']} errors, {c['warning']} warnings, {c['info']} notes"))
+        colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+        for n, f in enumerate(report.findings, start=1):
+            where = "；".join(loc.describe(lang) for loc in f.locations) if lang == "zh" else \
+                "; ".join(loc.describe(lang) for loc in f.locations)
+            console.print(f"[{colours[f.severity]}]{n}. {escape('[' + f.severity + ']')}[/] {f.code} — "
+                          f"{escape(where)}", highlight=False)
+            console.print("   " + (f.message_zh if lang == "zh" else f.message_en), highlight=False, markup=False)
+            console.print("   " + tr("建议：", "Fix: ") + (f.fix_zh if lang == "zh" else f.fix_en),
+                          highlight=False, markup=False)
+    if fail_on:
+        if fail_on not in ("error", "warning"):
+            raise PlanError(f"--fail-on 只能是 error 或 warning，而不是 {fail_on}",
+                            f"--fail-on must be error or warning, not {fail_on!r}")
+        if any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[fail_on] for f in report.findings):
+            raise typer.Exit(1)
+
+
+@app.command("import")
+def import_(
+    document: Annotated[Path, typer.Argument(help="规划文档 .docx 或 .txt 纯文本导出 / .docx or text export")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出的规划 YAML 草稿 / draft YAML")],
+    code: Annotated[str | None, typer.Option("--code", help="规划代码，如 wenshui-2021-2025 / plan code")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """从规划文档生成规划 YAML 草稿，并列出无法识别的单元格 / draft a plan YAML from a document."""
+    from ecoplan.plan import parse_plan_text
+    from ecoplan.plan.importer import import_document
+
+    result = import_document(document, code)
+    text = result.to_yaml()
+    output.write_text(text, encoding="utf-8")
+    valid = True
+    error = None
+    try:
+        parse_plan_text(text, str(output))
+    except Exception as exc:  # the draft may still need the editor (e.g. an unreadable cell)
+        valid = False
+        error = exc.message(get_lang()) if hasattr(exc, "message") else str(exc)
+    data = {
+        "output": str(output), "indicators": len(result.plan["indicators"]),
+        "key_projects": len(result.plan["key_projects"]), "tasks": len(result.plan["tasks"]),
+        "valid": valid, "validation_error": error,
+        "problems": [p.as_dict() for p in result.problems],
+    }
+    if as_json:
+        emit_json(data)
+        return
+    ok(f"已写出草稿 {output}：指标 {data['indicators']} 项，重点工程 {data['key_projects']} 项，任务 {data['tasks']} 条",
+       f"Draft written to {output}: {data['indicators']} indicators, {data['key_projects']} projects, "
+       f"{data['tasks']} tasks")
+    if result.problems:
+        print_table(tr("无法识别的内容（已保留原文）", "Cells that could not be read (raw text kept)"),
+                    [tr("位置", "where"), tr("原文", "text"), tr("问题", "problem")],
+                    [(p.location.describe(get_lang()), p.value or "", p.zh if get_lang() == "zh" else p.en)
+                     for p in result.problems])
+    if not valid:
+        console.print(tr(f"草稿尚不能通过校验：{error}", f"The draft does not validate yet: {error}"),
+                      markup=False)
+
+
+@app.command("load")
+def load(
+    plan_file: Annotated[Path | None, typer.Argument(help="规划文件（默认内置交城规划）/ plan file")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """把规划载入工作区数据库（按内容哈希幂等）/ load the plan into the workspace database."""
+    from ecoplan.plan import bundled_plan_path
+    from ecoplan.store.plan_store import load_plan_into_db
+    from ecoplan.store.workspace import Workspace
+
+    path = plan_file if plan_file is not None else bundled_plan_path(DEFAULT_PLAN)
+    plan = _load(path)
+    result = load_plan_into_db(Workspace().engine, plan, source_file=path)
+    if as_json:
+        emit_json(result.as_dict())
+        return
+    words = {"loaded": ("已载入", "loaded"), "updated": ("已更新", "updated"), "unchanged": ("未变化", "unchanged")}
+    zh, en = words[result.status]
+    ok(f"规划 {plan.code} {zh}：指标 {result.counts['indicators']}，重点工程 {result.counts['key_projects']}，"
+       f"任务 {result.counts['tasks']}",
+       f"Plan {plan.code} {en}: {result.counts['indicators']} indicators, "
+       f"{result.counts['key_projects']} projects, {result.counts['tasks']} tasks")
