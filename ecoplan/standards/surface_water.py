@@ -374,7 +374,8 @@ def apply_detection_limit(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def period_means(df: pd.DataFrame, period: Literal["month", "year"] = "month") -> pd.DataFrame:
+def period_means(df: pd.DataFrame,
+                 period: Literal["sample", "month", "year"] = "month") -> pd.DataFrame:
     """Monthly value = mean of the month's samples; annual value = mean of the monthly values (环办〔2011〕22号 时段评价)."""
     if df.empty:
         return pd.DataFrame(columns=["site", "period", "parameter", "value", "waterbody", "n"])
@@ -383,6 +384,13 @@ def period_means(df: pd.DataFrame, period: Literal["month", "year"] = "month") -
     if "waterbody" not in d.columns:
         d["waterbody"] = "river"
     d["waterbody"] = d["waterbody"].map(normalise_waterbody)
+    if period == "sample":  # one sampling time: duplicates of an item are averaged
+        d["sample"] = d["time"].dt.strftime("%Y-%m-%d %H:%M")
+        per_sample = (d.groupby(["site", "sample", "parameter"], sort=True)
+                      .agg(value=("value", "mean"), n=("value", "size"),
+                           waterbody=("waterbody", "first"))
+                      .reset_index())
+        return per_sample.rename(columns={"sample": "period"})
     d["month"] = d["time"].dt.strftime("%Y-%m")
     monthly = (d.groupby(["site", "month", "parameter"], sort=True)
                .agg(value=("value", "mean"), n=("value", "size"), waterbody=("waterbody", "first"))
@@ -406,12 +414,19 @@ def to_wide(means: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def classify_section_period(df: pd.DataFrame, period: Literal["month", "year"] = "year",
+def classify_section_period(df: pd.DataFrame,
+                            period: Literal["sample", "month", "year"] = "year",
                             profile: WaterProfile | str | None = None,
                             items: Sequence[str] | None = None) -> pd.DataFrame:
     """Section class per site and period from long data (环办〔2011〕22号): period means, 21-item single factor, profile target."""
     from ecoplan.standards.water_profiles import attain_frame, get_profile
 
+    unknown: dict[str, str] = {}
+    if "known" in df.columns:
+        bad = df[~df["known"].astype(bool)]
+        unknown = {str(k): "|".join(sorted(set(map(str, g["parameter"]))))
+                   for k, g in bad.groupby("site")}
+        df = df[df["known"].astype(bool)]
     means = period_means(df, period)
     if means.empty:
         return pd.DataFrame()
@@ -438,6 +453,7 @@ def classify_section_period(df: pd.DataFrame, period: Literal["month", "year"] =
     res["main_pollutants"] = mains
     n = means.groupby(["site", "period"])["n"].max().reset_index(name="n_max")
     res = res.merge(n, on=["site", "period"], how="left")
+    res["unknown_parameters"] = res["site"].map(lambda x: unknown.get(str(x), ""))
     prof = get_profile(profile) if profile is not None else None
     if prof is not None:
         res = attain_frame(res, wide, prof, period)

@@ -280,7 +280,7 @@ def evaluate_target(values: Mapping[str, float], site: SiteTarget | None, profil
         attained = None if not present else not failing
         if water_class is not None and water_class:
             attained = water_class <= tc
-        return TargetResult(site.id, label, target["target_year"], season, attained, failing,
+        return TargetResult(site.id, label, target["target_year"], None, attained, failing,
                             {}, **tags)
     rule = profile.rules[target["rule"]]
     base = int(rule.get("base_class", 5))

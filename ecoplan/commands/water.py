@@ -1,0 +1,293 @@
+"""``ecoplan water …`` and ``ecoplan groundwater …``: water classes from files.
+
+* ``water classify INPUT -o OUT.csv`` — class per site and sampling time (21 items of the 2011
+  method), or the real-time class (5 items) when INPUT is a CNEMC real-time JSON snapshot;
+* ``water assess INPUT --period month|year [--profile NAME]`` — period means, section class,
+  status, main pollutants and attainment of the plan's targets;
+* ``water realtime SNAPSHOT.json`` — reproduce the national real-time release;
+* ``groundwater classify INPUT -o OUT.csv`` — GB/T 14848-2017 point classes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ecoplan.console import emit_json, err_console, info, ok, print_table
+from ecoplan.errors import InputFileError, Location
+from ecoplan.i18n import get_lang, tr
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+water_app = typer.Typer(help="地表水水质评价（GB 3838-2002、环办〔2011〕22号）/ surface-water quality",
+                        no_args_is_help=True)
+groundwater_app = typer.Typer(help="地下水水质评价（GB/T 14848-2017）/ groundwater quality",
+                              no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
+                                             help="输出 CSV 文件 / output CSV file")]
+InputArg = Annotated[Path, typer.Argument(help="输入文件（CSV/XLSX 长表或 JSON 快照）/ input file",
+                                          exists=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(water_app, name="water")
+    app.add_typer(groundwater_app, name="groundwater")
+    try:
+        from ecoplan.commands.bench import app as bench_app
+    except ImportError:  # pragma: no cover - bench not in this build
+        return
+    bench_app.command("water")(bench_water)
+
+
+def _check_input(path: Path) -> None:
+    if not path.is_file():
+        raise InputFileError("输入文件不存在", "input file does not exist",
+                             location=Location(str(path)))
+
+
+def _report_problems(problems: list[Any]) -> None:
+    if not problems:
+        return
+    lang = get_lang()
+    err_console.print(tr(f"[yellow]发现 {len(problems)} 个问题（相关行已保留）：[/yellow]",
+                         f"[yellow]{len(problems)} problem(s) found (rows kept):[/yellow]"),
+                      highlight=False)
+    for p in problems[:20]:
+        err_console.print(f"  • {p.message(lang)}", markup=False, highlight=False)
+    if len(problems) > 20:
+        err_console.print(tr(f"  …另有 {len(problems) - 20} 个", f"  … and {len(problems) - 20} more"))
+
+
+def _write(frame: pd.DataFrame, output: Path | None) -> None:
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(output, index=False, encoding="utf-8-sig")
+        ok(f"已写出 {len(frame)} 行：{output}", f"Wrote {len(frame)} rows: {output}")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import json
+
+    return json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+
+
+def _is_snapshot(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+def _waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
+    import pandas as pd
+
+    from ecoplan.sample_data import sample_path
+
+    src = path or sample_path("water", "cnemc_station_waterbody.csv")
+    if not Path(src).is_file():
+        raise InputFileError("水体类型表不存在", "waterbody table does not exist",
+                             location=Location(str(src)))
+    wb = pd.read_csv(src)
+    return {(str(r.province), str(r.station)): ("lake" if r.waterbody in ("lake", "reservoir")
+                                                else "river") for r in wb.itertuples()}
+
+
+def realtime_frame(snapshot: Path, waterbody_table: Path | None = None) -> pd.DataFrame:
+    """Classify a CNEMC snapshot; columns: station, published and computed class, match."""
+    from ecoplan.ingest.readers.water import read_cnemc_snapshot
+    from ecoplan.standards.surface_water import LABEL_TO_CLASS
+    from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
+
+    frame, problems = read_cnemc_snapshot(snapshot)
+    _report_problems(problems)
+    wbs = _waterbody_table(waterbody_table)
+    frame["waterbody"] = [wbs.get((str(p), str(s)), "river")
+                          for p, s in zip(frame["province"], frame["site"], strict=True)]
+    res = classify_realtime(frame)
+    out = frame[["province", "basin", "site", "time", "waterbody", "station_status",
+                 *REALTIME_ITEMS]].copy()
+    out["published_class"] = frame["published_class"]
+    out["water_class"] = res["water_class"]
+    out["label"] = res["label"]
+    out["deciding_items"] = res["deciding_items"]
+    pub = frame["published_class"].map(lambda x: LABEL_TO_CLASS.get(str(x), 0))
+    out["match"] = [(None if p == 0 else bool(p == c))
+                    for p, c in zip(pub, res["water_class"], strict=True)]
+    return out
+
+
+@water_app.command("classify")
+def classify(input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = False,
+             items: Annotated[str, typer.Option(
+                 "--items", help="参评项目：21（默认，环办〔2011〕22号）| realtime（5项）/ "
+                                 "evaluated items: 21 (default) | realtime (5)")] = "21") -> None:
+    """逐点位逐时间评价水质类别 / class per site and sampling time (JSON snapshot → real-time class)."""
+    _check_input(input_file)
+    if _is_snapshot(input_file):
+        frame = realtime_frame(input_file)
+        _finish_realtime(frame, output, as_json)
+        return
+    from ecoplan.ingest.readers.water import read_surface_water
+    from ecoplan.standards.surface_water import classify_section_period
+    from ecoplan.standards.water_realtime import REALTIME_ITEMS
+
+    long, problems = read_surface_water(input_file)
+    _report_problems(problems)
+    chosen = list(REALTIME_ITEMS) if items == "realtime" else None
+    res = classify_section_period(long, "sample", items=chosen)
+    res = res.rename(columns={"period": "time"})
+    keep = [c for c in res.columns if not c.startswith("class_")] + \
+        [c for c in res.columns if c.startswith("class_")]
+    res = res[keep]
+    _write(res, output)
+    if as_json:
+        emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})
+    elif output is None:
+        _print_classes(res)
+
+
+def _print_classes(res: pd.DataFrame) -> None:
+    cols = ["site", "time", "label", "status_zh" if get_lang() == "zh" else "status",
+            "deciding_items", "main_pollutants"]
+    cols = [c for c in cols if c in res.columns]
+    print_table(tr("水质类别", "Water classes"), cols, res[cols].astype(str).values.tolist()[:200])
+
+
+def _finish_realtime(frame: pd.DataFrame, output: Path | None, as_json: bool) -> None:
+    published = frame["match"].notna()
+    n = int(published.sum())
+    hit = int(frame.loc[published, "match"].astype(bool).sum())
+    summary = {"stations": len(frame), "published": n, "reproduced": hit,
+               "rate": (hit / n if n else None),
+               "misses": _records(frame[published & ~frame["match"].fillna(True).astype(bool)])}
+    _write(frame, output)
+    if as_json:
+        emit_json({"summary": summary, "rows": _records(frame)})
+        return
+    if output is None:
+        cols = ["province", "site", "published_class", "label", "deciding_items", "match"]
+        print_table(tr("实时水质类别", "Real-time classes"), cols,
+                    frame[cols].astype(str).values.tolist())
+    rate = f"{100 * hit / n:.2f} %" if n else "—"
+    ok(f"复现发布类别 {hit}/{n}（{rate}）", f"Reproduced published classes {hit}/{n} ({rate})")
+
+
+@water_app.command("realtime")
+def realtime(
+    snapshot: Annotated[Path, typer.Argument(help="国家地表水自动站实时数据 JSON 快照 / CNEMC "
+                                                  "real-time JSON snapshot")],
+    waterbody_table: Annotated[Path | None, typer.Option(
+        "--waterbody-table", help="站点水体类型表（默认随附 cnemc_station_waterbody.csv）/ "
+                                  "station waterbody table")] = None,
+    output: OutOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """复现国家地表水自动站实时水质类别 / reproduce the national real-time station classes."""
+    _check_input(snapshot)
+    frame = realtime_frame(snapshot, waterbody_table)
+    _finish_realtime(frame, output, as_json)
+
+
+@water_app.command("assess")
+def assess(
+    input_file: InputArg,
+    period: Annotated[str, typer.Option("--period", help="评价时段 month|year / period")] = "year",
+    profile: Annotated[str, typer.Option(
+        "--profile", help="水质目标配置（名称、名称@版本或 YAML 文件）/ target profile (name, "
+                          "name@version or YAML file)")] = "jiaocheng-2021-2025",
+    winter_start: Annotated[str | None, typer.Option(
+        "--winter-start", help="冬季起始日 MM-DD（武良断面氨氮季节限值）/ winter start")] = None,
+    winter_end: Annotated[str | None, typer.Option(
+        "--winter-end", help="冬季结束日 MM-DD / winter end")] = None,
+    output: OutOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """按月/年评价断面水质与规划目标达标情况 / section classes and target attainment per month or year."""
+    _check_input(input_file)
+    if period not in ("month", "year"):
+        raise InputFileError(f"--period 应为 month 或 year，而不是 {period}",
+                             f"--period must be month or year, not {period}")
+    from ecoplan.ingest.readers.water import read_surface_water
+    from ecoplan.standards.surface_water import classify_section_period
+    from ecoplan.standards.water_profiles import get_profile
+
+    prof = get_profile(profile)
+    if winter_start or winter_end:
+        prof = prof.with_settings(winter_start=winter_start, winter_end=winter_end)
+    long, problems = read_surface_water(input_file)
+    _report_problems(problems)
+    res = classify_section_period(long, period, profile=prof)  # type: ignore[arg-type]
+    res = res[[c for c in res.columns if not c.startswith("class_")] +
+              [c for c in res.columns if c.startswith("class_")]]
+    _write(res, output)
+    if as_json:
+        emit_json({"profile": {**prof.result_tags(), "settings": dict(prof.settings)},
+                   "rows": _records(res), "problems": [p.as_dict() for p in problems]})
+        return
+    if output is None:
+        cols = [c for c in ("site", "period", "label", "status_zh", "target", "season",
+                            "attained", "failing_items", "main_pollutants") if c in res.columns]
+        print_table(tr("断面水质评价", "Section assessment"), cols,
+                    res[cols].astype(str).values.tolist())
+    info(f"目标配置 {prof.key}（{prof.hash[:16]}），冬季 {prof.settings['winter_start']}…"
+         f"{prof.settings['winter_end']}",
+         f"Profile {prof.key} ({prof.hash[:16]}), winter {prof.settings['winter_start']}…"
+         f"{prof.settings['winter_end']}")
+
+
+@groundwater_app.command("classify")
+def groundwater_classify(
+    input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = False,
+    target: Annotated[int, typer.Option("--target", help="目标类别（默认Ⅲ类）/ target class")] = 3,
+) -> None:
+    """按 GB/T 14848-2017 评价地下水点位类别 / groundwater point classes (GB/T 14848-2017)."""
+    _check_input(input_file)
+    from ecoplan.ingest.readers.water import read_groundwater
+    from ecoplan.standards.groundwater import classify_groundwater_frame
+
+    long, problems = read_groundwater(input_file)
+    _report_problems(problems)
+    res = classify_groundwater_frame(long, target_class=target)
+    _write(res, output)
+    if as_json:
+        emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})
+    elif output is None:
+        cols = ["site", "time", "label", "deciding_items", "exceeding_items", "attained"]
+        print_table(tr("地下水水质类别", "Groundwater classes"), cols,
+                    res[cols].astype(str).values.tolist()[:200])
+
+
+def bench_water(
+    rows: Annotated[int, typer.Option("--rows", help="样本数 / number of samples")] = 1_000_000,
+    repeat: Annotated[int, typer.Option("--repeat", help="重复次数 / runs")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """水质单因子分类基准（5 项实时规则）/ benchmark: real-time 5-item classification."""
+    import statistics
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    from ecoplan.standards.water_realtime import classify_realtime
+
+    rng = np.random.default_rng(42)
+    wide = pd.DataFrame({
+        "ph": rng.uniform(5.5, 9.5, rows), "do": rng.uniform(0.5, 12, rows),
+        "codmn": rng.uniform(0.5, 20, rows), "nh3_n": rng.uniform(0.01, 3, rows),
+        "tp": rng.uniform(0.005, 0.6, rows),
+        "waterbody": np.where(rng.random(rows) < 0.1, "lake", "river"),
+    })
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        classify_realtime(wide)
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    result = {"rows": rows, "runs": repeat, "median_s": round(med, 3),
+              "rows_per_s": int(rows / med)}
+    if as_json:
+        emit_json(result)
+    else:
+        ok(f"{rows} 个样本，中位数 {med:.3f} s（{rows / med:,.0f} 样本/秒）",
+           f"{rows} samples, median {med:.3f} s ({rows / med:,.0f} samples/s)")
