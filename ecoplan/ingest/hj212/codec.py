@@ -9,6 +9,7 @@ CRC still verifies over the actual bytes …) are accepted and listed in ``packe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -239,17 +240,11 @@ def _decode(raw: bytes, crc_policy: tuple[str, ...] | frozenset[str],
 def _split_outside_info(text: str, seps: str) -> list[str]:
     """Split ``text`` on any of ``seps`` except inside ``//…//`` info strings."""
     if "//" not in text:
-        if len(seps) == 1:
-            return text.split(seps)
-        parts: list[str] = []
-        cur = 0
-        for i, ch in enumerate(text):
-            if ch in seps:
-                parts.append(text[cur:i])
-                cur = i + 1
-        parts.append(text[cur:])
-        return parts
-    parts = []
+        first = seps[0]
+        for other in seps[1:]:
+            text = text.replace(other, first)
+        return text.split(first)
+    parts: list[str] = []
     buf: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -325,9 +320,42 @@ def _parse_segment(p: Packet) -> None:
     _parse_cp(p, cp)
 
 
+_CP_FIELD = re.compile(r"([^;,=]+)=([^;,]*)")
+
+
 def _parse_cp(p: Packet, cp: str) -> None:
     if not cp:
         return
+    if "//" not in cp and " " not in cp:
+        # Fast path for well-formed CP; anything odd falls back to the detailed parser below.
+        pairs = _CP_FIELD.findall(cp)
+        if len(pairs) == cp.count(";") + cp.count(",") + 1:
+            factors: dict[str, Factor] = {}
+            params: dict[str, str] = {}
+            clean = True
+            for key, value in pairs:
+                code, dash, suffix = key.partition("-")
+                if dash and code:
+                    fac = factors.get(code)
+                    if fac is None:
+                        fac = factors[code] = Factor(code, {})
+                    if suffix in fac.fields:
+                        clean = False
+                        break
+                    fac.fields[suffix] = value
+                elif key in params:
+                    clean = False
+                    break
+                else:
+                    params[key] = value
+            if clean:
+                p.factors = factors
+                p.params = params
+                return
+    _parse_cp_detailed(p, cp)
+
+
+def _parse_cp_detailed(p: Packet, cp: str) -> None:
     for item in _split_outside_info(cp, ";,"):
         item = item.strip()
         if not item:

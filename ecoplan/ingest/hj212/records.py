@@ -45,8 +45,42 @@ class RowProblem:
     en: str
 
 
-def rows_of(p: Packet, ctx: DeviceContext, received_at: datetime) -> tuple[list[dict[str, Any]], list[RowProblem]]:
-    """The measurement rows of one upload and the problems that kept values out."""
+_META: dict[tuple[str, str | None, int, tuple[tuple[str, str], ...] | None], tuple[Any, ...]] = {}
+
+
+def _meta(sent: str, version: int, ctx: DeviceContext) -> tuple[Any, ...]:
+    """(current code, pollutant, unit, cou unit) of a sent code — cached per device context."""
+    key = (sent, ctx.device_type, version,
+           tuple(sorted((ctx.code_map or {}).items())) + tuple(sorted((ctx.units or {}).items()))
+           if ctx.code_map or ctx.units else None)
+    hit = _META.get(key)
+    if hit is None:
+        code = current_code(sent, version, ctx.code_map)
+        hit = (code, canonical_name(code), unit_for(code, ctx.device_type, ctx.units),
+               unit_for(code, ctx.device_type, ctx.units, cou=True))
+        if len(_META) < 100_000:
+            _META[key] = hit
+    return hit
+
+
+def _num(raw: str | None) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        return None
+    return v if v == v and v not in (_INF, -_INF) else None
+
+
+_INF = float("inf")
+_SUFFIX_INDEX = {s: i for i, s in enumerate(VALUE_SUFFIXES)}
+_NV = len(VALUE_SUFFIXES)
+
+
+def rows_of(p: Packet, ctx: DeviceContext, received_at: datetime) -> tuple[list[tuple[Any, ...]], list[RowProblem]]:
+    """The measurement rows of one upload (tuples in :data:`COLUMNS` order) and the problems
+    that kept values out."""
     problems: list[RowProblem] = []
     dt = parse_time(p.params.get("DataTime"))
     if dt is None:
@@ -54,33 +88,40 @@ def rows_of(p: Packet, ctx: DeviceContext, received_at: datetime) -> tuple[list[
                                    f"数据时间 DataTime 缺失或无效：{p.params.get('DataTime')!r}",
                                    f"DataTime missing or invalid: {p.params.get('DataTime')!r}"))
         return [], problems
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     version = p.version
+    dialect = p.dialect
+    head = (p.mn, ctx.device_type, ctx.station_code, ctx.enterprise, p.st, p.cn, dt)
     for sent_code, fac in p.factors.items():
-        code = current_code(sent_code, version, ctx.code_map)
-        row: dict[str, Any] = {
-            "mn": p.mn, "device_type": ctx.device_type, "station_code": ctx.station_code,
-            "enterprise": ctx.enterprise, "st": p.st, "cn": p.cn, "data_time": dt,
-            "code": code, "code_sent": sent_code, "pollutant": canonical_name(code),
-            "unit": unit_for(code, ctx.device_type, ctx.units),
-            "cou_unit": unit_for(code, ctx.device_type, ctx.units, cou=True),
-            "flag": fac.fields.get("Flag"), "eflag": fac.fields.get("EFlag"),
-            "sample_time": parse_time(fac.fields.get("SampleTime")),
-            "qn": p.qn, "dialect": p.dialect, "received_at": received_at,
-        }
+        fields = fac.fields
+        code, pollutant, unit, cou_unit = _meta(sent_code, version, ctx)
+        values: list[float | None] = [None] * _NV
         any_value = False
-        for suffix, col in zip(VALUE_SUFFIXES, VALUE_COLUMNS, strict=True):
-            raw = fac.fields.get(suffix)
-            value = fac.number(suffix)
-            if raw not in (None, "") and value is None:
-                problems.append(RowProblem("not-a-number", f"{sent_code}-{suffix}",
-                                           f"{sent_code}-{suffix} 不是数值：{raw[:20]!r}",
-                                           f"{sent_code}-{suffix} is not a number: {raw[:20]!r}"))
-            row[col] = value
-            any_value = any_value or value is not None
-        extra = {k: v for k, v in fac.fields.items() if k not in KNOWN_SUFFIXES}
-        row["extra"] = ";".join(f"{k}={v}" for k, v in extra.items()) or None
-        if not any_value and not extra and row["flag"] is None:
+        extra = None
+        for suffix, raw in fields.items():
+            idx = _SUFFIX_INDEX.get(suffix)
+            if idx is None:
+                if suffix not in KNOWN_SUFFIXES:
+                    extra = f"{extra};{suffix}={raw}" if extra else f"{suffix}={raw}"
+                continue
+            value = _num(raw)
+            if value is None:
+                if raw != "":
+                    problems.append(RowProblem("not-a-number", f"{sent_code}-{suffix}",
+                                               f"{sent_code}-{suffix} 不是数值：{raw[:20]!r}",
+                                               f"{sent_code}-{suffix} is not a number: {raw[:20]!r}"))
+                continue
+            values[idx] = value
+            any_value = True
+        flag = fields.get("Flag")
+        if not any_value and extra is None and flag is None:
             continue
-        rows.append(row)
+        st = fields.get("SampleTime")
+        rows.append((*head, code, sent_code, pollutant, unit, cou_unit, *values, flag,
+                     fields.get("EFlag"), parse_time(st) if st else None, extra, p.qn, dialect,
+                     received_at))
     return rows, problems
+
+
+def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(COLUMNS, row, strict=True))

@@ -1,0 +1,321 @@
+"""HJ 212 commands: ``hj212 check|simulate``, ``gateway``, ``devices …`` and ``bench gateway``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecoplan.commands.bench import app as bench_app
+from ecoplan.console import console, emit_json, info, ok, print_table
+from ecoplan.i18n import tr
+
+hj212_app = typer.Typer(help="HJ 212 数据传输：报文检查与设备模拟 / HJ 212 packets and simulator",
+                        no_args_is_help=True)
+devices_app = typer.Typer(help="HJ 212 设备（数采仪）登记 / HJ 212 device registry",
+                          no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hj212_app, name="hj212")
+    app.add_typer(devices_app, name="devices")
+    app.command("gateway")(gateway)
+
+
+# ---------------------------------------------------------------------------- hj212 check
+@hj212_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="报文文件，每行一包（# 开头为注释）/ packets, one per line")],
+    crc_policy: Annotated[str, typer.Option(
+        "--crc-policy", help="接受的 CRC：hj212、modbus、modbus-swapped 用 + 连接，或 any / "
+        "accepted CRC variants")] = "hj212",
+    as_json: JsonOpt = False,
+) -> None:
+    """逐包检查：定界、长度、CRC 算法、协议版本、ST/CN/MN、数据与网关应答 / check packets."""
+    from ecoplan.errors import InputFileError, Location
+    from ecoplan.ingest.hj212.registry import parse_crc_policy
+    from ecoplan.ingest.hj212.service import check_packets
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}",
+                             location=Location(str(file))) from exc
+    results = check_packets(data, crc_policy=parse_crc_policy(crc_policy))
+    if as_json:
+        emit_json({"file": str(file), "packets": results})
+        return
+    rows = []
+    for r in results:
+        status = tr("接受", "accepted") if r["accepted"] else (
+            r["rejection"]["zh"] if tr("zh", "en") == "zh" else r["rejection"]["en"])
+        reply = r["reply"]
+        rows.append((r["line"], "✓" if r["framing_ok"] else "✗", "✓" if r["length_ok"] else "✗",
+                     r["crc_variant"], r["dialect"] or "", r["st"] or "", r["cn"] or "",
+                     r["mn"] or "", status, reply.split(";CN=")[1][:4] if reply else ""))
+    print_table(tr(f"{file} 共 {len(results)} 包", f"{file}: {len(results)} packets"),
+                [tr("行", "line"), tr("定界", "framing"), tr("长度", "length"), "CRC",
+                 tr("版本", "dialect"), "ST", "CN", "MN", tr("结果", "result"),
+                 tr("应答", "reply")], rows)
+    accepted = sum(r["accepted"] for r in results)
+    info(f"接受 {accepted} 包，拒绝 {len(results) - accepted} 包",
+         f"{accepted} accepted, {len(results) - accepted} rejected")
+
+
+# ---------------------------------------------------------------------------- hj212 simulate
+@hj212_app.command("simulate")
+def simulate(
+    devices: Annotated[int, typer.Option("--devices", min=1, help="模拟设备数 / devices")] = 3,
+    rate: Annotated[float, typer.Option("--rate", min=0, help="每台设备每秒上传包数（0 为不限）/ "
+                                        "packets per second per device (0 = unpaced)")] = 1.0,
+    host: Annotated[str, typer.Option("--host", help="网关地址（仅限本机）/ gateway host (loopback)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="网关端口 / gateway port")] = 30024,
+    from_file: Annotated[Path | None, typer.Option("--from", help="小时数据 CSV（默认山西 2019 实测）/ "
+                                                   "hourly CSV (default: real Shanxi 2019)")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="hour|minute|realtime")] = "hour",
+    count: Annotated[int | None, typer.Option("--count", help="每台设备上传包数 / packets per device")] = None,
+    duration: Annotated[float | None, typer.Option("--duration", help="运行秒数 / seconds")] = None,
+    over_time: Annotated[float, typer.Option("--over-time", help="应答超时（秒）/ OverTime s")] = 10.0,
+    re_count: Annotated[int, typer.Option("--re-count", help="重发次数 / ReCount")] = 3,
+    password: Annotated[str, typer.Option("--password", help="访问密码 PW / password")] = "123456",
+    dialect: Annotated[str, typer.Option("--dialect", help="2005|2017|2025")] = "2017",
+    as_json: JsonOpt = False,
+) -> None:
+    """模拟数采仪：回放真实监测数据并统计发送/应答/重发 / simulated data loggers."""
+    from ecoplan.errors import ConfigError
+    from ecoplan.ingest.hj212 import simulator as sim
+
+    if host not in LOOPBACK:
+        raise ConfigError("模拟器只连接本机回环地址（127.0.0.1）", "the simulator only connects to 127.0.0.1")
+    if kind not in sim.KINDS:
+        raise ConfigError(f"--kind 无效：{kind}", f"invalid --kind {kind} (hour|minute|realtime)")
+    if count is None and duration is None:
+        count = 10
+    hours = (count or int((duration or 10) * max(rate, 1)) + 10) + 5
+    series = sim.load_hourly(from_file, stations=devices, hours=hours) if from_file else \
+        sim.hourly_source(stations=devices, hours=hours)
+    sims = sim.make_devices(series, devices, kind=kind, over_time=over_time, re_count=re_count,
+                            pw=password, dialect=dialect)
+    result = asyncio.run(sim.simulate(host, port, sims, count=count, rate=rate, duration=duration))
+    data = result.as_dict()
+    if as_json:
+        emit_json(data)
+        return
+    print_table(tr("模拟结果", "Simulation"), [tr("项目", "item"), tr("值", "value")],
+                list(data.items()))
+
+
+# ---------------------------------------------------------------------------- gateway
+def gateway(
+    host: Annotated[str, typer.Option("--host", help="监听地址 / listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="监听端口 / port")] = 30024,
+    duration: Annotated[float | None, typer.Option("--duration", help="运行秒数后退出（默认一直运行）/ "
+                                                   "stop after seconds")] = None,
+    max_rate: Annotated[float, typer.Option("--max-rate", help="每连接每秒最多包数 / packets/s per connection")] = 100.0,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="空闲断开秒数 / idle timeout s")] = 900.0,
+    unknown: Annotated[str, typer.Option("--unknown", help="未登记设备：hold（应答并暂存）| refuse / "
+                                         "unknown devices: hold | refuse")] = "hold",
+    as_json: JsonOpt = False,
+) -> None:
+    """启动 HJ 212 网关（TCP 服务）/ run the HJ 212 gateway (asyncio TCP server)."""
+    from ecoplan.ingest.hj212.gateway import GatewayConfig
+    from ecoplan.ingest.hj212.service import open_gateway
+    from ecoplan.store.workspace import Workspace
+
+    ws = Workspace()
+    cfg = GatewayConfig(host=host, port=port, max_packets_per_second=max_rate,
+                        idle_timeout=idle_timeout, unknown_policy=unknown)
+    rt = open_gateway(ws, cfg)
+    if rt.storage_error:
+        info("注意：数据入库接口不可用，分钟/小时/日数据将暂存在隔离表中，待入库接口可用后释放。",
+             f"Note: {rt.storage_error} Minute/hour/day packets are held until it is available.")
+
+    async def main() -> None:
+        gw = rt.gateway
+        await gw.start()
+        ok(f"HJ 212 网关监听 {host}:{gw.port}", f"HJ 212 gateway listening on {host}:{gw.port}")
+        try:
+            if duration is None:
+                await asyncio.Event().wait()
+            else:
+                await asyncio.sleep(duration)
+        finally:
+            await gw.stop()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.close()
+    stats = rt.gateway.stats.as_dict()
+    if rt.sink is not None:
+        stats["rows_written"] = rt.sink.stats.rows_written
+    if as_json:
+        emit_json(stats)
+    else:
+        print_table(tr("网关统计", "Gateway statistics"), [tr("项目", "item"), tr("值", "value")],
+                    list(stats.items()))
+
+
+# ---------------------------------------------------------------------------- devices
+def _ws():  # type: ignore[no-untyped-def]
+    from ecoplan.store.workspace import Workspace
+
+    return Workspace()
+
+
+@devices_app.command("list")
+def devices_list(as_json: JsonOpt = False) -> None:
+    """列出已登记与未登记（暂存数据）的设备 / list registered and unknown devices."""
+    from ecoplan.ingest.hj212.registry import held_counts, load_devices
+
+    ws = _ws()
+    devs = load_devices(ws.engine)
+    held = held_counts(ws.engine)
+    rows = [dict(d.as_dict(), held_packets=held.get(mn, 0), registered=True)
+            for mn, d in sorted(devs.items())]
+    rows += [{"mn": mn, "registered": False, "approved": False, "held_packets": n}
+             for mn, n in sorted(held.items()) if mn not in devs]
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("HJ 212 设备", "HJ 212 devices"),
+                ["MN", tr("类型", "type"), tr("版本", "dialect"), "CRC", tr("站点", "station"),
+                 tr("企业", "enterprise"), tr("已批准", "approved"), tr("暂存包", "held")],
+                [(r["mn"], r.get("device_type", ""), r.get("dialect", ""), r.get("crc_policy", ""),
+                  r.get("station_code") or "", r.get("enterprise") or "",
+                  "✓" if r["approved"] else ("✗" if r["registered"] else tr("未登记", "unknown")),
+                  r["held_packets"]) for r in rows])
+
+
+TypeOpt = Annotated[str | None, typer.Option("--type", help="air|dust|cems|wastewater|water|other")]
+PwOpt = Annotated[str | None, typer.Option("--password", help="访问密码 PW / password")]
+DialectOpt = Annotated[str | None, typer.Option("--dialect", help="auto|2005|2017|2025")]
+CrcOpt = Annotated[str | None, typer.Option("--crc-policy", help="hj212[+modbus][+modbus-swapped] | any")]
+StationOpt = Annotated[str | None, typer.Option("--station", help="所属站点编码 / station code")]
+EnterpriseOpt = Annotated[str | None, typer.Option("--enterprise", help="所属企业 / enterprise")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="名称 / name")]
+
+
+@devices_app.command("add")
+def devices_add(
+    mn: Annotated[str, typer.Argument(help="设备唯一标识 MN / device id")],
+    device_type: TypeOpt = "other", password: PwOpt = "123456", dialect: DialectOpt = "auto",
+    crc_policy: CrcOpt = "hj212", station: StationOpt = None, enterprise: EnterpriseOpt = None,
+    name: NameOpt = None,
+    unapproved: Annotated[bool, typer.Option("--unapproved", help="登记但暂不批准 / register only")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """登记设备（默认同时批准）/ register a device (approved unless --unapproved)."""
+    from ecoplan.ingest.hj212.registry import add_device
+    from ecoplan.ingest.hj212.service import release_held
+
+    ws = _ws()
+    rec = add_device(ws.engine, mn, password=password or "123456", device_type=device_type or "other",
+                     dialect=dialect or "auto", crc_policy=crc_policy or "hj212",
+                     station_code=station, enterprise=enterprise, name=name,
+                     approved=not unapproved)
+    released = release_held(ws, mn) if rec.approved else None
+    if as_json:
+        emit_json({"device": rec.as_dict(), "released": released})
+        return
+    ok(f"已登记设备 {mn}", f"Registered device {mn}")
+    if released and released["released"]:
+        ok(f"已释放暂存报文 {released['released']} 包，写入 {released['rows']} 行",
+           f"Released {released['released']} held packets, {released['rows']} rows")
+
+
+@devices_app.command("edit")
+def devices_edit(
+    mn: Annotated[str, typer.Argument(help="设备唯一标识 MN / device id")],
+    device_type: TypeOpt = None, password: PwOpt = None, dialect: DialectOpt = None,
+    crc_policy: CrcOpt = None, station: StationOpt = None, enterprise: EnterpriseOpt = None,
+    name: NameOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """修改设备信息（修改前后记入设备事件）/ edit a device (logged before/after)."""
+    from ecoplan.ingest.hj212.registry import edit_device
+
+    rec = edit_device(_ws().engine, mn, device_type=device_type, password=password,
+                      dialect=dialect, crc_policy=crc_policy, station_code=station,
+                      enterprise=enterprise, name=name)
+    if as_json:
+        emit_json(rec.as_dict())
+        return
+    ok(f"已修改设备 {mn}", f"Edited device {mn}")
+
+
+@devices_app.command("approve")
+def devices_approve(
+    mn: Annotated[str, typer.Argument(help="设备唯一标识 MN / device id")],
+    device_type: TypeOpt = None, station: StationOpt = None, enterprise: EnterpriseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """批准设备并将其暂存报文写入数据湖 / approve a device and load its held packets."""
+    from ecoplan.ingest.hj212.registry import add_device, edit_device, load_devices
+    from ecoplan.ingest.hj212.service import release_held
+
+    ws = _ws()
+    if mn in load_devices(ws.engine):
+        rec = edit_device(ws.engine, mn, approved=True, device_type=device_type,
+                          station_code=station, enterprise=enterprise)
+    else:
+        rec = add_device(ws.engine, mn, device_type=device_type or "other", station_code=station,
+                         enterprise=enterprise, approved=True)
+    released = release_held(ws, mn)
+    if as_json:
+        emit_json({"device": rec.as_dict(), "released": released})
+        return
+    ok(f"已批准设备 {mn}；释放暂存报文 {released['released']} 包（{released['rows']} 行）",
+       f"Approved {mn}; released {released['released']} held packets ({released['rows']} rows)")
+    if released["kept"]:
+        info(f"仍暂存 {released['kept']} 包：{'; '.join(released['reasons'][:3])}",
+             f"{released['kept']} packets still held: {'; '.join(released['reasons'][:3])}")
+
+
+@devices_app.command("events")
+def devices_events(
+    mn: Annotated[str | None, typer.Argument(help="设备 MN（默认全部）/ device id")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="条数 / rows")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """设备事件日志（登记、批准、密码错误、拒收…）/ device event log."""
+    from ecoplan.ingest.hj212.registry import events
+
+    rows = [{"at": e.at, "mn": e.mn, "kind": e.kind, "actor": e.actor, "peer": e.peer,
+             "detail": e.detail} for e in events(_ws().engine, mn, limit)]
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("设备事件", "Device events"), [tr("时间", "at"), "MN", tr("事件", "event"),
+                                                 tr("操作者", "actor"), tr("详情", "detail")],
+                [(r["at"], r["mn"], r["kind"], r["actor"], str(r["detail"])[:80]) for r in rows])
+
+
+# ---------------------------------------------------------------------------- bench gateway
+@bench_app.command("gateway")
+def bench_gateway(
+    devices: Annotated[int, typer.Option("--devices", help="并发模拟设备数 / concurrent devices")] = 1000,
+    duration: Annotated[float, typer.Option("--duration", help="计时秒数 / measured seconds")] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", help="网关进程数 / gateway processes")] = 2,
+    clients: Annotated[int, typer.Option("--clients", help="模拟器进程数 / simulator processes")] = 2,
+    runs: Annotated[int, typer.Option("--runs", help="重复次数（取中位数）/ runs (median)")] = 1,
+    storage: Annotated[bool, typer.Option("--storage/--no-storage", help="写入数据湖 / store to the lake")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """HJ 212 网关负载测试（仅本机回环）/ gateway load benchmark on loopback."""
+    from ecoplan.ingest.hj212.loadtest import run_benchmark
+
+    with console.status(tr("负载测试中…", "Benchmark running…")):
+        result = run_benchmark(devices=devices, duration=duration, workers=workers,
+                               clients=clients, runs=runs, storage=storage)
+    if as_json:
+        emit_json(result)
+        return
+    print_table(tr("HJ 212 网关负载", "HJ 212 gateway load"), [tr("项目", "item"), tr("值", "value")],
+                [(k, v) for k, v in result.items() if k != "runs"])

@@ -1,0 +1,207 @@
+"""Where the gateway's data goes, off the event loop.
+
+- :class:`MeasurementSink` — minute/hour/day rows, batched and handed to the ingestion path
+  (:func:`ecoplan.ingest.ingest_frame`: validation, quarantine, idempotence) from a background
+  thread. A failed write keeps the rows and retries: nothing is dropped.
+- :class:`Recorder` — device events and held packets into the metadata database, batched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ecoplan.errors import EcoplanError
+from ecoplan.ingest.hj212.records import COLUMNS
+
+Writer = Callable[[str, Any, str, str], Any]
+
+
+class StorageUnavailable(EcoplanError):
+    """The ingestion path (``ecoplan.ingest.ingest_frame``) is not available in this build."""
+
+
+def frame_of(rows: list[tuple[Any, ...]]) -> Any:
+    """Rows (tuples in :data:`~.records.COLUMNS` order) → pandas DataFrame, types fixed."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+    for col in ("data_time", "received_at", "sample_time"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+_KEY = tuple(COLUMNS.index(c) for c in ("mn", "cn", "data_time", "code"))
+_VALUES = tuple(COLUMNS.index(c) for c in ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg",
+                                           "flag"))
+
+
+def content_hash(dataset: str, rows: list[tuple[Any, ...]]) -> str:
+    """Hash of the measurement content (not of arrival times): same data → same hash."""
+    h = hashlib.sha256(dataset.encode())
+    keyed = sorted((tuple(str(r[i]) for i in _KEY), tuple(r[i] for i in _VALUES)) for r in rows)
+    for k, v in keyed:
+        h.update(repr((k, v)).encode())
+    return h.hexdigest()
+
+
+def lake_writer(workspace: Any) -> Writer:
+    """A writer that loads frames through the ingestion helper's in-memory API."""
+    try:
+        from ecoplan.ingest import ingest_frame  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise StorageUnavailable(
+            "数据入库接口 ecoplan.ingest.ingest_frame 尚不可用，分钟/小时/日数据无法写入数据湖。",
+            "The ingestion API ecoplan.ingest.ingest_frame is not available; minute/hour/day "
+            "data cannot be written to the lake.") from exc
+
+    def write(dataset: str, frame: Any, source: str, source_hash: str) -> Any:
+        return ingest_frame(workspace, dataset, frame, source=source, source_hash=source_hash)
+
+    return write
+
+
+@dataclass
+class SinkStats:
+    rows_received: int = 0
+    rows_written: int = 0
+    batches: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    summaries: list[Any] = field(default_factory=list)
+
+
+class MeasurementSink:
+    """Buffers rows per dataset; a thread flushes them every ``interval`` s or ``max_rows``."""
+
+    def __init__(self, writer: Writer, *, source: str = "hj212-gateway", interval: float = 2.0,
+                 max_rows: int = 200_000) -> None:
+        self.writer = writer
+        self.source = source
+        self.interval = interval
+        self.max_rows = max_rows
+        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        self.pending_rows = 0
+        self.stats = SinkStats()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="hj212-sink", daemon=True)
+        self._thread.start()
+
+    def add(self, dataset: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            self.pending.setdefault(dataset, []).extend(rows)
+            self.pending_rows += len(rows)
+            self.stats.rows_received += len(rows)
+            big = self.pending_rows >= self.max_rows
+        if big:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            batches, self.pending, self.pending_rows = self.pending, {}, 0
+        for dataset, rows in batches.items():
+            try:
+                summary = self.writer(dataset, frame_of(rows), self.source,
+                                      content_hash(dataset, rows))
+            except Exception as exc:  # noqa: BLE001 - keep the rows, retry at the next flush
+                self.stats.failures += 1
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                with self._lock:
+                    self.pending.setdefault(dataset, [])[:0] = rows
+                    self.pending_rows += len(rows)
+                continue
+            self.stats.rows_written += len(rows)
+            self.stats.batches += 1
+            if len(self.stats.summaries) < 1000:
+                self.stats.summaries.append(summary)
+
+    def close(self, timeout: float = 30.0) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join(timeout)
+        self.flush()
+
+
+class Recorder:
+    """Device events and held packets, written to the database in batches by a thread."""
+
+    def __init__(self, engine: Engine | None, *, interval: float = 0.5) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.queue: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
+        self.written = 0
+        self.failures = 0
+        self.last_error: str | None = None
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        if engine is not None:
+            self._thread = threading.Thread(target=self._run, name="hj212-recorder", daemon=True)
+            self._thread.start()
+
+    def event(self, mn: str, kind: str, *, peer: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        if self.engine is not None:
+            self.queue.put(("event", {"mn": mn[:64], "kind": kind, "peer": peer,
+                                      "detail": detail or {}, "at": datetime.now(UTC)}))
+
+    def hold(self, raw: bytes, *, mn: str, cn: str | None, qn: str | None, peer: str | None,
+             reason: str) -> None:
+        if self.engine is not None:
+            self.queue.put(("held", {"raw": raw, "mn": mn[:64], "cn": (cn or "")[:8] or None,
+                                     "qn": (qn or "")[:24] or None, "peer": peer,
+                                     "reason": reason, "received_at": datetime.now(UTC)}))
+
+    def _run(self) -> None:
+        while not self._stop:
+            time.sleep(self.interval)
+            self.flush()
+
+    def flush(self) -> None:
+        from ecoplan.store.db import session_scope
+        from ecoplan.store.hj212_models import Hj212DeviceEvent, Hj212HeldPacket
+
+        items: list[tuple[str, dict[str, Any]]] = []
+        while True:
+            try:
+                items.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        if not items or self.engine is None:
+            return
+        try:
+            with session_scope(self.engine) as s:
+                for kind, data in items:
+                    if kind == "event":
+                        s.add(Hj212DeviceEvent(actor="gateway", **data))
+                    else:
+                        s.add(Hj212HeldPacket(released=False, attempts=0, **data))
+            self.written += len(items)
+        except Exception as exc:  # noqa: BLE001 - keep the items for the next round
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            for item in items:
+                self.queue.put(item)
+
+    def close(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join(5)
+        self.flush()
