@@ -72,15 +72,15 @@ def check_password_policy(password: str, username: str = "") -> None:
         problems_en.append(f"at least {MIN_PASSWORD_LENGTH} characters")
     classes = sum(
         (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
+            any("a" <= c <= "z" for c in password),
+            any("A" <= c <= "Z" for c in password),
+            any("0" <= c <= "9" for c in password),
+            any(not (c.isascii() and c.isalnum()) for c in password),  # symbols, CJK …
         )
     )
     if classes < 3:
-        problems_zh.append("须包含小写字母、大写字母、数字、符号中的至少三类")
-        problems_en.append("at least three of lower case, upper case, digits, symbols")
+        problems_zh.append("须包含小写字母、大写字母、数字、符号（含汉字）中的至少三类")
+        problems_en.append("at least three of lower case, upper case, digits, symbols or non-Latin characters")
     if username and username.lower() in password.lower():
         problems_zh.append("不得包含用户名")
         problems_en.append("must not contain the user name")
