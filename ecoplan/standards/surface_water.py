@@ -173,6 +173,41 @@ def class_status(water_class: int) -> dict[str, str]:
     return dict(gb3838().classes[int(water_class)])
 
 
+_LAKE_WORDS = ["lake", "reservoir", "湖", "库", "湖库", "湖泊", "水库", "湖、库"]
+
+
+def lake_mask(waterbody: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean array: which rows use the lake/reservoir column (vectorised normalise_waterbody)."""
+    if isinstance(waterbody, str) or waterbody is None:
+        return np.full(shape, normalise_waterbody(waterbody) == "lake", dtype=bool)
+    arr = np.asarray(waterbody)
+    if arr.dtype == bool:
+        return np.broadcast_to(arr, shape).copy()
+    ser = pd.Series(np.broadcast_to(arr.astype(object), shape).ravel())
+    mask = ser.astype("string").str.strip().str.lower().isin(_LAKE_WORDS).fillna(False)
+    return mask.to_numpy(dtype=bool).reshape(shape)
+
+
+def deciding_names(classes: np.ndarray, wc: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """'a|b' names of the items whose class equals the row's class (vectorised by bit masks)."""
+    if classes.size == 0 or not len(names):
+        return np.full(len(wc), "", dtype=object)
+    bits = np.zeros(len(wc), dtype=np.int64)
+    for j in range(len(names)):
+        bits |= ((classes[:, j] == wc) & (wc > 0)).astype(np.int64) << j
+    if len(names) <= 16:  # direct lookup table of every subset
+        table = np.array(["|".join(n for j, n in enumerate(names) if (u >> j) & 1)
+                          for u in range(1 << len(names))], dtype=object)
+        return table[bits]
+    uniq, inv = np.unique(bits, return_inverse=True)
+    text = np.array(["|".join(n for j, n in enumerate(names) if (int(u) >> j) & 1) for u in uniq],
+                    dtype=object)
+    return text[inv]
+
+
+LABEL_ARRAY = np.array([CLASS_LABELS[i] for i in range(7)], dtype=object)
+
+
 def scale_values(values: Any, exp: int) -> np.ndarray:
     """Float values as integers scaled by 10**exp, NaN kept as a sentinel (exact limit tests)."""
     arr = np.asarray(values, dtype="float64")
@@ -205,11 +240,7 @@ def classify_item(code: str, values: Any, waterbody: Any = "river") -> np.ndarra
         lo, hi = (_scaled_limit(d, exp) for d in item.range)
         out = np.where((v >= lo) & (v <= hi), 1, WORSE_THAN_V).astype(np.int8)
     else:
-        wb = np.atleast_1d(np.asarray(waterbody, dtype=object))
-        if wb.shape != arr.shape:
-            wb = np.broadcast_to(wb, arr.shape)
-        is_lake = np.fromiter((normalise_waterbody(w) == "lake" for w in wb), dtype=bool,
-                              count=arr.size).reshape(arr.shape)
+        is_lake = lake_mask(waterbody, arr.shape)
         out = np.zeros(arr.shape, dtype=np.int8)
         for key, mask in (("river", ~is_lake), ("lake", is_lake)):
             if not mask.any():
@@ -350,15 +381,11 @@ def classify_frame(wide: pd.DataFrame, *, items: Sequence[str] | None = None,
         out[f"class_{code}"] = classes[:, j]
     wc = classes.max(axis=1) if chosen else np.zeros(len(wide), dtype=np.int8)
     out["water_class"] = wc
-    out["label"] = [class_label(c) for c in wc]
-    statuses = {c: class_status(c) for c in range(7)}
-    out["status"] = [statuses[c]["status"] for c in wc]
-    out["status_zh"] = [statuses[c]["status_zh"] for c in wc]
-    out["colour"] = [statuses[c]["colour"] for c in wc]
-    names = np.array(chosen, dtype=object)
-    out["deciding_items"] = [
-        "|".join(names[(row == c) & (c > 0)]) if c else "" for row, c in zip(classes, wc, strict=True)
-    ]
+    out["label"] = LABEL_ARRAY[wc]
+    statuses = [class_status(c) for c in range(7)]
+    for key in ("status", "status_zh", "colour"):
+        out[key] = np.array([st[key] for st in statuses], dtype=object)[wc]
+    out["deciding_items"] = deciding_names(classes, wc, chosen)
     return out
 
 

@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecoplan.standards.surface_water import class_label, classify_item
+from ecoplan.standards.surface_water import (
+    LABEL_ARRAY,
+    classify_item,
+    deciding_names,
+    lake_mask,
+)
 
 REALTIME_ITEMS: tuple[str, ...] = ("ph", "do", "codmn", "nh3_n", "tp")
 
@@ -24,20 +29,18 @@ def classify_realtime(wide: pd.DataFrame, *, items: Sequence[str] = REALTIME_ITE
                       waterbody: Any = None) -> pd.DataFrame:
     """Real-time station class = worst of pH, DO, CODMn, NH3-N, TP on raw values (GB 3838-2002 Table 1, CNEMC automatic-station rule)."""
     wb = waterbody if waterbody is not None else (
-        wide["waterbody"].to_numpy(dtype=object) if "waterbody" in wide.columns
-        else np.full(len(wide), "river", dtype=object))
+        wide["waterbody"].to_numpy(dtype=object) if "waterbody" in wide.columns else "river")
+    wb = lake_mask(wb, (len(wide),))
     present = [c for c in items if c in wide.columns]
     classes = np.zeros((len(wide), max(len(present), 1)), dtype=np.int8)
     for j, code in enumerate(present):
         classes[:, j] = classify_item(code, pd.to_numeric(wide[code], errors="coerce")
                                       .to_numpy(dtype="float64"), wb)
     wc = classes.max(axis=1) if present else np.zeros(len(wide), dtype=np.int8)
-    names = np.array(present, dtype=object)
     out = pd.DataFrame({
         "water_class": wc,
-        "label": [class_label(c) for c in wc],
-        "deciding_items": ["|".join(names[(row == c) & (c > 0)]) if c else ""
-                           for row, c in zip(classes, wc, strict=True)],
+        "label": LABEL_ARRAY[wc],
+        "deciding_items": deciding_names(classes, wc, present),
     }, index=wide.index)
     for j, code in enumerate(present):
         out[f"class_{code}"] = classes[:, j]
