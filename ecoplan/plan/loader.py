@@ -140,6 +140,29 @@ def _iter_reference_problems(plan: Plan) -> Iterator[tuple[PathKey, str, str]]:
                    f"municipal target refers to unknown indicator {m.indicator_key!r}")
 
 
+# Chinese wording of the pydantic errors a plan editor meets most often.
+_ZH_ERRORS = {
+    "literal_error": "取值应为 {expected} 之一",
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段（请检查拼写）",
+    "decimal_parsing": "不是有效的数值",
+    "decimal_type": "不是有效的数值",
+    "int_parsing": "不是整数",
+    "int_type": "不是整数",
+    "string_type": "应为文本",
+    "string_pattern_mismatch": "格式不符合要求（{pattern}）",
+    "date_parsing": "不是有效日期（应为 YYYY-MM-DD）",
+    "date_from_datetime_parsing": "不是有效日期（应为 YYYY-MM-DD）",
+    "date_type": "不是有效日期（应为 YYYY-MM-DD）",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "string_too_short": "不能为空",
+}
+
+
 def parse_plan_text(text: str, source: str = "<string>") -> Plan:
     """Validate YAML ``text`` as a plan; errors are located in ``source``."""
     try:
@@ -172,8 +195,14 @@ def parse_plan_text(text: str, source: str = "<string>") -> Plan:
         extra_zh = f"（另有 {more} 处错误）" if more else ""
         extra_en = f" ({more} more error{'s' if more > 1 else ''})" if more else ""
         msg = str(err["msg"]).removeprefix("Value error, ")
+        zh = _ZH_ERRORS.get(str(err["type"]))
+        if zh is not None:
+            ctx = err.get("ctx") or {}
+            zh = zh.format(**{k: v for k, v in ctx.items()}) if ctx else zh
+        else:
+            zh = msg
         raise PlanFileError(
-            f"{msg}；输入值：{err.get('input')!r}{extra_zh}",
+            f"{zh}；输入值：{err.get('input')!r}{extra_zh}",
             f"{msg}; input: {err.get('input')!r}{extra_en}",
             location=Location(source, lines.line(path), format_path(path) or None),
         ) from exc
