@@ -52,8 +52,7 @@ def check(
         return
     rows = []
     for r in results:
-        status = tr("接受", "accepted") if r["accepted"] else (
-            r["rejection"]["zh"] if tr("zh", "en") == "zh" else r["rejection"]["en"])
+        status = tr("接受", "accepted") if r["accepted"] else r["rejection"]["code"]
         reply = r["reply"]
         rows.append((r["line"], "✓" if r["framing_ok"] else "✗", "✓" if r["length_ok"] else "✗",
                      r["crc_variant"], r["dialect"] or "", r["st"] or "", r["cn"] or "",

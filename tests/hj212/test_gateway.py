@@ -68,7 +68,9 @@ def _gateway(devices: dict[str, DeviceRecord] | None = None, **cfg: Any) -> tupl
 
 def _approved(*mns: str, **kw: Any) -> dict[str, DeviceRecord]:
     return {m: DeviceRecord(mn=m, approved=True, device_type=kw.get("device_type", "air"),
-                            crc_policy=kw.get("crc_policy", ("hj212",))) for m in mns}
+                            station_code=kw.get("station_code", f"S{i}"),
+                            crc_policy=kw.get("crc_policy", ("hj212",)))
+            for i, m in enumerate(mns)}
 
 
 def test_oracle_packets_replayed_byte_for_byte() -> None:
@@ -116,11 +118,12 @@ def test_split_segments_duplicates_and_storage_once() -> None:
     got, gw, out = asyncio.run(main())
     assert got == [ups[0][1], ups[1][1], ups[1][1], ups[2][1]]
     assert gw.stats.duplicates == 1
-    assert out.rows == 3 * 5  # 3 hours × 5 measured pollutants, the duplicate stored once
-    frame = out.frames[0][1]
-    assert set(frame["pollutant"]) == {"pm25", "pm10", "no2", "o3", "co"}
-    assert set(frame["flag"]) == {"N"}
-    assert set(frame.loc[frame.pollutant == "pm25", "unit"]) == {"μg/m³"}
+    assert out.rows == 3  # 3 station-hours, the retransmitted one stored once
+    dataset, frame = out.frames[0]
+    assert dataset == "air_hourly"
+    assert list(frame["pm25"]) == [10.0, 11.0, 12.0]
+    assert list(frame["timestamp"].dt.hour) == [0, 1, 2]  # the published hour-ending labels
+    assert frame["so2"].isna().all()
     live = gw.live.snapshot(mn)["values"][mn]
     assert live["a34004"]["value"] == 12.0 and live["a34004"]["pollutant"] == "pm25"
 
@@ -129,19 +132,23 @@ def test_split_messages_each_part_answered_and_reassembled() -> None:
     mn = "88888880000137"
     parts = [encode.frame(
         f"QN=2018030310451300{i};ST=32;CN=2051;PW=123456;MN={mn};Flag=7;PNUM=2;PNO={i};"
-        f"CP=&&DataTime=20180303104000;w0101{i}-Avg=1.{i},w0101{i}-Flag=N&&") for i in (1, 2)]
+        f"CP=&&DataTime=20180303104000;{c}-Avg=1.{i},{c}-Flag=N&&")
+        for i, c in ((1, "w01018"), (2, "w21003"))]
 
-    async def main() -> tuple[list[bytes], Gateway]:
-        gw, _ = _gateway(_approved(mn, device_type="wastewater"))
+    async def main() -> tuple[list[bytes], Gateway, Collected]:
+        gw, out = _gateway(_approved(mn, device_type="water"))
         port = await gw.start()
         got = await _exchange(port, parts, expect=2)
         await gw.stop()
         gw.sink.close()
-        return got, gw
+        return got, gw, out
 
-    got, gw = asyncio.run(main())
+    got, gw, out = asyncio.run(main())
     assert [decode(g).packet.qn for g in got] == ["20180303104513001", "20180303104513002"]
     assert gw.stats.splits_completed == 1 and gw.stats.rows == 2
+    frame = out.frames[0][1]
+    assert out.frames[0][0] == "water_samples"
+    assert sorted(frame["parameter"]) == ["cod", "nh3_n"] and set(frame["unit"]) == {"mg/L"}
 
 
 def test_wrong_password_refused_and_device_retransmits_after_overtime() -> None:
@@ -177,8 +184,8 @@ def test_reverse_commands_request_answer_data_result() -> None:
         t = datetime(2026, 11, 28, 12, 0, 0)
         r1 = await gw.send_command(d.mn, "1012", {"SystemTime": t.strftime("%Y%m%d%H%M%S")})
         r2 = await gw.send_command(d.mn, "1062", {"RtdInterval": 60})
-        begin = series[next(iter(series))][3].time
-        end = series[next(iter(series))][5].time
+        begin = series[next(iter(series))][3].start
+        end = series[next(iter(series))][5].start
         r3 = await gw.send_command(d.mn, "2061", {"BeginTime": begin.strftime("%Y%m%d%H%M%S"),
                                                   "EndTime": end.strftime("%Y%m%d%H%M%S")})
         d.transport.close()
@@ -191,13 +198,8 @@ def test_reverse_commands_request_answer_data_result() -> None:
     assert r2.status == "ok" and d.rtd_interval == 60
     assert r3.status == "ok" and len(r3.responses) == 3
     assert all(p.cn == "2061" and p.qn != r3.qn for p in r3.responses)  # matched by MN+CN+window
-    assert out.rows == 4 * 6 - _missing(series)
+    assert out.rows == 4  # the hello hour and the 3 requested hours
     assert [c for c, _ in d.command_log] == ["1012", "1062", "2061"]
-
-
-def _missing(series: dict[str, list[sim.Measurement]]) -> int:
-    s = series[next(iter(series))]
-    return sum(v is None for m in [s[0], s[3], s[4], s[5]] for v in m.values.values())
 
 
 def test_command_to_absent_device_is_a_clear_error() -> None:

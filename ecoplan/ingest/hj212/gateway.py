@@ -29,11 +29,23 @@ from ecoplan.ingest.hj212.codec import Decoded, Packet, Problem, decode
 from ecoplan.ingest.hj212.crc import VARIANTS
 from ecoplan.ingest.hj212.framer import Discarded, Framer
 from ecoplan.ingest.hj212.live import LiveStore
-from ecoplan.ingest.hj212.records import DATASETS, DeviceContext, rows_of
+from ecoplan.ingest.hj212.records import (
+    AIR_HOURLY,
+    AIR_UNITS,
+    COLUMNS,
+    DATASETS,
+    VALID_FLAGS,
+    DeviceContext,
+    RowProblem,
+    lake_target,
+    rows_of,
+    unit_factor,
+)
 from ecoplan.ingest.hj212.registry import DeviceRecord
 from ecoplan.ingest.hj212.storage import MeasurementSink, Recorder
 
 DATA_CNS = frozenset({"2011", "2051", "2061", "2031"})
+_FLAG, _CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("flag", "code_sent", "pollutant", "unit"))
 
 
 class DeviceNotConnected(EcoplanError):
@@ -53,6 +65,7 @@ class GatewayConfig:
     dedup_size: int = 500_000
     split_timeout: float = 600.0
     unknown_policy: str = "hold"  # hold (answer, keep packets for approval) | refuse
+    hold_unmapped: bool = True  # keep period data that has no lake dataset yet as held packets
     default_crc_policy: tuple[str, ...] = ("hj212",)
     reuse_port: bool = False
     live_snapshot_home: Any = None
@@ -387,22 +400,49 @@ class Gateway:
                                 dev.code_map or None, dev.units or None) if dev else DeviceContext()
             self.live.update(mn, cn, p.data_time, {c: f.fields for c, f in p.factors.items()},
                              now)
-            dataset = DATASETS.get(cn)
-            if dataset is not None and self.sink is None and self.hold_without_sink:
-                self.stats.held += 1
-                self.recorder.hold(raw, mn=mn, cn=cn, qn=p.qn, peer=peer,
-                                   reason="storage unavailable")
-            elif dataset is not None:
-                rows, problems = rows_of(p, ctx, now)
-                if rows and self.sink is not None:
-                    self.sink.add(dataset, rows)
-                    self.stats.rows += len(rows)
-                if problems:
-                    self.stats.held += 1
-                    first = problems[0]
-                    self.recorder.hold(raw, mn=mn, cn=cn, qn=p.qn, peer=peer,
-                                       reason=f"{first.field}: {first.en}")
+            if cn in DATASETS:
+                self._store(raw, p, mn, cn, ctx, now, peer)
         return reply
+
+    def _store(self, raw: bytes, p: Packet, mn: str, cn: str, ctx: DeviceContext,
+               now: datetime, peer: str | None) -> None:
+        """Minute/hour/day values to the lake; whatever cannot go there is held with a reason."""
+        target, why = lake_target(cn, ctx.device_type, ctx.station_code)
+        if target is None:
+            if self.config.hold_unmapped:
+                self._hold(raw, p, mn, cn, peer, why)
+            return
+        if self.sink is None:
+            if self.hold_without_sink:
+                self._hold(raw, p, mn, cn, peer, "storage unavailable")
+            return
+        rows, problems = rows_of(p, ctx, now)
+        good = []
+        flagged: set[str] = set()
+        for r in rows:
+            flag = r[_FLAG]
+            if flag not in VALID_FLAGS:
+                flagged.add(f"{r[_CODE]}-Flag={flag}")
+            elif target == AIR_HOURLY and r[_POL] in AIR_UNITS and \
+                    unit_factor(r[_UNIT], AIR_UNITS[r[_POL]]) is None:
+                problems.append(RowProblem("unit", r[_CODE], f"单位 {r[_UNIT]} 无法换算",
+                                           f"unit {r[_UNIT]} cannot be converted"))
+            else:
+                good.append(r)
+        if good:
+            self.sink.add(target, good)
+            self.stats.rows += len(good)
+        if flagged or problems:
+            reason = (f"values flagged {', '.join(sorted(flagged))} kept for review"
+                      if flagged else "")
+            if problems:
+                reason = "; ".join(x for x in (reason, f"{problems[0].field}: {problems[0].en}") if x)
+            self._hold(raw, p, mn, cn, peer, reason)
+
+    def _hold(self, raw: bytes, p: Packet, mn: str, cn: str, peer: str | None,
+              reason: str) -> None:
+        self.stats.held += 1
+        self.recorder.hold(raw, mn=mn, cn=cn, qn=p.qn, peer=peer, reason=reason)
 
     def _reject(self, why: Problem, p: Packet | None, peer: str | None) -> None:
         self.stats.rejected[why.code] = self.stats.rejected.get(why.code, 0) + 1

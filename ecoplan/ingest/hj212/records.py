@@ -13,9 +13,44 @@ from typing import Any
 from ecoplan.ingest.hj212.codec import Packet, parse_time
 from ecoplan.ingest.hj212.factors import canonical_name, current_code, unit_for
 
-# Upload CN → lake dataset (minute, hour and day data are stored; real-time data is live only).
-DATASETS = {"2051": "hj212_minute", "2061": "hj212_hour", "2031": "hj212_day"}
+# Period uploads (minute 2051, hour 2061, day 2031) are stored; real-time data (2011) is live only.
+DATASETS = {"2051": "minute", "2061": "hour", "2031": "day"}
 INTERVALS = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"}
+
+# Lake datasets of the ingestion path (ecoplan.ingest.pipeline) the gateway feeds.
+AIR_HOURLY = "air_hourly"
+WATER_SAMPLES = "water_samples"
+AIR_POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
+# Canonical units of air_hourly (GB 3095: μg/m³, CO mg/m³) and explicit conversions into them.
+AIR_UNITS = {"pm25": "μg/m³", "pm10": "μg/m³", "so2": "μg/m³", "no2": "μg/m³", "o3": "μg/m³",
+             "co": "mg/m³"}
+_MASS = {"ng/m³": 1e-3, "μg/m³": 1.0, "µg/m³": 1.0, "ug/m3": 1.0, "mg/m³": 1e3}
+# Data flags that mean a normal, valid value: HJ 212-2017 table 8 "N"; HJ/T 212-2005 air "3".
+VALID_FLAGS = frozenset({None, "", "N", "n"})
+
+
+def lake_target(cn: str, device_type: str | None, station_code: str | None) -> tuple[str | None, str]:
+    """Which lake dataset an upload feeds, or None with the reason it has none (yet)."""
+    interval = DATASETS.get(cn)
+    if interval is None:
+        return None, "not period data"
+    if not station_code:
+        return None, "device has no station/section code"
+    if device_type in ("air", "dust"):
+        if interval == "hour":
+            return AIR_HOURLY, ""
+        return None, f"no lake dataset for air {interval} data"
+    if device_type == "water":
+        return WATER_SAMPLES, ""
+    return None, f"no lake dataset for {device_type or 'unknown'} {interval} data"
+
+
+def unit_factor(unit: str | None, canonical: str) -> float | None:
+    """Factor turning a value in ``unit`` into ``canonical`` (None if not convertible)."""
+    if unit is None or unit == canonical:
+        return 1.0
+    a, b = _MASS.get(unit), _MASS.get(canonical)
+    return a / b if a is not None and b is not None else None
 
 VALUE_SUFFIXES = ("Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax")
 VALUE_COLUMNS = tuple(s.lower().replace("zs", "zs_") for s in VALUE_SUFFIXES)

@@ -16,7 +16,14 @@ from ecoplan.ingest.hj212.codec import decode, iter_packet_lines
 from ecoplan.ingest.hj212.crc import VARIANTS
 from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
 from ecoplan.ingest.hj212.live import LiveStore
-from ecoplan.ingest.hj212.records import DATASETS, DeviceContext, rows_of
+from ecoplan.ingest.hj212.records import (
+    COLUMNS,
+    DATASETS,
+    VALID_FLAGS,
+    DeviceContext,
+    lake_target,
+    rows_of,
+)
 from ecoplan.ingest.hj212.registry import (
     DeviceRecord,
     held_packets,
@@ -29,9 +36,11 @@ from ecoplan.ingest.hj212.storage import (
     Recorder,
     StorageUnavailable,
     content_hash,
-    frame_of,
+    dataset_frame,
     lake_writer,
 )
+
+_FLAG = COLUMNS.index("flag")
 
 
 def check_packets(data: bytes, *, crc_policy: tuple[str, ...] = ("hj212",),
@@ -134,25 +143,39 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
             result["kept"] += 1
             result["reasons"].append(d.rejection.en if d.rejection else "cannot decode")
             continue
-        dataset = DATASETS.get(p.cn or "")
+        if p.cn not in DATASETS:
+            done.append(h.id)  # real-time, state or notification data: nothing to store
+            continue
+        target, why = lake_target(p.cn or "", ctx.device_type, ctx.station_code)
+        if target is None:
+            result["kept"] += 1
+            result["reasons"].append(why)
+            continue
         key = (p.mn or "", p.cn or "", p.qn or str(p.params.get("DataTime")))
-        if dataset is None or key in seen:
-            done.append(h.id)  # nothing to store (real-time/state data, or a duplicate)
+        if key in seen:
+            done.append(h.id)
             continue
         seen.add(key)
-        rows, problems = rows_of(p, ctx, h.received_at.replace(tzinfo=None)
-                                 if isinstance(h.received_at, datetime) else datetime.now())
-        if problems and not rows:
+        at = h.received_at.replace(tzinfo=None) if isinstance(h.received_at, datetime) \
+            else datetime.now()
+        rows, problems = rows_of(p, ctx, at)
+        valid = [r for r in rows if r[_FLAG] in VALID_FLAGS]
+        if problems or len(valid) < len(rows) or not valid:
             result["kept"] += 1
-            result["reasons"].append(problems[0].en)
+            result["reasons"].append(problems[0].en if problems else "values flagged non-N")
+            if valid:
+                by_dataset[target].extend(valid)
             continue
-        by_dataset[dataset].extend(rows)
+        by_dataset[target].extend(valid)
         done.append(h.id)
     if by_dataset:
         write = lake_writer(ws)  # raises StorageUnavailable: the packets stay held
         for dataset, rows in by_dataset.items():
-            write(dataset, frame_of(rows), f"hj212-held:{mn}", content_hash(dataset, rows))
+            summary = write(dataset, dataset_frame(dataset, rows), f"hj212-held:{mn}",
+                            content_hash(dataset, rows))
             result["rows"] += len(rows)
+            result.setdefault("batches", []).append(
+                summary.as_dict() if hasattr(summary, "as_dict") else summary)
     mark_released(engine, done, batch=f"release-{mn}")
     result["released"] = len(done)
     return result

@@ -32,11 +32,19 @@ KINDS = {"hour": "2061", "minute": "2051", "realtime": "2011", "day": "2031"}
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
-    """One period of one station: canonical pollutant → value (None = not measured)."""
+    """One hour of one station: canonical pollutant → value (None = not measured).
+
+    ``time`` is the published hour-ending label (CNEMC); HJ 212 ``DataTime`` is the start of
+    the period (:attr:`start`).
+    """
 
     station_code: str
     time: datetime
     values: dict[str, float | None]
+
+    @property
+    def start(self) -> datetime:
+        return self.time - timedelta(hours=1)
 
 
 def load_hourly(path: Path, *, stations: int | None = None,
@@ -75,7 +83,7 @@ def _fmt(value: float, name: str) -> str:
 def cp_for(m: Measurement, kind: str, *, rng: random.Random | None = None,
            minute: int = 0) -> str:
     """CP of one upload; hour data as ``-Avg/-Min/-Max/-Flag``, real-time as ``-Rtd/-Flag``."""
-    t = m.time + timedelta(minutes=minute) if kind in ("minute", "realtime") else m.time
+    t = m.start + timedelta(minutes=minute) if kind in ("minute", "realtime") else m.start
     parts = [f"DataTime={t:%Y%m%d%H%M%S}"]
     for name, code in AIR_CODES.items():
         v = m.values.get(name)
@@ -286,7 +294,7 @@ class SimDevice(asyncio.Protocol):
                 kind = {"2031": "day", "2051": "minute", "2061": "hour"}[cn]
                 sent = 0
                 for m in self.series:
-                    if begin <= m.time <= end:
+                    if begin <= m.start <= end:
                         raw, expected = self.build(cn, cp_for(m, "hour" if kind == "day" else kind))
                         await self.send_reliably(raw, expected)
                         sent += 1

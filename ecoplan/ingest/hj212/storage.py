@@ -14,13 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from ecoplan.errors import EcoplanError
-from ecoplan.ingest.hj212.records import COLUMNS
+from ecoplan.ingest.hj212.records import AIR_HOURLY, AIR_POLLUTANTS, AIR_UNITS, COLUMNS, unit_factor
 
 Writer = Callable[[str, Any, str, str], Any]
 
@@ -36,6 +36,46 @@ def frame_of(rows: list[tuple[Any, ...]]) -> Any:
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     for col in ("data_time", "received_at", "sample_time"):
         frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+_I = {c: i for i, c in enumerate(COLUMNS)}
+
+
+def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
+    """The canonical frame of a lake dataset of the ingestion path from gateway rows.
+
+    ``air_hourly``: one row per station and hour, hour-ending label (HJ 212 DataTime is the
+    start of the period, §4), pm25 … co converted explicitly into μg/m³ (CO mg/m³).
+    ``water_samples``: ``site, time, parameter, value, unit``.
+    """
+    import pandas as pd
+
+    st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
+    avg, rtd = _I["avg"], _I["rtd"]
+    if dataset == AIR_HOURLY:
+        wide: dict[tuple[str, Any], dict[str, Any]] = {}
+        for r in rows:
+            p = r[pol]
+            if p not in AIR_UNITS:
+                continue
+            factor = unit_factor(r[unit], AIR_UNITS[p])
+            value = r[avg] if r[avg] is not None else r[rtd]
+            if factor is None or value is None:
+                continue
+            key = (r[st], r[dt])
+            rec = wide.get(key)
+            if rec is None:
+                rec = wide[key] = {"station_code": r[st], "timestamp": r[dt] + timedelta(hours=1)}
+            rec[p] = value * factor
+        frame = pd.DataFrame.from_records(list(wide.values()),
+                                          columns=["station_code", "timestamp", *AIR_POLLUTANTS])
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+        return frame
+    recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit])
+            for r in rows if r[pol] is not None]
+    frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit"])
+    frame["time"] = pd.to_datetime(frame["time"])
     return frame
 
 
@@ -56,7 +96,7 @@ def content_hash(dataset: str, rows: list[tuple[Any, ...]]) -> str:
 def lake_writer(workspace: Any) -> Writer:
     """A writer that loads frames through the ingestion helper's in-memory API."""
     try:
-        from ecoplan.ingest import ingest_frame  # type: ignore[attr-defined]
+        from ecoplan.ingest.pipeline import ingest_frame
     except ImportError as exc:
         raise StorageUnavailable(
             "数据入库接口 ecoplan.ingest.ingest_frame 尚不可用，分钟/小时/日数据无法写入数据湖。",
@@ -119,7 +159,7 @@ class MeasurementSink:
             batches, self.pending, self.pending_rows = self.pending, {}, 0
         for dataset, rows in batches.items():
             try:
-                summary = self.writer(dataset, frame_of(rows), self.source,
+                summary = self.writer(dataset, dataset_frame(dataset, rows), self.source,
                                       content_hash(dataset, rows))
             except Exception as exc:  # noqa: BLE001 - keep the rows, retry at the next flush
                 self.stats.failures += 1
