@@ -239,6 +239,9 @@ def assess(
 def groundwater_classify(
     input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = False,
     target: Annotated[int, typer.Option("--target", help="目标类别（默认Ⅲ类）/ target class")] = 3,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="按水质目标配置取各点位目标（如 jiaocheng-2021-2025）/ take each "
+                          "point's target from a profile")] = None,
 ) -> None:
     """按 GB/T 14848-2017 评价地下水点位类别 / groundwater point classes (GB/T 14848-2017)."""
     _check_input(input_file)
@@ -248,6 +251,10 @@ def groundwater_classify(
     long, problems = read_groundwater(input_file)
     _report_problems(problems)
     res = classify_groundwater_frame(long, target_class=target)
+    if profile is not None:
+        from ecoplan.standards.water_profiles import attain_groundwater, get_profile
+
+        res = attain_groundwater(res, get_profile(profile))
     _write(res, output)
     if as_json:
         emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})

@@ -491,3 +491,49 @@ def classify_section_year(df: pd.DataFrame, profile: WaterProfile | str | None =
                           items: Sequence[str] | None = None) -> pd.DataFrame:
     """Annual section class per site (annual value = mean of monthly values; 环办〔2011〕22号) with target attainment."""
     return classify_section_period(df, "year", profile=profile, items=items)
+
+
+@dataclass
+class DrinkingSourceResult:
+    """Surface drinking-water source: Table 1 class plus Tables 2 and 3 single limits (GB 3838-2002 §5.3)."""
+
+    section: SectionResult
+    table2_exceeding: dict[str, float]
+    table3_exceeding: dict[str, float]
+    target_class: int
+    attained: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.section.to_dict(), "table2_exceeding": self.table2_exceeding,
+                "table3_exceeding": self.table3_exceeding, "target_class": self.target_class,
+                "attained": self.attained}
+
+
+def evaluate_drinking_source(values: Mapping[str, float], waterbody: str = "river", *,
+                             target_class: int = 3,
+                             table3_items: Sequence[str] | None = None) -> DrinkingSourceResult:
+    """Surface drinking-water source: Table 1 class ≤ target and no Table 2 / selected Table 3 item above its limit (GB 3838-2002 §5.3, Tables 2–3)."""
+    ev = gb3838()
+    sec = evaluate_section(values, waterbody, target_class=target_class)
+
+    def over(table: Mapping[str, Decimal], codes: Iterable[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for code in codes:
+            x = values.get(code)
+            if x is None or np.isnan(x):
+                continue
+            lim = table[code]
+            exp = max(0, -lim.normalize().as_tuple().exponent) + EXTRA_DIGITS
+            if scale_values([x], exp)[0] > _scaled_limit(lim, exp):
+                out[code] = round(float((Decimal(repr(float(x))) - lim) / lim), 2)
+        return out
+
+    t2 = over(ev.table2, ev.table2)
+    chosen3 = table3_items if table3_items is not None else [c for c in ev.table3 if c in values]
+    unknown = [c for c in chosen3 if c not in ev.table3]
+    if unknown:
+        raise StandardError(f"GB 3838-2002 表3 中没有项目：{', '.join(unknown)}",
+                            f"not in GB 3838-2002 Table 3: {', '.join(unknown)}")
+    t3 = over(ev.table3, chosen3)
+    attained = None if sec.water_class == 0 else (sec.attained and not t2 and not t3)
+    return DrinkingSourceResult(sec, t2, t3, target_class, attained)

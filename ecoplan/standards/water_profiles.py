@@ -344,3 +344,32 @@ def require_site(profile: WaterProfile, site: str, **kw: Any) -> SiteTarget:
         raise StandardError(f"配置 {profile.key} 中没有与「{site}」对应的目标",
                             f"profile {profile.key} has no target for '{site}'")
     return s
+
+
+def attain_groundwater(res: pd.DataFrame, profile: WaterProfile) -> pd.DataFrame:
+    """Per-point target class from the profile (drinking-water sources, groundwater points; GB/T 14848-2017 Ⅲ in the plan)."""
+    out = res.copy()
+    sites, targets, years, attained = [], [], [], []
+    for _, row in out.iterrows():
+        site = profile.site_for(str(row["site"]), medium="groundwater")
+        year = pd.Timestamp(row["time"]).year if pd.notna(row["time"]) else None
+        if site is None or year is None:
+            sites.append("")
+            targets.append(None)
+            years.append(None)
+            attained.append(None)
+            continue
+        t = site.target_for(year)
+        tc = int(t["class"]) if "class" in t else None
+        sites.append(site.id)
+        targets.append(tc)
+        years.append(t["target_year"])
+        wc = int(row["water_class"])
+        attained.append(None if tc is None or wc == 0 else wc <= tc)
+    out["target_site"] = sites
+    out["target_class"] = targets
+    out["target_year"] = years
+    out["attained"] = attained
+    for k, v in profile.result_tags().items():
+        out[k] = v
+    return out

@@ -131,3 +131,19 @@ def test_cli_groundwater_and_errors(capsys: pytest.CaptureFixture[str], tmp_path
     assert code == 1 and "missing required column" in err
     code, _, err = run(capsys, "water", "assess", str(src), "--profile", "nope")
     assert code == 1
+
+
+def test_cli_groundwater_with_profile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    src = tmp_path / "gw.csv"
+    src.write_text("site,time,parameter,value,unit\n"
+                   "大营水源地1号井,2024-05-01,硝酸盐,12,mg/L\n"
+                   "城东监测井,2024-05-01,氨氮,0.8,mg/L\n", encoding="utf-8")
+    code, out, _ = run(capsys, "groundwater", "classify", str(src), "--profile",
+                       "jiaocheng-2021-2025", "--json")
+    assert code == 0
+    rows = {r["site"]: r for r in json.loads(out)["rows"]}
+    assert rows["大营水源地1号井"]["target_site"] == "daying_source"
+    assert rows["大营水源地1号井"]["attained"] is True  # nitrate 12 mg/L → Ⅲ
+    assert rows["城东监测井"]["target_site"] == "groundwater_points"
+    assert rows["城东监测井"]["label"] == "Ⅳ" and rows["城东监测井"]["attained"] is False
+    assert rows["城东监测井"]["profile_version"] == 1

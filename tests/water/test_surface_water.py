@@ -96,3 +96,17 @@ def test_evaluate_section_worst_item_main_pollutants_and_target() -> None:
     assert good.water_class == 2 and good.attained is True and good.main_pollutants == []
     bad = evaluate_section({"nh3_n": 0.8}, target_class=2)
     assert bad.attained is False and bad.exceedance_multiples["nh3_n"] == 0.6
+
+
+def test_surface_drinking_source_tables_2_and_3() -> None:
+    from ecoplan.standards.surface_water import evaluate_drinking_source
+
+    ok = evaluate_drinking_source({"ph": 7.5, "do": 7.0, "codmn": 3.0, "nh3_n": 0.3, "tp": 0.05,
+                                   "sulfate": 250.0, "mn": 0.1, "benzene": 0.01})
+    assert ok.attained is True and ok.section.water_class == 2
+    bad = evaluate_drinking_source({"ph": 7.5, "nh3_n": 0.3, "fe": 0.45, "benzene": 0.012,
+                                    "tl": 0.0001})
+    assert bad.attained is False and bad.table2_exceeding == {"fe": 0.5}
+    assert bad.table3_exceeding == {"benzene": 0.2}
+    with pytest.raises(StandardError):
+        evaluate_drinking_source({"ph": 7.0}, table3_items=["nonsense"])
