@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except EcoplanError as exc:
         err_console.print(f"[bold red]{tr('错误', 'Error')}：[/bold red]{escape(exc.message(get_lang()))}",
-                          highlight=False, markup=True)
+                          highlight=False, markup=True, soft_wrap=True)
         if _state["debug"]:
             traceback.print_exc()
         return 1
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 "This is a bug in ecoplan; re-run with --debug and report the full output.",
             ),
             highlight=False,
+            soft_wrap=True,
         )
         if _state["debug"]:
             traceback.print_exc()

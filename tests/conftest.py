@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ecoplan.i18n import set_lang
 from tests.pg_server import PostgresServer, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -23,6 +24,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ECOPLAN_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ECOPLAN_LANG", "zh")
+    set_lang("zh")  # a previous test's --lang en must not leak into this one
 
 
 @pytest.fixture(scope="session")
