@@ -107,11 +107,15 @@ class Staged:
 
 def apply_journal(lake: Lake, journal: list[dict[str, Any]]) -> None:
     """Make a committed batch's files visible (idempotent: safe to repeat after a crash)."""
-    for entry in journal:
+    from ecoplan.ingest.faults import checkpoint
+
+    for n, entry in enumerate(journal):
         if entry.get("op") == "add":
             tmp, final = lake.root / entry["tmp"], lake.root / entry["path"]
             if tmp.exists():
                 os.replace(tmp, final)
+            if n == 0:
+                checkpoint("journal")
             elif not final.exists():
                 raise LakeError(
                     f"批次文件丢失：{entry['path']}", f"A batch file is missing: {entry['path']}")

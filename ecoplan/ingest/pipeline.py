@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ecoplan.errors import InputFileError, Location, ValidationError
+from ecoplan.ingest.faults import checkpoint
 from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
 from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
 from ecoplan.ingest.readers.problems import Problem
@@ -244,15 +245,20 @@ def _lake_table(dataset: str, frame: pd.DataFrame, flags: dict[str, np.ndarray],
             cols[name] = pa.array(np.full(n, batch_id, dtype=np.int64))
         elif name.endswith("_flag") and dataset == AIR:
             arr = flags.get(name.removesuffix("_flag"))
-            cols[name] = pa.array(arr if arr is not None else [None] * n, type=pa.string())
+            cols[name] = pa.array(arr, type=pa.string()) if arr is not None else pa.nulls(
+                n, type=pa.string())
         elif name == "flag":
             arr = flags.get("value")
-            cols[name] = pa.array(arr if arr is not None else [None] * n, type=pa.string())
+            cols[name] = pa.array(arr, type=pa.string()) if arr is not None else pa.nulls(
+                n, type=pa.string())
         elif name in frame.columns:
             s = frame[name]
             if f.type == pa.string():
-                vals = s.astype(object).where(s.notna(), None).to_numpy()
-                cols[name] = pa.array(vals, type=pa.string())
+                if isinstance(s.dtype, pd.CategoricalDtype):
+                    cols[name] = pa.Array.from_pandas(s).cast(pa.string())
+                else:
+                    vals = s.astype(object).where(s.notna(), None).to_numpy()
+                    cols[name] = pa.array(vals, type=pa.string())
             elif pa.types.is_timestamp(f.type):
                 cols[name] = pa.array(s.to_numpy(dtype="datetime64[us]"), type=f.type)
             elif f.type == pa.bool_():
@@ -303,8 +309,10 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
             prior = s.scalars(select(IngestBatch).where(
                 IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
                 IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]))
-                .order_by(IngestBatch.id)).first()
-            if prior is not None:
+                .order_by(IngestBatch.id.desc())).first()
+            # A file whose earlier load quarantined rows may be loaded again (e.g. after the
+            # missing stations were registered): rows already in the lake count as unchanged.
+            if prior is not None and prior.rows_quarantined == 0:
                 summary.status = "duplicate"
                 summary.duplicate_of = prior.id
                 summary.seconds = time.perf_counter() - started
@@ -394,6 +402,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                                                        staged, batch_id, tag)
             if progress:
                 progress(2, 3, source)
+            checkpoint("staged")
             # ---- step 3: one transaction with everything, status committing
             with session_scope(ws.engine) as s:
                 q_rows = []
@@ -420,6 +429,11 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                 f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id)
                 if f_rows:
                     s.execute(insert(QualityFlag), f_rows)
+                if prior is not None:  # the earlier quarantine of this file is re-examined here
+                    s.execute(update(QuarantinedRow).where(
+                        QuarantinedRow.batch_id.in_(select(IngestBatch.id).where(
+                            IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
+                            IngestBatch.id != batch_id))).values(resolved=True))
                 for old, n in superseded_by_batch.items():
                     s.add(Supersession(batch_id=batch_id, superseded_batch_id=old,
                                        dataset=dataset, rows=n))
@@ -444,6 +458,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                     b.finished_at = datetime.now(UTC)
             raise
         # ---- step 4: make it visible
+        checkpoint("committing")
         apply_journal(lake, staged.journal())
         with session_scope(ws.engine) as s:
             b = s.get(IngestBatch, batch_id)
@@ -486,9 +501,11 @@ def _per_site(frame: pd.DataFrame, rules: DatasetRules, reject: np.ndarray,
               supersede_rows: pd.DataFrame) -> dict[str, dict[str, int]]:
     if len(frame) == 0:
         return {}
-    site = frame[rules.site_column].astype(object).fillna("?").astype(str)
+    site = frame[rules.site_column]
+    if not isinstance(site.dtype, pd.CategoricalDtype):
+        site = site.astype(object).fillna("?").astype(str)
     df = pd.DataFrame({"site": site.to_numpy(), "q": reject.astype(np.int64)})
-    g = df.groupby("site")["q"].agg(["size", "sum"])
+    g = df.groupby("site", observed=True)["q"].agg(["size", "sum"])
     out = {str(k): {"read": int(r["size"]), "accepted": int(r["size"] - r["sum"]),
                     "quarantined": int(r["sum"]), "superseded": 0} for k, r in g.iterrows()}
     if len(supersede_rows):

@@ -27,6 +27,7 @@ class ParameterRule:
     spike_ratio: float | None = None
     spike_jump: float | None = None
     constant_hours: int | None = None
+    constant_above: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def _parameter(name: str, spec: dict[str, Any]) -> ParameterRule:
         spike_ratio=float(spike["ratio"]) if "ratio" in spike else None,
         spike_jump=float(spike["jump"]) if "jump" in spike else None,
         constant_hours=int(spec["constant_hours"]) if "constant_hours" in spec else None,
+        constant_above=float(spec["constant_above"]) if "constant_above" in spec else None,
     )
 
 

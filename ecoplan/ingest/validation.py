@@ -7,7 +7,6 @@ which rows are rejected (each with its located problems) and which values get qu
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -102,22 +101,40 @@ def validate(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
 def _check_sites(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
                  result: Validation) -> None:
     col = rules.site_column
-    codes = frame[col].astype(object).to_numpy()
-    uniq = pd.unique(pd.Series(codes, dtype=object).dropna())
-    mapping = {c: sites.get(str(c).strip()) for c in uniq}
-    if any(mapping[c] != c for c in uniq):
-        frame[col] = pd.Series(codes, dtype=object).map(
-            lambda c: mapping.get(c) or c if c is not None else c).to_numpy()
-    unknown = {c for c, m in mapping.items() if m is None}
-    if not unknown:
-        return
-    bad = np.flatnonzero(pd.Series(codes, dtype=object).isin(unknown).to_numpy())
+    ser = frame[col]
+    if isinstance(ser.dtype, pd.CategoricalDtype):
+        cats = list(ser.cat.categories)
+        mapped = [sites.get(str(c).strip()) for c in cats]
+        new = [m if m is not None else c for m, c in zip(mapped, cats, strict=True)]
+        if new != cats:
+            if len(set(new)) == len(new):
+                frame[col] = ser.cat.rename_categories(new)
+            else:
+                frame[col] = pd.Categorical(np.asarray(new, dtype=object)[ser.cat.codes])
+        unknown_idx = [k for k, m in enumerate(mapped) if m is None]
+        if not unknown_idx:
+            return
+        bad = np.flatnonzero(np.isin(ser.cat.codes.to_numpy(), unknown_idx))
+        codes = np.asarray(cats, dtype=object)[ser.cat.codes.to_numpy()[bad]]
+        bad_pairs = zip(bad, codes, strict=True)
+    else:
+        values = ser.astype(object).to_numpy()
+        uniq = pd.unique(pd.Series(values, dtype=object).dropna())
+        mapping = {c: sites.get(str(c).strip()) for c in uniq}
+        if any(mapping[c] != c for c in uniq):
+            frame[col] = pd.Series(values, dtype=object).map(
+                lambda c: (mapping.get(c) or c) if c is not None else c).to_numpy()
+        unknown = {c for c, m in mapping.items() if m is None}
+        if not unknown:
+            return
+        bad = np.flatnonzero(pd.Series(values, dtype=object).isin(unknown).to_numpy())
+        bad_pairs = zip(bad, values[bad], strict=True)
     reg = "/".join(rules.registries)
-    for i in bad:
+    for i, code in bad_pairs:
         result.add(int(i), _problem(
-            frame, int(i), col, codes[i],
-            f"未知站点/点位编码 {codes[i]}（登记表 {reg} 中没有；可用 ecoplan registry import 登记）",
-            f"unknown site code {codes[i]} (not in the {reg} registry; register it with "
+            frame, int(i), col, code,
+            f"未知站点/点位编码 {code}（登记表 {reg} 中没有；可用 ecoplan registry import 登记）",
+            f"unknown site code {code} (not in the {reg} registry; register it with "
             f"`ecoplan registry import`)", "unknown_site"))
 
 
@@ -188,28 +205,37 @@ def _check_wide_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
     n = len(frame)
     rows = np.arange(n)
     order, same_prev, hours = _series_order(frame, rules)
-    not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
+    nm_sets: dict[int, set[str]] = {}
+    if "not_monitored" in frame.columns:
+        col = frame["not_monitored"]
+        for i in np.flatnonzero(col.notna().to_numpy()):
+            nm_sets[int(i)] = set(str(col.iat[i]).split(","))
     for name, rule in rules.parameters.items():
         if name not in frame.columns:
             continue
         values = frame[name].to_numpy(dtype=np.float64)
-        flags = np.full(n, None, dtype=object)
+        masks: list[tuple[np.ndarray, str]] = []
         high = _range_checks(frame, rule, values, rows, result, name)
-        _append_flag(flags, high, FLAG_SUSPECT_HIGH)
+        masks.append((high, FLAG_SUSPECT_HIGH))
         sv = values[order]
         if rule.spike_ratio is not None:
             spike = np.zeros(n, bool)
             spike[order] = _spikes(sv, same_prev, hours, rule.spike_ratio, rule.spike_jump or 0.0)
-            _append_flag(flags, spike, FLAG_SPIKE)
+            masks.append((spike, FLAG_SPIKE))
         if rule.constant_hours:
             const = np.zeros(n, bool)
-            const[order] = _constant_runs(sv, same_prev, hours, rule.constant_hours)
-            _append_flag(flags, const, FLAG_CONSTANT)
-        if not_mon is not None:
-            nm = np.array([x is not None and name in str(x).split(",") for x in not_mon], bool) \
-                if any(x is not None for x in not_mon) else np.zeros(n, bool)
-            _append_flag(flags, nm, FLAG_NOT_MONITORED)
-        if any(f is not None for f in flags):
+            const[order] = _constant_runs(sv, same_prev, hours, rule.constant_hours,
+                                          rule.constant_above)
+            masks.append((const, FLAG_CONSTANT))
+        if nm_sets:
+            nm = np.zeros(n, bool)
+            for i, names in nm_sets.items():
+                nm[i] = name in names
+            masks.append((nm, FLAG_NOT_MONITORED))
+        if any(m.any() for m, _ in masks):
+            flags = np.full(n, None, dtype=object)
+            for m, code in masks:
+                _append_flag(flags, m, code)
             result.flags[name] = flags
 
 
@@ -264,7 +290,9 @@ def _series_order(frame: pd.DataFrame, rules: DatasetRules
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row order by (site, time), whether each sorted row continues the previous row's site,
     and its time in hours."""
-    codes = pd.Categorical(frame[rules.site_column].astype(object)).codes
+    ser = frame[rules.site_column]
+    codes = (ser.cat.codes.to_numpy() if isinstance(ser.dtype, pd.CategoricalDtype)
+             else pd.Categorical(ser.astype(object)).codes)
     ts = frame[rules.time_column].to_numpy(dtype="datetime64[ns]").astype("int64")
     order = np.lexsort((ts, codes))
     sc = codes[order]
@@ -276,31 +304,26 @@ def _series_order(frame: pd.DataFrame, rules: DatasetRules
 
 def _spikes(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray, ratio: float,
             jump: float) -> np.ndarray:
-    """A value far above the median of its ±2-hour neighbours of the same site."""
+    """A single-hour peak: above ``ratio`` × the larger of the two neighbouring hours of the same
+    site and more than ``jump`` above it."""
     n = len(v)
+    out = np.zeros(n, bool)
     if n < 3:
-        return np.zeros(n, bool)
-    # run id of each site to test "same site" between i and i±k
-    site_id = np.cumsum(~same_prev)
-    neigh = np.full((n, 4), np.nan)
-    for col, k in enumerate((-2, -1, 1, 2)):
-        src = np.arange(n) + k
-        ok = (src >= 0) & (src < n)
-        srcc = np.clip(src, 0, n - 1)
-        ok &= site_id[srcc] == site_id
-        ok &= np.abs(hours[srcc] - hours) <= 3
-        neigh[ok, col] = v[srcc[ok]]
-    count = np.sum(~np.isnan(neigh), axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(neigh, axis=1)
+        return out
+    dt = np.diff(hours)
+    has_prev = same_prev[1:-1] & (dt[:-1] == 1)
+    has_next = same_prev[2:] & (dt[1:] == 1)
+    ref = np.fmax(v[:-2], v[2:])
+    mid = v[1:-1]
     with np.errstate(invalid="ignore"):
-        return (count >= 2) & (v > ratio * np.maximum(med, 1e-9)) & (v - med > jump)
+        out[1:-1] = (has_prev & has_next & ~np.isnan(v[:-2]) & ~np.isnan(v[2:])
+                     & (mid > ratio * np.maximum(ref, 1e-9)) & (mid - ref > jump))
+    return out
 
 
 def _constant_runs(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray,
-                   min_hours: int) -> np.ndarray:
-    """Values that repeat unchanged for at least ``min_hours`` consecutive hours."""
+                   min_hours: int, above: float | None = None) -> np.ndarray:
+    """Values above ``above`` that repeat unchanged for at least ``min_hours`` consecutive hours."""
     n = len(v)
     if n == 0:
         return np.zeros(0, bool)
@@ -309,7 +332,11 @@ def _constant_runs(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray,
         cont[1:] = same_prev[1:] & (v[1:] == v[:-1]) & (np.diff(hours) == 1) & ~np.isnan(v[1:])
     run = np.cumsum(~cont)
     lengths = np.bincount(run)
-    return (lengths[run] >= min_hours) & ~np.isnan(v)
+    hit = (lengths[run] >= min_hours) & ~np.isnan(v)
+    if above is not None:
+        with np.errstate(invalid="ignore"):
+            hit &= v > above
+    return hit
 
 
 def _check_duplicates(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:

@@ -55,6 +55,7 @@ FORMAT_CHINA_SITES = "cnemc_china_sites"
 FORMAT_LIVE = "cnemc_live"
 FORMAT_CANONICAL = "canonical"
 FORMAT_PARQUET = "canonical_parquet"
+FORMAT_XLSX = "xlsx_template"
 
 _POLLUTANT_NAMES = {
     "pm25": "pm25", "细颗粒物": "pm25",
@@ -141,6 +142,16 @@ def unit_factor(pollutant: str, unit: str | None) -> float | None:
 
 
 # ---------------------------------------------------------------------------- helpers
+def categorical_codes(codes: pa.Array | pa.ChunkedArray) -> pd.Categorical:
+    """Station codes as a pandas Categorical (a few dozen codes repeated over many rows)."""
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    enc = pc.dictionary_encode(codes)
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    cats = enc.dictionary.to_pylist()
+    return pd.Categorical.from_codes(idx, categories=pd.Index(cats, dtype=object))
+
+
 def to_numbers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numbers of a column, with masks of text-in-number-field and of ``/`` (not monitored)."""
     if isinstance(values, pa.ChunkedArray):
@@ -259,6 +270,8 @@ def read_air_file(path: str | Path) -> pd.DataFrame:
         lines = np.arange(1, table.num_rows + 1, dtype=np.int64)  # Parquet: row number
         frame = _long_table(path, CsvTable(table, lines, [], "parquet"), FORMAT_PARQUET)
         return frame
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _long_table(path, read_xlsx_table(path), FORMAT_XLSX)
     decoded = decoded_bytes(path)
     fmt = detect_format(path, header_line(decoded.data))
     if fmt == FORMAT_CHINA_SITES:
@@ -268,6 +281,33 @@ def read_air_file(path: str | Path) -> pd.DataFrame:
         return _long_table(path, csv, FORMAT_LIVE)
     csv = read_csv_table(path, decoded)
     return _long_table(path, csv, FORMAT_CANONICAL)
+
+
+def read_xlsx_table(path: Path) -> CsvTable:
+    """The first sheet of a workbook (e.g. a filled ``ecoplan template air``) as text cells."""
+    try:
+        raw = pd.read_excel(path, dtype=object, engine="openpyxl", sheet_name=0)
+    except Exception as exc:  # noqa: BLE001 - any openpyxl failure means an unreadable file
+        raise InputFileError(f"无法读取 Excel 文件：{exc}", f"Cannot read the Excel file: {exc}",
+                             location=Location(str(path))) from exc
+    lines = np.arange(2, 2 + len(raw), dtype=np.int64)
+    keep = raw.notna().any(axis=1).to_numpy()
+    raw, lines = raw.loc[keep], lines[keep]
+
+    def cell(v: object) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d %H:%M:%S")
+        if hasattr(v, "strftime"):
+            return v.strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[union-attr]
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    table = pa.table({str(c): pa.array([cell(v) for v in raw[c]], type=pa.string())
+                      for c in raw.columns})
+    return CsvTable(table, lines, [], "xlsx")
 
 
 def _finish(frame: pd.DataFrame, path: Path, fmt: str, problems: list[Problem],
@@ -311,7 +351,7 @@ def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
     out: dict[str, Any] = {}
     codes = table.column(inverse["station_code"]).cast(pa.string())
     codes = pc.utf8_trim_whitespace(codes)
-    out["station_code"] = codes.to_numpy(zero_copy_only=False)
+    out["station_code"] = categorical_codes(codes)
     bad_code = ~pc.is_valid(codes).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(bad_code):
         problems.append(Problem(str(path), int(lines[i]), inverse["station_code"], None,
@@ -384,7 +424,7 @@ def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
 
 
 def _join_flags(n: int, parts: list[tuple[str, np.ndarray]]) -> pd.Series:
-    result = pd.Series([None] * n, dtype=object)
+    result = pd.Series(np.full(n, None, dtype=object), dtype=object)
     if not parts:
         return result
     lists: dict[int, list[str]] = {}
@@ -480,8 +520,13 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
     for i in ok_idx[::-1]:
         first_line[kidx[i]] = lines[i]
     line_of = {(int(kidx[i]), kind[i]): int(lines[i]) for i in ok_idx}
+    if S and len(set(stations)) == S:
+        station_col: Any = pd.Categorical.from_codes(positions % S, categories=pd.Index(
+            stations, dtype=object))
+    else:
+        station_col = np.array(stations, dtype=object)[positions % S] if S else np.array([], object)
     out: dict[str, Any] = {
-        "station_code": np.array(stations, dtype=object)[positions % S] if S else np.array([], object),
+        "station_code": station_col,
         "timestamp": uniq[positions // S] if S else np.array([], "datetime64[ns]"),
     }
     for t, j in tindex.items():
@@ -491,7 +536,7 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
         out[t] = col
     out["source_row"] = first_line[positions // S] if S else np.array([], np.int64)
     frame = pd.DataFrame(out)
-    frame["not_monitored"] = pd.Series([None] * len(frame), dtype=object)
+    frame["not_monitored"] = pd.Series(np.full(len(frame), None, dtype=object), dtype=object)
     tindex_rev = {j: t for t, j in tindex.items()}
     for i, k, s, raw in text_bad:
         problems.append(Problem(str(path), int(lines[i]), stations[s], raw,
@@ -504,7 +549,7 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- folders
-AIR_SUFFIXES = (".csv", ".csv.gz", ".txt", ".parquet", ".pq")
+AIR_SUFFIXES = (".csv", ".csv.gz", ".txt", ".parquet", ".pq", ".xlsx")
 
 
 def air_files(path: str | Path) -> list[Path]:
