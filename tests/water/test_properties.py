@@ -45,7 +45,12 @@ def test_adding_a_worse_item_never_improves_the_class(values: dict[str, float], 
                                                       x: float) -> None:
     base = evaluate_section(values, items=MAX_ITEMS + ["do", "ph"]).water_class
     more = dict(values)
-    more[code] = x if code not in values else values[code]
+    if code not in values:
+        more[code] = x  # a new item
+    elif code == "do":
+        more[code] = min(values[code], x)  # a worse DO is a lower one
+    elif code in MAX_ITEMS:
+        more[code] = max(values[code], x)  # a worse concentration is a higher one
     extended = evaluate_section(more, items=MAX_ITEMS + ["do", "ph"]).water_class
     assert extended >= base
     # and the section class is the worst single-item class

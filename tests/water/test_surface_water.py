@@ -110,3 +110,22 @@ def test_surface_drinking_source_tables_2_and_3() -> None:
     assert bad.table3_exceeding == {"benzene": 0.2}
     with pytest.raises(StandardError):
         evaluate_drinking_source({"ph": 7.0}, table3_items=["nonsense"])
+
+
+TABLES23 = _rows("gb3838_tables23_boundaries.csv")
+
+
+@pytest.mark.parametrize("case", TABLES23, ids=lambda r: f"{r['item']}-{r['value']}")
+def test_tables_2_and_3_single_limits(case: dict[str, str]) -> None:
+    from ecoplan.standards.surface_water import evaluate_drinking_source
+
+    code = case["item"]
+    in_t2 = code in gb3838().table2
+    res = evaluate_drinking_source({"ph": 7.5, code: float(case["value"])},
+                                   table3_items=[] if in_t2 else [code])
+    exceeding = res.table2_exceeding if in_t2 else res.table3_exceeding
+    assert (code in exceeding) is (case["exceeds"] == "true"), case["note"]
+
+
+def test_table3_has_80_items() -> None:
+    assert len(gb3838().table3) == 80 and len(gb3838().table2) == 5
