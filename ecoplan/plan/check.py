@@ -148,9 +148,10 @@ def rule_days_vs_ratio(ctx: _Ctx) -> Iterator[Finding]:
             if share.quantize(places, ROUND_HALF_UP) == ratio or share.quantize(places, ROUND_DOWN) == ratio:
                 fits.append(valid)
         implied = (ratio * days_in_year / 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        implied_365 = (ratio * 365 / 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
         values = {"stated_days": f.value, "stated_in": f.chapter, "table_ratio_percent": ratio,
                   "year": f.year, "days_in_year": days_in_year,
-                  "days_implied_by_ratio": implied}
+                  "days_implied_by_ratio": implied, "days_implied_over_365_valid_days": implied_365}
         what_zh = "优良天数" if f.quantity == "air.good_days" else "重污染天数"
         what_en = "good days" if f.quantity == "air.good_days" else "heavy-pollution days"
         locs = [_fig_loc(plan, f, ctx), _ind_loc(ind, "2020年")]
@@ -159,14 +160,14 @@ def rule_days_vs_ratio(ctx: _Ctx) -> Iterator[Finding]:
                 "days_vs_ratio", "error", locs, values,
                 f"第{f.chapter}节写 {f.year} 年{what_zh} {_fmt(f.value)} 天，与表1指标{ind.key}的 "
                 f"{f.year} 年比例 {ratio}% 不符：{_fmt(f.value)} 天在任何有效天数（324–{days_in_year}）下都得不到 "
-                f"{ratio}%（按 {days_in_year} 天应约为 {implied} 天）",
+                f"{ratio}%（按 {days_in_year} 天约为 {implied} 天，按 365 个有效天约为 {implied_365} 天）",
                 f"Chapter {f.chapter} states {_fmt(f.value)} {what_en} in {f.year}, but Table 1 "
                 f"indicator {ind.key} gives {ratio}% for {f.year}: no number of valid days "
                 f"(324–{days_in_year}) turns {_fmt(f.value)} days into {ratio}% (the ratio implies about "
-                f"{implied} days of {days_in_year})",
-                f"核对 {f.year} 年监测结果，统一正文天数与表1比例；若比例正确，正文应为约 {implied} 天",
+                f"{implied} days of {days_in_year}, {implied_365} of 365 valid days)",
+                f"核对 {f.year} 年监测结果，统一正文天数与表1比例；若比例正确，正文应为约 {implied_365:.0f} 天",
                 f"Check the {f.year} monitoring result and make the text and Table 1 agree; if the "
-                f"ratio is right the text should say about {implied} days",
+                f"ratio is right the text should say about {implied_365:.0f} days",
             )
         elif days_in_year not in fits:
             values["valid_days_fitting"] = fits
@@ -368,6 +369,7 @@ def rule_target_vs_baseline(ctx: _Ctx) -> Iterator[Finding]:
 
 
 _PARAM_ZH = {"nh3n": "氨氮", "cod": "化学需氧量", "tp": "总磷"}
+_PARAM_EN = {"nh3n": "NH3-N", "cod": "COD", "tp": "TP"}
 
 
 def rule_baseline_vs_stated_limit(ctx: _Ctx) -> Iterator[Finding]:
@@ -387,6 +389,7 @@ def rule_baseline_vs_stated_limit(ctx: _Ctx) -> Iterator[Finding]:
             continue
         label = WATER_CLASS_LABELS[ind.baseline.water_class]
         pname = _PARAM_ZH.get(param, param)
+        pname_en = _PARAM_EN.get(param, param)
         stated = "，".join(f"{f.season or ''}≤{_fmt(f.value)}{f.unit or ''}" for f in looser)
         stated_en = ", ".join(f"{f.season or ''} ≤{_fmt(f.value)} {f.unit or ''}" for f in looser)
         target_limit = (Decimal(table[param][ind.target.water_class])
@@ -402,9 +405,9 @@ def rule_baseline_vs_stated_limit(ctx: _Ctx) -> Iterator[Finding]:
             f"宽于 {table['standard']} {label} 限值 {limit} mg/L：按国标单因子评价，基准年实际可能劣于{label}；"
             f"目标「{ind.target.text}」要求{pname} ≤ {target_limit} mg/L",
             f"Table 1 indicator {key} has baseline {ind.baseline.text!r}, but the text says the section "
-            f"met an interim rule of {param} {stated_en}, looser than the {table['standard']} class "
-            f"limit of {limit} mg/L: judged by the standard's single-factor method the baseline may be "
-            f"worse than class {ind.baseline.water_class}; the target {ind.target.text!r} needs {param} ≤ "
+            f"met an interim rule of {pname_en} {stated_en}, looser than the {table['standard']} class "
+            f"{label} limit of {limit} mg/L: judged by the standard's single-factor method the baseline "
+            f"may be worse than {label}; the target {ind.target.text!r} needs {pname_en} ≤ "
             f"{target_limit} mg/L",
             "基准列注明「过渡考核要求」或按国标重新评价2020年水质类别；评估时对2021–2025按过渡要求与国标分别给出结果",
             "Mark the baseline as the interim requirement or re-evaluate the 2020 class under the "
