@@ -471,7 +471,7 @@ class Overdue:
 
 def overdue_projects(projects: Iterable[ProjectLike], approved: Mapping[int, ReportView], *,
                      as_of: date) -> list[Overdue]:
-    """Projects whose period ended (31 Dec of ``end_year``) before ``as_of`` and whose latest
+    """Projects whose period ended (31 Dec of ``end_year``) on or before ``as_of`` and whose latest
     approved report is not ``completed`` (or which have no approved report)."""
     out: list[Overdue] = []
     for p in projects:
@@ -480,7 +480,7 @@ def overdue_projects(projects: Iterable[ProjectLike], approved: Mapping[int, Rep
         due = date(int(p.end_year), 12, 31)
         view = approved.get(int(p.number))
         rec = view.record if view else None
-        if as_of > due and (rec is None or rec.status != "completed"):
+        if as_of >= due and (rec is None or rec.status != "completed"):
             out.append(Overdue("project", f"{p.number} {p.name}", due, (as_of - due).days,
                                rec.status if rec else None,
                                rec.percent_complete if rec else None,
@@ -490,7 +490,7 @@ def overdue_projects(projects: Iterable[ProjectLike], approved: Mapping[int, Rep
 
 def overdue_tasks(tasks: Iterable[TaskLike], approved: Mapping[str, ReportView], *,
                   as_of: date) -> list[Overdue]:
-    """Tasks whose deadline is before ``as_of`` and whose latest approved report is not
+    """Tasks whose deadline is on or before ``as_of`` and whose latest approved report is not
     ``completed`` (or which have no approved report)."""
     out: list[Overdue] = []
     for t in tasks:
@@ -498,7 +498,7 @@ def overdue_tasks(tasks: Iterable[TaskLike], approved: Mapping[str, ReportView],
             continue
         view = approved.get(t.key)
         rec = view.record if view else None
-        if as_of > t.deadline and (rec is None or rec.status != "completed"):
+        if as_of >= t.deadline and (rec is None or rec.status != "completed"):
             out.append(Overdue("task", t.key, t.deadline, (as_of - t.deadline).days,
                                rec.status if rec else None,
                                rec.percent_complete if rec else None,
