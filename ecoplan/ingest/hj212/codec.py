@@ -321,12 +321,13 @@ def _parse_segment(p: Packet) -> None:
 
 
 _CP_FIELD = re.compile(r"([^;,=]+)=([^;,]*)")
+_CP_WELL_FORMED = re.compile(r"[^;,=]+=[^;,]*(?:[;,][^;,=]+=[^;,]*)*")
 
 
 def _parse_cp(p: Packet, cp: str) -> None:
     if not cp:
         return
-    if "//" not in cp and " " not in cp:
+    if "//" not in cp and " " not in cp and _CP_WELL_FORMED.fullmatch(cp):
         # Fast path for well-formed CP; anything odd falls back to the detailed parser below.
         pairs = _CP_FIELD.findall(cp)
         if len(pairs) == cp.count(";") + cp.count(",") + 1:
