@@ -69,10 +69,8 @@ class WebContext:
 
     def invalidate(self) -> None:
         """Drop cached read models (after an approval, an upload, a new report …)."""
-        plan = self.cache.get("plan")
-        self.cache.clear()
-        if plan is not None:
-            self.cache["plan"] = plan
+        for key in [k for k in self.cache if k.startswith("indicators")]:
+            self.cache.pop(key, None)
 
 
 SECURITY_HEADERS = [

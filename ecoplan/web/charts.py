@@ -52,8 +52,8 @@ def investment_bar(summary: dict[str, Any], projects: list[dict[str, Any]], t: A
     done = [_f(invested.get(c)) for c in cats]
     option = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [t("计划投资", "planned"), t("已完成投资", "invested")]},
-        "grid": {"left": 60, "right": 20, "bottom": 60},
+        "legend": {"top": 0, "data": [t("计划投资", "planned"), t("已完成投资", "invested")]},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 80},
         "xAxis": {"type": "category", "data": cats, "axisLabel": {"interval": 0, "rotate": 20}},
         "yAxis": {"type": "value", "name": t("万元", "10⁴ CNY")},
         "series": [{"name": t("计划投资", "planned"), "type": "bar", "data": planned},

@@ -80,7 +80,7 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbDep = Annotated[Session, Depends(get_db)]
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _aware(dt: datetime | None) -> datetime | None:

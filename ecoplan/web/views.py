@@ -8,6 +8,7 @@ Results are cached per process in ``WebContext.cache`` and dropped on every appr
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from ecoplan.store.models import PlanRecord
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
+#: results computed from the lake are recomputed at most this often (new batches show up then)
+LAKE_CACHE_SECONDS = 300
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
 
 
@@ -307,9 +310,79 @@ def air_page(ctx: Any, session: Session, t: Any) -> dict[str, Any]:
     return {"charts": [], "stations": [], "ranking": [], "rows": []}
 
 
+WATER_PROFILE = "jiaocheng-2021-2025"
+WATER_CLASS_COLOURS = ["#44b5e8", "#1a7fd0", "#4caf50", "#f9c623", "#f57c00", "#d32f2f"]
+WATER_LABELS = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"]
+
+
+def water_monthly(ctx: Any) -> Any:
+    """Monthly section classes with the plan's targets (GB 3838-2002 via the water engine),
+    computed from the lake's ``water_samples``; None when the lake has none."""
+    hit = ctx.cache.get("water_monthly")
+    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        return hit[1]
+    from ecoplan.store.lake import Lake
+
+    result = None
+    if "water_samples" in Lake(ctx.settings.lake_dir).datasets():
+        from ecoplan.standards.surface_water import classify_section_period
+
+        an = _analytics(ctx)
+        t = an.table("water_samples")
+        keep = [c for c in ("site", "time", "parameter", "value", "unit", "waterbody",
+                            "below_dl", "known") if c in t.columns]
+        df = an.execute(t.select(keep))
+        if not df.empty:
+            result = classify_section_period(df, "month", profile=WATER_PROFILE)
+    ctx.cache["water_monthly"] = (time.monotonic(), result)
+    return result
+
+
+def _water_heatmap(res: Any, t: Any) -> dict[str, Any]:
+    sites = sorted(res["site"].unique().tolist())
+    months = sorted(res["period"].unique().tolist())
+    data = [[months.index(r.period), sites.index(r.site), int(r.water_class)]
+            for r in res.itertuples() if int(r.water_class) > 0]
+    option = {
+        "tooltip": {"position": "top"},
+        "grid": {"left": 110, "right": 20, "top": 20, "bottom": 70},
+        "xAxis": {"type": "category", "data": months, "axisLabel": {"rotate": 45}},
+        "yAxis": {"type": "category", "data": sites},
+        "visualMap": {"type": "piecewise", "orient": "horizontal", "left": "center",
+                      "bottom": 0, "pieces": [
+                          {"value": i + 1, "label": lab, "color": WATER_CLASS_COLOURS[i]}
+                          for i, lab in enumerate(WATER_LABELS)]},
+        "series": [{"type": "heatmap", "data": data,
+                    "label": {"show": len(months) <= 24, "formatter": "{@[2]}"}}],
+    }
+    rows = [[r.site, r.period, r.label, r.target if "target" in res.columns else None,
+             (t("达标", "yes") if r.attained else t("未达标", "no")) if "attained" in res.columns
+             and r.attained is not None else "—", r.main_pollutants or ""]
+            for r in res.sort_values(["site", "period"]).itertuples()]
+    from ecoplan.web.render import chart
+
+    return chart("water-months", t("断面逐月水质类别", "Section class by month"), option,
+                 [t("断面", "section"), t("月份", "month"), t("类别", "class"),
+                  t("目标", "target"), t("达标", "attained"), t("主要污染指标", "main pollutants")],
+                 rows,
+                 t("月均值（同月多次采样取算术平均）按 GB 3838-2002 表1 和《地表水环境质量评价办法"
+                   "（试行）》（环办〔2011〕22号）21 项单因子评价，类别取最差项；目标取规划水质目标配置"
+                   f"（{WATER_PROFILE}），磁窑河武良断面按冬/夏季氨氮限值。",
+                   "Monthly means (samples of a month averaged) classified item by item by GB "
+                   "3838-2002 Table 1 and the 2011 evaluation method (21 items, worst item "
+                   f"decides); targets from the plan's water profile ({WATER_PROFILE}), with "
+                   "the seasonal NH3-N limits of the Wuliang section."))
+
+
 def water_page(ctx: Any, session: Session, t: Any) -> dict[str, Any]:
-    return {"charts": [], "sections": [], "rows": []}
+    res = water_monthly(ctx)
+    if res is None or res.empty:
+        return {"charts": [], "sections": [], "section_columns": [], "note": None}
+    block = _water_heatmap(res, t)
+    return {"charts": [block], "sections": block["rows"], "section_columns": block["columns"],
+            "note": None}
 
 
 def water_public_charts(ctx: Any, session: Session, t: Any) -> list[dict[str, Any]]:
-    return []
+    res = water_monthly(ctx)
+    return [] if res is None or res.empty else [_water_heatmap(res, t)]
