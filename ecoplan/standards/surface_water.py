@@ -271,17 +271,15 @@ def exceedance_multiple(code: str, values: Any, reference_class: int = 3,
     out = np.full(arr.shape, np.nan)
     if code in ev.no_exceedance_multiple or item.rule in {"none", "range", "min"}:
         return out
-    wb = np.broadcast_to(np.atleast_1d(np.asarray(waterbody, dtype=object)), arr.shape)
-    for i, (x, w) in enumerate(zip(arr, wb, strict=True)):
-        if np.isnan(x):
-            continue
-        lims = item.limits.get(normalise_waterbody(w)) or item.limits.get("all")
-        if not lims:
-            continue
-        ref = float(lims[reference_class - 1])
-        if classify_item(code, [x], w)[0] > reference_class:
-            out[i] = (x - ref) / ref
-    return out
+    is_lake = lake_mask(waterbody, arr.shape)
+    river = item.limits.get("river") or item.limits.get("all")
+    lake = item.limits.get("lake") or item.limits.get("all")
+    ref_r = np.nan if (river is None or item.lakes_only) else float(river[reference_class - 1])
+    ref_l = np.nan if lake is None else float(lake[reference_class - 1])
+    ref = np.where(is_lake, ref_l, ref_r)
+    cls = classify_item(code, arr, is_lake)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((cls > reference_class) & ~np.isnan(ref), (arr - ref) / ref, np.nan)
 
 
 @dataclass
@@ -463,19 +461,23 @@ def classify_section_period(df: pd.DataFrame,
     # exceedance multiples against class III and main pollutants (row-wise, small tables)
     ev = gb3838()
     chosen = [c for c in (items if items is not None else ev.evaluated_items) if c in wide.columns]
-    mains: list[str] = []
-    mults: list[str] = []
-    for i in range(len(wide)):
-        ic = {c: int(res.at[i, f"class_{c}"]) for c in chosen if int(res.at[i, f"class_{c}"]) > 0}
-        mm: dict[str, float] = {}
-        for c in chosen:
-            m = exceedance_multiple(c, [wide.at[i, c]], 3, wide.at[i, "waterbody"])[0]
-            if not np.isnan(m):
-                mm[c] = round(float(m), 2)
-        mults.append("|".join(f"{k}:{v}" for k, v in mm.items()))
-        mp = main_pollutants(ic, mm, int(res.at[i, "water_class"]))
-        mains.append("|".join(f"{p['item']}({p['exceedance_multiple']})"
-                              if p["exceedance_multiple"] is not None else p["item"] for p in mp))
+    is_lake = lake_mask(wide["waterbody"].to_numpy(dtype=object), (len(wide),))
+    mult = {c: np.round(exceedance_multiple(c, wide[c].to_numpy(dtype="float64"), 3, is_lake), 2)
+            for c in chosen}
+    mains = [""] * len(wide)
+    mults = [""] * len(wide)
+    any_mult = np.zeros(len(wide), dtype=bool)
+    for c in chosen:
+        any_mult |= ~np.isnan(mult[c])
+    wc_all = res["water_class"].to_numpy()
+    cls_cols = {c: res[f"class_{c}"].to_numpy() for c in chosen}
+    for i in np.flatnonzero(any_mult | (wc_all > ev.main_pollutant_worse_than)):
+        mm = {c: float(mult[c][i]) for c in chosen if not np.isnan(mult[c][i])}
+        mults[i] = "|".join(f"{k}:{v}" for k, v in mm.items())
+        ic = {c: int(cls_cols[c][i]) for c in chosen if cls_cols[c][i] > 0}
+        mp = main_pollutants(ic, mm, int(wc_all[i]))
+        mains[i] = "|".join(f"{p['item']}({p['exceedance_multiple']})"
+                            if p["exceedance_multiple"] is not None else p["item"] for p in mp)
     res["exceedance_multiples"] = mults
     res["main_pollutants"] = mains
     n = means.groupby(["site", "period"])["n"].max().reset_index(name="n_max")
