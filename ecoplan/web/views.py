@@ -164,6 +164,8 @@ def computed_values(ctx: Any, session: Session, plan: Any) -> dict[str, tuple[An
 
 # ---------------------------------------------------------------- projects and tasks
 def project_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
+    if "indicators:projects" in ctx.cache:
+        return ctx.cache["indicators:projects"]  # type: ignore[no-any-return]
     from ecoplan.assess import progress
 
     plan = current_plan(ctx, session)
@@ -184,10 +186,13 @@ def project_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
             "overdue_days": overdue[str(p.number)].days_overdue if str(p.number) in overdue
             else None,
         })
+    ctx.cache["indicators:projects"] = rows
     return rows
 
 
 def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
+    if "indicators:tasks" in ctx.cache:
+        return ctx.cache["indicators:tasks"]  # type: ignore[no-any-return]
     from ecoplan.assess import progress
 
     plan = current_plan(ctx, session)
@@ -204,6 +209,7 @@ def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
             "as_of": rec.as_of if rec else None,
             "overdue_days": overdue[t.key].days_overdue if t.key in overdue else None,
         })
+    ctx.cache["indicators:tasks"] = rows
     return rows
 
 
@@ -232,15 +238,14 @@ SITE_COLUMNS = ("station_code", "site", "section_code", "mn")
 TIME_COLUMNS = ("timestamp", "time", "date")
 
 
-def measurement_page(ctx: Any, dataset: str, *, site: str | None, start: date | None,
-                     end: date | None, page: int, page_size: int, lock: Any) -> dict[str, Any]:
-    """One page of a lake dataset, ordered by time then site, filtered by site and dates."""
-    from ecoplan.errors import LakeError
-    from ecoplan.store.lake import Lake
-
-    lake = Lake(ctx.settings.lake_dir)
-    if dataset not in lake.datasets():
-        raise LakeError(f"数据湖中没有数据集 {dataset}。", f"The lake has no dataset {dataset}.")
+def _measurement_table(ctx: Any, dataset: str, site: str | None, start: date | None,
+                       end: date | None, lock: Any) -> Any:
+    """The filtered, time-ordered rows of a lake dataset as an Arrow table (cached for
+    LAKE_CACHE_SECONDS per filter, so paging through it does not re-run the query)."""
+    key = ("measurements", dataset, site, start, end)
+    hit = ctx.cache.get(key)
+    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        return hit[1]
     with lock:
         an = _analytics(ctx)
         t = an.table(dataset)
@@ -253,14 +258,31 @@ def measurement_page(ctx: Any, dataset: str, *, site: str | None, start: date | 
             t = t.filter(t[tcol] >= start)
         if tcol and end:
             t = t.filter(t[tcol] < end)
-        total = int(an.execute(t.count()))
         order = [c for c in (tcol, scol) if c]
-        q = t.order_by(order) if order else t
-        df = an.execute(q.limit(page_size, offset=(page - 1) * page_size))
-    df = df[[c for c in df.columns if c not in ("year", "month")]] if tcol else df
-    rows = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-    return {"dataset": dataset, "page": page, "page_size": page_size, "total": total,
-            "rows": rows}
+        t = t.order_by(order) if order else t
+        if tcol:
+            t = t.drop(*[c for c in ("year", "month") if c in cols])
+        table = t.to_pyarrow()
+    measurement_keys = [k for k in ctx.cache if isinstance(k, tuple) and k[0] == "measurements"]
+    for old in measurement_keys[: max(0, len(measurement_keys) - 7)]:
+        ctx.cache.pop(old, None)
+    ctx.cache[key] = (time.monotonic(), table)
+    return table
+
+
+def measurement_page(ctx: Any, dataset: str, *, site: str | None, start: date | None,
+                     end: date | None, page: int, page_size: int, lock: Any) -> dict[str, Any]:
+    """One page of a lake dataset, ordered by time then site, filtered by site and dates."""
+    from ecoplan.errors import LakeError
+    from ecoplan.store.lake import Lake
+
+    folder = Lake(ctx.settings.lake_dir).dataset_dir(dataset)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        raise LakeError(f"数据湖中没有数据集 {dataset}。", f"The lake has no dataset {dataset}.")
+    table = _measurement_table(ctx, dataset, site, start, end, lock)
+    rows = table.slice((page - 1) * page_size, page_size).to_pylist()
+    return {"dataset": dataset, "page": page, "page_size": page_size,
+            "total": table.num_rows, "rows": rows}
 
 
 # ---------------------------------------------------------------- generated reports
