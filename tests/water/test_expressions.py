@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pytest
 
 from ecoplan.ingest.readers.water import cnemc_to_long, read_cnemc_snapshot
 from ecoplan.sample_data import sample_path
@@ -17,13 +18,35 @@ from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
 DATA = Path(__file__).parent.parent / "data" / "water"
 
 
+def _check_boundaries(con: object) -> None:
+    with (DATA / "gb3838_boundaries.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    df = pd.DataFrame({"parameter": [r["item"] for r in rows],
+                       "value": [float(r["value"]) for r in rows],
+                       "waterbody": [r["waterbody"] for r in rows], "i": range(len(rows))})
+    t = ibis.memtable(df)
+    got = con.execute(  # type: ignore[attr-defined]
+        t.mutate(c=item_class_column(t, items=list({r["item"] for r in rows})))
+    ).sort_values("i").c
+    assert got.tolist() == [int(r["expected_class"]) for r in rows]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_boundaries_on_pyspark() -> None:
+    from ecoplan.store.engine import connect
+
+    _check_boundaries(connect("pyspark"))
+
+
 def test_boundaries_on_duckdb() -> None:
+    _check_boundaries(ibis.duckdb.connect())
+    con = ibis.duckdb.connect()
     with (DATA / "gb3838_boundaries.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
     df = pd.DataFrame({"parameter": [r["item"] for r in rows],
                        "value": [float(r["value"]) for r in rows],
                        "waterbody": [r["waterbody"] for r in rows]})
-    con = ibis.duckdb.connect()
     t = con.create_table("b", df)
     got = con.execute(t.mutate(c=item_class_column(t, items=list({r["item"] for r in rows})))).c
     assert got.tolist() == [int(r["expected_class"]) for r in rows]
