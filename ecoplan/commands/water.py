@@ -44,6 +44,26 @@ def register(app: typer.Typer) -> None:
     bench_app.command("water")(bench_water)
 
 
+class _Stages:
+    """A Rich progress bar over the stages of a command (read → evaluate → write), on stderr."""
+
+    def __init__(self, zh: str, en: str, total: int = 3) -> None:
+        from ecoplan.console import progress
+
+        self._bar = progress()
+        self._task = self._bar.add_task(tr(zh, en), total=total)
+
+    def __enter__(self) -> _Stages:
+        self._bar.start()
+        return self
+
+    def step(self) -> None:
+        self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
 def _check_input(path: Path) -> None:
     if not path.is_file():
         raise InputFileError("输入文件不存在", "input file does not exist",
@@ -133,15 +153,19 @@ def classify(input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = Fal
     from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_realtime import REALTIME_ITEMS
 
-    long, problems = read_surface_water(input_file)
+    with _Stages("评价水质类别", "Classifying") as stages:
+        long, problems = read_surface_water(input_file)
+        stages.step()
+        chosen = list(REALTIME_ITEMS) if items == "realtime" else None
+        res = classify_section_period(long, "sample", items=chosen)
+        res = res.rename(columns={"period": "time"})
+        keep = [c for c in res.columns if not c.startswith("class_")] + \
+            [c for c in res.columns if c.startswith("class_")]
+        res = res[keep]
+        stages.step()
+        _write(res, output)
+        stages.step()
     _report_problems(problems)
-    chosen = list(REALTIME_ITEMS) if items == "realtime" else None
-    res = classify_section_period(long, "sample", items=chosen)
-    res = res.rename(columns={"period": "time"})
-    keep = [c for c in res.columns if not c.startswith("class_")] + \
-        [c for c in res.columns if c.startswith("class_")]
-    res = res[keep]
-    _write(res, output)
     if as_json:
         emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})
     elif output is None:
@@ -214,12 +238,16 @@ def assess(
     prof = get_profile(profile)
     if winter_start or winter_end:
         prof = prof.with_settings(winter_start=winter_start, winter_end=winter_end)
-    long, problems = read_surface_water(input_file)
+    with _Stages("评价断面水质", "Assessing sections") as stages:
+        long, problems = read_surface_water(input_file)
+        stages.step()
+        res = classify_section_period(long, period, profile=prof)  # type: ignore[arg-type]
+        res = res[[c for c in res.columns if not c.startswith("class_")] +
+                  [c for c in res.columns if c.startswith("class_")]]
+        stages.step()
+        _write(res, output)
+        stages.step()
     _report_problems(problems)
-    res = classify_section_period(long, period, profile=prof)  # type: ignore[arg-type]
-    res = res[[c for c in res.columns if not c.startswith("class_")] +
-              [c for c in res.columns if c.startswith("class_")]]
-    _write(res, output)
     if as_json:
         emit_json({"profile": {**prof.result_tags(), "settings": dict(prof.settings)},
                    "rows": _records(res), "problems": [p.as_dict() for p in problems]})
@@ -248,14 +276,18 @@ def groundwater_classify(
     from ecoplan.ingest.readers.water import read_groundwater
     from ecoplan.standards.groundwater import classify_groundwater_frame
 
-    long, problems = read_groundwater(input_file)
-    _report_problems(problems)
-    res = classify_groundwater_frame(long, target_class=target)
-    if profile is not None:
-        from ecoplan.standards.water_profiles import attain_groundwater, get_profile
+    with _Stages("评价地下水类别", "Classifying groundwater") as stages:
+        long, problems = read_groundwater(input_file)
+        stages.step()
+        res = classify_groundwater_frame(long, target_class=target)
+        if profile is not None:
+            from ecoplan.standards.water_profiles import attain_groundwater, get_profile
 
-        res = attain_groundwater(res, get_profile(profile))
-    _write(res, output)
+            res = attain_groundwater(res, get_profile(profile))
+        stages.step()
+        _write(res, output)
+        stages.step()
+    _report_problems(problems)
     if as_json:
         emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})
     elif output is None:
