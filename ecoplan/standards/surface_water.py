@@ -478,6 +478,10 @@ def classify_section_period(df: pd.DataFrame,
         mp = main_pollutants(ic, mm, int(wc_all[i]))
         mains[i] = "|".join(f"{p['item']}({p['exceedance_multiple']})"
                             if p["exceedance_multiple"] is not None else p["item"] for p in mp)
+    for code in ev.separate_items:  # TN (lakes), faecal coliforms: reported, not in the class
+        if code in wide.columns and code not in chosen and gb3838().items[code].rule != "none":
+            res[f"separate_{code}"] = classify_item(code, wide[code].to_numpy(dtype="float64"),
+                                                    is_lake)
     res["exceedance_multiples"] = mults
     res["main_pollutants"] = mains
     n = means.groupby(["site", "period"])["n"].max().reset_index(name="n_max")

@@ -129,3 +129,16 @@ def test_tables_2_and_3_single_limits(case: dict[str, str]) -> None:
 
 def test_table3_has_80_items() -> None:
     assert len(gb3838().table3) == 80 and len(gb3838().table2) == 5
+
+
+def test_lake_tn_reported_separately_in_period_results() -> None:
+    import pandas as pd
+
+    from ecoplan.standards.surface_water import classify_section_period
+
+    df = pd.DataFrame({"site": ["湖心"] * 3, "time": ["2024-05-01"] * 3,
+                       "parameter": ["tp", "tn", "codmn"], "value": [0.04, 1.8, 3.0],
+                       "waterbody": ["lake"] * 3})
+    res = classify_section_period(df, "month").iloc[0]
+    assert res.water_class == 3 and res.deciding_items == "tp"  # lake TP 0.04 → Ⅲ
+    assert res.separate_tn == 5  # TN 1.8 → Ⅴ, not in the class
