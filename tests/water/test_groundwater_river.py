@@ -104,3 +104,16 @@ def test_river_methods() -> None:
     res3 = evaluate_river(three)
     assert res3.method == "mean" and res3.water_class == 2  # codmn 3.67 Ⅱ, nh3_n 0.467 Ⅱ
     assert res3.status_zh == "优"
+
+
+GW2 = _rows("gb14848_nonconventional_boundaries.csv")
+
+
+def test_nonconventional_file_covers_54_indicators() -> None:
+    assert len({r["item"] for r in GW2}) == 54
+
+
+@pytest.mark.parametrize("case", GW2, ids=lambda r: f"{r['item']}-{r['value']}")
+def test_gb14848_nonconventional_boundary(case: dict[str, str]) -> None:
+    got = classify_groundwater_item(case["item"], [float(case["value"])])[0]
+    assert got == int(case["expected_class"]), case["note"]
