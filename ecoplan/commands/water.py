@@ -253,7 +253,8 @@ def assess(
                    "rows": _records(res), "problems": [p.as_dict() for p in problems]})
         return
     if output is None:
-        cols = [c for c in ("site", "period", "label", "status_zh", "target", "season",
+        status_col = "status_zh" if get_lang() == "zh" else "status"
+        cols = [c for c in ("site", "period", "label", status_col, "target", "season",
                             "attained", "failing_items", "main_pollutants") if c in res.columns]
         print_table(tr("断面水质评价", "Section assessment"), cols,
                     res[cols].astype(str).values.tolist())
