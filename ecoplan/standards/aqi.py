@@ -500,8 +500,9 @@ def micro_units_expr(col: Any) -> Any:
     import ibis
 
     x = col.cast("float64")
-    bad = x.isnull() | x.isnan() | x.isinf()
-    return ibis.ifelse(bad, ibis.null("float64"), x * MICRO).round().cast("int64")
+    # NULL propagates through isnan/isinf into the else branch, so NULL needs no test.
+    return ibis.ifelse(x.isnan() | x.isinf(), ibis.null("float64"), x * MICRO).round() \
+        .cast("int64")
 
 
 def round_half_even_expr(micro: Any, decimals: int) -> Any:
@@ -509,10 +510,24 @@ def round_half_even_expr(micro: Any, decimals: int) -> Any:
     import ibis
 
     unit = 10 ** (6 - decimals)
-    q = micro // unit
-    r = micro - q * unit
-    up = ibis.ifelse((r * 2 > unit) | ((r * 2 == unit) & (q % 2 == 1)), 1, 0)
-    return ((q + up) * unit).cast("int64")
+    half = unit // 2
+    k = (micro + half) // unit  # round half up …
+    tie = (micro % unit) == half
+    # … then a tie that went up to an odd digit goes back down to the even one.
+    return ((k - ibis.ifelse(tie & (k % 2 == 1), 1, 0)) * unit).cast("int64")
+
+
+def stage(table: Any) -> Any:
+    """Stop Ibis from inlining ``table``'s computed columns into the next projection.
+
+    Ibis merges consecutive projections, which repeats every reference to a computed column
+    (an IAQI formula is referenced by the AQI, the primary pollutants and the category) and
+    makes the SQL grow multiplicatively. A non-deterministic dummy column is a merge barrier;
+    it is dropped at once and the engines never compute it.
+    """
+    import ibis
+
+    return table.mutate(_stage=ibis.random()).drop("_stage")
 
 
 def iaqi_expr(col: Any, pollutant: str, averaging: str = "24h",
@@ -522,23 +537,28 @@ def iaqi_expr(col: Any, pollutant: str, averaging: str = "24h",
     ``ruleset`` is "2012", "2026" or an Ibis string column holding one of them per row.
     With ``round_input`` the concentration is first rounded per GB/T 8170 to the digits of
     HJ 633-2026 §4.2.2 (integer μg/m³, CO 0.1 mg/m³). NULL for a missing or negative value and
-    where the 2012 notes say not to compute (SO2 1 h > 800, O3 8 h > 800).
+    where the 2012 notes say not to compute (SO2 1 h > 800, O3 8 h > 800). For many columns of
+    a table prefer :func:`with_iaqis`, which keeps the generated SQL small.
     """
+    m = micro_units_expr(col)
+    if round_input:
+        m = round_half_even_expr(m, load_ruleset("2026").input_decimals[normalise_pollutant(
+            pollutant)])
+    return iaqi_micro_expr(m, pollutant, averaging, ruleset)
+
+
+def iaqi_micro_expr(m: Any, pollutant: str, averaging: str = "24h",
+                    ruleset: Any = "2012") -> Any:
+    """IAQI (HJ 633 formula (1), ceiling) of an int64 column of 10⁻⁶ concentration units."""
     import ibis
 
     if _is_expr(ruleset):
-        return ibis.ifelse(
-            ruleset == "2026",
-            iaqi_expr(col, pollutant, averaging, "2026", round_input=round_input),
-            iaqi_expr(col, pollutant, averaging, "2012", round_input=round_input),
-        )
+        return ibis.ifelse(ruleset == "2026", iaqi_micro_expr(m, pollutant, averaging, "2026"),
+                           iaqi_micro_expr(m, pollutant, averaging, "2012"))
     rs = load_ruleset(ruleset_name(ruleset))
     p, a = normalise_pollutant(pollutant), normalise_averaging(averaging)
     points = rs.breakpoints[rs._key(p, a)]
     levels = rs.iaqi_levels
-    m = micro_units_expr(col)
-    if round_input:
-        m = round_half_even_expr(m, rs.input_decimals[p])
     null = ibis.null("int64")
     # Every breakpoint in micro units is an integer (the tables have at most 1 decimal).
     pts = [int(bp * MICRO) for bp in points]
@@ -559,12 +579,41 @@ def iaqi_expr(col: Any, pollutant: str, averaging: str = "24h",
     return ibis.cases(*branches, else_=null)
 
 
-def round_concentration_expr(col: Any, pollutant: str, ruleset: Any = "2012") -> Any:
-    """Concentration rounded per GB/T 8170 to the reporting digits (HJ 633-2026 §4.2.2)."""
-    rs = load_ruleset("2026" if _is_expr(ruleset) else ruleset_name(ruleset))
+def with_iaqis(table: Any, indicators: Mapping[str, tuple[str, str, str]], ruleset: Any = "2012",
+               *, round_input: bool = True, prefix: str = "iaqi_") -> Any:
+    """``table`` plus one int64 IAQI column per indicator (HJ 633 formula (1), ceiling).
+
+    ``indicators`` maps an output name to ``(column, pollutant, averaging)``, e.g.
+    ``{"pm25": ("pm25", "pm25", "24h"), "o3_8h": ("o3_8h", "o3", "8h")}``; the columns are
+    named ``prefix + name``. ``ruleset`` is "2012", "2026" or the name of a string column of
+    ``table`` holding one of them per row. Concentrations are rounded per GB/T 8170 first
+    (HJ 633-2026 §4.2.2) unless ``round_input=False``. Intermediate columns are staged so the
+    SQL stays small on every engine.
+    """
+    rs = table[ruleset] if isinstance(ruleset, str) and ruleset in table.columns else ruleset
+    digits = load_ruleset("2026").input_decimals
+    micro = {}
+    for name, (column, pollutant, _avg) in indicators.items():
+        m = micro_units_expr(table[column])
+        if round_input:
+            m = round_half_even_expr(m, digits[normalise_pollutant(pollutant)])
+        micro[f"_m_{name}"] = m
+    t = stage(table.mutate(**micro))
+    if _is_expr(rs):
+        rs = t[rs.get_name()]
+    out = {f"{prefix}{name}": iaqi_micro_expr(t[f"_m_{name}"], pollutant, averaging, rs)
+           for name, (_c, pollutant, averaging) in indicators.items()}
+    return stage(t.mutate(**out)).drop(*micro)
+
+
+def round_concentration_expr(col: Any, pollutant: str) -> Any:
+    """Concentration rounded per GB/T 8170 to the reporting digits (HJ 633-2026 §4.2.2).
+
+    Integer μg/m³ (int64) for SO2, NO2, O3, PM10, PM2.5; CO to 0.1 mg/m³ (float64).
+    """
     p = normalise_pollutant(pollutant)
-    m = round_half_even_expr(micro_units_expr(col), rs.input_decimals[p])
-    d = rs.input_decimals[p]
+    d = load_ruleset("2026").input_decimals[p]
+    m = round_half_even_expr(micro_units_expr(col), d)
     return (m // (10 ** (6 - d))).cast("float64") / (10 ** d) if d else (m // MICRO).cast("int64")
 
 
@@ -597,7 +646,7 @@ def _greatest(values: Sequence[Any]) -> Any:
 
 
 def aqi_exprs(source: Any, columns: Mapping[str, str] | Sequence[str] | None = None,
-              ruleset: Any = "2012") -> dict[str, Any]:
+              ruleset: Any = "2012", *, aqi_column: str | None = None) -> dict[str, Any]:
     """AQI, primary pollutants, exceeding pollutants and category expressions (HJ 633 §4–§5).
 
     ``source`` is an Ibis table holding int64 IAQI columns — ``columns`` maps indicator names
@@ -609,6 +658,7 @@ def aqi_exprs(source: Any, columns: Mapping[str, str] | Sequence[str] | None = N
     Returns ``aqi`` (max, formula (2)), ``primary_pollutants`` (codes such as ``PM10,PM2.5``,
     all ties, only when AQI > 50 — §3.3), ``exceeding_pollutants`` (IAQI > 100, 2012 rules
     only, NULL under 2026), ``level``, ``category`` (Chinese name), ``colour`` (hex).
+    ``aqi_column`` names a column of ``source`` already holding the AQI (saves SQL size).
     """
     import ibis
 
@@ -620,7 +670,10 @@ def aqi_exprs(source: Any, columns: Mapping[str, str] | Sequence[str] | None = N
         mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
         iaqis = {name: source[col] for name, col in mapping.items()}
     names = list(iaqis)
-    top = _greatest([iaqis[n] for n in names])
+    if aqi_column is not None and not isinstance(source, Mapping):
+        top = source[aqi_column]
+    else:
+        top = _greatest([iaqis[n] for n in names])
     codes: dict[str, list[str]] = {}
     for n in names:
         codes.setdefault(DISPLAY_CODES.get(n, n), []).append(n)

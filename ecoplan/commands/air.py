@@ -1,0 +1,175 @@
+"""``ecoplan air …``: air-quality index (HJ 633) commands.
+
+This module owns the Typer group :data:`app` (``ecoplan air``) and ``air aqi``; the daily,
+statistics and warning commands are added to the same group from
+:mod:`ecoplan.commands.air_stats`. :data:`RulesOpt` / :func:`resolve_rules` are the shared
+``--rules 2012|2026|auto`` option.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecoplan.console import emit_json, info, ok, print_table
+from ecoplan.i18n import tr
+
+NAME = "air"
+app = typer.Typer(
+    help="环境空气质量：AQI、日评价、统计与预警（HJ 633 / GB 3095 / HJ 663）/ "
+    "air quality: AQI, daily values, statistics, warnings",
+    no_args_is_help=True,
+)
+
+
+def resolve_rules(value: str) -> str:
+    """Validate a ``--rules`` value ("2012", "2026" or "auto") into its canonical form."""
+    from ecoplan.standards.air_rules import check_choice
+
+    return check_choice(value)
+
+
+def _rules_callback(value: str) -> str:
+    try:
+        return resolve_rules(value)
+    except Exception as exc:  # noqa: BLE001 - turned into a usage error below
+        raise typer.BadParameter(str(exc)) from exc
+
+
+#: The shared ``--rules`` option: HJ 633/GB 3095/HJ 663 of 2012, of 2026, or by data time.
+RulesOpt = Annotated[
+    str,
+    typer.Option(
+        "--rules",
+        help="规则版本：2012、2026 或 auto（按数据时间：2026-03-01 前为 2012）/ "
+        "rule set: 2012, 2026 or auto (by the data's date; 2012 before 2026-03-01)",
+        callback=_rules_callback,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+
+#: Output columns of ``air aqi`` (the hourly table's columns, IAQIs last).
+AQI_CSV_COLUMNS: tuple[str, ...] = (
+    "station_code", "timestamp", "aqi", "primary_pollutants", "category", "level", "colour",
+    "ruleset", "exceeding_pollutants",
+    "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3", "iaqi_pm10", "iaqi_pm25",
+    "aqi_computed", "complete",
+)
+
+
+def hourly_aqi_frame(frame: Any, rules: str = "auto", *, publication: str = "cnemc",
+                     engine: str = "duckdb") -> Any:
+    """Hourly AQI of a canonical hourly DataFrame (from ``read_air_file``) as a DataFrame."""
+    import ibis
+    import pandas as pd
+
+    from ecoplan.standards.air_hourly import hourly_aqi_table
+    from ecoplan.store.engine import connect
+
+    keep = ["station_code", "timestamp", "so2", "no2", "co", "o3", "pm10", "pm25"]
+    for extra in ("published_so2_24h", "not_monitored"):
+        if extra in frame.columns:
+            keep.append(extra)
+    data = frame[keep].copy()
+    data.attrs = {}
+    data["station_code"] = data["station_code"].astype(str)
+    if "not_monitored" in data.columns:
+        data["not_monitored"] = data["not_monitored"].astype("object").where(
+            data["not_monitored"].notna(), None)
+    data["_order"] = range(len(data))
+    backend = connect(engine)  # type: ignore[arg-type]
+    table = ibis.memtable(data)
+    expr = hourly_aqi_table(table, rules, publication=publication,  # type: ignore[arg-type]
+                            keep=["_order"]).order_by("_order")
+    out = backend.execute(expr).drop(columns=["_order"])
+    for col in ("aqi", "level", "aqi_computed", *[c for c in out.columns if c.startswith("iaqi_")]):
+        out[col] = pd.array(out[col], dtype="Int64")
+    return out
+
+
+def _format_for_csv(out: Any) -> Any:
+    frame = out[list(AQI_CSV_COLUMNS)].copy()
+    frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M")
+    return frame
+
+
+@app.command("aqi")
+def aqi_command(
+    input_file: Annotated[Path, typer.Argument(
+        help="小时数据文件：CNEMC china_sites_YYYYMMDD.csv、CNEMC 实时快照 CSV 或标准小时表 "
+        "CSV/Parquet / hourly data file (CNEMC daily, CNEMC live snapshot, canonical table)",
+        exists=False)],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="输出 CSV（每站每小时一行）/ output CSV, one row per station-hour",
+    )] = None,
+    rules: RulesOpt = "auto",
+    publication: Annotated[str, typer.Option(
+        "--publication",
+        help="缺测时的发布规则：cnemc（按国家总站实际发布，默认）或 hj633（按 HJ 633-2026 §5.3.1 "
+        "字面）/ missing-data publication: cnemc (as the national feed does) or hj633 (letter)",
+    )] = "cnemc",
+    as_json: JsonOpt = False,
+) -> None:
+    """计算小时 AQI（实时报）/ hourly AQI exactly as CNEMC publishes it (HJ 633-2012/2026)."""
+    from ecoplan.console import progress
+    from ecoplan.errors import InputFileError
+    from ecoplan.ingest.readers.air import read_air_file
+
+    if publication not in ("cnemc", "hj633"):
+        raise typer.BadParameter(tr("应为 cnemc 或 hj633", "expected cnemc or hj633"),
+                                 param_hint="--publication")
+    if not input_file.exists():
+        raise InputFileError(f"文件不存在：{input_file}", f"File not found: {input_file}")
+    with progress() as bar:
+        task = bar.add_task(tr("读取并计算 AQI", "Reading and computing the AQI"), total=3)
+        frame = read_air_file(input_file)
+        problems = list(frame.attrs.get("problems", []))
+        bar.advance(task)
+        out = hourly_aqi_frame(frame, rules, publication=publication)
+        bar.advance(task)
+        csv_frame = _format_for_csv(out)
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            csv_frame.to_csv(output, index=False, encoding="utf-8")
+        bar.advance(task)
+
+    by_ruleset = {str(k): int(v) for k, v in out["ruleset"].value_counts().sort_index().items()}
+    categories = {str(k): int(v) for k, v in out["category"].value_counts().items()}
+    summary = {
+        "input": str(input_file),
+        "format": frame.attrs.get("format"),
+        "output": str(output) if output is not None else None,
+        "rows": int(len(out)),
+        "stations": int(out["station_code"].nunique()),
+        "with_aqi": int(out["aqi"].notna().sum()),
+        "withheld_or_missing": int(out["aqi"].isna().sum()),
+        "rulesets": by_ruleset,
+        "categories": categories,
+        "problems": [p.as_dict() for p in problems],
+    }
+    if as_json:
+        if output is None:
+            records = csv_frame.astype(object).where(csv_frame.notna(), None)
+            summary["records"] = records.to_dict("records")
+        emit_json(summary)
+        return
+    for problem in problems[:10]:
+        info(f"注意：{problem.message('zh')}", f"Note: {problem.message('en')}")
+    if len(problems) > 10:
+        info(f"……另有 {len(problems) - 10} 处问题", f"… and {len(problems) - 10} more problems")
+    if output is None:
+        print_table(tr("小时 AQI（前 20 行）", "Hourly AQI (first 20 rows)"),
+                    ["station_code", "timestamp", "aqi", "primary_pollutants", "category"],
+                    csv_frame[["station_code", "timestamp", "aqi", "primary_pollutants",
+                               "category"]].head(20).astype(object)
+                    .where(csv_frame.head(20).notna(), None).itertuples(index=False))
+    ok(
+        f"{summary['rows']} 个站时（{summary['stations']} 个站点），发布 AQI "
+        f"{summary['with_aqi']} 个；规则 {by_ruleset}"
+        + (f"；已写入 {output}" if output else ""),
+        f"{summary['rows']} station-hours ({summary['stations']} stations), "
+        f"{summary['with_aqi']} with a published AQI; rule sets {by_ruleset}"
+        + (f"; written to {output}" if output else ""),
+    )

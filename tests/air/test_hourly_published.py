@@ -1,0 +1,102 @@
+"""``ecoplan air aqi`` reproduces every AQI CNEMC published, in the 2012 and the 2026 era.
+
+Data: ``ecoplan/sample_data/air/china_sites_20190101.csv`` (HJ 633-2012 era, 1,468 stations ×
+24 h) and ``cnemc_live_2026-03-10T09_rows001-076.csv`` (HJ 633-2026 era) — provenance in
+``ecoplan/sample_data/PROVENANCE.md``. The expected values are the published ones, read by the
+project's reader (``published_aqi``, ``published_primary_pollutant``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecoplan.cli import main
+from ecoplan.ingest.readers.air import read_air_file
+from ecoplan.sample_data import sample_path
+
+SITES_2019 = sample_path("air/china_sites_20190101.csv")
+LIVE_2026 = sample_path("air/cnemc_live_2026-03-10T09_rows001-076.csv")
+#: CNEMC display names of primary pollutants → the codes ``air aqi`` writes.
+CNEMC_NAMES = {"细颗粒物(PM2.5)": "PM2.5", "颗粒物(PM10)": "PM10", "二氧化硫": "SO2",
+               "二氧化氮": "NO2", "一氧化碳": "CO", "臭氧1小时": "O3", "臭氧8小时": "O3"}
+
+
+def _run(src: Path, out: Path, *args: str) -> pd.DataFrame:
+    assert main(["air", "aqi", str(src), "-o", str(out), *args]) == 0
+    ours = pd.read_csv(out, dtype={"station_code": str}, keep_default_na=True)
+    published = read_air_file(src)
+    published = published.assign(
+        station_code=published.station_code.astype(str),
+        timestamp=published.timestamp.dt.strftime("%Y-%m-%d %H:%M"),
+    )
+    merged = published.merge(ours, on=["station_code", "timestamp"], how="left",
+                             validate="one_to_one")
+    assert len(merged) == len(ours) == len(published)
+    return merged
+
+
+def test_2019_every_published_hourly_aqi(tmp_path: Path) -> None:
+    m = _run(SITES_2019, tmp_path / "aqi2019.csv")
+    pub = m.published_aqi.notna()
+    assert pub.sum() == 32018
+    assert (m.aqi[pub] == m.published_aqi[pub]).all()  # 100 %
+    assert set(m.ruleset) == {2012}
+    assert m.timestamp.min() == "2019-01-01 00:00" and m.timestamp.max() == "2019-01-01 23:00"
+    # HJ 633-2012 era: an AQI is computed from the pollutants available (no §5.3.1 rule);
+    # 467 station-hours with data have no published AQI (387 of them have no value at all).
+    assert (m.aqi.notna() & ~pub).sum() == 467
+    assert m.aqi.isna().sum() == 387 and (m.aqi.isna() & pub).sum() == 0
+
+
+def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path) -> None:
+    m = _run(LIVE_2026, tmp_path / "aqi2026.csv")
+    pub = m.published_aqi.notna()
+    assert pub.sum() == 72
+    assert (m.aqi[pub] == m.published_aqi[pub]).all()
+    assert m.aqi[~pub].isna().all()  # §5.3.1: withheld exactly where CNEMC withheld it
+    assert set(m.ruleset) == {2026}
+    for ours, theirs in zip(m.primary_pollutants[pub], m.published_primary_pollutant[pub],
+                            strict=True):
+        want = set() if pd.isna(theirs) else {CNEMC_NAMES[n] for n in theirs.split(",")}
+        got = set() if pd.isna(ours) else set(ours.split(","))
+        assert got == want
+    # 安庆 2291A: PM2.5 68 μg/m³ → 108 under HJ 633-2026 (92 under 2012) — air-standards §1.6
+    assert m.set_index("station_code").loc["2291A", "aqi"] == 108
+    # 1957A: SO2 and CO marked "/" (not monitored, §5.3.2) — published regardless
+    assert m.set_index("station_code").loc["1957A", "aqi"] == 125
+
+
+def test_2026_letter_of_5_3_1_and_forced_2012(tmp_path: Path) -> None:
+    m = _run(LIVE_2026, tmp_path / "letter.csv", "--publication", "hj633")
+    pub = m.published_aqi.notna()
+    # the two rows where CNEMC published despite a missing PM10 (AQI 25 and 30)
+    deviating = m[pub & m.aqi.isna()]
+    assert sorted(deviating.station_code) == ["3124A", "3994A"]
+    forced = _run(LIVE_2026, tmp_path / "forced.csv", "--rules", "2012")
+    share = (forced.aqi[pub] == forced.published_aqi[pub]).mean()
+    assert share < 0.5  # the 2012 PM breakpoints do not reproduce the 2026 feed
+    assert set(forced.ruleset) == {2012}
+
+
+def test_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["air", "aqi", str(LIVE_2026), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rows"] == 76 and data["rulesets"] == {"2026": 76}
+    assert len(data["records"]) == 76 and data["records"][0]["timestamp"] == "2026-03-10 09:00"
+    assert main(["air", "aqi", str(tmp_path / "nope.csv")]) == 1
+    assert main(["air", "aqi", str(LIVE_2026), "--rules", "2030"]) != 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("station_code,timestamp,PM2.5,PM10,SO2,NO2,O3,CO\n1001A,2025-01-01 01:00,"
+                   "abc,1,1,1,1,1\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["air", "aqi", str(bad), "-o", str(tmp_path / "o.csv"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # the bad value is reported with file, row and field; the row is kept, its PM2.5 missing
+    assert [(p["row"], p["field"]) for p in report["problems"]] == [(2, "PM2.5")]
+    row = pd.read_csv(tmp_path / "o.csv").iloc[0]
+    assert pd.isna(row.iaqi_pm25) and row.aqi == 10 and not row.complete
