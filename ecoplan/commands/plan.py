@@ -237,3 +237,51 @@ def load(
        f"任务 {result.counts['tasks']}",
        f"Plan {plan.code} {en}: {result.counts['indicators']} indicators, "
        f"{result.counts['key_projects']} projects, {result.counts['tasks']} tasks")
+
+
+@app.command("override")
+def override(
+    key: Annotated[str, typer.Argument(help="指标键，如 9、4b / indicator key")],
+    target: Annotated[str, typer.Argument(help="市级下达的目标，如 ≥13.5、Ⅲ类 / the city's target")],
+    effective: Annotated[str, typer.Option("--date", help="生效日期 YYYY-MM-DD / effective date")],
+    document: Annotated[str, typer.Option("--document", help="文号 / document reference")],
+    year: Annotated[int | None, typer.Option("--year", help="适用年度 / year it applies to")] = None,
+    plan_file: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """登记市级下达的目标（只追加，保留历史）/ record a target handed down by the city (append-only)."""
+    from datetime import date
+
+    from ecoplan.errors import ValidationError
+    from ecoplan.plan.cells import CellError, parse_target
+    from ecoplan.store.plan_store import (
+        load_plan_into_db,
+        municipal_targets_from_db,
+        record_municipal_target,
+    )
+    from ecoplan.store.workspace import Workspace
+
+    plan = _load(plan_file)
+    ind = plan.indicator(key)
+    try:
+        parsed = parse_target(target, ind.direction)
+        when = date.fromisoformat(effective)
+    except CellError as exc:
+        raise ValidationError(exc.zh, exc.en) from exc
+    except ValueError as exc:
+        raise ValidationError(f"日期「{effective}」应为 YYYY-MM-DD", f"date {effective!r} must be YYYY-MM-DD") from exc
+    from ecoplan.plan import bundled_plan_path
+
+    engine = Workspace().engine
+    load_plan_into_db(engine, plan, source_file=plan_file or bundled_plan_path(DEFAULT_PLAN))
+    added = record_municipal_target(engine, plan, key, parsed, when, document, year)
+    history = municipal_targets_from_db(engine, plan.code)
+    if as_json:
+        emit_json({"added": added, "history": [m.model_dump(mode="json") for m in history
+                                                if m.indicator_key == key]})
+        return
+    if added:
+        ok(f"已登记指标{key}的市级目标「{parsed.text}」（{when}，{document}）",
+           f"Recorded the city's target {parsed.text!r} for indicator {key} ({when}, {document})")
+    else:
+        ok("该文号的目标已登记过，未重复写入", "That document is already recorded; nothing written")

@@ -233,3 +233,22 @@ def test_recorded_municipal_target_silences_the_finding() -> None:
                                                                 "value": "31.5"},
                                "effective_date": "2022-03-01", "document": "示市环发〔2022〕3号"}]
     assert check_plan(Plan.model_validate(d)).findings == []
+
+
+def test_check_reads_a_docx_source(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("示例市示例县“十四五”生态环境保护规划")
+    for text in ("一、基础与形势", "（一）“十三五”时期生态环境保护成效", "2020年，全县环境空气质量优良天数250天。",
+                 "二、规划目标", "展望二〇四〇年，生态环境根本好转。"):
+        d.add_paragraph(text)
+    path = tmp_path / "plan.docx"
+    d.save(str(path))
+    from ecoplan.plan.importer import read_document
+
+    plan = Plan.model_validate(_clean())
+    report = check_plan(plan, read_document(path))
+    codes = sorted(f.code for f in report.findings)
+    # 250 good days is read from the .docx and contradicts both the table and the YAML's 293
+    assert codes == ["date_outside_period", "days_vs_ratio", "stated_figures_disagree"]

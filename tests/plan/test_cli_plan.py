@@ -155,3 +155,21 @@ def test_load_into_workspace(capsys, workspace_home: Path) -> None:  # type: ign
 def test_load_without_workspace_is_a_user_error(capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "plan", "load")
     assert code == 1 and "ecoplan init" in err
+
+
+def test_override_is_appended_to_history(capsys, workspace_home: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "plan", "override", "10", "≥18", "--date", "2022-05-01",
+                       "--document", "吕政发〔2022〕9号", "--json")
+    assert code == 0 and json.loads(out)["added"] is True
+    code, out, _ = run(capsys, "plan", "override", "10", "≥19.5", "--date", "2023-05-01",
+                       "--document", "吕政发〔2023〕4号", "--json")
+    history = json.loads(out)["history"]
+    assert [h["target"]["value"] for h in history] == ["18", "19.5"]
+    code, out, _ = run(capsys, "plan", "override", "10", "≥18", "--date", "2022-05-01",
+                       "--document", "吕政发〔2022〕9号", "--json")
+    assert json.loads(out)["added"] is False
+    code, _, err = run(capsys, "plan", "override", "10", "大约18", "--date", "2022-05-01", "--document", "x")
+    assert code == 1 and "大约18" in err
+    code, _, err = run(capsys, "plan", "override", "99", "≥1", "--date", "2022-05-01", "--document", "x")
+    assert code == 1 and "99" in err
