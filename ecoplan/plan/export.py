@@ -37,8 +37,16 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
 
 
 def plan_as_json(plan: Plan) -> dict[str, Any]:
-    """The whole plan as JSON-ready data, with its totals."""
+    """The whole plan as JSON-ready data: every model field (``indicators`` has one entry per
+    assessable row, 4a and 4b separately), ``table1`` (the 18 numbered rows as the plan lays them
+    out) and ``summary`` (counts and investment totals)."""
     data = plan.model_dump(mode="json")
+    data["table1"] = [
+        {"number": number, "category": parts[0].category, "keys": [p.key for p in parts],
+         "name": [_name_with_unit(p) for p in parts], "baseline": [p.baseline.text for p in parts],
+         "target": [p.target.text for p in parts], "attribute": parts[0].attribute}
+        for number, parts in sorted(plan.indicators_by_number().items())
+    ]
     data["summary"] = plan_summary(plan)
     return data
 

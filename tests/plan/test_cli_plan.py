@@ -27,6 +27,9 @@ def test_show_json(capsys) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(out)
     assert data["summary"]["numbered_indicators"] == 18
     assert len({i["number"] for i in data["indicators"]}) == 18
+    assert len(data["table1"]) == 18
+    assert data["table1"][3]["keys"] == ["4a", "4b"] and data["table1"][3]["target"] == ["Ⅱ类", "Ⅲ类"]
+    assert [r["attribute"] for r in data["table1"]].count("binding") == 7
     assert len(data["key_projects"]) == 30 and data["summary"]["total_investment_wan_yuan"] == "155804.95"
     assert len(data["tasks"]) >= 40
     ind2 = next(i for i in data["indicators"] if i["key"] == "2")
