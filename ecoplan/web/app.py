@@ -8,6 +8,7 @@ security rules (see :mod:`ecoplan.web.deps` and :mod:`ecoplan.web.permissions`).
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -55,7 +56,9 @@ class WebContext:
     max_failures_ip: int = 20
     throttle_window: timedelta = timedelta(minutes=15)
     max_evidence_bytes: int = 10 * 1024 * 1024
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+    workspace: Any = None  # ecoplan.store.workspace.Workspace (settings, engine, lake, analytics)
+    lake_lock: Any = field(default_factory=threading.RLock)
 
     @property
     def home(self) -> Path:
@@ -137,23 +140,23 @@ def _wants_json(request: Request) -> bool:
 def create_app(settings: Settings | None = None, *, cookie_secure: bool | None = None,
                engine: Engine | None = None) -> FastAPI:
     """Build the web application for a workspace (its database must be up to date)."""
-    from ecoplan.store import db
+    from ecoplan.store.workspace import Workspace
     from ecoplan.web import render
     from ecoplan.web.routes import admin, api, auth, entry, pages, public
 
     settings = settings or load_settings()
     secret = settings.require_secret()
+    workspace = Workspace(settings)
     if engine is None:
-        engine = db.make_engine(settings.effective_database_url)
-        if engine.dialect.name != "sqlite":
-            engine.dispose()
-            engine = db.make_engine(settings.effective_database_url)
-        db.require_current(engine)
+        engine = workspace.engine  # checks the schema is current
+    else:
+        workspace.__dict__["engine"] = engine
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     render.install_filters(templates)
     ctx = WebContext(settings=settings, engine=engine,
                      sessionmaker=sessionmaker(engine, expire_on_commit=False),
-                     csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure)
+                     csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure,
+                     workspace=workspace)
     app = FastAPI(
         title="ecoplan",
         version="1",

@@ -62,6 +62,11 @@ def prepare_demo(home: Path) -> None:
     from ecoplan.settings import load_settings
 
     ws = Workspace(load_settings(home=home))
+    from ecoplan.plan import bundled_plan_path, load_plan
+    from ecoplan.store.plan_store import load_plan_into_db
+
+    path = bundled_plan_path("jiaocheng-2021-2025")
+    load_plan_into_db(ws.engine, load_plan(path), source_file=path)
     with ws.session() as s:
         ensure_demo_accounts(s)
         if not progress.list_reports(s, "indicator"):

@@ -84,82 +84,64 @@ class IndicatorRow:
     rule: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def display(self) -> str:
+        return str(self.extra.get("display", "—"))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key, "number": self.number, "category": self.category,
             "name": self.name, "unit": self.unit, "attribute": self.attribute,
             "baseline": self.baseline, "target": self.target, "value": self.value,
+            "value_display": self.display, "method": self.extra.get("method"),
             "value_year": self.value_year, "value_source": self.value_source,
             "status": self.status, "department": self.department,
         }
 
 
-def _value_of(view: Any) -> Any:
-    rec = view.record
-    if rec.value is not None:
-        return rec.value
-    return rec.value_text
+def default_year(plan: Any) -> int:
+    """The year the overview assesses by default: this year, or the plan's end year after it."""
+    return max(plan.baseline_year, min(today().year, plan.end_year))
 
 
-def indicator_rows(ctx: Any, session: Session, lang: str = "zh") -> list[IndicatorRow]:
-    """The indicator table, binding indicators first, with the latest approved value and the
-    status from the assessment layer where it has one."""
-    key = f"indicators:{lang}"
-    if key in ctx.cache:
-        return ctx.cache[key]  # type: ignore[no-any-return]
-    from ecoplan.assess import progress
-
+def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
+                   year: int | None = None) -> list[IndicatorRow]:
+    """The indicator table for ``year`` from the assessment layer (values computed from the
+    lake or approved department reports, effective targets, statuses with their rule), binding
+    indicators first. Cached until the next approval (and at most LAKE_CACHE_SECONDS)."""
     plan = current_plan(ctx, session)
-    approved = progress.approved_indicator_values(session, plan.code)
-    latest: dict[str, Any] = {}
-    for (ind_key, year), view in approved.items():
-        if ind_key not in latest or year > latest[ind_key][0]:
-            latest[ind_key] = (year, view)
-    computed = computed_values(ctx, session, plan)
+    year = year or default_year(plan)
+    key = f"indicators:{lang}:{year}"
+    hit = ctx.cache.get(key)
+    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        return hit[1]  # type: ignore[no-any-return]
+    from ecoplan.assess.indicators import assess_indicators
+
+    with ctx.lake_lock:
+        hit = ctx.cache.get(key)
+        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+            return hit[1]  # type: ignore[no-any-return]
+        assessment = assess_indicators(ctx.workspace, plan, year)
     rows: list[IndicatorRow] = []
-    for ind in plan.indicators:
+    for a in assessment.rows:
+        r = a.row(lang)
+        ind = a.indicator
         m = ind.measurement
-        row = IndicatorRow(
-            key=ind.key, number=ind.number, category=ind.category,
-            name=ind.name_zh if lang == "zh" or not ind.name_en else ind.name_en,
+        has_value = a.value.value is not None or bool(a.value.value_text)
+        rows.append(IndicatorRow(
+            key=ind.key, number=ind.number, category=ind.category, name=r["name"],
             unit=ind.unit, attribute=ind.attribute, baseline=ind.baseline.text,
-            target=plan.effective_target(ind.key).text or "—",
-            department=getattr(m, "department", None) if m else None,
-        )
-        value_text = None
-        if ind.key in computed:
-            row.value, row.value_year = computed[ind.key]
-            row.value_source = "computed"
-        if ind.key in latest:
-            year, view = latest[ind.key]
-            if row.value_year is None or year >= row.value_year:
-                row.value, row.value_year = _value_of(view), year
-                value_text = view.record.value_text
-                row.value_source = "reported"
-        row.status, row.rule = _status(plan, ind, row, value_text, lang)
-        rows.append(row)
-    rows.sort(key=lambda r: (r.attribute != "binding", r.number, r.key))
-    ctx.cache[key] = rows
+            target=r["target"], value=a.value.value if a.value.value is not None
+            else a.value.value_text,
+            value_year=year if has_value else None,
+            value_source=a.value.source if has_value else None,
+            status=a.status.status, department=getattr(m, "department", None) if m else None,
+            rule=r["rule"], extra={"display": r["value"] if has_value else "—",
+                                   "method": r["method"], "expected": r["expected"],
+                                   "gap": r["gap"], "target_source": r["target_source"]},
+        ))
+    ctx.cache[key] = (time.monotonic(), rows)
     return rows
-
-
-def _status(plan: Any, ind: Any, row: IndicatorRow, value_text: str | None,
-            lang: str) -> tuple[str, str]:
-    """Status and rule in words from the assessment layer's rules."""
-    from ecoplan.assess.status import evaluate
-
-    year = row.value_year or min(today().year, plan.end_year)
-    target = plan.effective_target(ind.key, date(year, 12, 31))
-    numeric = row.value if isinstance(row.value, (int, float, Decimal)) else None
-    result = evaluate(ind, target, year=year, baseline_year=plan.baseline_year,
-                      end_year=plan.end_year, value=numeric, value_text=value_text)
-    return result.status, result.rule(lang)
-
-
-def computed_values(ctx: Any, session: Session, plan: Any) -> dict[str, tuple[Any, int]]:
-    """Latest monitored value per indicator (key → (value, year)) from the assessment layer's
-    indicator computation over the lake, where that layer provides one."""
-    return {}
 
 
 # ---------------------------------------------------------------- projects and tasks

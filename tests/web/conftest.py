@@ -30,6 +30,11 @@ def make_workspace(home: Path, database_url: str | None = None):  # type: ignore
     init_workspace(home, database_url=database_url)
     overrides = {"database_url": database_url} if database_url else {}
     ws = Workspace(load_settings(home=home, **overrides))
+    from ecoplan.plan import bundled_plan_path, load_plan
+    from ecoplan.store.plan_store import load_plan_into_db
+
+    path = bundled_plan_path("jiaocheng-2021-2025")
+    load_plan_into_db(ws.engine, load_plan(path), source_file=path)
     seed_demo_accounts(ws, lambda zh, en: None)
     return ws
 

@@ -136,7 +136,7 @@ def test_department_update_is_approved_and_appears_on_the_overview(  # type: ign
     # the approved figure is on the overview, with its status
     page.goto(server + "/")
     row = page.locator("#ind-6")
-    assert row.locator(".value").inner_text().startswith("0.00")
+    assert row.locator(".value").inner_text().startswith("0")
     assert "部门填报" in row.inner_text() and "达标" in row.inner_text()
     page.wait_for_selector("#chart-status canvas")
     page.screenshot(path=str(artifacts_dir / "overview-zh.png"), full_page=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import threading
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -25,7 +24,6 @@ from ecoplan.web.deps import DbDep, LoggedIn, ctx_of, require
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 Reader = require("read.internal")
 Format = Literal["json", "csv", "parquet"]
-_lake_lock = threading.Lock()
 
 
 # ---------------------------------------------------------------- schemas
@@ -39,6 +37,8 @@ class IndicatorOut(BaseModel):
     baseline: str
     target: str
     value: float | str | None
+    value_display: str
+    method: str | None
     value_year: int | None
     value_source: Literal["computed", "reported"] | None
     status: Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
@@ -164,16 +164,18 @@ def me(user: LoggedIn) -> dict[str, Any]:
 
 @router.get("/indicators", response_model=list[IndicatorOut],
             summary="规划指标及最新值 / plan indicators with their latest value")
-def indicators(request: Request, db: DbDep, user=Reader, format: Format = "json") -> Any:  # type: ignore[no-untyped-def]
-    rows = [r.as_dict() for r in views.indicator_rows(ctx_of(request), db, _lang(request))]
+def indicators(request: Request, db: DbDep, user=Reader, format: Format = "json",  # type: ignore[no-untyped-def]
+               year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Any:
+    rows = [r.as_dict() for r in views.indicator_rows(ctx_of(request), db, _lang(request), year)]
     return rows if format == "json" else export(rows, format, "indicators")
 
 
 @router.get("/assessments", response_model=list[AssessmentOut],
             summary="指标评估（状态与规则）/ indicator assessments with the rule applied")
-def assessments(request: Request, db: DbDep, user=Reader, format: Format = "json") -> Any:  # type: ignore[no-untyped-def]
+def assessments(request: Request, db: DbDep, user=Reader, format: Format = "json",  # type: ignore[no-untyped-def]
+                year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Any:
     rows = [{**r.as_dict(), "rule": r.rule}
-            for r in views.indicator_rows(ctx_of(request), db, _lang(request))]
+            for r in views.indicator_rows(ctx_of(request), db, _lang(request), year)]
     return rows if format == "json" else export(rows, format, "assessments")
 
 
@@ -212,7 +214,7 @@ def measurements(  # type: ignore[no-untyped-def]
     user=Reader,
 ) -> Any:
     data = views.measurement_page(ctx_of(request), dataset, site=site, start=start, end=end,
-                                  page=page, page_size=page_size, lock=_lake_lock)
+                                  page=page, page_size=page_size, lock=ctx_of(request).lake_lock)
     if format != "json":
         return export(data["rows"], format, f"{dataset}-p{page}")
     data["pages"] = max(1, math.ceil(data["total"] / page_size))

@@ -20,11 +20,14 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 
 @router.get("/")
-def overview(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore[no-untyped-def]
+def overview(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
-    rows = views.indicator_rows(ctx, db, lang)
+    if year is not None and not plan.baseline_year <= year <= plan.end_year + 5:
+        year = None
+    year = year or views.default_year(plan)
+    rows = views.indicator_rows(ctx, db, lang, year)
     projects = views.project_rows(ctx, db)
     summary = views.investment_summary(ctx, db)
     by_key = {r.key: r for r in rows}
@@ -35,7 +38,9 @@ def overview(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
         blocks.append(charts.investment_bar(summary, projects, t))
     blocks.extend(views.air_overview_charts(ctx, db, t))
     return render.page(request, "overview.html", plan=plan, rows=rows, air_cards=air_cards,
-                       water_cards=water_cards, charts=blocks, summary=summary,
+                       water_cards=water_cards, charts=blocks, summary=summary, year=year,
+                       years=list(range(plan.start_year, max(plan.end_year,
+                                                               views.today().year) + 1)),
                        binding=[r for r in rows if r.attribute == "binding"])
 
 
