@@ -206,3 +206,14 @@ def test_unsupported_and_broken_files(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as exc:
         import_document(broken)
     assert exc.value.location.file == str(broken)
+
+
+def test_docx_bad_cell_is_located(tmp_path: Path) -> None:
+    doc = read_text_export(EXAMPLE_TEXT)
+    doc.tables[0].rows[1].cells[4].text = "约33"
+    path = _docx_from(doc.tables, [], tmp_path / "bad.docx")
+    result = import_document(path)
+    (problem,) = result.problems
+    assert problem.location.file == str(path)
+    assert problem.location.field == "表1/第1行/2025年" and problem.value == "约33"
+    assert result.plan["indicators"][0]["target"] == {"text": "约33", "kind": "other"}
