@@ -189,7 +189,7 @@ def _season_ranks(spec: AirYearSpec, pool: pd.DataFrame, rng: np.random.Generato
     if len(valid) != spec.valid_days:
         raise ValueError(f"{spec.year}: {len(valid)} dates but {spec.valid_days} valid days")
     doy_aqi = pd.Series(pool["aqi"].astype(float).values,
-                        index=pool["date"].dt.dayofyear.values).groupby(level=0).mean()
+                        index=pool["date"].dt.day_of_year.values).groupby(level=0).mean()
     doy_aqi = doy_aqi.reindex(range(1, 367)).interpolate(limit_direction="both")
     smooth = pd.concat([doy_aqi.iloc[-15:], doy_aqi, doy_aqi.iloc[:15]]).rolling(
         31, center=True).mean().iloc[15:-15]
@@ -230,7 +230,7 @@ def draw_year(spec: AirYearSpec, *, seed: int = SEED) -> DrawnYear:
     rng = np.random.default_rng(seed + spec.year)
     dates, cats = _season_ranks(spec, pool, rng)
     valid_dates = [d for d in dates if d in cats]
-    pool_doy = pool["date"].dt.dayofyear.to_numpy()
+    pool_doy = pool["date"].dt.day_of_year.to_numpy()
     pm = pool["pm25"].to_numpy(dtype=float)
     best: tuple[float, float, list[np.ndarray]] | None = None
     for k in np.round(np.arange(0.80, 2.60, 0.02), 2):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -120,7 +120,8 @@ def _dec(x: Any, digits: int | None = None) -> Decimal | None:
     if digits is not None:
         from ecoplan.standards.air_period import gbt8170_round
 
-        return Decimal(str(gbt8170_round(float(x), digits)))
+        r = gbt8170_round(float(x), digits)
+        return Decimal(int(r)) if digits == 0 and r is not None else Decimal(str(r))
     return d
 
 
@@ -267,14 +268,59 @@ def _groundwater_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int
 
 
 # ---------------------------------------------------------------------------- air
-def air_annual_statistics(ws: Any, years: Sequence[int]) -> pd.DataFrame:
-    """County-town annual statistics per year from the air engine (one row per year)."""
+def county_town_daily(ws: Any, years: Sequence[int]) -> tuple[Any, Any] | None:
+    """(analytics, cached Ibis table) of the county town's daily values and AQI for ``years``
+    through the air pipeline (:func:`ecoplan.assess.air_pipeline.daily_table`, ``by="city"``,
+    rule set chosen by the date of the data); None without stations or data. Memoised on the
+    workspace so that the statistics, the calendar and the report share one computation."""
     from ecoplan.assess import air_pipeline
 
     stations = county_town_stations(ws)
     if not stations or not ws.lake.files("air_hourly"):
+        return None
+    key = (tuple(sorted(years)), tuple(stations))
+    memo: dict[Any, Any] = ws.__dict__.setdefault("_ecoplan_air_daily", {})
+    if key not in memo:
+        lo, hi = min(years), max(years)
+        t = ws.analytics.table("air_hourly")
+        # hour-ending labels: the days of years lo…hi are the hours (lo-01-01 00:00, hi+1-01-01 00:00]
+        t = t.filter(t.station_code.isin(stations),
+                     t.timestamp > datetime(lo, 1, 1), t.timestamp <= datetime(hi + 1, 1, 1))
+        hourly = air_pipeline.hourly_table(ws.analytics, t)
+        st = pd.DataFrame({"station_code": stations, "city": "county_town"})
+        memo[key] = (ws.analytics, air_pipeline.daily_table(ws.analytics, hourly, ruleset="auto",
+                                                            stations=st, by="city"))
+    return memo[key]
+
+
+def air_annual_statistics(ws: Any, years: Sequence[int]) -> pd.DataFrame:
+    """County-town HJ 663 annual statistics per year from the air pipeline (``year`` column)."""
+    from ecoplan.assess import air_pipeline
+
+    got = county_town_daily(ws, years)
+    if got is None:
         return pd.DataFrame()
-    return air_pipeline.county_town_annual(ws, years=list(years), stations=stations)
+    analytics, daily = got
+    stats = air_pipeline.run_period_stats(analytics, None, ruleset="auto", period="year",
+                                          by="city", daily=daily)
+    stats["year"] = stats["period"].astype(str).str[:4].astype(int)
+    batches = analytics.execute(
+        ws.analytics.table("air_hourly").filter(
+            lambda t: t.station_code.isin(county_town_stations(ws)))
+        .group_by("year").aggregate(batches=lambda t: t.batch.collect()))
+    by_year = {int(r.year): sorted({int(b) for b in r.batches}) for r in batches.itertuples()}
+    stats["batches"] = [by_year.get(y, []) for y in stats["year"]]
+    return stats[stats.year.isin(list(years))].reset_index(drop=True)
+
+
+def county_town_daily_aqi(ws: Any, year: int) -> pd.DataFrame:
+    """The county town's daily AQI of ``year`` (columns ``date, aqi, category, pm25``)."""
+    got = county_town_daily(ws, [year])
+    if got is None:
+        return pd.DataFrame(columns=["date", "aqi", "category", "pm25"])
+    analytics, daily = got
+    df = analytics.execute(daily.select("date", "aqi", "category", "pm25").order_by("date"))
+    return df[pd.to_datetime(df["date"]).dt.year == year].reset_index(drop=True)
 
 
 def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
@@ -310,7 +356,7 @@ def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
                       "heavy_days": r.get("heavy_days"), "pm25_days": r.get("pm25_days"),
                       "stations": stations, "ruleset": rs}
             if stat == "air.pm25_annual_mean":
-                iv.value = _dec(r.get("pm25_mean"))
+                iv.value = _dec(r.get("pm25_mean"), 0)
                 iv.method_zh = (f"县城评价点位 {'、'.join(stations)} {y} 年 PM2.5 年平均浓度"
                                 f"（{r.get('pm25_days')} 个有效日，GB/T 8170 修约为整数）")
                 iv.method_en = (f"PM2.5 annual mean of the county-town stations {', '.join(stations)}"

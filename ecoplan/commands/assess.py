@@ -1,0 +1,303 @@
+"""``ecoplan assess`` (indicator table with statuses) and ``ecoplan progress …`` (department
+progress reports: submit, review, approve, reject, list, overdue)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecoplan.console import emit_json, ok, print_table
+from ecoplan.i18n import get_lang, tr
+
+DEFAULT_PLAN = "jiaocheng-2021-2025"
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+PlanOpt = Annotated[str | None, typer.Option(
+    "--plan", help="规划代码或规划 YAML 文件（默认工作区已载入的规划）/ plan code or YAML file")]
+ActorOpt = Annotated[str, typer.Option("--actor", help="操作人 / who does it")]
+
+progress_app = typer.Typer(
+    help="部门进展填报与审批（重点工程、任务、指标值）/ department progress reports and approvals",
+    no_args_is_help=True)
+KIND_HELP = "填报类型 project|task|indicator / report kind"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess)
+    app.add_typer(progress_app, name="progress")
+
+
+def open_plan(ws: Any, plan: str | None) -> Any:
+    """The plan to assess: a YAML path, a code, or the plan loaded in the workspace."""
+    from sqlalchemy import select
+
+    from ecoplan.plan import bundled_plan_path, load_plan
+    from ecoplan.store.models import PlanRecord
+
+    if plan and Path(plan).suffix.lower() in (".yaml", ".yml"):
+        return load_plan(Path(plan))
+    with ws.session() as s:
+        q = select(PlanRecord)
+        if plan:
+            q = q.where(PlanRecord.code == plan)
+        recs = list(s.scalars(q.order_by(PlanRecord.id)))
+    for rec in reversed(recs):
+        if rec.source_file and Path(rec.source_file).is_file():
+            return load_plan(Path(rec.source_file))
+    return load_plan(bundled_plan_path(plan or (recs[-1].code if recs else DEFAULT_PLAN)))
+
+
+def _workspace() -> Any:
+    from ecoplan.store.workspace import Workspace
+
+    return Workspace()
+
+
+def assess(
+    year: Annotated[int, typer.Option("--year", help="评估年份 / year to assess")],
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """指标评估：数值、目标、预期路径、差距、状态及判定依据 / indicators against targets."""
+    from ecoplan.assess.indicators import assess_indicators
+    from ecoplan.console import progress
+
+    ws = _workspace()
+    p = open_plan(ws, plan)
+    with progress() as bar:
+        task = bar.add_task(tr("计算指标", "computing indicators"), total=1)
+        result = assess_indicators(ws, p, year)
+        bar.update(task, advance=1)
+    lang = get_lang()
+    rows = [r.row(lang) for r in result.rows]
+    if as_json:
+        emit_json({"plan": p.code, "year": year, "status_rules_version": result.status_rules_version,
+                   "counts": result.counts(), "indicators": rows})
+        return
+    print_table(
+        tr(f"{p.title_zh} {year} 年指标评估", f"{p.title_en or p.code}: indicators in {year}"),
+        [tr("序号", "no."), tr("指标", "indicator"), tr("属性", "type"), tr("基准", "baseline"),
+         tr("目标", "target"), str(year), tr("预期", "expected"), tr("差距", "gap"),
+         tr("状态", "status"), tr("判定依据", "rule")],
+        [[r["key"], r["name"] + (f" ({r['unit']})" if r["unit"] else ""), r["attribute_name"],
+          r["baseline"], r["target"], r["value"], r["expected"] or "—", r["gap"] or "—",
+          r["status_name"], r["rule"]] for r in rows])
+    c = result.counts()
+    ok("；".join(f"{k} {v}" for k, v in c.items()) + f"（{result.status_rules_version}）",
+       "; ".join(f"{k} {v}" for k, v in c.items()) + f" ({result.status_rules_version})")
+
+
+# ---------------------------------------------------------------------------- progress
+def _evidence(values: list[str] | None) -> list[dict[str, str]]:
+    out = []
+    for v in values or []:
+        name, _, uri = v.partition("=")
+        out.append({"name": name, **({"uri": uri} if uri else {})})
+    return out
+
+
+def _done(kind: str, rec: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json({"kind": kind, "id": rec.id, "state": "submitted"})
+        return
+    ok(f"已提交{kind}填报，编号 {rec.id}（待审核）", f"Submitted {kind} report {rec.id} (to review)")
+
+
+@progress_app.command("project")
+def submit_project(
+    number: Annotated[int, typer.Option("--number", help="重点工程序号 / key project number")],
+    as_of: Annotated[str, typer.Option("--as-of", help="截至日期 YYYY-MM-DD / as of")],
+    percent: Annotated[str, typer.Option("--percent", help="完成比例 0–100 / percent complete")],
+    invested: Annotated[str, typer.Option("--invested", help="累计完成投资（万元）/ invested to date")],
+    status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
+    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
+    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    milestone: Annotated[list[str] | None, typer.Option(
+        "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done_on]]")] = None,
+    evidence: Annotated[list[str] | None, typer.Option(
+        "--evidence", help="佐证材料：名称[=地址]，可重复 / name[=uri]")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """填报重点工程进展 / submit a key project's progress."""
+    from ecoplan.assess import progress as pg
+
+    ws = _workspace()
+    code = open_plan(ws, plan).code
+    ms = []
+    for m in milestone or []:
+        parts = [x.strip() for x in m.split(",")]
+        ms.append({"name": parts[0], **({"due": parts[1]} if len(parts) > 1 and parts[1] else {}),
+                   **({"done_on": parts[2]} if len(parts) > 2 and parts[2] else {})})
+    with ws.session() as s:
+        rec = pg.submit_project_progress(
+            s, plan_code=code, project_number=number, as_of=as_of, percent_complete=percent,
+            invested_wan_yuan=invested, status=status, reporter=reporter, department=department,
+            milestones=ms, evidence=_evidence(evidence), note=note)
+    _done("project", rec, as_json)
+
+
+@progress_app.command("task")
+def submit_task(
+    key: Annotated[str, typer.Option("--key", help="任务编号，如 6.2-3 / task key")],
+    as_of: Annotated[str, typer.Option("--as-of", help="截至日期 YYYY-MM-DD / as of")],
+    status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
+    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
+    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    percent: Annotated[str | None, typer.Option("--percent", help="完成比例 / percent")] = None,
+    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证材料 / evidence")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """填报任务落实情况 / submit a task's status."""
+    from ecoplan.assess import progress as pg
+
+    ws = _workspace()
+    code = open_plan(ws, plan).code
+    with ws.session() as s:
+        rec = pg.submit_task_progress(s, plan_code=code, task_key=key, as_of=as_of, status=status,
+                                      reporter=reporter, department=department,
+                                      percent_complete=percent, evidence=_evidence(evidence),
+                                      note=note)
+    _done("task", rec, as_json)
+
+
+@progress_app.command("indicator")
+def submit_indicator(
+    key: Annotated[str, typer.Option("--key", help="指标键，如 8、4a / indicator key")],
+    year: Annotated[int, typer.Option("--year", help="年份 / year")],
+    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
+    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    value: Annotated[str | None, typer.Option("--value", help="数值 / number")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="文字认定，如 完成 / qualitative value")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="单位 / unit")] = None,
+    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证材料 / evidence")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """填报指标值 / submit a department-reported indicator value."""
+    from ecoplan.assess import progress as pg
+
+    ws = _workspace()
+    code = open_plan(ws, plan).code
+    with ws.session() as s:
+        rec = pg.submit_indicator_value(s, plan_code=code, indicator_key=key, year=year,
+                                        reporter=reporter, department=department, value=value,
+                                        value_text=text, unit=unit, evidence=_evidence(evidence),
+                                        note=note)
+    _done("indicator", rec, as_json)
+
+
+def _step(kind: str, record_id: int, actor: str, what: str, reason: str | None,
+          as_json: bool) -> None:
+    from ecoplan.assess import progress as pg
+
+    ws = _workspace()
+    with ws.session() as s:
+        fn = {"review": pg.review, "approve": pg.approve}.get(what)
+        if what == "reject":
+            ev = pg.reject(s, kind, record_id, actor=actor, reason=reason or "")  # type: ignore[arg-type]
+        else:
+            assert fn is not None
+            ev = fn(s, kind, record_id, actor=actor, note=reason)  # type: ignore[arg-type]
+        out = {"kind": kind, "id": record_id, "state": ev.state, "actor": ev.actor}
+    if as_json:
+        emit_json(out)
+        return
+    zh, en = pg.STATE_NAMES[out["state"]]
+    ok(f"{kind} 填报 {record_id}：{zh}（{actor}）", f"{kind} report {record_id}: {en} ({actor})")
+
+
+@progress_app.command("review")
+def review_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+               record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
+               actor: ActorOpt, note: Annotated[str | None, typer.Option("--note")] = None,
+               as_json: JsonOpt = False) -> None:
+    """审核通过 / mark a submitted report as reviewed."""
+    _step(kind, record_id, actor, "review", note, as_json)
+
+
+@progress_app.command("approve")
+def approve_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+                record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
+                actor: ActorOpt, note: Annotated[str | None, typer.Option("--note")] = None,
+                as_json: JsonOpt = False) -> None:
+    """批准（此后参与评估）/ approve a reviewed report (it then feeds assessments)."""
+    _step(kind, record_id, actor, "approve", note, as_json)
+
+
+@progress_app.command("reject")
+def reject_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+               record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
+               actor: ActorOpt,
+               reason: Annotated[str, typer.Option("--reason", help="退回原因 / reason")],
+               as_json: JsonOpt = False) -> None:
+    """退回（须写明原因）/ send a report back, with the reason."""
+    _step(kind, record_id, actor, "reject", reason, as_json)
+
+
+@progress_app.command("list")
+def list_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+             state: Annotated[str | None, typer.Option(
+                 "--state", help="submitted|reviewed|approved|rejected")] = None,
+             department: Annotated[str | None, typer.Option("--department")] = None,
+             plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
+    """列出填报及其状态 / list reports with their state."""
+    from ecoplan.assess import progress as pg
+
+    ws = _workspace()
+    code = open_plan(ws, plan).code
+    with ws.session() as s:
+        views = pg.list_reports(s, kind, plan_code=code, state=state,  # type: ignore[arg-type]
+                                department=department)
+        data = [v.as_dict() for v in views]
+    if as_json:
+        emit_json(data)
+        return
+    subject = {"project": "project_number", "task": "task_key", "indicator": "indicator_key"}[kind]
+    print_table(tr("填报列表", "Reports"),
+                [tr("编号", "id"), tr("对象", "subject"), tr("日期/年份", "as of"),
+                 tr("内容", "content"), tr("部门", "department"), tr("填报人", "reporter"),
+                 tr("状态", "state")],
+                [[d["id"], d[subject], d.get("as_of") or d.get("year"),
+                  _content(kind, d), d["department"], d["reporter"],
+                  pg.STATE_NAMES[d["state"]][0 if get_lang() == "zh" else 1]] for d in data])
+
+
+def _content(kind: str, d: dict[str, Any]) -> str:
+    if kind == "project":
+        return f"{d['percent_complete']}% / {d['invested_wan_yuan']} 万元 / {d['status']}"
+    if kind == "task":
+        return str(d["status"])
+    return str(d["value"] if d["value"] is not None else d["value_text"])
+
+
+@progress_app.command("overdue")
+def overdue_cmd(as_of: Annotated[str | None, typer.Option(
+                    "--as-of", help="截至日期（默认今天）/ as of (default today)")] = None,
+                plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
+    """逾期的重点工程和任务 / overdue key projects and tasks."""
+    from ecoplan.assess.projects import project_summary
+    from ecoplan.assess.tasks import task_summary
+
+    ws = _workspace()
+    p = open_plan(ws, plan)
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    ps, ts = project_summary(ws, p, day), task_summary(ws, p, day)
+    lang = get_lang()
+    items = [o.overdue for o in ps.overdue] + [o.overdue for o in ts.overdue]
+    if as_json:
+        emit_json(json.loads(json.dumps([{**o.__dict__, "text": o.describe(lang)}
+                                         for o in items if o], default=str)))
+        return
+    print_table(tr(f"截至 {day} 的逾期事项", f"Overdue as of {day}"),
+                [tr("类型", "kind"), tr("事项", "item"), tr("逾期天数", "days"),
+                 tr("部门", "department"), tr("说明", "text")],
+                [[o.kind, o.subject, o.days_overdue, o.department or "—", o.describe(lang)]
+                 for o in items if o])

@@ -1,0 +1,59 @@
+"""``ecoplan report``: annual / mid-term / final evaluation reports (Word, PDF, Excel annex)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecoplan.console import emit_json, info, ok
+from ecoplan.i18n import tr
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    kind: Annotated[str, typer.Option("--kind", help="annual|midterm|final 年度评估/中期评估/终期考核")],
+    year: Annotated[int | None, typer.Option(
+        "--year", help="评估年份（终期默认规划末年，中期默认中间年）/ year")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="输出 .docx 文件（默认工作区 reports/）/ output file")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="docx|pdf（pdf 同时保留 docx）")] = "docx",
+    report_date: Annotated[str | None, typer.Option(
+        "--date", help="报告日期 YYYY-MM-DD（默认今天；相同日期与数据可原样重新生成）/ report date")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="规划代码或 YAML / plan")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果 / print JSON")] = False,
+) -> None:
+    """生成评估报告（Word 公文格式、PDF、Excel 数据附件、数据快照）/ write an evaluation report."""
+    from ecoplan.commands.assess import _workspace, open_plan
+    from ecoplan.console import progress
+    from ecoplan.reports.build import build_report
+    from ecoplan.reports.evaluation import KINDS, ReportError, default_year
+
+    if kind not in KINDS:
+        raise ReportError(f"未知的报告类型 {kind}（annual|midterm|final）",
+                          f"Unknown report kind {kind} (annual|midterm|final)")
+    ws = _workspace()
+    p = open_plan(ws, plan)
+    y = year if year is not None else default_year(p, kind)
+    out = output or ws.settings.reports_dir / f"{p.code}_{kind}_{y}.docx"
+    day = date.fromisoformat(report_date) if report_date else None
+    with progress() as bar:
+        t = bar.add_task(tr("生成报告", "writing the report"), total=1)
+        res = build_report(ws, p, kind=kind, year=y, out=out, fmt=fmt, report_date=day)
+        bar.update(t, advance=1)
+    if as_json:
+        emit_json(res.as_dict())
+        return
+    ok(f"报告已生成：{res.docx}", f"Report written: {res.docx}")
+    if res.pdf:
+        ok(f"PDF：{res.pdf}", f"PDF: {res.pdf}")
+    ok(f"数据附件：{res.xlsx}", f"Data annex: {res.xlsx}")
+    info(f"数据快照 {res.digest[:16]}…（{res.snapshot_json}）",
+         f"Data snapshot {res.digest[:16]}… ({res.snapshot_json})")
+    if res.data.demo:
+        info("注意：本报告使用生成的示例数据。", "Note: this report uses generated example data.")

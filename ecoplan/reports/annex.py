@@ -1,0 +1,82 @@
+"""The Excel data annex of a report: every number with its method, rules and evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ecoplan.reports.evaluation import ReportData
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    if v is None:
+        return ""
+    return str(v) if not isinstance(v, (int, float, str)) else v
+
+
+def write_xlsx(data: ReportData, out: Path) -> Path:
+    """Sheets: 说明, 指标评估, 指标时间序列, 重点工程, 任务, 问题与建议, 日AQI, 数据快照."""
+    from ecoplan.assess.demo_series import DEMO_LABEL
+
+    label = DEMO_LABEL if data.demo else ""
+    sheets: dict[str, pd.DataFrame] = {}
+    sheets["说明"] = pd.DataFrame([
+        {"项目": "报告", "内容": data.title},
+        {"项目": "类型 / kind", "内容": data.kind},
+        {"项目": "评估年份", "内容": data.year},
+        {"项目": "数据快照 SHA-256", "内容": data.snapshot.digest},
+        {"项目": "状态规则版本", "内容": data.assessment.status_rules_version},
+        {"项目": "数据性质", "内容": label or "监测与填报数据"},
+    ])
+    ind_rows = []
+    for r in data.assessment.rows:
+        d = r.row("zh")
+        d = {k: v for k, v in d.items() if k not in ("value_number",)}
+        ind_rows.append({"data_label": label, **{k: _cell(v) for k, v in d.items()}})
+    sheets["指标评估"] = pd.DataFrame(ind_rows)
+    series = []
+    for r in data.assessment.rows:
+        for y, iv in sorted(r.series.items()):
+            series.append({"data_label": label, "key": r.indicator.key, "name": r.indicator.name_zh,
+                           "year": y, "value": iv.display, "source": iv.source,
+                           "method": iv.method_zh, "rule_versions": _cell(iv.rule_versions),
+                           "evidence": _cell(iv.evidence), "details": _cell(iv.details)})
+    sheets["指标时间序列"] = pd.DataFrame(series)
+    sheets["重点工程"] = pd.DataFrame([{"data_label": label, **{k: _cell(v) for k, v in
+                                                          p.row("zh").items()}}
+                                   for p in data.projects.projects])
+    sheets["工程分类投资"] = pd.DataFrame([{k: _cell(v) for k, v in g.items()}
+                                     for g in data.projects.by_category])
+    sheets["工程分部门投资"] = pd.DataFrame([{k: _cell(v) for k, v in g.items()}
+                                      for g in data.projects.by_department])
+    sheets["任务"] = pd.DataFrame([{"data_label": label, **{k: _cell(v) for k, v in
+                                                      t.row("zh").items()}}
+                                 for t in data.tasks.tasks])
+    sheets["问题与建议"] = pd.DataFrame(
+        [{"类型": "问题", "内容": p["text"], "依据": p["severity"]} for p in data.problems]
+        + [{"类型": "建议", "内容": r["text"], "依据": r["basis"]} for r in data.recommendations])
+    if data.daily_aqi:
+        sheets["日AQI"] = pd.DataFrame([{"data_label": label, "date": d.isoformat(), "aqi": a}
+                                       for d, a in sorted(data.daily_aqi.items())])
+    snap = data.snapshot
+    sheets["数据快照"] = pd.DataFrame(
+        [{"kind": "lake_file", "id": f["path"], "sha256": f["sha256"], "info": f["bytes"]}
+         for f in snap.lake_files]
+        + [{"kind": "batch", "id": b["id"], "sha256": b["file_hash"],
+            "info": f"{b['dataset']} {b['source_file']}"} for b in snap.batches]
+        + [{"kind": f"approved_{r['kind']}_report", "id": r["id"], "sha256": "",
+            "info": f"approval event {r['approval_event']}"} for r in snap.approved_reports])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name, index=False)
+            ws = xw.sheets[name]
+            for col in ws.columns:
+                width = max(len(str(c.value or "")) for c in col[:50])
+                ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.2), 60)
+    return out

@@ -1,0 +1,90 @@
+"""Make an evaluation report: gather the assessments, draw the charts, write Word (and PDF), the
+Excel data annex and a JSON record of the data snapshot next to it."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ecoplan.plan import Plan
+from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
+
+
+@dataclass
+class ReportResult:
+    """The files written and the snapshot they record."""
+
+    docx: Path
+    pdf: Path | None
+    xlsx: Path
+    snapshot_json: Path
+    digest: str
+    data: ReportData
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"docx": str(self.docx), "pdf": str(self.pdf) if self.pdf else None,
+                "xlsx": str(self.xlsx), "snapshot": str(self.snapshot_json),
+                "digest": self.digest, "kind": self.data.kind, "year": self.data.year,
+                "statuses": self.data.assessment.counts(), "demo": self.data.demo}
+
+
+def render_charts(data: ReportData, folder: Path) -> dict[str, Path | None]:
+    """The report's PNG charts in ``folder``."""
+    from ecoplan.assess.demo_series import DEMO_LABEL
+    from ecoplan.reports import charts
+
+    label = DEMO_LABEL if data.demo else None
+    out: dict[str, Path | None] = {"indicators": None, "aqi": None, "water": None}
+    panels = indicator_panels(data.assessment.rows, data.plan, data.year)
+    if panels:
+        out["indicators"] = charts.indicator_grid(panels, folder / "indicators.png",
+                                                  demo_label=label)
+    if data.daily_aqi:
+        out["aqi"] = charts.aqi_calendar(data.daily_aqi, data.year, folder / "aqi.png",
+                                         title=f"{data.year}年县城区逐日AQI（HJ 633）",
+                                         demo_label=label)
+    if data.water_monthly:
+        out["water"] = charts.water_class_chart(
+            data.water_monthly, folder / "water.png",
+            title="断面逐月水质类别（GB 3838-2002，环办〔2011〕22号）", demo_label=label)
+    return out
+
+
+def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
+                 fmt: str = "docx", report_date: date | None = None) -> ReportResult:
+    """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
+    PDF next to it), the data annex ``<stem>.xlsx`` and ``<stem>.snapshot.json``."""
+    from ecoplan.assess.demo_series import DEMO_LABEL_ZH
+    from ecoplan.reports.annex import write_xlsx
+    from ecoplan.reports.docx_report import write_docx
+    from ecoplan.reports.pdf import docx_to_pdf
+
+    if fmt not in ("docx", "pdf"):
+        raise ReportError(f"未知的格式 {fmt}（docx|pdf）", f"Unknown format {fmt} (docx|pdf)")
+    out = Path(out)
+    if out.suffix.lower() == ".pdf":
+        fmt, out = "pdf", out.with_suffix(".docx")
+    elif out.suffix.lower() != ".docx":
+        out = out.with_suffix(".docx")
+    data = gather(ws, plan, kind, year, report_date=report_date)
+    if data.demo and DEMO_LABEL_ZH not in out.stem:
+        out = out.with_name(f"{out.stem}_{DEMO_LABEL_ZH}{out.suffix}")
+    with tempfile.TemporaryDirectory(prefix="ecoplan-charts-") as tmp:
+        charts = render_charts(data, Path(tmp))
+        write_docx(data, out, charts)
+    xlsx = write_xlsx(data, out.with_suffix(".xlsx"))
+    snap_path = out.with_suffix(".snapshot.json")
+    record = {"report": out.name, "kind": kind, "year": year, "plan": plan.code,
+              "report_date": data.report_date.isoformat(),
+              "status_rules_version": data.assessment.status_rules_version,
+              "demo_data": data.demo, **data.snapshot.as_dict(),
+              "regenerate": f"ecoplan report --kind {kind} --year {year} --date "
+                            f"{data.report_date.isoformat()} -o {out.name}"}
+    snap_path.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
+                         encoding="utf-8")
+    pdf = docx_to_pdf(out, out.with_suffix(".pdf")) if fmt == "pdf" else None
+    return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data)

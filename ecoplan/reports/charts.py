@@ -1,0 +1,181 @@
+"""Report charts (matplotlib, Noto CJK fonts from Debian ``fonts-noto-cjk``), written as PNG.
+
+* :func:`indicator_chart` — a quantitative indicator's values by year against its target path;
+* :func:`aqi_calendar` — the county town's daily AQI of a year as a month × day calendar;
+* :func:`water_class_chart` — water class by month per section.
+
+Every chart carries the demo label when it shows generated example data.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# HJ 633 Table 2 category colours (RGB as HJ 633-2012 writes them)
+AQI_COLOURS = [(50, "#00E400"), (100, "#FFFF00"), (150, "#FF7E00"), (200, "#FF0000"),
+               (300, "#99004C"), (10_000, "#7E0023")]
+AQI_LABELS = ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
+#: 环办〔2011〕22号 colours by water class (blue Ⅰ–Ⅱ, green Ⅲ, yellow Ⅳ, orange Ⅴ, red 劣Ⅴ)
+WATER_COLOURS = {1: "#2f6fd6", 2: "#2f6fd6", 3: "#2fa84f", 4: "#f2c200", 5: "#f28c00", 6: "#d62f2f"}
+WATER_LABELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+
+
+@lru_cache(maxsize=1)
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    for path in FONT_CANDIDATES:
+        if Path(path).exists():
+            font_manager.fontManager.addfont(path)
+            name = font_manager.FontProperties(fname=path).get_name()
+            matplotlib.rcParams["font.family"] = [name]
+            break
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.hashsalt"] = "ecoplan"
+    matplotlib.rcParams["figure.dpi"] = 150
+    return plt
+
+
+def _save(fig: Any, out: Path, demo_label: str | None) -> Path:
+    if demo_label:
+        fig.text(0.99, 0.01, demo_label, ha="right", va="bottom", fontsize=7, color="#c62828")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png", metadata={"Software": None}, bbox_inches="tight")
+    _pyplot().close(fig)
+    return out
+
+
+def indicator_chart(ax: Any, *, title: str, unit: str, years: Sequence[int],
+                    values: Sequence[float | None], baseline_year: int, baseline: float | None,
+                    end_year: int, target: float | None, operator: str | None,
+                    is_class: bool = False) -> None:
+    """Values by year (dots and line) against the linear target path and the target line."""
+    xs = [y for y, v in zip(years, values, strict=True) if v is not None]
+    ys = [v for v in values if v is not None]
+    if baseline is not None and target is not None:
+        ax.plot([baseline_year, end_year], [baseline, target], ls="--", color="#757575",
+                lw=1.2, label="预期路径")
+    if target is not None:
+        ax.axhline(target, color="#2E7D32", lw=1, ls=":", label=f"目标 {operator or ''}"
+                   f"{WATER_LABELS.get(int(target), target) if is_class else _num(target)}")
+    ax.plot(xs, ys, marker="o", color="#1565C0", lw=1.8, label="实际值")
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(WATER_LABELS.get(int(y), "") if is_class else _num(y), (x, y),
+                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks(list(range(baseline_year, end_year + 1)))
+    ax.tick_params(labelsize=7)
+    if is_class:
+        ax.set_ylim(6.5, 0.5)
+        ax.set_yticks(range(1, 7))
+        ax.set_yticklabels([WATER_LABELS[i] for i in range(1, 7)])
+    elif unit:
+        ax.set_ylabel(unit, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="best")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def indicator_grid(panels: Sequence[Mapping[str, Any]], out: Path, *,
+                   demo_label: str | None = None) -> Path:
+    """Several :func:`indicator_chart` panels in a grid of two columns."""
+    plt = _pyplot()
+    n = max(len(panels), 1)
+    rows = (n + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(7.2, 2.6 * rows), squeeze=False)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        indicator_chart(ax, **panel)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return _save(fig, out, demo_label)
+
+
+def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
+                 title: str, demo_label: str | None = None) -> Path:
+    """Daily AQI of ``year`` as a 12 × 31 calendar coloured by HJ 633 category."""
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
+    grid = np.full((12, 31), np.nan)
+    for d, v in daily.items():
+        if d.year == year and v is not None:
+            grid[d.month - 1, d.day - 1] = float(v)
+    cmap = ListedColormap([c for _, c in AQI_COLOURS])
+    cmap.set_bad("#eeeeee")
+    norm = BoundaryNorm([0, 50.5, 100.5, 150.5, 200.5, 300.5, 10_000], cmap.N)
+    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")
+    for m in range(12):
+        ndays = calendar.monthrange(year, m + 1)[1]
+        for dd in range(ndays, 31):
+            ax.add_patch(plt.Rectangle((dd - 0.5, m - 0.5), 1, 1, color="white"))
+    ax.set_yticks(range(12))
+    ax.set_yticklabels([f"{m}月" for m in range(1, 13)], fontsize=7)
+    ax.set_xticks(range(0, 31, 2))
+    ax.set_xticklabels([str(d) for d in range(1, 32, 2)], fontsize=7)
+    ax.set_xlabel("日", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    handles = [Patch(color=c, label=lab) for (_, c), lab in zip(AQI_COLOURS, AQI_LABELS,
+                                                                  strict=True)]
+    handles.append(Patch(color="#eeeeee", label="无有效数据"))
+    ax.legend(handles=handles, fontsize=6, ncol=7, loc="upper center",
+              bbox_to_anchor=(0.5, -0.15), frameon=False)
+    fig.tight_layout()
+    return _save(fig, out, demo_label)
+
+
+def water_class_chart(classes: Mapping[str, Mapping[str, int]], out: Path, *, title: str,
+                      demo_label: str | None = None) -> Path:
+    """Water class by month: one row per section (and year), one column per month."""
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
+    rows = list(classes)
+    grid = np.full((max(len(rows), 1), 12), np.nan)
+    for i, r in enumerate(rows):
+        for month, c in classes[r].items():
+            m = int(str(month)[-2:])
+            if c:
+                grid[i, m - 1] = c
+    cmap = ListedColormap([WATER_COLOURS[i] for i in range(1, 7)])
+    cmap.set_bad("#eeeeee")
+    norm = BoundaryNorm([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5], cmap.N)
+    fig, ax = plt.subplots(figsize=(7.2, 0.9 + 0.32 * max(len(rows), 1)))
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")
+    for i in range(grid.shape[0]):
+        for j in range(12):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, WATER_LABELS[int(grid[i, j])], ha="center", va="center",
+                        fontsize=6, color="white" if grid[i, j] in (1, 2, 6) else "black")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows, fontsize=7)
+    ax.set_xticks(range(12))
+    ax.set_xticklabels([f"{m}月" for m in range(1, 13)], fontsize=7)
+    ax.set_title(title, fontsize=10)
+    handles = [Patch(color=WATER_COLOURS[i], label=lab) for i, lab in
+               ((1, "Ⅰ–Ⅱ类"), (3, "Ⅲ类"), (4, "Ⅳ类"), (5, "Ⅴ类"), (6, "劣Ⅴ类"))]
+    ax.legend(handles=handles, fontsize=6, ncol=5, loc="upper center",
+              bbox_to_anchor=(0.5, -0.12), frameon=False)
+    fig.tight_layout()
+    return _save(fig, out, demo_label)
