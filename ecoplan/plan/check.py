@@ -245,6 +245,32 @@ def rule_category_count(ctx: _Ctx) -> Iterator[Finding]:
         )
 
 
+_COUNTS = {
+    "indicator.count": ("指标", "indicators", lambda p: len(p.indicators_by_number())),
+    "indicator.binding_count": ("约束性指标", "binding indicators",
+                                lambda p: sum(1 for parts in p.indicators_by_number().values()
+                                              if parts[0].attribute == "binding")),
+    "key_project.count": ("重点工程项目", "key projects", lambda p: len(p.key_projects)),
+}
+
+
+def rule_counts(ctx: _Ctx) -> Iterator[Finding]:
+    """A number of indicators, binding indicators or projects stated in the text against the tables."""
+    for f in ctx.plan.stated_figures:
+        if f.quantity not in _COUNTS:
+            continue
+        zh, en, count = _COUNTS[f.quantity]
+        actual = count(ctx.plan)
+        if int(f.value) == actual:
+            continue
+        yield Finding(
+            "count_vs_table", "error", [_fig_loc(ctx.plan, f, ctx), FindingLocation(table="表1" if "indicator" in f.quantity else "表2")],
+            {"quantity": f.quantity, "stated": f.value, "table": actual},
+            f"第{f.chapter}节说{zh}共 {_fmt(f.value)} 项，表中为 {actual} 项",
+            f"Chapter {f.chapter} states {_fmt(f.value)} {en}; the table has {actual}",
+            f"将正文改为 {actual} 项，或补全表格", f"Say {actual} in the text, or complete the table")
+
+
 def rule_investment_total(ctx: _Ctx) -> Iterator[Finding]:
     """A total investment stated in the text against the sum of Table 2."""
     total = ctx.plan.total_investment()
@@ -628,6 +654,7 @@ RULES: list[Callable[[_Ctx], Iterator[Finding]]] = [
     rule_days_vs_ratio,
     rule_stated_figures_disagree,
     rule_category_count,
+    rule_counts,
     rule_investment_total,
     rule_target_usable,
     rule_target_vs_baseline,
@@ -651,6 +678,17 @@ def _source_figures(doc: Document, plan: Plan) -> list[StatedFigure]:
                 out.append(StatedFigure(quantity="air.good_days", year=int(m.group(1)), value=Decimal(m.group(2)),
                                         unit="天", chapter=par.chapter, text=s, indicator_key=good_key,
                                         relation="count"))
+            for pattern, quantity in ((r"(\d+|[一二三四五六七八九十]+)\s*项约束性指标|约束性指标\s*(\d+|[一二三四五六七八九十]+)\s*项",
+                                       "indicator.binding_count"),
+                                      (r"(?<!约束性)(?<!预期性)(?:共|包括)\s*(\d+|[一二三四五六七八九十]+)\s*项(?:主要)?指标",
+                                       "indicator.count"),
+                                      (r"(\d+|[一二三四五六七八九十]+)\s*(?:个|项)重点(?:工程|项目)", "key_project.count")):
+                m = re.search(pattern, s)
+                if m:
+                    word = next(g for g in m.groups() if g)
+                    n = int(word) if word.isdigit() else cn_number(word)
+                    out.append(StatedFigure(quantity=quantity, value=Decimal(n), chapter=par.chapter, text=s,
+                                            relation="count"))
             m = re.search(r"等\s*(\d+|[一二三四五六七八九十]+)\s*大类", s)
             if m and plan.key_projects:
                 n = int(m.group(1)) if m.group(1).isdigit() else cn_number(m.group(1))

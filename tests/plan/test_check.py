@@ -252,3 +252,18 @@ def test_check_reads_a_docx_source(tmp_path: Path) -> None:
     codes = sorted(f.code for f in report.findings)
     # 250 good days is read from the .docx and contradicts both the table and the YAML's 293
     assert codes == ["date_outside_period", "days_vs_ratio", "stated_figures_disagree"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "quantity"),
+    [("共5项指标", "共6项指标", "indicator.count"), ("约束性指标3项", "约束性指标4项", "indicator.binding_count"),
+     ("共3个重点工程", "共4个重点工程", "key_project.count")],
+)
+def test_counts_stated_in_the_text(tmp_path: Path, old: str, new: str, quantity: str) -> None:
+    plan = Plan.model_validate(_clean())
+    text = CLEAN_TEXT.read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "plan.txt"
+    bad.write_text(text.replace(old, new), encoding="utf-8")
+    findings = check_plan(plan, read_text_export(bad)).findings
+    assert [(f.code, f.values["quantity"]) for f in findings] == [("count_vs_table", quantity)]
