@@ -25,11 +25,13 @@ SHARED_TEXT = Path("/work/shared/plan/jiaocheng-2021-2025-eco-plan.txt")
 EXAMPLE_TEXT = DATA / "example-county-plan.txt"
 EXAMPLE_YAML = DATA / "example-county-2021-2025.yaml"
 
-# Fields that come from the tables (and the indicator catalogue). name_en, notes, reporting
-# departments and sections named elsewhere in the text are the editor's additions to a draft.
+# Fields that come from the tables and the indicator catalogue (including the proposed reporting
+# department). name_en, notes and sections named only elsewhere in the text (北峪口) are the
+# editor's additions to a draft.
 TABLE_FIELDS = ("key", "number", "part", "category", "name_zh", "unit", "attribute", "direction",
                 "baseline", "target")
-MEASUREMENT_FIELDS = ("kind", "statistic", "river", "section_count", "sources", "stations", "points")
+MEASUREMENT_FIELDS = ("kind", "statistic", "river", "section_count", "sources", "stations", "points",
+                      "department")
 
 
 def table_view(ind: Any) -> dict[str, Any]:
