@@ -35,7 +35,7 @@ from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.faults import checkpoint
 from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
 from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
-from ecoplan.ingest.readers.problems import Problem
+from ecoplan.ingest.readers.problems import Problem, ProblemList
 from ecoplan.ingest.rules import DatasetRules, rules_for
 from ecoplan.ingest.validation import Validation, validate
 from ecoplan.store.db import session_scope
@@ -178,7 +178,7 @@ def read_for(dataset: str, path: Path) -> pd.DataFrame:
     else:
         frame, problems = wr.read_surface_water(path)
         frame.attrs["format"] = "water_long"
-    frame.attrs["problems"] = problems
+    frame.attrs["problems"] = ProblemList(problems)
     frame.attrs["file"] = str(path)
     frame.attrs["columns"] = {"value": "value", "parameter": "parameter", "unit": "unit",
                               "site": "site", "time": "time"}
@@ -279,15 +279,13 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
             "reason_en": p.en, "code": p.code}
 
 
-def _raw_row(frame: pd.DataFrame, idx: int) -> str:
-    rec = {}
-    for c in frame.columns:
-        v = frame[c].iat[idx]
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            continue
-        rec[c] = v.isoformat() if isinstance(v, (pd.Timestamp, datetime)) else (
-            v.item() if hasattr(v, "item") else v)
-    return json.dumps(rec, ensure_ascii=False, default=str)
+def _raw_rows(frame: pd.DataFrame, idx: np.ndarray) -> list[str]:
+    """The rows ``idx`` as JSON text (what was read, for the reviewer)."""
+    if len(idx) == 0:
+        return []
+    sub = frame.iloc[idx]
+    text = sub.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+    return text.rstrip("\n").split("\n")
 
 
 def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
@@ -406,7 +404,9 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
             # ---- step 3: one transaction with everything, status committing
             with session_scope(ws.engine) as s:
                 q_rows = []
-                for i in np.flatnonzero(reject):
+                rejected = np.flatnonzero(reject)
+                raws = _raw_rows(frame, rejected)
+                for i, raw in zip(rejected, raws, strict=True):
                     probs = v.problems.get(int(i), [])
                     first = probs[0] if probs else None
                     reason = " / ".join([first.zh, first.en]) if first else "rejected"
@@ -417,7 +417,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                                    [:1024], "row": first.row if first else None,
                                    "field": (first.field or None) if first else None,
                                    "value": first.value if first else None,
-                                   "reason": reason, "raw": _raw_row(frame, int(i)),
+                                   "reason": reason, "raw": raw,
                                    "resolved": False})
                 for p in v.orphan_problems:
                     q_rows.append({"batch_id": batch_id, "file": p.file[:1024], "row": p.row,
@@ -634,7 +634,7 @@ def ingest_frame(workspace: Workspace | Path | str | None, dataset: str, frame: 
                 f[p] = pd.to_numeric(f[p], errors="coerce")
     if "source_row" not in f.columns:
         f["source_row"] = np.arange(1, len(f) + 1, dtype=np.int64)
-    f.attrs.update({"problems": problems, "file": source, "format": "frame"})
+    f.attrs.update({"problems": ProblemList(problems), "file": source, "format": "frame"})
     digest = source_hash or frame_sha256(frame)
     return load_frame(ws, dataset, f, source=source, file_hash=digest, kind=kind)
 

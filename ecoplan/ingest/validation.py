@@ -47,25 +47,44 @@ def now_beijing() -> datetime:
     return datetime.now(BEIJING).replace(tzinfo=None)
 
 
+class Locator:
+    """File line and header field of any value of a frame (arrays taken once per validation)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.file = str(frame.attrs.get("file", ""))
+        self.rows = (frame["source_row"].to_numpy() if "source_row" in frame.columns else None)
+        self.line_of = frame.attrs.get("line_of")
+        self.columns = frame.attrs.get("columns") or {}
+        if self.line_of is not None:
+            self.labels = frame.attrs["hour_labels"]
+            self.k = np.searchsorted(self.labels, frame["timestamp"].to_numpy(
+                dtype="datetime64[ns]"))
+            self.sites = frame["station_code"].astype(object).to_numpy()
+
+    def __call__(self, idx: int, parameter: str | None) -> tuple[int | None, str | None]:
+        src = self.rows[idx] if self.rows is not None else None
+        row = int(src) if src is not None and not pd.isna(src) else None
+        if self.line_of is not None and parameter is not None:  # CNEMC wide: a line per type
+            line = self.line_of.get((int(self.k[idx]), parameter))
+            return (line if line is not None else row), str(self.sites[idx])
+        return row, self.columns.get(parameter, parameter) if parameter else None
+
+
+_LOCATORS: dict[int, Locator] = {}
+
+
 def locate(frame: pd.DataFrame, idx: int, parameter: str | None) -> tuple[int | None, str | None]:
     """File line and header field of the value ``parameter`` of frame row ``idx``."""
-    line_of = frame.attrs.get("line_of")
-    src = frame["source_row"].iat[idx] if "source_row" in frame.columns else None
-    row = int(src) if src is not None and not pd.isna(src) else None
-    if line_of is not None and parameter is not None:  # CNEMC wide file: one line per type
-        labels = frame.attrs["hour_labels"]
-        k = int(np.searchsorted(labels, frame["timestamp"].to_numpy()[idx]))
-        line = line_of.get((k, parameter))
-        return (line if line is not None else row), str(frame["station_code"].iat[idx])
-    columns = frame.attrs.get("columns") or {}
-    return row, columns.get(parameter, parameter) if parameter else None
+    loc = _LOCATORS.get(id(frame)) or Locator(frame)
+    return loc(idx, parameter)
 
 
 def _problem(frame: pd.DataFrame, idx: int, parameter: str | None, value: object, zh: str,
              en: str, code: str) -> Problem:
-    row, fld = locate(frame, idx, parameter)
+    loc = _LOCATORS.get(id(frame)) or Locator(frame)
+    row, fld = loc(idx, parameter)
     shown = None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return Problem(frame.attrs.get("file", ""), row, fld, shown, zh, en, frame_index=idx, code=code)
+    return Problem(loc.file, row, fld, shown, zh, en, frame_index=idx, code=code)
 
 
 def _fmt(x: float) -> str:
@@ -86,15 +105,18 @@ def validate(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
     if n == 0:
         return result
     now = now or now_beijing()
-    site_col, time_col = rules.site_column, rules.time_column
-    _check_sites(frame, rules, sites, result)
-    _check_times(frame, rules, now, result)
-    if rules.long:
-        _check_long_values(frame, rules, result)
-    else:
-        _check_wide_values(frame, rules, result)
-    _check_duplicates(frame, rules, result)
-    del site_col, time_col
+    _LOCATORS[id(frame)] = Locator(frame)
+    try:
+        _check_sites(frame, rules, sites, result)
+        _LOCATORS[id(frame)] = Locator(frame)  # codes may have been mapped from aliases
+        _check_times(frame, rules, now, result)
+        if rules.long:
+            _check_long_values(frame, rules, result)
+        else:
+            _check_wide_values(frame, rules, result)
+        _check_duplicates(frame, rules, result)
+    finally:
+        _LOCATORS.pop(id(frame), None)
     return result
 
 

@@ -48,6 +48,16 @@ DATA_CNS = frozenset({"2011", "2051", "2061", "2031"})
 _FLAG, _CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("flag", "code_sent", "pollutant", "unit"))
 
 
+def use_uvloop() -> str:
+    """Run asyncio on uvloop when it is installed (2–3× less overhead per packet)."""
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
 class DeviceNotConnected(EcoplanError):
     """A command was addressed to a device that has no open connection."""
 

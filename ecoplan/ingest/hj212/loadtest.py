@@ -39,12 +39,9 @@ def _free_port() -> int:
 
 
 def _install_loop() -> str:
-    try:
-        import uvloop  # type: ignore[import-not-found]
-    except ImportError:
-        return "asyncio"
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return "uvloop"
+    from ecoplan.ingest.hj212.gateway import use_uvloop
+
+    return use_uvloop()
 
 
 # ------------------------------------------------------------------ gateway worker
@@ -192,6 +189,7 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
     from ecoplan.settings import load_settings
     from ecoplan.store.db import make_engine, session_scope
     from ecoplan.store.hj212_models import Hj212Device
+    from ecoplan.store.models import Station
     from ecoplan.store.workspace import init_workspace
 
     ctx = mp.get_context("spawn")
@@ -200,10 +198,11 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
         init_workspace(home)
         engine = make_engine(load_settings(home=home).effective_database_url)
         with session_scope(engine) as s:
-            for i in range(devices):
+            for i in range(devices):  # one (synthetic) station per simulated logger
+                s.add(Station(code=f"BENCH{i:05d}", name=f"bench {i}", network_level="micro"))
                 s.add(Hj212Device(mn=sim.device_mn(i), password="123456", device_type="air",
                                   dialect="auto", crc_policy="hj212", approved=True,
-                                  code_map={}, units={}))
+                                  station_code=f"BENCH{i:05d}", code_map={}, units={}))
         engine.dispose()
         port = _free_port()
         out = ctx.Queue()

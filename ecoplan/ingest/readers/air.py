@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ecoplan.errors import InputFileError, Location
-from ecoplan.ingest.readers.problems import Problem
+from ecoplan.ingest.readers.problems import Problem, ProblemList, SharedMapping
 from ecoplan.ingest.readers.text import (
     NOT_MONITORED,
     CsvTable,
@@ -312,13 +312,13 @@ def read_xlsx_table(path: Path) -> CsvTable:
 
 def _finish(frame: pd.DataFrame, path: Path, fmt: str, problems: list[Problem],
             encoding: str, extra: dict[str, Any] | None = None) -> pd.DataFrame:
-    frame.attrs["problems"] = problems
+    frame.attrs["problems"] = ProblemList(problems)
     frame.attrs["format"] = fmt
     frame.attrs["file"] = str(path)
     frame.attrs["encoding"] = encoding
     frame.attrs["rows_read"] = len(frame) + sum(1 for p in problems if p.whole_row)
     for k, v in (extra or {}).items():
-        frame.attrs[k] = v
+        frame.attrs[k] = SharedMapping(v) if isinstance(v, dict) else v
     return frame
 
 

@@ -41,3 +41,21 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class ProblemList(list[Problem]):
+    """The problems of a frame, kept in ``frame.attrs``.
+
+    pandas deep-copies ``attrs`` into every derived object (each column access); this list is
+    shared instead of copied, so long problem lists cost nothing per access.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ProblemList:
+        return self
+
+
+class SharedMapping(dict[Any, Any]):
+    """A mapping kept in ``frame.attrs`` without being deep-copied (see :class:`ProblemList`)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedMapping:
+        return self
