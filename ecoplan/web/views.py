@@ -306,12 +306,226 @@ def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int
 
 
 # ---------------------------------------------------------------- air and water
+AQI_BANDS = [(0, 50, "#00e400", ("优", "good")), (51, 100, "#ffff00", ("良", "moderate")),
+             (101, 150, "#ff7e00", ("轻度污染", "light")), (151, 200, "#ff0000",
+                                                            ("中度污染", "moderate pollution")),
+             (201, 300, "#99004c", ("重度污染", "heavy")), (301, 10000, "#7e0023",
+                                                          ("严重污染", "severe"))]
+
+
+def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
+    """Memoise a lake computation for LAKE_CACHE_SECONDS (one computation at a time)."""
+    hit = ctx.cache.get(key)
+    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        return hit[1]
+    with ctx.lake_lock:
+        hit = ctx.cache.get(key)
+        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+            return hit[1]
+        ws = ctx.workspace
+        ws.__dict__.pop("_ecoplan_air_daily", None)  # the assessment layer's memo: fresh data
+        value = compute(ws)
+    ctx.cache[key] = (time.monotonic(), value)
+    return value
+
+
+def air_years(ctx: Any) -> list[int]:
+    """Years present in the lake's ``air_hourly`` dataset."""
+    def compute(ws: Any) -> list[int]:
+        if not ws.lake.files("air_hourly"):
+            return []
+        t = ws.analytics.table("air_hourly")
+        df = ws.analytics.execute(t.select(y=t.timestamp.year()).distinct())
+        return sorted(int(y) for y in df["y"].dropna())
+
+    return _lake_cached(ctx, ("air", "years"), compute)  # type: ignore[no-any-return]
+
+
+def _air_data(ctx: Any, year: int, years: list[int]) -> dict[str, Any]:
+    """County-town daily AQI and annual statistics, per-station statistics and ranking."""
+    def compute(ws: Any) -> dict[str, Any]:
+        import pandas as pd
+
+        from ecoplan.assess import air_pipeline
+        from ecoplan.assess import indicators as ai
+
+        out: dict[str, Any] = {"daily": pd.DataFrame(), "annual": pd.DataFrame(),
+                               "stations": pd.DataFrame(), "county_town": []}
+        if not ws.lake.files("air_hourly"):
+            return out
+        out["county_town"] = ai.county_town_stations(ws)
+        daily_aqi = getattr(ai, "county_town_daily_aqi", None)
+        if out["county_town"] and daily_aqi is not None:
+            out["daily"] = daily_aqi(ws, year)
+            out["annual"] = ai.air_annual_statistics(ws, years)
+        t = ws.analytics.table("air_hourly")
+        t = t.filter(t.timestamp > datetime(year, 1, 1), t.timestamp <= datetime(year + 1, 1, 1))
+        keep = [c for c in air_pipeline.HOURLY_COLUMNS if c in t.columns]
+        out["stations"] = air_pipeline.run_period_stats(ws.analytics, t.select(keep),
+                                                        period="year", by="station")
+        return out
+
+    return _lake_cached(ctx, ("air", year, tuple(years)), compute)  # type: ignore[no-any-return]
+
+
+def _station_names(ctx: Any) -> dict[str, tuple[str, str, bool]]:
+    from ecoplan.store.models import Station
+
+    with ctx.sessionmaker() as s:
+        return {st.code: (st.name, st.network_level, bool(st.county_town))
+                for st in s.execute(select(Station)).scalars()}
+
+
+def _aqi_calendar(daily: Any, year: int, t: Any) -> dict[str, Any]:
+    from ecoplan.web.render import chart
+
+    data = [[str(r.date)[:10], None if r.aqi != r.aqi or r.aqi is None else int(r.aqi)]
+            for r in daily.itertuples()]
+    option = {
+        "tooltip": {"position": "top"},
+        "visualMap": {"type": "piecewise", "orient": "horizontal", "left": "center", "bottom": 0,
+                      "pieces": [{"min": lo, "max": hi, "color": c, "label": t(*name)}
+                                 for lo, hi, c, name in AQI_BANDS]},
+        "calendar": {"range": str(year), "top": 40, "left": 40, "right": 20,
+                     "cellSize": ["auto", 16], "yearLabel": {"show": True},
+                     "dayLabel": {"nameMap": "ZH" if t("zh", "en") == "zh" else "EN"},
+                     "monthLabel": {"nameMap": "ZH" if t("zh", "en") == "zh" else "EN"}},
+        "series": [{"type": "heatmap", "coordinateSystem": "calendar",
+                    "data": [d for d in data if d[1] is not None]}],
+    }
+    rows = [[str(r.date)[:10], r.aqi, r.category, r.pm25] for r in daily.itertuples()]
+    return chart("aqi-calendar", t(f"{year} 年县城区逐日空气质量指数", f"County-town daily AQI, {year}"),
+                 option, ["日期" if t("zh", "en") == "zh" else "date", "AQI",
+                          t("类别", "category"), "PM2.5 (μg/m³)"], rows,
+                 t("县城评价点位的日均值取各站点日均值的算术平均（GB 3095 表4 数据有效性），按 HJ 633 "
+                   "计算日 AQI；2026-03-01 起的数据按 2026 年版标准，之前按 2012 年版。",
+                   "Daily values of the county-town stations averaged (GB 3095 Table 4 validity), "
+                   "daily AQI by HJ 633; data from 2026-03-01 use the 2026 texts, earlier data "
+                   "the 2012 ones."))
+
+
+def _trend(annual: Any, column: str, target: Any, chart_id: str, title: str, unit: str,
+           t: Any, rule: str) -> dict[str, Any]:
+    from ecoplan.web.render import chart
+
+    years = [int(y) for y in annual["year"]]
+    values = [None if v != v else round(float(v), 2) for v in annual[column]]
+    series: dict[str, Any] = {"type": "line", "data": values, "name": title,
+                              "label": {"show": True}}
+    if target is not None:
+        series["markLine"] = {"symbol": "none", "data": [{"yAxis": float(target),
+                                                          "name": t("目标", "target")}],
+                              "lineStyle": {"color": "#c62828", "type": "dashed"},
+                              "label": {"formatter": t("目标 ", "target ") + str(target)}}
+    option = {"tooltip": {"trigger": "axis"}, "grid": {"left": 50, "right": 70, "top": 30,
+                                                      "bottom": 30},
+              "xAxis": {"type": "category", "data": [str(y) for y in years]},
+              "yAxis": {"type": "value", "name": unit}, "series": [series]}
+    return chart(chart_id, title, option, [t("年份", "year"), f"{title} ({unit})",
+                                           t("目标", "target")],
+                 [[y, v, target] for y, v in zip(years, values, strict=True)], rule)
+
+
+def _air_trends(ctx: Any, annual: Any, t: Any) -> list[dict[str, Any]]:
+    if annual is None or annual.empty:
+        return []
+    plan = ctx.cache.get("plan")
+    targets = {}
+    if plan is not None:
+        for key in ("1", "2"):
+            tg = plan.effective_target(key)
+            targets[key] = tg.value
+    out = []
+    if "pm25_mean" in annual.columns:
+        out.append(_trend(annual, "pm25_mean", targets.get("1"), "pm25-trend",
+                          t("PM2.5 年均浓度", "PM2.5 annual mean"), "μg/m³", t,
+                          t("县城评价点位 PM2.5 年平均浓度（HJ 663，GB/T 8170 修约），虚线为规划"
+                            "目标（约束性指标1）。", "PM2.5 annual mean of the county-town "
+                            "stations (HJ 663, GB/T 8170 rounding); dashed: the plan's target "
+                            "(binding indicator 1).")))
+    if "good_day_ratio" in annual.columns:
+        out.append(_trend(annual.assign(good_day_ratio=annual["good_day_ratio"].astype(float)),
+                          "good_day_ratio", targets.get("2"), "good-days-trend",
+                          t("优良天数比例", "Good-day ratio"), "%", t,
+                          t("优良天数（日 AQI ≤ 100）÷ 有效天数，虚线为规划目标（约束性指标2）。",
+                            "Good days (daily AQI ≤ 100) / valid days; dashed: the plan's "
+                            "target (binding indicator 2).")))
+    return out
+
+
 def air_overview_charts(ctx: Any, session: Session, t: Any) -> list[dict[str, Any]]:
-    return []
+    """The main air charts of the overview and the public page (monitoring results only)."""
+    years = air_years(ctx)
+    if not years:
+        return []
+    current_plan(ctx, session)
+    year = years[-1]
+    data = _air_data(ctx, year, years)
+    out = []
+    if not data["daily"].empty:
+        out.append(_aqi_calendar(data["daily"], year, t))
+    out.extend(_air_trends(ctx, data["annual"], t))
+    return out
 
 
-def air_page(ctx: Any, session: Session, t: Any) -> dict[str, Any]:
-    return {"charts": [], "stations": [], "ranking": [], "rows": []}
+def air_page(ctx: Any, session: Session, t: Any, year: int | None = None) -> dict[str, Any]:
+    from ecoplan.web.render import chart
+
+    years = air_years(ctx)
+    empty = {"charts": [], "stations": [], "station_columns": [], "ranking": [],
+             "ranking_columns": [], "ranking_rule": None, "note": None, "years": years,
+             "year": year}
+    if not years:
+        return empty
+    current_plan(ctx, session)
+    year = year if year in years else years[-1]
+    data = _air_data(ctx, year, years)
+    charts: list[dict[str, Any]] = []
+    note = None
+    if data["daily"].empty:
+        note = t("未登记县城评价点位（站点登记表 county_town），逐日 AQI 日历与年度趋势无法计算；"
+                 "下表为数据湖中各站点的统计。", "No county-town evaluation stations are "
+                 "registered (station registry county_town): no daily AQI calendar or annual "
+                 "trend; the tables show every station in the lake.")
+    else:
+        charts.append(_aqi_calendar(data["daily"], year, t))
+    charts.extend(_air_trends(ctx, data["annual"], t))
+    names = _station_names(ctx)
+    st = data["stations"]
+    stations, ranking = [], []
+    if not st.empty:
+        st = st.sort_values(["composite_rank", "station_code"], na_position="last")
+        for r in st.itertuples():
+            name, level, town = names.get(r.station_code, ("", "", False))
+            stations.append([r.station_code, name, level, t("是", "yes") if town else "",
+                             r.valid_days, r.pm25_mean, r.pm10_mean, r.o3_8h_p90,
+                             r.good_day_ratio, r.heavy_days])
+            ranking.append([r.composite_rank, r.station_code, name, r.composite_index,
+                            r.single_index_pm25, r.single_index_o3_8h])
+        top = st.dropna(subset=["composite_index"]).head(30)
+        labels = [f"{c} {names.get(c, ('',))[0]}".strip() for c in top.station_code]
+        option = {"tooltip": {"trigger": "axis"},
+                  "grid": {"left": 150, "right": 30, "top": 10, "bottom": 30},
+                  "xAxis": {"type": "value"},
+                  "yAxis": {"type": "category", "data": labels, "inverse": True},
+                  "series": [{"type": "bar", "data": [float(x) for x in top.composite_index],
+                              "itemStyle": {"color": "#0b6e4f"}}]}
+        rule = t(f"{year} 年各站点环境空气质量综合指数（HJ 663 附录：六项污染物单项指数之和），"
+                 "数值越小空气质量越好，按从小到大排名。",
+                 f"{year} composite index per station (HJ 663: the sum of the six single "
+                 "indices); lower is better, ranked ascending.")
+        charts.append(chart("composite", t("综合指数排名", "Composite-index ranking"), option,
+                            [t("排名", "rank"), t("站点", "station"), t("综合指数", "index")],
+                            [[r[0], r[1] + " " + r[2], r[3]] for r in ranking], rule))
+    return {**empty, "charts": charts, "stations": stations, "ranking": ranking,
+            "station_columns": [t("代码", "code"), t("名称", "name"), t("级别", "level"),
+                                t("县城点位", "county town"), t("有效天数", "valid days"),
+                                "PM2.5 (μg/m³)", "PM10 (μg/m³)", "O3-8h P90 (μg/m³)",
+                                t("优良天数比例 %", "good-day %"), t("重污染天数", "heavy days")],
+            "ranking_columns": [t("排名", "rank"), t("代码", "code"), t("名称", "name"),
+                                t("综合指数", "composite index"), t("PM2.5 单项指数", "PM2.5 index"),
+                                t("O3 单项指数", "O3 index")],
+            "ranking_rule": None, "note": note, "year": year}
 
 
 WATER_PROFILE = "jiaocheng-2021-2025"

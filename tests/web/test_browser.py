@@ -155,3 +155,51 @@ def test_department_update_is_approved_and_appears_on_the_overview(  # type: ign
     for action in ("submit", "review", "approve", "upload"):
         assert action in audit
     assert not errors, errors
+
+
+@pytest.fixture
+def demo_server(web_ws) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The server on a workspace with the bench demo data (air lake, approved reports)."""
+    import uvicorn
+
+    from ecoplan.web.app import create_app
+    from ecoplan.web.bench import prepare_demo
+
+    prepare_demo(web_ws.settings.home)
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(web_ws.settings), host="127.0.0.1",
+                                        port=port, log_level="warning", access_log=False))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    th.join(timeout=10)
+
+
+def test_air_and_water_pages_show_charts_tables_and_rules(  # type: ignore[no-untyped-def]
+        demo_server: str, browser, artifacts_dir: Path) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, demo_server, "leader")
+    page.goto(demo_server + "/air", timeout=120_000)
+    page.wait_for_selector("#chart-aqi-calendar canvas")
+    page.wait_for_selector("#chart-composite canvas")
+    assert page.locator("#station-table tbody tr").count() == 3
+    assert page.locator("#ranking-table tbody tr").count() == 3
+    card = page.locator("#card-aqi-calendar")
+    card.locator("details.data-table summary").click()
+    assert card.locator("details.data-table tbody tr").count() == 31
+    card.locator("details.rule summary").click()
+    assert "HJ 633" in card.locator("details.rule").inner_text()
+    page.screenshot(path=str(artifacts_dir / "air-zh.png"), full_page=True)
+    page.goto(demo_server + "/")
+    assert "66" in page.locator("#kpi-1").inner_text()
+    page.goto(demo_server + "/projects")
+    assert page.locator("#project-table tbody tr").count() == 30
+    page.screenshot(path=str(artifacts_dir / "projects-zh.png"), full_page=True)
+    assert not errors, errors

@@ -58,9 +58,9 @@ def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
 
 
 @router.get("/air")
-def air(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore[no-untyped-def]
+def air(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
-    data = views.air_page(ctx, db, t)
+    data = views.air_page(ctx, db, t, year)
     return render.page(request, "air.html", **data)
 
 
