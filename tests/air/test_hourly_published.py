@@ -100,3 +100,20 @@ def test_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert [(p["row"], p["field"]) for p in report["problems"]] == [(2, "PM2.5")]
     row = pd.read_csv(tmp_path / "o.csv").iloc[0]
     assert pd.isna(row.iaqi_pm25) and row.aqi == 10 and not row.complete
+
+
+@pytest.mark.slow
+def test_shanxi_2019_real_year(tmp_path: Path) -> None:
+    """The bundled real year (59 Shanxi stations, 479,205 station-hours, canonical format)."""
+    src = sample_path("realdata/shanxi_hourly_2019.csv.gz")
+    m = _run(src, tmp_path / "shanxi.csv")
+    pub = m.published_aqi.notna()
+    assert pub.sum() == 471941
+    wrong = m[pub & (m.aqi != m.published_aqi)]
+    # every miss is in the two hours where the source file lacks the pollutant rows
+    # (all six values, or all but PM2.5, absent while an AQI is listed)
+    assert len(wrong) == 55
+    assert set(wrong.timestamp) == {"2019-02-20 07:00", "2019-04-24 23:00"}
+    assert wrong[["so2", "no2", "co", "o3", "pm10"]].isna().all().all()
+    full = pub & m[["so2", "no2", "co", "o3", "pm10", "pm25"]].notna().all(axis=1)
+    assert (m.aqi[full] == m.published_aqi[full]).all()  # 100 % where the inputs are there
