@@ -701,7 +701,8 @@ def check_plan(plan: Plan, source: Document | None = None) -> CheckReport:
     """Run every rule on ``plan`` (and its source document when given)."""
     if source is not None:
         extra = [f for f in _source_figures(source, plan)
-                 if not any(f.quantity == g.quantity and f.value == g.value and f.chapter == g.chapter
+                 if not any(f.quantity == g.quantity and f.value == g.value
+                            and (f.chapter == g.chapter or f.text in g.text or g.text in f.text)
                             for g in plan.stated_figures)]
         if extra:
             plan = plan.model_copy(update={"stated_figures": [*plan.stated_figures, *extra]})
