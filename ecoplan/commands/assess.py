@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecoplan.console import emit_json, ok, print_table
+from ecoplan.console import console, emit_json, ok, print_table
 from ecoplan.i18n import get_lang, tr
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
@@ -81,10 +81,14 @@ def assess(
         tr(f"{p.title_zh} {year} 年指标评估", f"{p.title_en or p.code}: indicators in {year}"),
         [tr("序号", "no."), tr("指标", "indicator"), tr("属性", "type"), tr("基准", "baseline"),
          tr("目标", "target"), str(year), tr("预期", "expected"), tr("差距", "gap"),
-         tr("状态", "status"), tr("判定依据", "rule")],
+         tr("状态", "status")],
         [[r["key"], r["name"] + (f" ({r['unit']})" if r["unit"] else ""), r["attribute_name"],
           r["baseline"], r["target"], r["value"], r["expected"] or "—", r["gap"] or "—",
-          r["status_name"], r["rule"]] for r in rows])
+          r["status_name"]] for r in rows])
+    console.print(tr("判定依据：", "Rules behind each status:"), style="bold")
+    for r in rows:
+        console.print(f"  {r['key']:>3} [{r['status_name']}] {r['rule']}", highlight=False,
+                      markup=False)
     c = result.counts()
     ok("；".join(f"{k} {v}" for k, v in c.items()) + f"（{result.status_rules_version}）",
        "; ".join(f"{k} {v}" for k, v in c.items()) + f" ({result.status_rules_version})")

@@ -32,13 +32,13 @@ class ReportResult:
                 "statuses": self.data.assessment.counts(), "demo": self.data.demo}
 
 
-def render_charts(data: ReportData, folder: Path) -> dict[str, Path | None]:
+def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
     """The report's PNG charts in ``folder``."""
     from ecoplan.assess.demo_series import DEMO_LABEL
     from ecoplan.reports import charts
 
     label = DEMO_LABEL if data.demo else None
-    out: dict[str, Path | None] = {"indicators": None, "aqi": None, "water": None}
+    out: dict[str, Any] = {"indicators": [], "aqi": None, "water": None}
     panels = indicator_panels(data.assessment.rows, data.plan, data.year)
     if panels:
         out["indicators"] = charts.indicator_grid(panels, folder / "indicators.png",
@@ -88,3 +88,16 @@ def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
                          encoding="utf-8")
     pdf = docx_to_pdf(out, out.with_suffix(".pdf")) if fmt == "pdf" else None
     return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data)
+
+
+def final_report(workspace: Any, year: int = 2025, *, fmt: str = "pdf",
+                 plan_code: str = "jiaocheng-2021-2025", report_date: date | None = None) -> Path:
+    """Demo step: the final assessment report of the bundled plan into the workspace's reports
+    folder (Word + PDF + Excel annex + snapshot); returns the .docx path. The file names carry
+    生成的示例数据 when the workspace holds the generated example data."""
+    from ecoplan.plan import bundled_plan_path, load_plan
+
+    plan = load_plan(bundled_plan_path(plan_code))
+    out = workspace.settings.reports_dir / f"{plan.code}_final_{year}.docx"
+    return build_report(workspace, plan, kind="final", year=year, out=out, fmt=fmt,
+                        report_date=report_date).docx

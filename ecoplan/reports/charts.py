@@ -85,6 +85,9 @@ def indicator_chart(ax: Any, *, title: str, unit: str, years: Sequence[int],
     elif unit:
         ax.set_ylabel(unit, fontsize=8)
     ax.grid(alpha=0.3)
+    known = [v for v in ys if v is not None] + [v for v in (baseline, target) if v is not None]
+    if not is_class and known and max(known) == min(known):
+        ax.set_ylim(min(known) - 1, min(known) + 1)
     ax.legend(fontsize=6, loc="best")
 
 
@@ -93,18 +96,23 @@ def _num(x: float) -> str:
 
 
 def indicator_grid(panels: Sequence[Mapping[str, Any]], out: Path, *,
-                   demo_label: str | None = None) -> Path:
-    """Several :func:`indicator_chart` panels in a grid of two columns."""
+                   demo_label: str | None = None, per_figure: int = 6) -> list[Path]:
+    """:func:`indicator_chart` panels, two columns and at most ``per_figure`` per image (so
+    that each image fits a page); returns the images ``<out stem>-1.png`` …"""
     plt = _pyplot()
-    n = max(len(panels), 1)
-    rows = (n + 1) // 2
-    fig, axes = plt.subplots(rows, 2, figsize=(7.2, 2.6 * rows), squeeze=False)
-    for ax, panel in zip(axes.flat, panels, strict=False):
-        indicator_chart(ax, **panel)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.axis("off")
-    fig.tight_layout()
-    return _save(fig, out, demo_label)
+    files: list[Path] = []
+    for start in range(0, len(panels), per_figure):
+        chunk = panels[start:start + per_figure]
+        rows = (len(chunk) + 1) // 2
+        fig, axes = plt.subplots(rows, 2, figsize=(7.2, 2.5 * rows), squeeze=False)
+        for ax, panel in zip(axes.flat, chunk, strict=False):
+            indicator_chart(ax, **panel)
+        for ax in list(axes.flat)[len(chunk):]:
+            ax.axis("off")
+        fig.tight_layout()
+        files.append(_save(fig, out.with_name(f"{out.stem}-{start // per_figure + 1}.png"),
+                           demo_label))
+    return files
 
 
 def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,

@@ -136,7 +136,7 @@ def _demo_header(section: Any, label: str) -> None:
     _font(p.add_run(f"【{label}——非真实监测数据，仅供演示】"), SANS, 10, bold=True, colour="C62828")
 
 
-def write_docx(data: ReportData, out: Path, charts: dict[str, Path | None]) -> Path:
+def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     """Write the report to ``out`` (.docx) with the charts already rendered as PNG."""
     from ecoplan.assess.demo_series import DEMO_LABEL
 
@@ -219,8 +219,11 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Path | None]) -> P
                    f"数值来源：{d['method']}。", size=11)
     if charts.get("indicators"):
         _heading(doc, "（二）指标变化与目标路径", 2)
-        doc.add_picture(str(charts["indicators"]), width=Cm(15.5))
-        _caption(doc, "图1  各定量指标历年数值与目标路径（虚线为基准值至目标值的线性预期路径）")
+        figs = charts["indicators"]
+        for i, path in enumerate(figs, 1):
+            doc.add_picture(str(path), width=Cm(15.0))
+            _caption(doc, f"图1{'-' + str(i) if len(figs) > 1 else ''}  各定量指标历年数值与目标路径"
+                          "（虚线为基准值至目标值的线性预期路径，点线为目标值）")
     _heading(doc, "（三）环境质量", 2)
     if charts.get("aqi"):
         doc.add_picture(str(charts["aqi"]), width=Cm(15.5))

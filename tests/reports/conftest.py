@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from ecoplan.assess.demo_series import build_demo_series
     from ecoplan.settings import load_settings
