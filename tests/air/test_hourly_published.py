@@ -117,3 +117,21 @@ def test_shanxi_2019_real_year(tmp_path: Path) -> None:
     assert wrong[["so2", "no2", "co", "o3", "pm10"]].isna().all().all()
     full = pub & m[["so2", "no2", "co", "o3", "pm10", "pm25"]].notna().all(axis=1)
     assert (m.aqi[full] == m.published_aqi[full]).all()  # 100 % where the inputs are there
+
+
+def test_canonical_parquet_with_chinese_headers(tmp_path: Path) -> None:
+    """The canonical hourly table (Parquet, Chinese headers) gives the same AQIs as the feed."""
+    live = read_air_file(LIVE_2026)
+    table = pd.DataFrame({
+        "站点编码": live.station_code.astype(str),
+        "时间": live.timestamp,
+        "细颗粒物": live.pm25, "PM10": live.pm10, "二氧化硫": live.so2, "NO2": live.no2,
+        "臭氧": live.o3, "一氧化碳(mg/m³)": live.co,
+    })
+    src = tmp_path / "hourly.parquet"
+    table.to_parquet(src)
+    assert main(["air", "aqi", str(src), "-o", str(tmp_path / "p.csv"), "--rules", "auto"]) == 0
+    ours = pd.read_csv(tmp_path / "p.csv", dtype={"station_code": str})
+    assert ours.station_code.tolist() == table["站点编码"].tolist()  # input order kept
+    pub = live.published_aqi.notna().to_numpy()
+    assert (ours.aqi.to_numpy()[pub] == live.published_aqi.to_numpy()[pub]).all()
