@@ -96,3 +96,17 @@ def test_missing_required_column_names_the_file(tmp_path: Path) -> None:
         read_air_file(p)
     assert "x.csv" in exc.value.message("en") and "station_code" in exc.value.message("en")
     assert detect_format(CHINA_SITES) == "cnemc_china_sites"
+
+
+def test_folder_of_daily_files_streams_with_progress(tmp_path: Path) -> None:
+    from ecoplan.ingest.readers import read_air_folder
+
+    src = CHINA_SITES.read_text(encoding="utf-8")
+    for day in ("20190101", "20190102"):
+        (tmp_path / f"china_sites_{day}.csv").write_text(src.replace("\n20190101,", f"\n{day},"),
+                                                         encoding="utf-8")
+    seen: list[tuple[int, int, str]] = []
+    frames = list(read_air_folder(tmp_path, lambda d, t, f: seen.append((d, t, f.name))))
+    assert [f.name for f, _ in frames] == ["china_sites_20190101.csv", "china_sites_20190102.csv"]
+    assert seen == [(1, 2, "china_sites_20190101.csv"), (2, 2, "china_sites_20190102.csv")]
+    assert frames[1][1].timestamp.min() == pd.Timestamp("2019-01-02 00:00")
