@@ -307,7 +307,7 @@ def registry_import(
         help="station | section | drinking_source | groundwater_point")] = None,
     file: Annotated[Path | None, typer.Argument(help="CSV/XLSX 文件 / file", exists=True)] = None,
     bundled: Annotated[list[str] | None, typer.Option(
-        "--bundled", help="内置登记表 shanxi | jiaocheng | national / bundled registry")] = None,
+        "--bundled", help="内置登记表 shanxi | jiaocheng | shanxi_water | national / bundled registry")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """从 CSV/XLSX 导入登记表，或导入内置登记表 / import a registry file or a bundled one."""

@@ -235,6 +235,7 @@ BUNDLED = {
     "shanxi": [("station", DATA_DIR / "stations_shanxi_2019.csv")],
     "jiaocheng": [("section", DATA_DIR / "jiaocheng_sections.csv"),
                   ("drinking_source", DATA_DIR / "jiaocheng_drinking_sources.csv")],
+    "shanxi_water": [("section", DATA_DIR / "cnemc_water_shanxi.csv")],
 }
 
 
@@ -244,7 +245,7 @@ def bundled_sets() -> list[str]:
 
 def import_bundled(engine: Engine, which: tuple[str, ...] = ("shanxi", "jiaocheng"),
                    *, only_if_missing: bool = True) -> list[ImportSummary]:
-    """Import bundled registries (``shanxi``, ``jiaocheng``, ``national``)."""
+    """Import bundled registries (``shanxi``, ``jiaocheng``, ``shanxi_water``, ``national``)."""
     out: list[ImportSummary] = []
     for name in which:
         if name == "national":

@@ -181,3 +181,15 @@ def test_water_long_table_with_plan_aliases(ws: Workspace) -> None:
     reasons = {r.row: r.reason for r in _quarantine(ws, s.batch_id)}
     assert set(reasons) == {7, 8}
     assert "负值" in reasons[8]
+
+
+def test_cnemc_water_snapshot_with_bundled_shanxi_stations(ws: Workspace) -> None:
+    from ecoplan.sample_data import sample_path
+
+    import_bundled(ws.engine, ("shanxi_water",))
+    s = ingest_file(ws, "water", sample_path("water", "cnemc_realtime", "2020-06-15.json"))
+    assert s.rows_accepted + s.rows_quarantined == s.rows_read > 500
+    lake = _lake_rows(ws, "water_samples")
+    # the two Shanxi stations of this national snapshot are accepted, the rest wait in quarantine
+    assert set(lake.site) == {"河津大桥", "万家寨水库"}
+    assert s.per_site["河津大桥"]["quarantined"] == 0
