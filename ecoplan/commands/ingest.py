@@ -66,14 +66,17 @@ def _run(dataset: str, paths: list[Path], dry_run: bool, correction: bool, as_js
             bar.advance(task)
     if as_json:
         emit_json([s.as_dict() for s in summaries])
-        return
-    _print_summaries(summaries)
+    else:
+        _print_summaries(summaries)
+    if any(s.status == "rejected" for s in summaries):
+        raise typer.Exit(1)
 
 
 def _status_text(status: str) -> str:
     return {"committed": tr("已入库", "committed"), "duplicate": tr("重复文件，未写入", "duplicate, "
                                                                   "nothing added"),
-            "dry_run": tr("试运行", "dry run"), "empty": tr("空文件", "empty")}.get(status, status)
+            "dry_run": tr("试运行", "dry run"), "empty": tr("空文件", "empty"),
+            "rejected": tr("无法读取，已拒收", "unreadable, rejected")}.get(status, status)
 
 
 def _print_summaries(summaries: list[Any]) -> None:

@@ -96,7 +96,8 @@ def value_columns(dataset: str) -> list[str]:
 # ------------------------------------------------------------------------------ summary
 @dataclass
 class BatchSummary:
-    """What one load did (``status``: committed | duplicate | dry_run | empty)."""
+    """What one load did (``status``: committed | duplicate | dry_run | empty | rejected — a
+    file that cannot be read at all, recorded with its reason)."""
 
     dataset: str
     source: str
@@ -563,9 +564,35 @@ def ingest_file(workspace: Workspace | Path | str | None, dataset: str, path: st
     dataset = DATASETS.get(dataset, dataset)
     rules_for(dataset)
     digest = file_sha256(path)
-    frame = read_for(dataset, path)
+    try:
+        frame = read_for(dataset, path)
+    except InputFileError as exc:
+        return _rejected_file(ws, dataset, path, digest, kind, exc, dry_run)
     return load_frame(ws, dataset, frame, source=str(path), file_hash=digest, kind=kind,
                       dry_run=dry_run, progress=progress)
+
+
+def _rejected_file(ws: Workspace, dataset: str, path: Path, digest: str, kind: str,
+                   exc: InputFileError, dry_run: bool) -> BatchSummary:
+    """A file that cannot be read at all: recorded as a rejected batch with its reason."""
+    loc = exc.location or Location(str(path))
+    problem = Problem(str(path), loc.row, loc.field, None, exc.message("zh"), exc.message("en"),
+                      whole_row=True, code="unreadable_file")
+    summary = BatchSummary(dataset=dataset, source=str(path), file_hash=digest,
+                           status="dry_run" if dry_run else "rejected", kind=kind,
+                           problems=[_problem_dict(problem)])
+    if dry_run:
+        return summary
+    with session_scope(ws.engine) as s:
+        b = IngestBatch(dataset=dataset, source_file=str(path)[:1024], file_hash=digest,
+                        status="rejected", kind=kind, finished_at=datetime.now(UTC),
+                        message=f"{exc.message('zh')} / {exc.message('en')}")
+        s.add(b)
+        s.flush()
+        s.add(QuarantinedRow(batch_id=b.id, file=str(path)[:1024], row=loc.row, field=loc.field,
+                             value=None, reason=f"{exc.zh} / {exc.en}", raw=None))
+        summary.batch_id = b.id
+    return summary
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

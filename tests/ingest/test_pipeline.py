@@ -193,3 +193,12 @@ def test_cnemc_water_snapshot_with_bundled_shanxi_stations(ws: Workspace) -> Non
     # the two Shanxi stations of this national snapshot are accepted, the rest wait in quarantine
     assert set(lake.site) == {"河津大桥", "万家寨水库"}
     assert s.per_site["河津大桥"]["quarantined"] == 0
+
+
+def test_unreadable_file_is_recorded_not_lost(ws: Workspace, tmp_path: Path) -> None:
+    p = tmp_path / "not_air.csv"
+    p.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    s = ingest_file(ws, "air", p)
+    assert s.status == "rejected" and s.problems[0]["field"] == "station_code"
+    (q,) = _quarantine(ws, s.batch_id)
+    assert q.row == 1 and "station_code" in q.reason
