@@ -110,3 +110,26 @@ def test_folder_of_daily_files_streams_with_progress(tmp_path: Path) -> None:
     assert [f.name for f, _ in frames] == ["china_sites_20190101.csv", "china_sites_20190102.csv"]
     assert seen == [(1, 2, "china_sites_20190101.csv"), (2, 2, "china_sites_20190102.csv")]
     assert frames[1][1].timestamp.min() == pd.Timestamp("2019-01-02 00:00")
+
+
+def test_time_zones_date_hour_columns_and_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "tz.csv"
+    p.write_text("code,datetime,pm25\n1001A,2019-01-01T00:00:00Z,5\n1001A,2019-01-01T09:00+08:00,6\n"
+                 "1001A,2019-01-01T0900,7\n", encoding="utf-8")
+    f = read_air_file(p)
+    assert list(f.timestamp) == [pd.Timestamp("2019-01-01 08:00")] + [
+        pd.Timestamp("2019-01-01 09:00")] * 2
+    p = tmp_path / "dh.csv"
+    p.write_text("监测点编码,日期,小时,PM2.5,AQI,O3_8h_24h\n1001A,2019-01-01,7,5,10,30\n",
+                 encoding="utf-8")
+    r = read_air_file(p).iloc[0]
+    assert (r.timestamp, r.published_aqi, r.published_o3_8h_24h) == (
+        pd.Timestamp("2019-01-01 07:00"), 10.0, 30.0)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    q = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"station_code": ["1001A"], "timestamp": pa.array(
+        [pd.Timestamp("2019-01-01 00:00", tz="UTC")], pa.timestamp("us", tz="UTC")),
+        "pm25": [1.0]}), q)
+    assert read_air_file(q).timestamp.tolist() == [pd.Timestamp("2019-01-01 08:00")]
