@@ -52,8 +52,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print J
 
 #: Output columns of ``air aqi`` (the hourly table's columns, IAQIs last).
 AQI_CSV_COLUMNS: tuple[str, ...] = (
-    "station_code", "timestamp", "aqi", "primary_pollutants", "category", "level", "colour",
-    "ruleset", "exceeding_pollutants",
+    "station_code", "timestamp", "aqi", "primary_pollutants", "category", "category_en", "level",
+    "colour", "ruleset", "exceeding_pollutants",
     "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3", "iaqi_pm10", "iaqi_pm25",
     "aqi_computed", "complete",
 )
@@ -90,6 +90,15 @@ def hourly_aqi_frame(frame: Any, rules: str = "auto", *, publication: str = "cne
 
 
 def _format_for_csv(out: Any) -> Any:
+    from ecoplan.standards.aqi import load_ruleset
+
+    names = {(rs, c.level): c.category_en for rs in ("2012", "2026")
+             for c in load_ruleset(rs).categories}
+    import pandas as pd
+
+    out = out.assign(category_en=[
+        None if pd.isna(lv) else names.get((str(rs), int(lv)))
+        for rs, lv in zip(out["ruleset"], out["level"], strict=True)])
     frame = out[list(AQI_CSV_COLUMNS)].copy()
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M")
     return frame
