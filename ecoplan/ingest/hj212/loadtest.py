@@ -45,7 +45,8 @@ def _install_loop() -> str:
 
 
 # ------------------------------------------------------------------ gateway worker
-def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, out: Any) -> None:
+def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, out: Any,
+                    go: Any, warmup: float, duration: float) -> None:
     loop_name = _install_loop()
     from ecoplan.ingest.hj212.gateway import GatewayConfig
     from ecoplan.ingest.hj212.service import open_gateway
@@ -63,9 +64,17 @@ def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, 
         rt.gateway.sink = None
     rt.gateway.hold_without_sink = False
 
+    window: dict[str, float] = {}
+
     async def main() -> None:
         await rt.gateway.start()
         ready.set()
+        while not go.is_set():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(warmup)
+        window["cpu0"], window["n0"] = time.process_time(), rt.gateway.stats.packets
+        await asyncio.sleep(duration)
+        window["cpu1"], window["n1"] = time.process_time(), rt.gateway.stats.packets
         while not stop.is_set():
             await asyncio.sleep(0.1)
         await rt.gateway.stop()
@@ -78,7 +87,9 @@ def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, 
              "rows_written": rt.sink.stats.rows_written if rt.sink else 0,
              "sink_failures": rt.sink.stats.failures if rt.sink else 0,
              "sink_error": rt.sink.stats.last_error if rt.sink else rt.storage_error,
-             "final_flush_s": round(time.perf_counter() - t0, 2), "memory": _rss_mb()})
+             "final_flush_s": round(time.perf_counter() - t0, 2), "memory": _rss_mb(),
+             "window_cpu_s": window.get("cpu1", 0) - window.get("cpu0", 0),
+             "window_packets": window.get("n1", 0) - window.get("n0", 0)})
 
 
 # ------------------------------------------------------------------ client worker
@@ -164,10 +175,12 @@ def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warm
         for c in clients:
             c.counting = True
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
         await asyncio.sleep(duration)
         for c in clients:
             c.counting = False
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         answered = sum(c.answered for c in clients)
         for c in clients:
             if c.transport is not None:
@@ -177,7 +190,7 @@ def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warm
         return {"role": "client", "loop": loop_name, "answered": answered, "elapsed": elapsed,
                 "bad": sum(c.bad for c in clients),
                 "latencies": lat[:: max(1, len(lat) // 20000)],
-                "sent_total": sum(c.i for c in clients)}
+                "sent_total": sum(c.i for c in clients), "window_cpu_s": cpu}
 
     out.put(asyncio.run(main()))
 
@@ -207,9 +220,10 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
         port = _free_port()
         out = ctx.Queue()
         stop = ctx.Event()
-        go = ctx.Event()
         readies = [ctx.Event() for _ in range(workers)]
-        gws = [ctx.Process(target=_gateway_worker, args=(str(home), port, storage, r, stop, out))
+        go = ctx.Event()
+        gws = [ctx.Process(target=_gateway_worker, args=(str(home), port, storage, r, stop, out,
+                                                         go, warmup, duration))
                for r in readies]
         for p in gws:
             p.start()
@@ -241,7 +255,16 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
     def q(p: float) -> float | None:
         return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else None
 
+    gw_cpu = sum(r["window_cpu_s"] for r in gw)
+    gw_pk = sum(r["window_packets"] for r in gw) or 1
+    cl_cpu = sum(r["window_cpu_s"] for r in cl)
+    gw_us = gw_cpu / gw_pk * 1e6
+    cl_us = cl_cpu / max(answered, 1) * 1e6
     return {"devices": devices, "connected": n_connected, "packets_per_s": round(answered / elapsed),
+            "gateway_cpu_us_per_packet": round(gw_us, 1),
+            "client_cpu_us_per_packet": round(cl_us, 1),
+            "capacity_2_free_cores_gateway_only": round(2e6 / gw_us) if gw_us else None,
+            "capacity_2_free_cores_with_clients": round(2e6 / (gw_us + cl_us)) if gw_us else None,
             "answered": answered, "bad_replies": sum(r["bad"] for r in cl),
             "latency_ms_p50": q(0.5), "latency_ms_p99": q(0.99),
             "gateway_packets": sum(r["stats"]["packets"] for r in gw),
@@ -259,6 +282,8 @@ def run_benchmark(*, devices: int = 1000, duration: float = 10.0, workers: int =
                          storage=storage) for _ in range(runs)]
     med = statistics.median(r["packets_per_s"] for r in all_runs)
     p99 = statistics.median(r["latency_ms_p99"] or 0 for r in all_runs)
+    gw_us = statistics.median(r["gateway_cpu_us_per_packet"] for r in all_runs)
     return {"median_packets_per_s": med, "median_latency_ms_p99": p99,
+            "median_gateway_cpu_us_per_packet": gw_us,
             "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
             "storage": storage, **{k: v for k, v in all_runs[-1].items()}, "runs": all_runs}

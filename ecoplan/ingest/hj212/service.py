@@ -187,7 +187,9 @@ def run_live_demo(ws: Any, *, seconds: float = 5.0, devices: int = 3, rate: floa
     replaying the real 2019 Shanxi hours for ``seconds``; returns stats and the live snapshot."""
     from ecoplan.ingest.hj212 import simulator as sim
     from ecoplan.ingest.hj212.registry import add_device
+    from ecoplan.ingest.registry import import_bundled
 
+    import_bundled(ws.engine, ("shanxi",))  # the stations the replayed hours belong to
     series = sim.hourly_source(stations=devices, hours=int(seconds * rate) + 10)
     sims = sim.make_devices(series, devices, over_time=2.0, re_count=1)
     known = load_devices(ws.engine)
