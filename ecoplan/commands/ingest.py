@@ -431,7 +431,12 @@ def bench_ingest(
         return
     print_table(tr("导入吞吐量（站点·小时/秒，中位数）", "Ingestion throughput (station-hours/s, median)"),
                 [tr("场景", "case"), tr("站点·小时", "station-hours"), tr("中位数", "median"),
-                 tr("最小", "min"), tr("最大", "max"), tr("次数", "runs")],
+                 tr("最小", "min"), tr("最大", "max"), tr("每 CPU 秒", "per CPU second"),
+                 tr("次数", "runs")],
                 [(c["case"], c["station_hours"], f"{c['median']:,.0f}", f"{c['min']:,.0f}",
-                  f"{c['max']:,.0f}", c["runs"]) for c in result["cases"]])
+                  f"{c['max']:,.0f}", f"{c['cpu_median']:,.0f}", c["runs"])
+                 for c in result["cases"]])
     console.print(result["machine"])
+    console.print(tr(f"负载（前/后）：{result['load_average_before']} / {result['load_average_after']}",
+                     f"load average (before/after): {result['load_average_before']} / "
+                     f"{result['load_average_after']}"))
