@@ -122,7 +122,7 @@ class SinkStats:
 class MeasurementSink:
     """Buffers rows per dataset; a thread flushes them every ``interval`` s or ``max_rows``."""
 
-    def __init__(self, writer: Writer, *, source: str = "hj212-gateway", interval: float = 2.0,
+    def __init__(self, writer: Writer, *, source: str = "hj212-gateway", interval: float = 5.0,
                  max_rows: int = 200_000) -> None:
         self.writer = writer
         self.source = source
