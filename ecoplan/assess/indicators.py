@@ -313,9 +313,11 @@ def air_annual_statistics(ws: Any, years: Sequence[int]) -> pd.DataFrame:
     return stats[stats.year.isin(list(years))].reset_index(drop=True)
 
 
-def county_town_daily_aqi(ws: Any, year: int) -> pd.DataFrame:
-    """The county town's daily AQI of ``year`` (columns ``date, aqi, category, pm25``)."""
-    got = county_town_daily(ws, [year])
+def county_town_daily_aqi(ws: Any, year: int, *, years: Sequence[int] | None = None
+                          ) -> pd.DataFrame:
+    """The county town's daily AQI of ``year`` (columns ``date, aqi, category, pm25``);
+    ``years`` names a computed range to reuse (it must contain ``year``)."""
+    got = county_town_daily(ws, list(years) if years and year in years else [year])
     if got is None:
         return pd.DataFrame(columns=["date", "aqi", "category", "pm25"])
     analytics, daily = got

@@ -45,7 +45,7 @@ def _pyplot() -> Any:
             break
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.hashsalt"] = "ecoplan"
-    matplotlib.rcParams["figure.dpi"] = 150
+    matplotlib.rcParams["figure.dpi"] = 130
     return plt
 
 

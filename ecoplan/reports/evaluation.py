@@ -123,16 +123,17 @@ def _water_monthly(ws: Any, ar: Assessment, years: list[int]) -> dict[str, dict[
             sub = res[(res.site == code) & res.period.astype(str).str.startswith(str(y))]
             if sub.empty:
                 continue
-            key = f"{label.get(code, code)} {y}" if len(years) > 1 else label.get(code, code)
-            out[key[:24]] = {str(r.period): int(r.water_class) for r in sub.itertuples()}
+            name = label.get(code, code).split("（")[0][:16]
+            key = f"{name} {y}" if len(years) > 1 else name
+            out[key] = {str(r.period): int(r.water_class) for r in sub.itertuples()}
     return out
 
 
-def _daily_aqi(ws: Any, year: int) -> dict[date, int | None] | None:
+def _daily_aqi(ws: Any, year: int, years: list[int]) -> dict[date, int | None] | None:
     """The county town's daily AQI of ``year`` from the air pipeline (None without data)."""
     from ecoplan.assess.indicators import county_town_daily_aqi
 
-    df = county_town_daily_aqi(ws, year)
+    df = county_town_daily_aqi(ws, year, years=years)
     if df.empty:
         return None
     return {pd.Timestamp(d).date(): (None if pd.isna(a) else int(a))
@@ -155,7 +156,7 @@ def gather(ws: Any, plan: Plan, kind: str, year: int, *, report_date: date | Non
     demo = _uses_demo_data(ws)
     span = [year] if kind == "annual" else list(range(plan.start_year, year + 1))
     data = ReportData(kind, year, ar.plan, ar, ps, ts, snap, report_date or date.today(), demo,
-                      daily_aqi=_daily_aqi(ws, year), water_monthly=_water_monthly(ws, ar, span))
+                      daily_aqi=_daily_aqi(ws, year, years), water_monthly=_water_monthly(ws, ar, span))
     data.problems, data.recommendations = problems_and_recommendations(data)
     return data
 

@@ -38,6 +38,7 @@ def test_assess_table_in_english(in_demo: Any, capsys: pytest.CaptureFixture[str
     assert "[on track]" in text and "linear path" in text
 
 
+@pytest.mark.slow
 def test_report_command_final(in_demo: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "final.docx"
     assert main(["report", "--kind", "final", "--year", "2025", "-o", str(out), "--date",

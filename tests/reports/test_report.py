@@ -94,7 +94,10 @@ def test_final_report_docx_structure_and_pdf(demo_ws: Any, artifacts_dir: Path) 
     # every indicator has its rule and method in words
     for ind in PLAN.indicators:
         assert f"指标{ind.key}" in text
-    assert len(doc.inline_shapes) >= 2  # indicator chart and water chart at least
+    assert len(doc.inline_shapes) >= 4  # indicator charts, AQI calendar, water classes
+    assert len(res.data.water_monthly) == 4 * 5  # 4 sections × 2021–2025, 12 months each
+    assert all(len(m) == 12 for m in res.data.water_monthly.values())
+    assert len(res.data.daily_aqi or {}) == 365
     assert "GB 3838-2002" in text and "ecoplan-status-2026.1" in text
     # Excel annex and snapshot record
     wb = load_workbook(res.xlsx)
@@ -109,6 +112,7 @@ def test_final_report_docx_structure_and_pdf(demo_ws: Any, artifacts_dir: Path) 
         assert len(list(artifacts_dir.glob("page-*.png"))) >= 5
 
 
+@pytest.mark.slow
 def test_report_regenerates_identically(demo_ws: Any, tmp_path: Path) -> None:
     a = build_report(demo_ws, PLAN, kind="annual", year=2023, out=tmp_path / "a.docx",
                      report_date=DAY)
