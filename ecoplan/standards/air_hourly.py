@@ -29,12 +29,10 @@ import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
 from ecoplan.standards.air_rules import check_choice, ruleset_expr_hourly
-from ecoplan.standards.aqi import aqi_exprs, stage, with_iaqis
+from ecoplan.standards.aqi import CNEMC_TOLERATED_MISSING, aqi_exprs, stage, with_iaqis
 
 #: Canonical input columns (μg/m³, CO mg/m³) in the order of HJ 633's real-time report.
 HOURLY_POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm25")
-#: Pollutants whose absence alone the CNEMC feed ignores when publishing (observed, see above).
-CNEMC_TOLERATED_MISSING: tuple[str, ...] = ("pm10",)
 
 Publication = Literal["cnemc", "hj633"]
 

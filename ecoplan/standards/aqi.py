@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -412,10 +412,26 @@ class AqiResult:
     published_aqi: int | None
 
 
-def _result(rs: Ruleset, iaqis: dict[str, int | None], complete: bool) -> AqiResult:
+#: Pollutants whose absence alone the CNEMC real-time feed ignores when publishing the AQI
+#: (all 3 such station-hours of the 2026-03-10 09:00 release; docs/air.md).
+CNEMC_TOLERATED_MISSING: tuple[str, ...] = ("pm10",)
+
+
+def round_concentration(pollutant: str, value: Any) -> Fraction | None:
+    """A concentration rounded per GB/T 8170 (half to even) to the digits of HJ 633-2026 §4.2.2."""
+    exact = to_fraction(value)
+    if exact is None:
+        return None
+    digits = load_ruleset("2026").input_decimals[normalise_pollutant(pollutant)]
+    as_decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return Fraction(as_decimal.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN))
+
+
+def _result(rs: Ruleset, iaqis: dict[str, int | None], complete: bool,
+            blocking: bool | None = None) -> AqiResult:
     value = aqi(iaqis)
     publish = value
-    if not complete and rs.missing_publish == "only_above":
+    if (not complete if blocking is None else blocking) and rs.missing_publish == "only_above":
         limit = rs.missing_publish_above or 0
         publish = value if value is not None and value > limit else None
     shown = publish
@@ -434,28 +450,35 @@ def _result(rs: Ruleset, iaqis: dict[str, int | None], complete: bool) -> AqiRes
 
 
 def hourly_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
-               so2_24h: Any = None) -> AqiResult:
+               so2_24h: Any = None, not_monitored: Sequence[str] = (),
+               publication: str = "cnemc") -> AqiResult:
     """Real-time (hourly) AQI of one station-hour as CNEMC publishes it (HJ 633-2026 §4.2).
 
-    ``values`` maps ``so2, no2, co, o3, pm10, pm25`` to 1-h concentrations (missing → None).
-    ``so2_24h`` is the 24-h moving SO2 mean used when SO2 1 h > 800 under HJ 633-2012.
-    Under HJ 633-2026 §5.3.1 an incomplete hour publishes its AQI only when it is above 100
-    (``published_aqi``; ``aqi`` keeps the value computed from the available pollutants).
+    ``values`` maps ``so2, no2, co, o3, pm10, pm25`` to 1-h concentrations (missing → None),
+    rounded per GB/T 8170 first (§4.2.2). ``so2_24h`` is the 24-h moving SO2 mean used when
+    SO2 1 h > 800 under HJ 633-2012. Under HJ 633-2026 §5.3.1 an hour with a missing pollutant
+    publishes its AQI only when it is above 100 (``published_aqi``; ``aqi`` keeps the value of
+    the available pollutants); pollutants in ``not_monitored`` ("/", §5.3.2) do not count as
+    missing, nor — with ``publication="cnemc"`` — a missing PM10 (the feed's practice).
     """
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset_name(ruleset))
     iaqis: dict[str, int | None] = {}
     complete = True
+    blocking = False
     for ind in rs.hourly_indicators:
-        raw = values.get(ind.name)
-        if to_fraction(raw) is None:
-            complete = False
+        raw = round_concentration(ind.pollutant, values.get(ind.name))
+        if raw is None:
+            if ind.name not in not_monitored:
+                complete = False
+                if not (publication == "cnemc" and ind.name in CNEMC_TOLERATED_MISSING):
+                    blocking = True
             iaqis[ind.name] = None
             continue
         value = iaqi(ind.pollutant, raw, ind.averaging, rs)
         if value is None and ind.pollutant == "so2":
-            value = iaqi("so2", so2_24h, "24h", rs)
+            value = iaqi("so2", round_concentration("so2", so2_24h), "24h", rs)
         iaqis[ind.name] = value
-    return _result(rs, iaqis, complete)
+    return _result(rs, iaqis, complete, blocking)
 
 
 def daily_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
@@ -464,7 +487,7 @@ def daily_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
 
     ``values`` maps ``so2, no2, co, pm10, pm25`` (24-h means), ``o3_8h`` (daily max 8-h) and,
     under the 2012 rules when ``include_o3_1h``, ``o3_1h_max`` (daily max 1-h). O3 8 h > 800
-    uses the 1-h IAQI (2012) or 300 (2026).
+    uses the 1-h IAQI (2012) or 300 (2026). Values are rounded per GB/T 8170 first.
     """
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset_name(ruleset))
     use_1h = rs.o3_1h_max_default if include_o3_1h is None else include_o3_1h
@@ -473,14 +496,14 @@ def daily_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
     for ind in rs.daily_indicators:
         if ind.optional and not use_1h:
             continue
-        raw = values.get(ind.name)
-        if to_fraction(raw) is None:
+        raw = round_concentration(ind.pollutant, values.get(ind.name))
+        if raw is None:
             iaqis[ind.name] = None
             complete = complete and ind.optional
             continue
         value = iaqi(ind.pollutant, raw, ind.averaging, rs)
         if value is None and ind.name == "o3_8h":
-            value = iaqi("o3", values.get("o3_1h_max"), "1h", rs)
+            value = iaqi("o3", round_concentration("o3", values.get("o3_1h_max")), "1h", rs)
         iaqis[ind.name] = value
     return _result(rs, iaqis, complete)
 

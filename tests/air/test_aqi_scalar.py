@@ -152,6 +152,29 @@ def test_hourly_aqi_special_and_missing_rules() -> None:
     assert hourly_aqi(high, "2026").published_aqi == 119  # §5.3.1: > 100 is published
 
 
+def test_round_concentration_gb_t_8170() -> None:
+    from ecoplan.standards.aqi import round_concentration
+
+    assert round_concentration("pm25", "60.5") == 60  # half to even
+    assert round_concentration("pm25", 61.5) == 62
+    assert round_concentration("co", 2.25) == Fraction(22, 10)
+    assert round_concentration("co", "2.35") == Fraction(24, 10)
+    assert round_concentration("co", 2.251) == Fraction(23, 10)
+    assert round_concentration("so2", None) is None
+    # the report functions round first: PM2.5 60.5 → 60 → IAQI 100 (2026), not 101
+    r = hourly_aqi({"so2": 5, "no2": 10, "co": 0.4, "o3": 20, "pm10": 30, "pm25": 60.5}, "2026")
+    assert r.iaqi["pm25"] == 100
+
+
+def test_hourly_publication_variants() -> None:
+    no_pm10 = {"so2": 6, "no2": 10, "co": 0.4, "o3": 38, "pm10": None, "pm25": 17}
+    assert hourly_aqi(no_pm10, "2026").published_aqi == 25  # CNEMC 3994A, 2026-03-10 09:00
+    assert hourly_aqi(no_pm10, "2026", publication="hj633").published_aqi is None
+    no_co = dict(no_pm10, pm10=30, co=None)
+    assert hourly_aqi(no_co, "2026").published_aqi is None
+    assert hourly_aqi(no_co, "2026", not_monitored=["co"]).published_aqi == 30
+
+
 def test_daily_aqi_o3_rules() -> None:
     day = {"so2": 10, "no2": 30, "co": 2.2, "pm10": 40, "pm25": 20, "o3_8h": 850,
            "o3_1h_max": 900}

@@ -68,9 +68,11 @@ def test_special_cases_duckdb() -> None:
     for r, src in zip(rec, _cases().to_dict("records"), strict=True):
         values = {p: (None if pd.isna(src[p]) else src[p])
                   for p in ("so2", "no2", "co", "o3", "pm10", "pm25")}
-        scalar = hourly_aqi(values, r["ruleset"], so2_24h=src["published_so2_24h"])
-        if src["not_monitored"] is None:
-            assert (None if pd.isna(r["aqi"]) else r["aqi"]) == scalar.published_aqi
+        scalar = hourly_aqi(values, r["ruleset"], so2_24h=src["published_so2_24h"],
+                            not_monitored=src["not_monitored"].split(",")
+                            if isinstance(src["not_monitored"], str) else ())
+        assert (None if pd.isna(r["aqi"]) else r["aqi"]) == scalar.published_aqi
+        assert r["complete"] == scalar.complete
 
 
 def test_forced_rules_and_bad_arguments() -> None:
