@@ -72,7 +72,7 @@ class WebContext:
 
     def invalidate(self) -> None:
         """Drop cached read models (after an approval, an upload, a new report …)."""
-        for key in [k for k in self.cache if k.startswith("indicators")]:
+        for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
             self.cache.pop(key, None)
 
 

@@ -293,16 +293,39 @@ def report_path(ctx: Any, name: str) -> Any:
     return None
 
 
+REPORT_KINDS = (("annual", "年度评估报告", "Annual evaluation report"),
+                ("midterm", "中期评估报告", "Mid-term evaluation report"),
+                ("final", "终期考核报告", "Final evaluation report"))
+
+
 def report_kinds() -> list[tuple[str, str, str]]:
-    """(kind, 中文, English) of the reports the reports layer can generate."""
-    return []
+    """(kind, 中文, English) of the reports the reports layer generates."""
+    return list(REPORT_KINDS)
 
 
 def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int | None,
                     fmt: str) -> Any:
-    from ecoplan.errors import EcoplanError
+    """Write a report through :func:`ecoplan.reports.build.build_report` into the workspace's
+    reports folder (audited); returns the path of the file to download (.pdf or .docx)."""
+    from ecoplan.reports.build import build_report
+    from ecoplan.reports.evaluation import check_year
+    from ecoplan.reports.evaluation import default_year as report_year
+    from ecoplan.web import audit
 
-    raise EcoplanError("本版本尚未提供报告生成。", "Report generation is not available in this build.")
+    plan = current_plan(ctx, session)
+    year = year or report_year(plan, kind)
+    check_year(plan, kind, year)
+    out = ctx.settings.reports_dir / f"{plan.code}_{kind}_{year}.docx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with ctx.lake_lock:
+        ctx.workspace.__dict__.pop("_ecoplan_air_daily", None)
+        result = build_report(ctx.workspace, plan, kind=kind, year=year, out=out,
+                              fmt="pdf" if fmt == "pdf" else "docx")
+    path = result.pdf if fmt == "pdf" and result.pdf else result.docx
+    audit.record(session, actor, "generate", "report", path.name, None,
+                 {"kind": kind, "year": year, "format": fmt, "file": path.name,
+                  "digest": result.digest})
+    return path
 
 
 # ---------------------------------------------------------------- air and water

@@ -63,6 +63,8 @@ def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
             str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
             args=CHROMIUM_ARGS, viewport={"width": 1440, "height": 900}, locale="zh-CN",
             accept_downloads=True)
+        ctx.set_default_timeout(120_000)  # first assessments are slow on a loaded 2-core machine
+        ctx.set_default_navigation_timeout(180_000)
         try:
             yield ctx
         finally:
@@ -202,4 +204,18 @@ def test_air_and_water_pages_show_charts_tables_and_rules(  # type: ignore[no-un
     page.goto(demo_server + "/projects")
     assert page.locator("#project-table tbody tr").count() == 30
     page.screenshot(path=str(artifacts_dir / "projects-zh.png"), full_page=True)
+    # the bureau generates the annual report and downloads it
+    sign_out(page)
+    sign_in(page, demo_server, "analyst")
+    page.goto(demo_server + "/reports")
+    page.select_option("#report-kind", "annual")
+    page.click("#generate-report")
+    page.wait_for_selector("#report-message", timeout=180_000)
+    with page.expect_download() as dl:
+        page.click("#report-files a[href$='.docx']")
+    target = artifacts_dir / dl.value.suggested_filename
+    dl.value.save_as(str(target))
+    assert target.suffix == ".docx" and target.read_bytes()[:2] == b"PK"
+    assert target.stat().st_size > 10_000
+    page.screenshot(path=str(artifacts_dir / "reports-zh.png"), full_page=True)
     assert not errors, errors
