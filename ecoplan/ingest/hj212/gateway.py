@@ -380,6 +380,9 @@ class Gateway:
         if cn in ("9011", "9012"):
             self._match_response(p, mn, cn)
             return reply
+        if cn == "1013" and conn is not None and known:
+            # time-calibration request: 9013 now, then set the clock with 1012 (§6.2 table 9)
+            asyncio.get_running_loop().create_task(self._calibrate(mn))
         if self.pending:
             self._match_response(p, mn, cn)  # a data response is also stored like any upload
         key = (mn, cn, p.qn if p.qn is not None else f"{p.params.get('DataTime')}/{p.pno}")
@@ -510,6 +513,14 @@ class Gateway:
                 pend.responses.append(p)  # same MN + CN within the request's window
                 return True
         return False
+
+    async def _calibrate(self, mn: str) -> None:
+        try:
+            result = await self.send_command(
+                mn, "1012", {"SystemTime": encode.fmt_time(datetime.now())})
+            self.recorder.event(mn, "clock-set", detail=result.as_dict())
+        except Exception as exc:  # noqa: BLE001 - a failed calibration is logged, never fatal
+            self.recorder.event(mn, "clock-set-failed", detail={"error": str(exc)})
 
     def _next_qn(self) -> str:
         qn = encode.new_qn()
