@@ -32,10 +32,13 @@ def resolve_rules(value: str) -> str:
 
 
 def _rules_callback(value: str) -> str:
+    from ecoplan.errors import EcoplanError
+    from ecoplan.i18n import get_lang
+
     try:
         return resolve_rules(value)
-    except Exception as exc:  # noqa: BLE001 - turned into a usage error below
-        raise typer.BadParameter(str(exc)) from exc
+    except EcoplanError as exc:
+        raise typer.BadParameter(exc.message(get_lang())) from exc
 
 
 #: The shared ``--rules`` option: HJ 633/GB 3095/HJ 663 of 2012, of 2026, or by data time.
