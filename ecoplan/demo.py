@@ -59,7 +59,15 @@ def _step_lake_summary(ws: Workspace, say: Reporter, result: DemoResult) -> None
     say(f"数据湖概况已写入 {out}", f"Lake summary written to {out}")
 
 
+def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Load the bundled Jiaocheng plan, export it to Excel and write its plan check."""
+    from ecoplan.store.plan_store import demo_step_plan
+
+    demo_step_plan(ws, say, result)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
+    ("plan", _step_plan),
     ("sample_lake", _step_sample_lake),
     ("lake_summary", _step_lake_summary),
 ]
