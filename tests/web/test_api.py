@@ -168,3 +168,39 @@ def test_openapi_documents_the_api(app) -> None:  # type: ignore[no-untyped-def]
               "/api/v1/progress/indicator"):
         assert p in paths
     assert not any(p.startswith("/admin") for p in paths)
+
+
+def test_public_pages_show_approved_values_only(client_for) -> None:  # type: ignore[no-untyped-def]
+    zjj, analyst = client_for("zjj"), client_for("analyst")
+    public = TestClient(zjj.app)
+    rid = zjj.post("/api/v1/progress/indicator",
+                   json={"indicator_key": "6", "year": 2025, "value": "37.5"}).json()["id"]
+    analyst.post(f"/api/v1/progress/indicator/{rid}/review")
+    assert "37.5" not in public.get("/public/water").text
+    assert public.get("/api/v1/indicators").status_code == 401
+    client_for("admin").post(f"/api/v1/progress/indicator/{rid}/approve")
+    assert "37.5" in public.get("/public/water").text
+    assert "37.5" in public.get("/public").text
+
+
+def test_data_page_lists_batches_and_quarantine_review_is_audited(client_for, web_ws) -> None:  # type: ignore[no-untyped-def]
+    from ecoplan.store.models import IngestBatch, QuarantinedRow
+
+    with web_ws.session() as s:
+        b = IngestBatch(dataset="air_hourly", source_file="/in/站点小时.csv", file_hash="f" * 64,
+                        status="committed", rows_read=10, rows_accepted=9, rows_quarantined=1)
+        s.add(b)
+        s.flush()
+        s.add(QuarantinedRow(batch_id=b.id, file="/in/站点小时.csv", row=7, field="pm25",
+                             value="-3", reason="负值 / negative"))
+    analyst = client_for("analyst")
+    page = analyst.get("/data").text
+    assert "站点小时.csv" in page and "负值" in page
+    with web_ws.session() as s:
+        qid = s.execute(select(QuarantinedRow.id)).scalar_one()
+    r = analyst.post(f"/data/quarantine/{qid}/resolve", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "已处理" in r.text
+    assert "隔离区为空" in analyst.get("/data").text
+    with web_ws.session() as s:
+        e = s.execute(select(AuditEntry).where(AuditEntry.entity == "quarantine")).scalar_one()
+        assert e.actor == "analyst" and e.before == {"resolved": False}
