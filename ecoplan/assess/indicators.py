@@ -268,7 +268,8 @@ def _groundwater_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int
 
 
 # ---------------------------------------------------------------------------- air
-def county_town_daily(ws: Any, years: Sequence[int]) -> tuple[Any, Any] | None:
+def county_town_daily(ws: Any, years: Sequence[int], ruleset: str = "auto"
+                      ) -> tuple[Any, Any] | None:
     """(analytics, cached Ibis table) of the county town's daily values and AQI for ``years``
     through the air pipeline (:func:`ecoplan.assess.air_pipeline.daily_table`, ``by="city"``,
     rule set chosen by the date of the data); None without stations or data. Memoised on the
@@ -278,7 +279,7 @@ def county_town_daily(ws: Any, years: Sequence[int]) -> tuple[Any, Any] | None:
     stations = county_town_stations(ws)
     if not stations or not ws.lake.files("air_hourly"):
         return None
-    key = (tuple(sorted(years)), tuple(stations))
+    key = (tuple(sorted(years)), tuple(stations), ruleset)
     memo: dict[Any, Any] = ws.__dict__.setdefault("_ecoplan_air_daily", {})
     if key not in memo:
         lo, hi = min(years), max(years)
@@ -288,20 +289,23 @@ def county_town_daily(ws: Any, years: Sequence[int]) -> tuple[Any, Any] | None:
                      t.timestamp > datetime(lo, 1, 1), t.timestamp <= datetime(hi + 1, 1, 1))
         hourly = air_pipeline.hourly_table(ws.analytics, t)
         st = pd.DataFrame({"station_code": stations, "city": "county_town"})
-        memo[key] = (ws.analytics, air_pipeline.daily_table(ws.analytics, hourly, ruleset="auto",
+        memo[key] = (ws.analytics, air_pipeline.daily_table(ws.analytics, hourly, ruleset=ruleset,
                                                             stations=st, by="city"))
     return memo[key]
 
 
-def air_annual_statistics(ws: Any, years: Sequence[int]) -> pd.DataFrame:
-    """County-town HJ 663 annual statistics per year from the air pipeline (``year`` column)."""
+def air_annual_statistics(ws: Any, years: Sequence[int], ruleset: str = "auto") -> pd.DataFrame:
+    """County-town HJ 663 annual statistics per year from the air pipeline (``year`` column).
+
+    ``ruleset="auto"`` judges each day by the rules in force on its date (2012 rules before
+    2026-03-01); ``"2026"`` recomputes old years under the new rules (the next plan's baseline)."""
     from ecoplan.assess import air_pipeline
 
-    got = county_town_daily(ws, years)
+    got = county_town_daily(ws, years, ruleset)
     if got is None:
         return pd.DataFrame()
     analytics, daily = got
-    stats = air_pipeline.run_period_stats(analytics, None, ruleset="auto", period="year",
+    stats = air_pipeline.run_period_stats(analytics, None, ruleset=ruleset, period="year",
                                           by="city", daily=daily)
     stats["year"] = stats["period"].astype(str).str[:4].astype(int)
     batches = analytics.execute(

@@ -60,6 +60,8 @@ def write_xlsx(data: ReportData, out: Path) -> Path:
     sheets["问题与建议"] = pd.DataFrame(
         [{"类型": "问题", "内容": p["text"], "依据": p["severity"]} for p in data.problems]
         + [{"类型": "建议", "内容": r["text"], "依据": r["basis"]} for r in data.recommendations])
+    if data.next_baseline:
+        sheets["下一规划期基准"] = pd.DataFrame(data.next_baseline)
     if data.daily_aqi:
         sheets["日AQI"] = pd.DataFrame([{"data_label": label, "date": d.isoformat(), "aqi": a}
                                        for d, a in sorted(data.daily_aqi.items())])

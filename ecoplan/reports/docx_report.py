@@ -234,6 +234,17 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
         doc.add_picture(str(charts["water"]), width=Cm(15.5))
         _caption(doc, "图3  地表水考核断面逐月水质类别")
 
+    if data.next_baseline:
+        _heading(doc, "（四）下一规划期基准（按2026年新标准重新计算）", 2)
+        _para(doc, "GB 3095-2026、HJ 633-2026、HJ 663-2026 自2026年3月1日起施行。本期（2021—2025年）"
+                   f"按数据所属日期适用2012年版规则评估；下一规划期将按新规则评价，故将{data.year}年"
+                   "县城区空气质量按新规则重新计算，作为下一规划期的基准参考。", size=12)
+        _table(doc, ["指标", f"{data.year}年（2012年版规则）", f"{data.year}年（2026年版规则）",
+                     "优良/重污染/有效天数（2012）", "优良/重污染/有效天数（2026）"],
+               [[f"{b['indicator']}（{b['unit']}）", _g(b["rules_2012"]), _g(b["rules_2026"]),
+                 b["days_2012"], b["days_2026"]] for b in data.next_baseline],
+               widths=[4.6, 2.6, 2.6, 2.9, 2.9])
+
     # ------------------------------------------------------------ 3 projects
     _heading(doc, "三、重点工程实施情况", 1)
     tot = data.projects.totals()
@@ -323,6 +334,10 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))
     return out
+
+
+def _g(x: Any) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def _caption(doc: Any, text: str) -> None:

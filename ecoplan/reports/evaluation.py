@@ -51,6 +51,7 @@ class ReportData:
     water_monthly: dict[str, dict[str, int]] = field(default_factory=dict)
     problems: list[dict[str, str]] = field(default_factory=list)
     recommendations: list[dict[str, str]] = field(default_factory=list)
+    next_baseline: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -158,7 +159,33 @@ def gather(ws: Any, plan: Plan, kind: str, year: int, *, report_date: date | Non
     data = ReportData(kind, year, ar.plan, ar, ps, ts, snap, report_date or date.today(), demo,
                       daily_aqi=_daily_aqi(ws, year, years), water_monthly=_water_monthly(ws, ar, span))
     data.problems, data.recommendations = problems_and_recommendations(data)
+    if kind == "final":
+        data.next_baseline = next_plan_baseline(ws, year)
     return data
+
+
+def next_plan_baseline(ws: Any, year: int) -> list[dict[str, Any]]:
+    """The end year's county-town air figures under the rules in force for its data (2012) and
+    recomputed under the 2026 rules (GB 3095-2026 / HJ 633-2026 / HJ 663-2026) — the baseline
+    the next plan needs, since its years will be judged by the new rules."""
+    from ecoplan.assess.indicators import air_annual_statistics
+    from ecoplan.standards.air_period import gbt8170_round
+
+    out: list[dict[str, Any]] = []
+    old = air_annual_statistics(ws, [year], "auto")
+    new = air_annual_statistics(ws, [year], "2026")
+    if old.empty or new.empty:
+        return out
+    o, n = old.iloc[0], new.iloc[0]
+    for label, unit, col, digits in (("县城区PM2.5年均浓度", "μg/m³", "pm25_mean_raw", 0),
+                                     ("县城区空气质量优良天数比例", "%", "good_day_ratio_raw", 2),
+                                     ("县城重污染天数比例", "%", "heavy_day_ratio_raw", 2)):
+        out.append({"indicator": label, "unit": unit,
+                    "rules_2012": gbt8170_round(float(o[col]), digits),
+                    "rules_2026": gbt8170_round(float(n[col]), digits),
+                    "days_2012": f"{int(o['good_days'])}/{int(o['heavy_days'])}/{int(o['valid_days'])}",
+                    "days_2026": f"{int(n['good_days'])}/{int(n['heavy_days'])}/{int(n['valid_days'])}"})
+    return out
 
 
 def _uses_demo_data(ws: Any) -> bool:

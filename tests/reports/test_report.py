@@ -98,6 +98,11 @@ def test_final_report_docx_structure_and_pdf(demo_ws: Any, artifacts_dir: Path) 
     assert len(res.data.water_monthly) == 4 * 5  # 4 sections × 2021–2025, 12 months each
     assert all(len(m) == 12 for m in res.data.water_monthly.values())
     assert len(res.data.daily_aqi or {}) == 365
+    # the 2025 air figures recomputed under the 2026 rules (the next plan's baseline)
+    nb = {b["indicator"]: b for b in res.data.next_baseline}
+    good = nb["县城区空气质量优良天数比例"]
+    assert good["rules_2012"] == 75.34 and good["rules_2026"] < good["rules_2012"]
+    assert "下一规划期基准" in text
     assert "GB 3838-2002" in text and "ecoplan-status-2026.1" in text
     # Excel annex and snapshot record
     wb = load_workbook(res.xlsx)
