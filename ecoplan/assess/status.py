@@ -128,6 +128,13 @@ def _fmt(x: Decimal | None) -> str:
     return format(q, "f")
 
 
+OPERATOR_SYMBOLS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "=": "=", "between": "∈"}
+
+
+def _op(operator: str) -> str:
+    return OPERATOR_SYMBOLS.get(operator, operator)
+
+
 def _meets(value: Decimal, operator: str, target: Decimal, target_max: Decimal | None = None) -> bool:
     if operator == "<=":
         return value <= target
@@ -210,13 +217,13 @@ def evaluate(
         op, tv, source = rules.eliminate_target(
             indicator.measurement.statistic if indicator.measurement else None)
         tmax = None
-        t_zh = f"“基本消除”按 {op}{_fmt(tv)} 判断（{source}）"
-        t_en = f"“basically eliminate” read as {op}{_fmt(tv)} ({source})"
+        t_zh = f"“基本消除”按 {_op(op)}{_fmt(tv)} 判断（{source}）"
+        t_en = f"“basically eliminate” read as {_op(op)}{_fmt(tv)} ({source})"
     else:
         op, tv, tmax = str(target.operator), target.value, target.value_max
         assert tv is not None
-        t_zh = f"目标 {target.text or op + _fmt(tv)}"
-        t_en = f"target {op}{_fmt(tv)}"
+        t_zh = f"目标 {target.text or _op(op) + _fmt(tv)}"
+        t_en = f"target {_op(op)}{_fmt(tv)}"
     gap = v - tv
     if _meets(v, op, tv, tmax):
         return StatusResult("achieved", f"{kind}.met", f"{t_zh}；{year} 年数值 {_fmt(v)} 已达到目标。",
