@@ -270,7 +270,7 @@ def problems_and_recommendations(data: ReportData) -> tuple[list[dict[str, str]]
     for p in data.projects.overdue:
         pr = p.project
         problems.append({"indicator": "", "severity": "overdue_project",
-                         "text": f"重点工程{pr.number}“{pr.name}”（{pr.content}，{pr.period_text}，"
+                         "text": f"重点工程{pr.number}“{pr.name}”（{_short(pr.content)}，{pr.period_text}，"
                                  f"{'、'.join(pr.lead_departments)}）未按期完成，最新进度"
                                  f"{'无已批准填报' if p.percent is None else format(p.percent.normalize(), 'f') + '%'}。"})
     if data.projects.overdue:
@@ -327,6 +327,11 @@ def summary_paragraphs(data: ReportData) -> list[str]:
             + (f"，重污染天数比例{heavy.value.display}%" if heavy and heavy.value.value is not None
                else "") + "。")
     return parts
+
+
+def _short(text: str, n: int = 40) -> str:
+    t = text.strip().rstrip("。；;，,")
+    return t if len(t) <= n else t[:n] + "…"
 
 
 AIR_KEYS = ("air.pm25_annual_mean", "air.good_day_ratio", "air.heavy_day_ratio")
