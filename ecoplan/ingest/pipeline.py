@@ -209,19 +209,41 @@ def _month_dirs(ws: Workspace, dataset: str, times: np.ndarray) -> list[Path]:
                                                                    f"month={m}").exists()]
 
 
-def _existing(ws: Workspace, dataset: str, times: np.ndarray, columns: list[str]) -> pd.DataFrame:
+def _existing(ws: Workspace, dataset: str, times: np.ndarray, columns: list[str],
+              time_column: str) -> pd.DataFrame:
     """Current lake rows of the months ``times`` fall in, with the file each comes from."""
     parts = []
+    valid = times[~np.isnat(times)]
+    tmin, tmax = (valid.min(), valid.max()) if len(valid) else (None, None)
     for folder in _month_dirs(ws, dataset, times):
         for f in sorted(folder.glob("*.parquet")):
             if f.name.startswith("."):
                 continue
+            if tmin is not None and _disjoint(f, time_column, tmin, tmax):
+                continue  # row-group statistics: no time of this file falls in the new range
             t = pq.read_table(f, columns=columns).to_pandas()
             t["_file"] = str(f.relative_to(ws.lake.root))
             parts.append(t)
     if not parts:
         return pd.DataFrame(columns=[*columns, "_file"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _disjoint(path: Path, column: str, tmin: np.datetime64, tmax: np.datetime64) -> bool:
+    """Whether the Parquet statistics prove that no ``column`` value lies in [tmin, tmax]."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+        idx = meta.schema.names.index(column)
+    except (ValueError, OSError, pa.ArrowInvalid):
+        return False
+    lo_t, hi_t = pd.Timestamp(tmin), pd.Timestamp(tmax)
+    for rg in range(meta.num_row_groups):
+        st = meta.row_group(rg).column(idx).statistics
+        if st is None or not st.has_min_max:
+            return False
+        if not (pd.Timestamp(st.max) < lo_t or pd.Timestamp(st.min) > hi_t):
+            return False
+    return True
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -326,7 +348,8 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
         ok = ~v.reject
         # ---- compare accepted rows with what the lake already holds
         existing = _existing(ws, dataset, frame.loc[ok, rules.time_column].to_numpy(
-            dtype="datetime64[ns]"), [*key, *vcols, "batch"]) if ok.any() else pd.DataFrame()
+            dtype="datetime64[ns]"), [*key, *vcols, "batch"], rules.time_column) if ok.any() \
+            else pd.DataFrame()
         unchanged = np.zeros(len(frame), bool)
         supersede_rows = pd.DataFrame()
         if len(existing):
@@ -507,8 +530,9 @@ def _per_site(frame: pd.DataFrame, rules: DatasetRules, reject: np.ndarray,
         site = site.astype(object).fillna("?").astype(str)
     df = pd.DataFrame({"site": site.to_numpy(), "q": reject.astype(np.int64)})
     g = df.groupby("site", observed=True)["q"].agg(["size", "sum"])
-    out = {str(k): {"read": int(r["size"]), "accepted": int(r["size"] - r["sum"]),
-                    "quarantined": int(r["sum"]), "superseded": 0} for k, r in g.iterrows()}
+    out = {str(k): {"read": n, "accepted": n - q, "quarantined": q, "superseded": 0}
+           for k, n, q in zip(g.index.tolist(), g["size"].to_numpy().tolist(),
+                              g["sum"].to_numpy().tolist(), strict=True)}
     if len(supersede_rows):
         for k, n in supersede_rows.groupby(rules.site_column).size().items():
             out.setdefault(str(k), {"read": 0, "accepted": 0, "quarantined": 0,

@@ -173,11 +173,11 @@ def test_broken_cnemc_wide_files(encoding: str, hours: int, damage: list[tuple[i
     for pos, kind in damage:
         i = 1 + pos % (len(lines) - 1)
         parts = lines[i].split(",")
-        if kind == "text":
+        if kind == "text" and len(parts) > 3 + pos % 3:
             parts[3 + pos % 3] = words
         elif kind == "truncate":
             parts = parts[:3]
-        else:
+        elif kind == "type":
             parts[2] = "PM1"  # a type CNEMC does not publish
         lines[i] = ",".join(parts)
     data = ("\n".join(lines) + "\n").encode(encoding.replace("utf-8-sig", "utf-8"))
