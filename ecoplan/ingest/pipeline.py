@@ -687,6 +687,8 @@ def ingest_frame(workspace: Workspace | Path | str | None, dataset: str, frame: 
         f["source_row"] = np.arange(1, len(f) + 1, dtype=np.int64)
     f.attrs.update({"problems": ProblemList(problems), "file": source, "format": "frame"})
     digest = source_hash or frame_sha256(frame)
+    if len(digest) > 64:  # the ledger column holds 64 characters
+        digest = hashlib.sha256(digest.encode("utf-8")).hexdigest()
     return load_frame(ws, dataset, f, source=source, file_hash=digest, kind=kind)
 
 
