@@ -118,3 +118,22 @@ def test_cli_ingest_show_list_and_json(ws: Workspace, monkeypatch: pytest.Monkey
     for cmd in (["ingest", "--help"], ["template", "--help"], ["registry", "--help"],
                 ["lake", "compact", "--help"], ["bench", "ingest", "--help"]):
         assert runner.invoke(app, cmd).exit_code == 0
+
+
+def test_groundwater_template_round_trip(ws: Workspace, tmp_path: Path) -> None:
+    import_bundled(ws.engine, ("jiaocheng",))
+    set_site(ws.engine, "groundwater_point", "JC-GW-01", {"name": "城区1号井", "county": "交城县"})
+    p = write_template("groundwater", tmp_path / "gw.xlsx", engine=ws.engine)
+    wb = openpyxl.load_workbook(p)
+    sh = wb["地下水"]
+    assert [c.value for c in sh[1]] == ["点位", "时间", "项目", "数值", "单位"]
+    assert {wb["选项"]["A2"].value, wb["选项"]["A3"].value} == {"城区1号井", "大营"}
+    sh.append(["城区1号井", datetime(2021, 5, 10), "硝酸盐氮", 4.2, "mg/L"])
+    sh.append(["瓦窑水源地", datetime(2021, 5, 10), "氟化物", 0.6, "mg/L"])
+    sh.append(["不存在的井", datetime(2021, 5, 10), "氟化物", 0.6, "mg/L"])
+    wb.save(p)
+    s = ingest_file(ws, "groundwater", p)
+    assert (s.rows_read, s.rows_accepted, s.rows_quarantined) == (3, 2, 1)
+    lake = ws.lake.read_arrow("groundwater_samples").to_pandas()
+    assert set(lake.site) == {"JC-GW-01", "JC-DWS-WY"}
+    assert s.problems[0]["row"] == 4 and "不存在的井" in s.problems[0]["reason_zh"]
