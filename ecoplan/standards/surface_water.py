@@ -401,10 +401,16 @@ def apply_detection_limit(df: pd.DataFrame) -> pd.DataFrame:
 
 def period_means(df: pd.DataFrame,
                  period: Literal["sample", "month", "year"] = "month") -> pd.DataFrame:
-    """Monthly value = mean of the month's samples; annual value = mean of the monthly values (环办〔2011〕22号 时段评价)."""
+    """Monthly value = mean of the month's samples; annual value = mean of the monthly values (环办〔2011〕22号 时段评价).
+
+    ``period="sample"`` keeps each sampling time (duplicates averaged) and classifies a value
+    below the detection limit at the limit; months and years use half the limit.
+    """
     if df.empty:
         return pd.DataFrame(columns=["site", "period", "parameter", "value", "waterbody", "n"])
-    d = apply_detection_limit(df)
+    # Statistics (month, year) use half the detection limit; a single sample is classified at
+    # the detection limit itself — an upper bound of the true value, so a meets-class claim holds.
+    d = df.copy() if period == "sample" else apply_detection_limit(df)
     d = d.assign(time=pd.to_datetime(d["time"]))
     if "waterbody" not in d.columns:
         d["waterbody"] = "river"

@@ -68,3 +68,15 @@ def test_groundwater_worse_indicator_never_improves(values: dict[str, float], co
     base = classify_groundwater_point(values).water_class
     more = {**values, code: max(x, values.get(code, 0.0))}
     assert classify_groundwater_point(more).water_class >= base
+
+
+GW_MAX = sorted(c for c, i in __import__("ecoplan.standards.groundwater", fromlist=["gb14848"])
+                .gb14848().items() if i.rule in ("max", "gross"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(GW_MAX), st.floats(min_value=0, max_value=5000, allow_nan=False),
+       st.floats(min_value=0, max_value=5000, allow_nan=False))
+def test_groundwater_class_monotonic(code: str, a: float, b: float) -> None:
+    lo, hi = sorted((a, b))
+    assert classify_groundwater_item(code, [lo])[0] <= classify_groundwater_item(code, [hi])[0]

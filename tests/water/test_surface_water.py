@@ -142,3 +142,16 @@ def test_lake_tn_reported_separately_in_period_results() -> None:
     res = classify_section_period(df, "month").iloc[0]
     assert res.water_class == 3 and res.deciding_items == "tp"  # lake TP 0.04 → Ⅲ
     assert res.separate_tn == 5  # TN 1.8 → Ⅴ, not in the class
+
+
+def test_non_detect_sample_at_limit_statistics_at_half() -> None:
+    import pandas as pd
+
+    from ecoplan.standards.surface_water import classify_section_period
+
+    df = pd.DataFrame({"site": ["A"], "time": ["2024-05-01"], "parameter": ["hg"],
+                       "value": [0.00008], "below_dl": [True], "waterbody": ["river"]})
+    sample = classify_section_period(df, "sample").iloc[0]
+    month = classify_section_period(df, "month").iloc[0]
+    assert sample.water_class == 3  # < 0.00008 ≤ 0.0001: class Ⅲ is certain, Ⅰ is not
+    assert month.water_class == 1   # statistics: 0.00004 (half the limit)
