@@ -5,7 +5,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecoplan.standards.groundwater import classify_groundwater_item, classify_groundwater_point
+from ecoplan.standards.groundwater import (
+    classify_groundwater_item,
+    classify_groundwater_point,
+    gb14848,
+)
 from ecoplan.standards.surface_water import classify_item, evaluate_section, gb3838
 
 MAX_ITEMS = sorted(c for c, i in gb3838().items.items() if i.rule == "max" and not i.lakes_only)
@@ -70,8 +74,7 @@ def test_groundwater_worse_indicator_never_improves(values: dict[str, float], co
     assert classify_groundwater_point(more).water_class >= base
 
 
-GW_MAX = sorted(c for c, i in __import__("ecoplan.standards.groundwater", fromlist=["gb14848"])
-                .gb14848().items() if i.rule in ("max", "gross"))
+GW_MAX = sorted(c for c, i in gb14848().items() if i.rule in ("max", "gross"))
 
 
 @settings(max_examples=150, deadline=None)
