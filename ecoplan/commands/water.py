@@ -97,7 +97,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _is_snapshot(path: Path) -> bool:
-    return path.suffix.lower() == ".json"
+    """A CNEMC real-time JSON snapshot, or a CNEMC station CSV (省份,流域,断面名称,…,水质类别,…)."""
+    if path.suffix.lower() == ".json":
+        return True
+    if path.suffix.lower() == ".csv":
+        from ecoplan.ingest.readers.text import decoded_bytes, header_line
+
+        head = header_line(decoded_bytes(path).data)
+        return "断面名称" in head and "水质类别" in head
+    return False
 
 
 def _waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
@@ -116,11 +124,14 @@ def _waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
 
 def realtime_frame(snapshot: Path, waterbody_table: Path | None = None) -> pd.DataFrame:
     """Classify a CNEMC snapshot; columns: station, published and computed class, match."""
-    from ecoplan.ingest.readers.water import read_cnemc_snapshot
+    from ecoplan.ingest.readers.water import read_cnemc_snapshot, read_cnemc_station_csv
     from ecoplan.standards.surface_water import LABEL_TO_CLASS
     from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
 
-    frame, problems = read_cnemc_snapshot(snapshot)
+    if snapshot.suffix.lower() == ".json":
+        frame, problems = read_cnemc_snapshot(snapshot)
+    else:  # station CSV: values as published (rounded)
+        frame, problems = read_cnemc_station_csv(snapshot)
     _report_problems(problems)
     wbs = _waterbody_table(waterbody_table)
     frame["waterbody"] = [wbs.get((str(p), str(s)), "river")

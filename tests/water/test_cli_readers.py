@@ -147,3 +147,14 @@ def test_cli_groundwater_with_profile(capsys: pytest.CaptureFixture[str], tmp_pa
     assert rows["城东监测井"]["target_site"] == "groundwater_points"
     assert rows["城东监测井"]["label"] == "Ⅳ" and rows["城东监测井"]["attained"] is False
     assert rows["城东监测井"]["profile_version"] == 1
+
+
+def test_cli_realtime_station_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    src = sample_path("water", "cnemc_station_csv", "山西省", "黄河流域", "北峪口", "2021-04",
+                      "北峪口.csv")
+    code, out, _ = run(capsys, "water", "classify", str(src), "--json")
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    # two misses, both explained in tests/data/water/realtime_station_csv_misses.csv
+    assert summary["published"] - summary["reproduced"] == 2
+    assert {m["time"][:10] for m in summary["misses"]} == {"2021-04-02", "2021-04-04"}
