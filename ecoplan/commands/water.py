@@ -235,6 +235,9 @@ def assess(
         "--winter-start", help="冬季起始日 MM-DD（武良断面氨氮季节限值）/ winter start")] = None,
     winter_end: Annotated[str | None, typer.Option(
         "--winter-end", help="冬季结束日 MM-DD / winter end")] = None,
+    rounding: Annotated[str, typer.Option(
+        "--rounding", help="评价数据修约：none（默认）| 2020（四舍六入五成双，单一来源）/ "
+                           "rounding of assessment data: none | 2020")] = "none",
     output: OutOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """按月/年评价断面水质与规划目标达标情况 / section classes and target attainment per month or year."""
@@ -252,7 +255,8 @@ def assess(
     with _Stages("评价断面水质", "Assessing sections") as stages:
         long, problems = read_surface_water(input_file)
         stages.step()
-        res = classify_section_period(long, period, profile=prof)  # type: ignore[arg-type]
+        res = classify_section_period(long, period, profile=prof,  # type: ignore[arg-type]
+                                      rounding=rounding)  # type: ignore[arg-type]
         res = res[[c for c in res.columns if not c.startswith("class_")] +
                   [c for c in res.columns if c.startswith("class_")]]
         stages.step()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -114,6 +114,7 @@ class Gb3838:
     main_pollutant_worse_than: int
     below_dl_factor: Decimal
     river: Mapping[str, Any]
+    assessment_decimals: Mapping[str, int] = field(default_factory=dict)
 
 
 def _dec_list(values: Iterable[Any]) -> tuple[Decimal, ...]:
@@ -157,6 +158,8 @@ def gb3838() -> Gb3838:
         main_pollutant_worse_than=int(mp["only_when_worse_than"]),
         below_dl_factor=Decimal(str(ev["below_detection_limit_factor"])),
         river=ev["river"],
+        assessment_decimals={str(k): int(v) for k, v in
+                             (ev.get("assessment_decimals") or {}).get("places", {}).items()},
     )
 
 
@@ -435,6 +438,32 @@ def period_means(df: pd.DataFrame,
     return yearly.rename(columns={"year": "period"})
 
 
+def round_assessment_value(code: str, value: float) -> float:
+    """Round an assessment value half-even to the item's places, keeping one significant digit instead of 0 (GB/T 8170; 2020 decimals, ONE SOURCE)."""
+    places = gb3838().assessment_decimals.get(code)
+    if places is None or value is None or np.isnan(value):
+        return value
+    d = Decimal(repr(float(value)))
+    q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if q == 0 and d != 0:
+        exp = d.adjusted()  # keep one significant digit
+        q = d.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_EVEN)
+    return float(q)
+
+
+def apply_rounding(means: pd.DataFrame, rounding: str) -> pd.DataFrame:
+    """Period means rounded per the optional assessment-data rule ('none' keeps raw values)."""
+    if rounding == "none":
+        return means
+    if rounding != "2020":
+        raise StandardError(f"未知的修约规则：{rounding}（none 或 2020）",
+                            f"unknown rounding rule: {rounding} (none or 2020)")
+    out = means.copy()
+    out["value"] = [round_assessment_value(str(p), float(v))
+                    for p, v in zip(out["parameter"], out["value"], strict=True)]
+    return out
+
+
 def to_wide(means: pd.DataFrame) -> pd.DataFrame:
     """Long (site, period, parameter, value) → one row per site and period, one column per item."""
     wide = means.pivot_table(index=["site", "period"], columns="parameter", values="value",
@@ -448,7 +477,8 @@ def to_wide(means: pd.DataFrame) -> pd.DataFrame:
 def classify_section_period(df: pd.DataFrame,
                             period: Literal["sample", "month", "year"] = "year",
                             profile: WaterProfile | str | None = None,
-                            items: Sequence[str] | None = None) -> pd.DataFrame:
+                            items: Sequence[str] | None = None,
+                            rounding: Literal["none", "2020"] = "none") -> pd.DataFrame:
     """Section class per site and period from long data (环办〔2011〕22号): period means, 21-item single factor, profile target."""
     from ecoplan.standards.water_profiles import attain_frame, get_profile
 
@@ -461,6 +491,7 @@ def classify_section_period(df: pd.DataFrame,
     means = period_means(df, period)
     if means.empty:
         return pd.DataFrame()
+    means = apply_rounding(means, rounding)
     wide = to_wide(means)
     cls = classify_frame(wide, items=items)
     res = pd.concat([wide[["site", "period", "waterbody"]], cls], axis=1)
@@ -493,6 +524,7 @@ def classify_section_period(df: pd.DataFrame,
     n = means.groupby(["site", "period"])["n"].max().reset_index(name="n_max")
     res = res.merge(n, on=["site", "period"], how="left")
     res["unknown_parameters"] = res["site"].map(lambda x: unknown.get(str(x), ""))
+    res["rounding"] = rounding
     prof = get_profile(profile) if profile is not None else None
     if prof is not None:
         res = attain_frame(res, wide, prof, period)
@@ -500,9 +532,10 @@ def classify_section_period(df: pd.DataFrame,
 
 
 def classify_section_year(df: pd.DataFrame, profile: WaterProfile | str | None = None,
-                          items: Sequence[str] | None = None) -> pd.DataFrame:
+                          items: Sequence[str] | None = None,
+                          rounding: Literal["none", "2020"] = "none") -> pd.DataFrame:
     """Annual section class per site (annual value = mean of monthly values; 环办〔2011〕22号) with target attainment."""
-    return classify_section_period(df, "year", profile=profile, items=items)
+    return classify_section_period(df, "year", profile=profile, items=items, rounding=rounding)
 
 
 @dataclass

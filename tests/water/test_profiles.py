@@ -145,3 +145,18 @@ def test_worked_monthly_to_annual_example() -> None:
     assert bool(row.attained) is exp["attained"] and row.target == exp["target"]
     assert row.profile_id == "jiaocheng-2021-2025" and row.profile_version == 1
     assert "temp" not in row.deciding_items
+
+
+def test_optional_2020_rounding_is_recorded() -> None:
+    frame = _example()
+    raw = classify_section_year(frame)
+    rounded = classify_section_year(frame, rounding="2020")
+    assert raw.iloc[0].rounding == "none" and rounded.iloc[0].rounding == "2020"
+    assert raw.iloc[0].water_class == rounded.iloc[0].water_class == 2
+    on_limit = pd.DataFrame({"site": ["X"] * 2, "time": ["2024-05-01", "2024-05-20"],
+                             "parameter": ["nh3_n"] * 2, "value": [0.50, 0.509]})
+    assert classify_section_period(on_limit, "month").iloc[0].water_class == 3  # 0.5045
+    r = classify_section_period(on_limit, "month", rounding="2020").iloc[0]
+    assert r.water_class == 2  # 0.5045 → 0.50 (2 places, half-even) → Ⅱ
+    with pytest.raises(Exception, match="rounding"):
+        classify_section_period(on_limit, "month", rounding="1999")  # type: ignore[arg-type]
