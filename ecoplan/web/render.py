@@ -124,3 +124,25 @@ def chart(chart_id: str, title: str, option: dict[str, Any], columns: list[str],
     """One chart block: the ECharts option, its data table and the rule it follows."""
     return {"id": chart_id, "title": title, "option": option, "columns": columns,
             "rows": rows, "rule": rule}
+
+
+def fragment(request: Request, key: str, template: str, build: Any) -> str:
+    """A page body that is the same for every reader, rendered once and kept in the read-model
+    cache (``key`` must start with ``indicators`` so that an approval drops it; it also expires
+    with the lake results). ``build()`` returns the template's context."""
+    import time
+
+    from ecoplan.web.views import LAKE_CACHE_SECONDS
+
+    ctx = request.app.state.ctx
+    hit = ctx.cache.get(key)
+    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        return hit[1]  # type: ignore[no-any-return]
+    lang = getattr(request.state, "lang", "zh")
+
+    def t(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en
+
+    html = ctx.templates.env.get_template(template).render(lang=lang, t=t, **build())
+    ctx.cache[key] = (time.monotonic(), html)
+    return html

@@ -27,21 +27,26 @@ def overview(request: Request, db: DbDep, user=Reader, year: int | None = None) 
     if year is not None and not plan.baseline_year <= year <= plan.end_year + 5:
         year = None
     year = year or views.default_year(plan)
-    rows = views.indicator_rows(ctx, db, lang, year)
-    projects = views.project_rows(ctx, db)
-    summary = views.investment_summary(ctx, db)
-    by_key = {r.key: r for r in rows}
-    air_cards = [by_key[k] for k in ("1", "2", "3") if k in by_key]
-    water_cards = [by_key[k] for k in ("4a", "4b", "5") if k in by_key]
-    blocks = [charts.status_pie(rows, t)]
-    if summary["by_category"]:
-        blocks.append(charts.investment_bar(summary, projects, t))
-    blocks.extend(views.air_overview_charts(ctx, db, t))
-    return render.page(request, "overview.html", plan=plan, rows=rows, air_cards=air_cards,
-                       water_cards=water_cards, charts=blocks, summary=summary, year=year,
-                       years=list(range(plan.start_year, max(plan.end_year,
-                                                               views.today().year) + 1)),
-                       binding=[r for r in rows if r.attribute == "binding"])
+
+    def build() -> dict:
+        rows = views.indicator_rows(ctx, db, lang, year)
+        projects = views.project_rows(ctx, db)
+        summary = views.investment_summary(ctx, db)
+        by_key = {r.key: r for r in rows}
+        blocks = [charts.status_pie(rows, t)]
+        if summary["by_category"]:
+            blocks.append(charts.investment_bar(summary, projects, t))
+        blocks.extend(views.air_overview_charts(ctx, db, t))
+        return {"plan": plan, "rows": rows, "charts": blocks, "summary": summary, "year": year,
+                "air_cards": [by_key[k] for k in ("1", "2", "3") if k in by_key],
+                "water_cards": [by_key[k] for k in ("4a", "4b", "5") if k in by_key],
+                "binding": [r for r in rows if r.attribute == "binding"],
+                "years": list(range(plan.start_year, max(plan.end_year,
+                                                         views.today().year) + 1))}
+
+    body = render.fragment(request, f"indicators:overview-html:{lang}:{year}",
+                           "overview_body.html", build)
+    return render.page(request, "overview.html", body=body)
 
 
 @router.get("/projects")

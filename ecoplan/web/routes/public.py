@@ -18,6 +18,13 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _public(request: Request, db: DbDep, section: str) -> Response:
+    lang = getattr(request.state, "lang", "zh")
+    body = render.fragment(request, f"indicators:public-html:{lang}:{section}",
+                           "public_body.html", lambda: _public_data(request, db, section))
+    return render.page(request, "public.html", body=body)
+
+
+def _public_data(request: Request, db: DbDep, section: str) -> dict:
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
@@ -38,7 +45,7 @@ def _public(request: Request, db: DbDep, section: str) -> Response:
         data["summary"] = views.investment_summary(ctx, db)
         if data["projects"]:
             data["charts"] = [charts.progress_bar(data["projects"], t)]
-    return render.page(request, "public.html", **data)
+    return data
 
 
 @router.get("/public")
