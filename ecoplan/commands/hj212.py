@@ -100,7 +100,24 @@ def simulate(
         sim.hourly_source(stations=devices, hours=hours)
     sims = sim.make_devices(series, devices, kind=kind, over_time=over_time, re_count=re_count,
                             pw=password, dialect=dialect)
-    result = asyncio.run(sim.simulate(host, port, sims, count=count, rate=rate, duration=duration))
+    from ecoplan.console import progress
+
+    async def run_with_progress() -> sim.SimulationResult:
+        with progress() as bar:
+            total = float(duration) if duration is not None else float(devices * (count or 0))
+            task = bar.add_task(tr("模拟上传", "uploading"), total=total)
+            job = asyncio.ensure_future(sim.simulate(host, port, sims, count=count, rate=rate,
+                                                     duration=duration))
+            t0 = asyncio.get_running_loop().time()
+            while not job.done():
+                done = (asyncio.get_running_loop().time() - t0) if duration is not None \
+                    else sims[0].stats.answered + sims[0].stats.unanswered
+                bar.update(task, completed=min(done, total))
+                await asyncio.sleep(0.25)
+            bar.update(task, completed=total)
+            return job.result()
+
+    result = asyncio.run(run_with_progress())
     data = result.as_dict()
     if as_json:
         emit_json(data)
@@ -122,10 +139,11 @@ def gateway(
     as_json: JsonOpt = False,
 ) -> None:
     """启动 HJ 212 网关（TCP 服务）/ run the HJ 212 gateway (asyncio TCP server)."""
-    from ecoplan.ingest.hj212.gateway import GatewayConfig
+    from ecoplan.ingest.hj212.gateway import GatewayConfig, use_uvloop
     from ecoplan.ingest.hj212.service import open_gateway
     from ecoplan.store.workspace import Workspace
 
+    use_uvloop()
     ws = Workspace()
     cfg = GatewayConfig(host=host, port=port, max_packets_per_second=max_rate,
                         idle_timeout=idle_timeout, unknown_policy=unknown)
