@@ -31,6 +31,7 @@ def _wait_port(port: int, timeout: float = 30) -> None:
     raise AssertionError("gateway did not start")
 
 
+@pytest.mark.slow
 def test_gateway_process_and_simulator(capsys: pytest.CaptureFixture[str],
                                        workspace_home: Path) -> None:
     assert main(["init"]) == 0

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ecoplan.ingest.hj212.live import read_snapshot
 from ecoplan.ingest.hj212.service import run_live_demo
 from ecoplan.store.workspace import Workspace, init_workspace
 
 
+@pytest.mark.slow
 def test_run_live_demo(workspace_home: Path) -> None:
     init_workspace(workspace_home)
     ws = Workspace()
