@@ -152,8 +152,11 @@ def _reject(code: str, zh: str, en: str, fld: str | None = None) -> Problem:
     return Problem(code, zh, en, fld)
 
 
+_HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
+
+
 def _is_hex4(b: bytes) -> bool:
-    return len(b) == 4 and all(c in _HEX for c in b)
+    return _HEX4.fullmatch(b) is not None
 
 
 def decode(raw: bytes, *, crc_policy: tuple[str, ...] | frozenset[str] = ("hj212",),

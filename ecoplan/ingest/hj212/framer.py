@@ -8,6 +8,7 @@ if the CRC over the actual bytes verifies. Garbage between packets is skipped (r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ecoplan.ingest.hj212.codec import MAX_SEGMENT
@@ -25,8 +26,11 @@ class Discarded:
     size: int
 
 
+_HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
+
+
 def _hex4(b: bytes | bytearray) -> bool:
-    return len(b) == 4 and all(c in _HEX for c in b)
+    return _HEX4.fullmatch(b) is not None
 
 
 class Framer:
@@ -44,6 +48,12 @@ class Framer:
         return len(self.buf)
 
     def feed(self, data: bytes) -> list[bytes | Discarded]:
+        n = len(data)
+        if not self.buf and n >= 12 and data[:2] == b"##" and data[-2:] == b"\r\n":
+            lf = data[2:6]  # the common case: exactly one whole packet
+            if lf.isdigit() and int(lf) + 12 == n and int(lf) <= self.max_segment \
+                    and _hex4(data[n - 6:n - 2]):
+                return [bytes(data)]
         buf = self.buf
         buf += data
         out: list[bytes | Discarded] = []
