@@ -243,12 +243,14 @@ def bench_web(
                                          "mean think time per user")] = 1.0,
     home: Annotated[Path | None, typer.Option("--home", help="工作区（默认新建演示工作区）/ "
                                               "workspace (default: a fresh demo one)")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="服务进程数 / server workers")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """网页平台负载测试（仅 127.0.0.1）/ web load test on loopback only."""
     from ecoplan.web.bench import run_bench
 
-    result = run_bench(users=users, seconds=seconds, runs=runs, think=think, home=home)
+    result = run_bench(users=users, seconds=seconds, runs=runs, think=think, home=home,
+                       workers=workers)
     if as_json:
         emit_json(result)
         return
@@ -257,5 +259,7 @@ def bench_web(
                 [(e["endpoint"], e["requests"], e["errors"], e["p50_ms"], e["p95_ms"],
                   e["p99_ms"]) for e in result["endpoints"]])
     console.print(tr(f"总计：{result['requests']} 次请求，{result['errors']} 个错误，p95 "
-                     f"{result['p95_ms']} ms", f"All: {result['requests']} requests, "
-                     f"{result['errors']} errors, p95 {result['p95_ms']} ms"))
+                     f"{result['p95_ms']} ms；服务端每请求 CPU {result['server_cpu_ms_per_request']} ms",
+                     f"All: {result['requests']} requests, {result['errors']} errors, p95 "
+                     f"{result['p95_ms']} ms; server CPU per request "
+                     f"{result['server_cpu_ms_per_request']} ms"))

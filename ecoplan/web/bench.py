@@ -185,6 +185,15 @@ async def _run_once(base: str, cookies: list[str], token: str, seconds: float, t
     return {"samples": samples, "errors": errors}
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     import httpx
 
@@ -202,7 +211,7 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -
 
 
 def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: float = 1.0,
-              home: Path | None = None, warmup: float = 3.0) -> dict[str, Any]:
+              home: Path | None = None, warmup: float = 3.0, workers: int = 1) -> dict[str, Any]:
     """Run the load test; returns per-endpoint and overall figures (median over runs)."""
     from ecoplan.console import progress
 
@@ -223,24 +232,31 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
     env = {**os.environ, "ECOPLAN_HOME": str(home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "ecoplan.web.asgi:app", "--host", HOST, "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
+         str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     per_run: list[dict[str, Any]] = []
     try:
         _wait_ready(base, proc)
         import httpx
 
-        for _name, path, auth in ENDPOINTS:  # first computations fill the caches
-            headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
-            httpx.get(base + path, headers=headers, cookies={"ecoplan_session": cookies[0]},
-                      timeout=300)
+        for _ in range(2 * workers):  # first computations fill the caches (every worker)
+            for _name, path, auth in ENDPOINTS:
+                headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
+                httpx.get(base + path, headers=headers,
+                          cookies={"ecoplan_session": cookies[0]}, timeout=300)
         max_requests = int(users * seconds * 20)
         asyncio.run(_run_once(base, cookies, token, warmup, think, max_requests, 0))
         with progress() as bar:
             task = bar.add_task("bench web", total=runs)
             for i in range(runs):
-                per_run.append(asyncio.run(_run_once(base, cookies, token, seconds, think,
-                                                     max_requests, i + 1)))
+                cpu0 = _cpu_seconds(proc.pid) if workers == 1 else None
+                result = asyncio.run(_run_once(base, cookies, token, seconds, think,
+                                               max_requests, i + 1))
+                cpu1 = _cpu_seconds(proc.pid) if workers == 1 else None
+                n = sum(len(v) for v in result["samples"].values())
+                result["cpu_ms_per_request"] = (None if cpu0 is None or cpu1 is None or not n
+                                                else (cpu1 - cpu0) * 1000 / n)
+                per_run.append(result)
                 bar.advance(task)
     finally:
         proc.terminate()
@@ -271,6 +287,10 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
         "errors": sum(e["errors"] for e in endpoints),
         "p95_ms": round(statistics.median(overall_p95), 1),
         "p95_per_run_ms": [round(x, 1) for x in overall_p95],
-        "endpoints": endpoints,
+        "endpoints": endpoints, "workers": workers,
+        "server_cpu_ms_per_request": (None if any(r["cpu_ms_per_request"] is None
+                                                  for r in per_run) else round(statistics.median(
+                                                      r["cpu_ms_per_request"] for r in per_run), 2)),
+        "load_average_after": os.getloadavg()[0],
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
     }
