@@ -55,7 +55,8 @@ async def _exchange(port: int, chunks: list[bytes], *, expect: int, timeout: flo
             break
         if not data:
             break
-        got += [x for x in framer.feed(data) if isinstance(x, bytes)]
+        # replies only (ST=91): a clock check may also push a 1012 to a logger with an old QN
+        got += [x for x in framer.feed(data) if isinstance(x, bytes) and b";ST=91;" in x]
     writer.close()
     return got
 
@@ -309,6 +310,32 @@ def test_time_calibration_request_gets_9013_then_1012() -> None:
     d = asyncio.run(main())
     assert [c for c, _ in d.command_log] == ["1012"]
     assert len(d.command_log[0][1]["SystemTime"]) == 14
+
+
+def test_clock_skew_pushes_1012_once() -> None:
+    series = sim.hourly_source(stations=1, hours=3)
+
+    async def main() -> tuple[sim.SimDevice, Gateway]:
+        d = sim.make_devices(series, 1, over_time=2)[0]
+        gw, _ = _gateway(_approved(d.mn))
+        port = await gw.start()
+        await sim.connect(d, HOST, port)
+        m = series[next(iter(series))]
+        for i, qn in enumerate(("20210101000000000", "20210101000001000")):  # a clock 5 years late
+            assert await d.send_reliably(*d.build("2061", sim.cp_for(m[i], "hour"), qn=qn))
+        for _ in range(60):
+            if d.command_log:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        d.transport.close()
+        await gw.stop()
+        gw.sink.close()
+        return d, gw
+
+    d, gw = asyncio.run(main())
+    assert [c for c, _ in d.command_log] == ["1012"]  # once, not per packet
+    assert abs(d.clock_offset) < 5  # the logger clock now agrees with Beijing time
 
 
 def test_minute_data_and_2005_dialect_devices() -> None:

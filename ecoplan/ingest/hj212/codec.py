@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ecoplan.ingest.hj212.crc import VARIANTS, CrcVariant, crc_variant
@@ -134,6 +134,14 @@ class Decoded:
     @property
     def ok(self) -> bool:
         return self.rejection is None and self.packet is not None
+
+
+_BEIJING = timezone(timedelta(hours=8))
+
+
+def beijing_now() -> datetime:
+    """Current Beijing time (UTC+8, no DST), naive — the clock HJ 212 devices in China keep."""
+    return datetime.now(_BEIJING).replace(tzinfo=None)
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -17,6 +17,7 @@ from ecoplan.ingest.hj212.codec import (
     PLATFORM_REQUEST_CNS,
     REPLY_CNS,
     Packet,
+    beijing_now,
 )
 from ecoplan.ingest.hj212.crc import crc_hj212
 
@@ -130,7 +131,7 @@ def execution_result(p: Packet, exe_rtn: int, dialect: str | int | None = None) 
 # ------------------------------------------------------------------ platform → device commands
 def new_qn(now: datetime | None = None) -> str:
     """A 17-digit request code ``YYYYMMDDhhmmsszzz``."""
-    now = now or datetime.now()
+    now = now or beijing_now()
     return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ecoplan.errors import EcoplanError
 from ecoplan.ingest.hj212 import encode
-from ecoplan.ingest.hj212.codec import Decoded, Packet, Problem, decode
+from ecoplan.ingest.hj212.codec import Decoded, Packet, Problem, beijing_now, decode, parse_time
 from ecoplan.ingest.hj212.crc import VARIANTS
 from ecoplan.ingest.hj212.framer import Discarded, Framer
 from ecoplan.ingest.hj212.live import LiveStore
@@ -81,6 +81,8 @@ class GatewayConfig:
     live_snapshot_home: Any = None
     live_snapshot_interval: float = 5.0
     registry_refresh: float = 2.0
+    clock_skew_limit: float = 300.0
+    clock_check_interval: float = 3600.0
 
 
 @dataclass
@@ -256,6 +258,8 @@ class Gateway:
         self._qn_last = ""
         self.all_variants = VARIANTS
         self.hold_without_sink = False
+        self.clock_checked: dict[str, float] = {}
+        self._background: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> int:
@@ -281,9 +285,10 @@ class Gateway:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
-        for t in self._tasks:
+        tasks = [*self._tasks, *self._background]
+        for t in tasks:
             t.cancel()
-        for t in self._tasks:
+        for t in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         if self.server is not None:
@@ -382,7 +387,9 @@ class Gateway:
             return reply
         if cn == "1013" and conn is not None and known:
             # time-calibration request: 9013 now, then set the clock with 1012 (§6.2 table 9)
-            asyncio.get_running_loop().create_task(self._calibrate(mn))
+            self._spawn(self._calibrate(mn))
+        elif conn is not None and known and p.qn is not None and len(p.qn) == 17:
+            self._check_clock(mn, p.qn)
         if self.pending:
             self._match_response(p, mn, cn)  # a data response is also stored like any upload
         key = (mn, cn, p.qn if p.qn is not None else f"{p.params.get('DataTime')}/{p.pno}")
@@ -514,10 +521,31 @@ class Gateway:
                 return True
         return False
 
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _check_clock(self, mn: str, qn: str) -> None:
+        """Per-device clock check (checklist §12.8): the QN carries the logger's clock; when it
+        is off by more than ``clock_skew_limit`` the gateway pushes a 1012 (at most once per
+        ``clock_check_interval``)."""
+        t = time.monotonic()
+        if t - self.clock_checked.get(mn, -1e12) < self.config.clock_check_interval:
+            return
+        self.clock_checked[mn] = t
+        device_time = parse_time(qn)
+        if device_time is None:
+            return
+        skew = (device_time - beijing_now()).total_seconds()
+        if abs(skew) > self.config.clock_skew_limit:
+            self.recorder.event(mn, "clock-skew", detail={"skew_s": round(skew, 1), "qn": qn})
+            self._spawn(self._calibrate(mn))
+
     async def _calibrate(self, mn: str) -> None:
         try:
             result = await self.send_command(
-                mn, "1012", {"SystemTime": encode.fmt_time(datetime.now())})
+                mn, "1012", {"SystemTime": encode.fmt_time(beijing_now())})
             self.recorder.event(mn, "clock-set", detail=result.as_dict())
         except Exception as exc:  # noqa: BLE001 - a failed calibration is logged, never fatal
             self.recorder.event(mn, "clock-set-failed", detail={"error": str(exc)})

@@ -17,12 +17,12 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ecoplan.ingest.hj212 import encode
-from ecoplan.ingest.hj212.codec import Packet, decode, parse_time
+from ecoplan.ingest.hj212.codec import Packet, beijing_now, decode, parse_time
 from ecoplan.ingest.hj212.framer import Framer
 
 AIR_CODES = {"pm25": "a34004", "pm10": "a34002", "so2": "a21026", "no2": "a21004",
@@ -187,9 +187,9 @@ class SimDevice(asyncio.Protocol):
     def _qn(self) -> str:
         """A fresh 17-digit QN: the clock in ms, bumped so that it never repeats per device."""
         self.qn_counter += 1
-        ms = max(int(time.time() * 1000), self.last_qn_ms + 1)
+        ms = max(int((time.time() + 8 * 3600) * 1000), self.last_qn_ms + 1)  # Beijing time
         self.last_qn_ms = ms
-        now = datetime.fromtimestamp(ms / 1000)
+        now = datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None)
         return f"{now:%Y%m%d%H%M%S}{ms % 1000:03d}"
 
     def build(self, cn: str, cp: str, *, qn: str | None = None) -> tuple[bytes, bytes]:
@@ -276,13 +276,13 @@ class SimDevice(asyncio.Protocol):
             t = parse_time(p.params.get("SystemTime"))
             exe = 1 if t else 3
             if t:
-                self.clock_offset = (t - datetime.now()).total_seconds()
+                self.clock_offset = (t - beijing_now()).total_seconds()
         elif cn == "1062":
             self.rtd_interval = int(p.params.get("RtdInterval", "30") or 30)
         elif cn == "1064":
             self.min_interval = int(p.params.get("MinInterval", "10") or 10)
         elif cn == "1011":
-            raw, expected = self.build("1011", f"SystemTime={datetime.now():%Y%m%d%H%M%S}")
+            raw, expected = self.build("1011", f"SystemTime={beijing_now():%Y%m%d%H%M%S}")
             await self.send_reliably(raw, expected)
         elif cn in ("2031", "2051", "2061"):
             begin = parse_time(p.params.get("BeginTime"))

@@ -95,11 +95,11 @@ print("READY")
 io.stdout:flush()
 local base = os.time({year = 2019, month = 1, day = 1, hour = 0})
 for i = 1, count do
-  local qn = os.date("%Y%m%d%H%M%S", os.time() ) .. string.format("%03d", i % 1000)
+  local qn = os.date("!%Y%m%d%H%M%S", os.time() + 8 * 3600) .. string.format("%03d", i % 1000)
   local t = os.date("%Y%m%d%H%M%S", base + 3600 * (i - 1))
   upload(qn, "123456", "DataTime=" .. t .. ";a34004-Avg=" .. (20 + i) .. ",a34004-Flag=N;a21005-Avg=0.8,a21005-Flag=N")
 end
-upload(os.date("%Y%m%d%H%M%S") .. "999", "000000", "DataTime=20190102000000;a34004-Avg=1,a34004-Flag=N")
+upload(os.date("!%Y%m%d%H%M%S", os.time() + 8 * 3600) .. "999", "000000", "DataTime=20190102000000;a34004-Avg=1,a34004-Flag=N")
 -- stay online for platform requests until the gateway closes the connection (bounded)
 local stop = socket.gettime() + 10
 while socket.gettime() < stop do
