@@ -122,6 +122,9 @@ def aqi_command(
         help="缺测时的发布规则：cnemc（按国家总站实际发布，默认）或 hj633（按 HJ 633-2026 §5.3.1 "
         "字面）/ missing-data publication: cnemc (as the national feed does) or hj633 (letter)",
     )] = "cnemc",
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="计算引擎：duckdb 或 pyspark（默认取设置 engine）/ analytics engine "
+        "(default: the engine setting)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """计算小时 AQI（实时报）/ hourly AQI exactly as CNEMC publishes it (HJ 633-2012/2026)."""
@@ -132,6 +135,13 @@ def aqi_command(
     if publication not in ("cnemc", "hj633"):
         raise typer.BadParameter(tr("应为 cnemc 或 hj633", "expected cnemc or hj633"),
                                  param_hint="--publication")
+    if engine is None:
+        from ecoplan.settings import load_settings
+
+        engine = load_settings().engine
+    if engine not in ("duckdb", "pyspark"):
+        raise typer.BadParameter(tr("应为 duckdb 或 pyspark", "expected duckdb or pyspark"),
+                                 param_hint="--engine")
     if not input_file.exists():
         raise InputFileError(f"文件不存在：{input_file}", f"File not found: {input_file}")
     with progress() as bar:
@@ -139,7 +149,7 @@ def aqi_command(
         frame = read_air_file(input_file)
         problems = list(frame.attrs.get("problems", []))
         bar.advance(task)
-        out = hourly_aqi_frame(frame, rules, publication=publication)
+        out = hourly_aqi_frame(frame, rules, publication=publication, engine=engine)
         bar.advance(task)
         csv_frame = _format_for_csv(out)
         if output is not None:
@@ -153,6 +163,7 @@ def aqi_command(
         "input": str(input_file),
         "format": frame.attrs.get("format"),
         "output": str(output) if output is not None else None,
+        "engine": engine,
         "rows": int(len(out)),
         "stations": int(out["station_code"].nunique()),
         "with_aqi": int(out["aqi"].notna().sum()),

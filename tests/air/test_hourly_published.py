@@ -135,3 +135,12 @@ def test_canonical_parquet_with_chinese_headers(tmp_path: Path) -> None:
     assert ours.station_code.tolist() == table["站点编码"].tolist()  # input order kept
     pub = live.published_aqi.notna().to_numpy()
     assert (ours.aqi.to_numpy()[pub] == live.published_aqi.to_numpy()[pub]).all()
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_air_aqi_on_pyspark_equals_duckdb(tmp_path: Path) -> None:
+    a, b = tmp_path / "duckdb.csv", tmp_path / "spark.csv"
+    assert main(["air", "aqi", str(LIVE_2026), "-o", str(a), "--engine", "duckdb"]) == 0
+    assert main(["air", "aqi", str(LIVE_2026), "-o", str(b), "--engine", "pyspark"]) == 0
+    assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
