@@ -204,3 +204,22 @@ def test_data_page_lists_batches_and_quarantine_review_is_audited(client_for, we
     with web_ws.session() as s:
         e = s.execute(select(AuditEntry).where(AuditEntry.entity == "quarantine")).scalar_one()
         assert e.actor == "analyst" and e.before == {"resolved": False}
+
+
+def test_water_page_shows_monthly_classes_against_targets(client_for, web_ws) -> None:  # type: ignore[no-untyped-def]
+    """The worked example of tests/data/water (北峪口 2024, target Ⅱ) through the lake."""
+    from pathlib import Path
+
+    from ecoplan.ingest.readers.water import read_surface_water
+
+    src = Path(__file__).resolve().parents[1] / "data" / "water" / "section_monthly_example.csv"
+    df, _problems = read_surface_water(src)
+    cols = ["site", "time", "parameter", "value", "unit", "waterbody", "below_dl", "known"]
+    web_ws.lake.write("water_samples", pa.Table.from_pandas(df[cols], preserve_index=False),
+                      batch="w1", time_column="time")
+    page = client_for("leader").get("/water").text
+    # 12 months in the section table and 12 in the chart's data table
+    assert 'id="section-table"' in page and page.count("<tr><td>北峪口</td>") == 24
+    assert "2024-07" in page and "GB 3838-2002" in page
+    assert "未达标" in page and "Ⅱ" in page
+    assert "北峪口" in client_for(None).get("/public/water").text
