@@ -368,14 +368,15 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                 if kind == "correction":
                     supersede_rows = diff
                 else:
-                    for _, r in diff.iterrows():
-                        i = int(r["_i"])
+                    for i_, b_ in zip(diff["_i"].to_numpy().tolist(),
+                                      diff["batch"].to_numpy().tolist(), strict=True):
+                        i = int(i_)
                         row, fld = _locate_row(frame, i)
                         v.add(i, Problem(
                             frame.attrs.get("file", source), row, fld, None,
-                            f"与已入库数据冲突（批次 {int(r['batch'])} 的同一站点同一时间数值不同）；"
+                            f"与已入库数据冲突（批次 {int(b_)} 的同一站点同一时间数值不同）；"
                             "如为更正，请以更正批次（--correction）导入",
-                            f"conflicts with data already loaded (batch {int(r['batch'])} has "
+                            f"conflicts with data already loaded (batch {int(b_)} has "
                             "other values for the same site and time); load it as a correction "
                             "batch (--correction)", frame_index=i, code="conflict"))
         reject = v.reject

@@ -322,10 +322,6 @@ def _finish(frame: pd.DataFrame, path: Path, fmt: str, problems: list[Problem],
     return frame
 
 
-def _empty_frame() -> dict[str, Any]:
-    return {}
-
-
 def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
     table, problems = csv.table, list(csv.problems)
     n = table.num_rows
@@ -537,13 +533,11 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
     out["source_row"] = first_line[positions // S] if S else np.array([], np.int64)
     frame = pd.DataFrame(out)
     frame["not_monitored"] = pd.Series(np.full(len(frame), None, dtype=object), dtype=object)
-    tindex_rev = {j: t for t, j in tindex.items()}
     for i, k, s, raw in text_bad:
         problems.append(Problem(str(path), int(lines[i]), stations[s], raw,
                                 f"数值字段中出现非数字内容（{types[i]}）",
                                 f"text in a number field ({types[i]})",
                                 frame_index=int(new_index[k * S + s]), code="not_a_number"))
-    del tindex_rev
     return _finish(frame, path, FORMAT_CHINA_SITES, problems, csv.encoding,
                    {"line_of": line_of, "hour_labels": uniq})
 
