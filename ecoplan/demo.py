@@ -66,10 +66,18 @@ def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     demo_step_plan(ws, say, result)
 
 
+def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Reproduce the national real-time water classes and evaluate a Jiaocheng section."""
+    from ecoplan.commands.water import demo_step
+
+    demo_step(ws, say, result)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("sample_lake", _step_sample_lake),
     ("lake_summary", _step_lake_summary),
+    ("water", _step_water),
 ]
 
 
