@@ -522,6 +522,8 @@ def micro_units_expr(col: Any) -> Any:
     """
     import ibis
 
+    if col.type().is_integer():
+        return col.cast("int64") * MICRO
     x = col.cast("float64")
     # NULL propagates through isnan/isinf into the else branch, so NULL needs no test.
     return ibis.ifelse(x.isnan() | x.isinf(), ibis.null("float64"), x * MICRO).round() \
@@ -585,7 +587,8 @@ def iaqi_micro_expr(m: Any, pollutant: str, averaging: str = "24h",
     null = ibis.null("int64")
     # Every breakpoint in micro units is an integer (the tables have at most 1 decimal).
     pts = [int(bp * MICRO) for bp in points]
-    branches: list[tuple[Any, Any]] = [(m.isnull() | (m < 0), null)]
+    # NULL fails every condition below and ends in else_ (NULL).
+    branches: list[tuple[Any, Any]] = [(m < 0, null)]
     case = rs.special_case(p, a)
     if case is not None:
         fixed = ibis.literal(case.iaqi, "int64") if case.action == "fixed" else null
