@@ -19,6 +19,8 @@ from ecoplan.sample_data import sample_path
 
 SITES_2019 = sample_path("air/china_sites_20190101.csv")
 LIVE_2026 = sample_path("air/cnemc_live_2026-03-10T09_rows001-076.csv")
+#: The next 76 rows of the same release (tests/data/air/PROVENANCE.md).
+LIVE_2026_B = Path(__file__).parents[1] / "data" / "air" / "cnemc_live_2026-03-10T09_rows077-152.csv"
 #: CNEMC display names of primary pollutants → the codes ``air aqi`` writes.
 CNEMC_NAMES = {"细颗粒物(PM2.5)": "PM2.5", "颗粒物(PM10)": "PM10", "二氧化硫": "SO2",
                "二氧化氮": "NO2", "一氧化碳": "CO", "臭氧1小时": "O3", "臭氧8小时": "O3"}
@@ -51,10 +53,13 @@ def test_2019_every_published_hourly_aqi(tmp_path: Path) -> None:
     assert m.aqi.isna().sum() == 387 and (m.aqi.isna() & pub).sum() == 0
 
 
-def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path) -> None:
-    m = _run(LIVE_2026, tmp_path / "aqi2026.csv")
+@pytest.mark.parametrize(("src", "n_published"), [(LIVE_2026, 72), (LIVE_2026_B, 75)],
+                         ids=["rows001-076", "rows077-152"])
+def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path, src: Path,
+                                                        n_published: int) -> None:
+    m = _run(src, tmp_path / "aqi2026.csv")
     pub = m.published_aqi.notna()
-    assert pub.sum() == 72
+    assert pub.sum() == n_published
     assert (m.aqi[pub] == m.published_aqi[pub]).all()
     assert m.aqi[~pub].isna().all()  # §5.3.1: withheld exactly where CNEMC withheld it
     assert set(m.ruleset) == {2026}
@@ -63,10 +68,19 @@ def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path) -> None:
         want = set() if pd.isna(theirs) else {CNEMC_NAMES[n] for n in theirs.split(",")}
         got = set() if pd.isna(ours) else set(ours.split(","))
         assert got == want
-    # 安庆 2291A: PM2.5 68 μg/m³ → 108 under HJ 633-2026 (92 under 2012) — air-standards §1.6
-    assert m.set_index("station_code").loc["2291A", "aqi"] == 108
-    # 1957A: SO2 and CO marked "/" (not monitored, §5.3.2) — published regardless
-    assert m.set_index("station_code").loc["1957A", "aqi"] == 125
+    by_station = m.set_index("station_code")
+    if src == LIVE_2026:
+        # 安庆 2291A: PM2.5 68 μg/m³ → 108 under HJ 633-2026 (92 under 2012) — reference §1.6
+        assert by_station.loc["2291A", "aqi"] == 108
+        # 1957A: SO2 and CO marked "/" (not monitored, §5.3.2) — published regardless
+        assert by_station.loc["1957A", "aqi"] == 125
+    else:
+        # 1869A 北海: only PM10 missing, AQI 18 published (the feed's practice, see docs)
+        assert by_station.loc["1869A", "aqi"] == 18
+        # 1127A: SO2 and O3 missing, AQI ≤ 100 → withheld (§5.3.1)
+        assert pd.isna(by_station.loc["1127A", "aqi"])
+        # 1342A: CO missing but AQI 114 > 100 → published
+        assert by_station.loc["1342A", "aqi"] == 114
 
 
 def test_2026_letter_of_5_3_1_and_forced_2012(tmp_path: Path) -> None:
