@@ -21,6 +21,8 @@ SITES_2019 = sample_path("air/china_sites_20190101.csv")
 LIVE_2026 = sample_path("air/cnemc_live_2026-03-10T09_rows001-076.csv")
 #: The next 76 rows of the same release (tests/data/air/PROVENANCE.md).
 LIVE_2026_B = Path(__file__).parents[1] / "data" / "air" / "cnemc_live_2026-03-10T09_rows077-152.csv"
+#: The first 152 rows of the 15:00 release of the same day.
+LIVE_2026_C = Path(__file__).parents[1] / "data" / "air" / "cnemc_live_2026-03-10T15_rows001-152.csv"
 #: CNEMC display names of primary pollutants → the codes ``air aqi`` writes.
 CNEMC_NAMES = {"细颗粒物(PM2.5)": "PM2.5", "颗粒物(PM10)": "PM10", "二氧化硫": "SO2",
                "二氧化氮": "NO2", "一氧化碳": "CO", "臭氧1小时": "O3", "臭氧8小时": "O3"}
@@ -53,8 +55,9 @@ def test_2019_every_published_hourly_aqi(tmp_path: Path) -> None:
     assert m.aqi.isna().sum() == 387 and (m.aqi.isna() & pub).sum() == 0
 
 
-@pytest.mark.parametrize(("src", "n_published"), [(LIVE_2026, 72), (LIVE_2026_B, 75)],
-                         ids=["rows001-076", "rows077-152"])
+@pytest.mark.parametrize(("src", "n_published"),
+                         [(LIVE_2026, 72), (LIVE_2026_B, 75), (LIVE_2026_C, 151)],
+                         ids=["09h-rows001-076", "09h-rows077-152", "15h-rows001-152"])
 def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path, src: Path,
                                                         n_published: int) -> None:
     m = _run(src, tmp_path / "aqi2026.csv")
@@ -74,6 +77,10 @@ def test_2026_live_snapshot_every_value_and_withholding(tmp_path: Path, src: Pat
         assert by_station.loc["2291A", "aqi"] == 108
         # 1957A: SO2 and CO marked "/" (not monitored, §5.3.2) — published regardless
         assert by_station.loc["1957A", "aqi"] == 125
+    elif src == LIVE_2026_C:
+        # only PM10 missing and AQI ≤ 100, published anyway: 3400A (23), 1336A (92)
+        assert by_station.loc["3400A", "aqi"] == 23 and by_station.loc["1336A", "aqi"] == 92
+        assert pd.isna(by_station.loc["2648A", "aqi"])  # CO missing, AQI ≤ 100 → withheld
     else:
         # 1869A 北海: only PM10 missing, AQI 18 published (the feed's practice, see docs)
         assert by_station.loc["1869A", "aqi"] == 18
