@@ -12,8 +12,9 @@ The rule (``/work/shared/reference/air-standards.md`` §1.6, reproduced on publi
   HJ 633-2026 §5.3.1 an hour with a missing pollutant publishes its AQI, primary pollutants and
   category only when the AQI is above 100. A pollutant marked "/" (not monitored, §5.3.2) does
   not block publication. ``publication="cnemc"`` (default) also follows what the CNEMC feed does
-  when only PM10 is missing — it publishes the AQI anyway (all 3 such station-hours of the
-  2026-03-10 09:00 release); ``publication="hj633"`` applies the letter of §5.3.1.
+  when only PM10 is missing — it publishes the AQI anyway (all 5 such station-hours with
+  AQI ≤ 100 in the 2026-03-10 09:00 and 15:00 releases, while every other missing pollutant
+  withheld it); ``publication="hj633"`` applies the letter of §5.3.1.
 
 The rule set of each row is chosen from its hour-ending timestamp (``ruleset="auto"``, see
 :mod:`ecoplan.standards.air_rules`) or forced.

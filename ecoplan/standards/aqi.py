@@ -413,7 +413,7 @@ class AqiResult:
 
 
 #: Pollutants whose absence alone the CNEMC real-time feed ignores when publishing the AQI
-#: (all 3 such station-hours of the 2026-03-10 09:00 release; docs/air.md).
+#: (all 5 such station-hours with AQI ≤ 100 seen in the 2026-03-10 releases; docs/air.md).
 CNEMC_TOLERATED_MISSING: tuple[str, ...] = ("pm10",)
 
 
