@@ -279,7 +279,11 @@ def read_air_file(path: str | Path) -> pd.DataFrame:
     if fmt == FORMAT_LIVE:
         csv = read_csv_table(path, decoded, string_columns=True)
         return _long_table(path, csv, FORMAT_LIVE)
-    csv = read_csv_table(path, decoded)
+    head = [c.strip().strip('"') for c in re.split(r"[,\t;]", header_line(decoded.data))]
+    numeric = {c: pa.float64() for c in head
+               if (canonical_name(c)[0] or "").removeprefix("published_") in (*POLLUTANTS, *PUBLISHED)}
+    text = {c: pa.string() for c in head if canonical_name(c)[0] in {"station_code", "timestamp"}}
+    csv = read_csv_table(path, decoded, column_types=text, try_types=numeric)
     return _long_table(path, csv, FORMAT_CANONICAL)
 
 
@@ -443,8 +447,10 @@ _CHINA_SITES_TYPES = {
 
 def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
     """CNEMC ``date,hour,type,<stations>``: one line per (hour, type) → one row per station-hour."""
+    head = [c.strip() for c in header_line(decoded.data).split(",")]
     csv = read_csv_table(path, decoded, column_types={"date": pa.string(), "hour": pa.string(),
-                                                      "type": pa.string()})
+                                                      "type": pa.string()},
+                         try_types={c: pa.float64() for c in head[3:] if c})
     table, lines, problems = csv.table, csv.lines, list(csv.problems)
     stations = [c for c in table.column_names[3:] if c]
     S = len(stations)

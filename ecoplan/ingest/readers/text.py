@@ -107,8 +107,22 @@ class CsvTable:
 
 def read_csv_table(path: Path, decoded: DecodedText, *, string_columns: bool = False,
                    column_types: dict[str, pa.DataType] | None = None,
+                   try_types: dict[str, pa.DataType] | None = None,
                    skip_rows: int = 0) -> CsvTable:
-    """Read delimited text into Arrow; lines with too few/many fields become problems."""
+    """Read delimited text into Arrow; lines with too few/many fields become problems.
+
+    ``try_types`` are column types tried first (declared types parse several times faster than
+    inferred ones); if a cell does not convert (text in a number field) the file is read again
+    with inferred types so that the cell can be reported rather than failing the file.
+    """
+    if try_types:
+        try:
+            return read_csv_table(path, decoded, string_columns=string_columns,
+                                  column_types={**try_types, **(column_types or {})},
+                                  skip_rows=skip_rows)
+        except InputFileError as exc:
+            if not isinstance(exc.__cause__, pa.ArrowInvalid):
+                raise
     bad: list[tuple[int | None, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
