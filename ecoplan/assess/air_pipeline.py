@@ -38,19 +38,25 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
     """The canonical hourly table as an Ibis table: a lake dataset, a Parquet file or a frame."""
     if isinstance(source, ir.Table):
         return source
-    backend = _backend(analytics)
     if isinstance(source, pd.DataFrame):
         frame = source[[c for c in HOURLY_COLUMNS if c in source.columns]].copy()
         frame["timestamp"] = pd.to_datetime(frame["timestamp"])
         for p in HOURLY_COLUMNS[2:]:
             frame[p] = pd.to_numeric(frame[p], errors="coerce").astype("float64")
-        return backend.create_table(name, frame, overwrite=True)
+        return ibis.memtable(_arrow(frame))
     path = Path(str(source))
     if path.suffix == ".parquet" or path.is_dir():
-        return backend.read_parquet(str(path)).select(*HOURLY_COLUMNS)
+        return _backend(analytics).read_parquet(str(path)).select(*HOURLY_COLUMNS)
     if hasattr(analytics, "table"):
         return analytics.table(str(source)).select(*HOURLY_COLUMNS)
     raise FileNotFoundError(str(source))
+
+
+def _arrow(frame: pd.DataFrame) -> Any:
+    """A frame as Arrow with NaN → null (memtables run on every engine without a warehouse)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
 
 
 def _resolve_ruleset(t: ir.Table, ruleset: str, analytics: Any, column: str = "date") -> str:
@@ -63,9 +69,10 @@ def _resolve_ruleset(t: ir.Table, ruleset: str, analytics: Any, column: str = "d
     lo, hi = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
     if pd.isna(lo):
         return "2012"
-    if pd.Timestamp(hi).date() < SWITCH_DATE:
+    shift = pd.Timedelta(hours=1) if column == "timestamp" else pd.Timedelta(0)
+    if (pd.Timestamp(hi) - shift).date() < SWITCH_DATE:
         return "2012"
-    if pd.Timestamp(lo).date() >= SWITCH_DATE:
+    if (pd.Timestamp(lo) - shift).date() >= SWITCH_DATE:
         return "2026"
     return "auto"
 
@@ -87,9 +94,8 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     if by == "city":
         if stations is None:
             raise ValueError("stations table needed for by='city'")
-        st = _backend(analytics).create_table(
-            "air_station_city", stations[["station_code", "city"]].drop_duplicates(),
-            overwrite=True)
+        st = ibis.memtable(_arrow(stations[["station_code", "city"]].drop_duplicates()
+                                  .astype(str)))
         d = city_daily(d, st, key="city")
         key = "city"
     if dust_deducted and dust is not None and len(dust):
@@ -97,18 +103,33 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
         flags["date"] = pd.to_datetime(flags["date"]).dt.date
         flags = flags[flags["dust"].astype(bool)]
         keys = ["date"] + ([key] if key in flags.columns else [])
-        ft = _backend(analytics).create_table(
-            "air_dust_flags", flags[keys].drop_duplicates().assign(_dust=True), overwrite=True)
+        ft = ibis.memtable(_arrow(flags[keys].drop_duplicates().assign(_dust=True)))
         j = d.left_join(ft, keys)
         hit = j._dust.fill_null(False)
         d = j.mutate(pm10=ibis.ifelse(hit, ibis.null("float64"), j.pm10),
                      pm25=ibis.ifelse(hit, ibis.null("float64"), j.pm25)).drop(
             "_dust", *[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
-    if cache:
-        d = d.cache()
-    rs = _resolve_ruleset(d, ruleset, analytics)
+    rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
     out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h)
-    return out.cache() if cache else out
+    return _materialise(analytics, out) if cache else out
+
+
+def _materialise(analytics: Any, expr: ir.Table) -> ir.Table:
+    """Compute ``expr`` once into a temporary table of the engine (reused by every statistic)."""
+    import uuid
+
+    backend = _backend(analytics)
+    name = f"air_tmp_{uuid.uuid4().hex[:12]}"
+    if getattr(backend, "name", "") == "duckdb":
+        return backend.create_table(name, obj=expr, temp=True)
+    if getattr(backend, "name", "") == "pyspark":
+        backend._run_pre_execute_hooks(expr)  # registers the memtables the query reads
+        frame = backend._session.sql(str(backend.compile(expr)))
+        frame.persist()
+        frame.count()
+        frame.createOrReplaceTempView(name)
+        return backend.table(name)
+    return expr
 
 
 def run_daily(analytics: Any, table_or_dataset: str | Path | pd.DataFrame | ir.Table,
@@ -151,6 +172,59 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
                               end=end, composite=composite)
     stats = rank_by_composite(stats, key=key)
     out = _execute(analytics, stats.order_by(["period", key]))
+    # a period with neither a valid daily AQI nor a valid daily value (e.g. the 2018-12-31 CNEMC
+    # day made of the single row labelled 2019-01-01 00:00) is not reported
+    day_cols = [c for c in out.columns if c.endswith("_days") and c != "valid_days"
+                and not c.startswith(("good", "heavy", "primary"))]
+    has_data = out["valid_days"].fillna(0).gt(0) | out[day_cols].fillna(0).gt(0).any(axis=1)
+    out = out[has_data].reset_index(drop=True)
     out.insert(2, "ruleset", stat_rules)
     out.insert(3, "dust_deducted", bool(dust_deducted))
     return out
+
+
+def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
+                           output_dir: Path | None = None) -> dict[str, Any]:
+    """Demo step: HJ 663 annual statistics of the real Shanxi 2019 year, per city and station.
+
+    Reads ``sample_data/realdata/shanxi_hourly_2019.csv.gz``, computes the 2019 statistics per
+    city (ranked by composite index) and per Lüliang station on the workspace's engine, writes
+    ``air_stats_2019_cities.csv`` / ``air_stats_2019_lvliang_stations.csv`` to the workspace's
+    reports folder (or ``output_dir``) and returns a summary.
+    """
+    from ecoplan.sample_data import sample_path
+    from ecoplan.store.engine import connect
+
+    if workspace is not None and engine is None:
+        engine = workspace.settings.engine
+    if output_dir is None and workspace is not None:
+        output_dir = Path(workspace.settings.reports_dir)
+    con = connect(engine or "duckdb")  # type: ignore[arg-type]
+    frame = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
+                        parse_dates=["timestamp"], dtype={"station_code": str})
+    stations = frame[["station_code", "city"]].drop_duplicates()
+    cities = run_period_stats(con, frame, "auto", period="year", by="city", stations=stations)
+    lv = run_period_stats(con, frame[frame.city == "吕梁市"], "auto", period="year")
+    written: list[str] = []
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, table in (("air_stats_2019_cities.csv", cities),
+                            ("air_stats_2019_lvliang_stations.csv", lv)):
+            table.to_csv(output_dir / name, index=False, encoding="utf-8")
+            written.append(str(output_dir / name))
+    row = cities.set_index("city").loc["吕梁市"]
+    return {
+        "engine": engine or "duckdb",
+        "cities": int(len(cities)),
+        "lvliang": {
+            "pm25_mean": float(row["pm25_mean"]),
+            "good_day_ratio": float(row["good_day_ratio"]),
+            "heavy_day_ratio": float(row["heavy_day_ratio"]),
+            "composite_index": float(row["composite_index"]),
+            "composite_rank": int(row["composite_rank"]),
+            "valid_days": int(row["valid_days"]),
+        },
+        "ranking": cities.sort_values("composite_rank")[["city", "composite_index"]]
+        .to_dict("records"),
+        "files": written,
+    }

@@ -107,9 +107,19 @@ def cnemc_day(timestamp: ir.TimestampValue) -> tuple[ir.DateValue, ir.IntegerVal
     return shifted.date(), (shifted.hour() + 1).cast("int8")
 
 
+def cnemc_day_number(timestamp: ir.TimestampValue) -> tuple[ir.IntegerValue, ir.IntegerValue]:
+    """CNEMC day as days since 1970-01-01 and hour label 1…24 (integer arithmetic, fast)."""
+    shifted = timestamp.epoch_seconds().cast("int64") - 3600
+    return shifted // 86400, (shifted // 3600) % 24 + 1
+
+
 def _scaled(col: ir.NumericValue) -> ir.IntegerValue:
-    """A concentration as an integer number of 0.001 units (exact, engine-independent sums)."""
-    return (col.cast("float64") * SCALE + 0.5).floor().cast("int64")
+    """A concentration as an integer number of 0.001 units (exact, engine-independent sums).
+
+    NaN counts as missing (Spark keeps NaN from pandas as a value, DuckDB as NULL).
+    """
+    x = col.cast("float64")
+    return ibis.ifelse(x.isnan(), ibis.null("float64"), x * SCALE + 0.5).floor().cast("int64")
 
 
 def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
@@ -123,9 +133,9 @@ def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
     (``o3_8h_windows``).
     """
     r = rules or DailyRules()
-    day, hour = cnemc_day(hourly[timestamp])
+    day, hour = cnemc_day_number(hourly[timestamp])
     t = hourly.select(
-        station=hourly[station], date=day, hour=hour,
+        station=hourly[station], day=day, hour=hour,
         **{p: _scaled(hourly[p]) for p in HOURLY_POLLUTANTS},
     )
     aggs: dict[str, ir.Value] = {}
@@ -136,7 +146,8 @@ def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
     aggs["o3_1h_max_s"] = t.o3.max()
     for h in range(1, 25):
         aggs[f"o3_h{h:02d}"] = t.o3.max(where=t.hour == h)
-    d = t.group_by(["station", "date"]).aggregate(**aggs)
+    d = t.group_by(["station", "day"]).aggregate(**aggs)
+    d = d.mutate(date=(d.day * 86400).as_timestamp("s").date())
 
     d = _stage(d)
     # stage 1: daily means and the 8-h window sums/counts as columns

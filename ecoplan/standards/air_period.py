@@ -153,7 +153,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
     stats = stats.mutate(
         mean=stats.ssum.cast("float64") / MEAN_SCALE / stats.n,
         pval=stats.xs + (stats.xs1.fill_null(stats.xs) - stats.xs) * stats.frac.cast("float64")
-        / 100.0,
+        / ibis.literal(100.0, "float64"),
     )
     stats = stats.left_join(month_ok, [*gk, "pollutant"]).select(
         *gk, "pollutant", "n", "mean", "pval", ok_months=ibis._.ok_months.fill_null(0))
@@ -199,8 +199,10 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
     )
     vd = out.valid_days.fill_null(0)
     derived: dict[str, ir.Value] = {
-        "good_day_ratio_raw": ibis.ifelse(vd > 0, out.good_days * 100.0 / vd, None),
-        "heavy_day_ratio_raw": ibis.ifelse(vd > 0, out.heavy_days * 100.0 / vd, None),
+        "good_day_ratio_raw": ibis.ifelse(
+            vd > 0, out.good_days.cast("float64") * 100 / vd.cast("float64"), None),
+        "heavy_day_ratio_raw": ibis.ifelse(
+            vd > 0, out.heavy_days.cast("float64") * 100 / vd.cast("float64"), None),
     }
     out = out.mutate(**derived)
     out = _indices(out, ruleset=ruleset, composite=composite, zone_class=zone_class, pct=pct)

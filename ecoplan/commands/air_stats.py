@@ -1,0 +1,396 @@
+"""``ecoplan air daily|stats|warn`` and ``ecoplan bench air``.
+
+The commands are registered on the ``air`` group of :mod:`ecoplan.commands.air` and on the
+``bench`` group of :mod:`ecoplan.commands.bench` (see :func:`register`).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecoplan.commands.air import JsonOpt, RulesOpt
+from ecoplan.commands.air import app as air_app
+from ecoplan.commands.bench import app as bench_app
+from ecoplan.console import emit_json, info, ok, print_table
+from ecoplan.errors import EcoplanError, InputFileError, Location
+from ecoplan.i18n import tr
+
+
+def _engine_callback(value: str) -> str:
+    if value not in ("duckdb", "pyspark"):
+        raise typer.BadParameter(tr("应为 duckdb 或 pyspark", "expected duckdb or pyspark"))
+    return value
+
+
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="计算引擎：duckdb（默认）或 pyspark / analytics engine: duckdb or pyspark",
+    callback=_engine_callback)]
+OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出 CSV / output CSV")]
+O3OneHourOpt = Annotated[bool | None, typer.Option(
+    "--o3-1h/--no-o3-1h",
+    help="日 AQI 计入臭氧日最大1小时平均（2012 规则；默认按发布数据：不计入）/ include the O3 "
+    "daily max 1-h in the daily AQI (2012 rules; default as published: no)")]
+
+
+class AirInputError(InputFileError):
+    """An air statistics input file cannot be used."""
+
+
+def _header(path: Path) -> list[str]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:  # type: ignore[operator]
+        return next(csv.reader(fh), [])
+
+
+def _is_daily_table(path: Path) -> bool:
+    """A table of daily values (``date,site,PM2.5,…,O3_8h``) rather than hourly data."""
+    from ecoplan.standards.air_daily_aqi import canonical_daily_columns
+
+    mapped = set(canonical_daily_columns(_header(path)).values())
+    return {"date", "o3_8h"} <= mapped
+
+
+def _read_hourly(path: Path) -> tuple[Any, list[Any]]:
+    from ecoplan.ingest.readers.air import read_air_file
+
+    if not path.exists():
+        raise AirInputError(f"文件不存在：{path}", f"File not found: {path}",
+                            location=Location(file=str(path)))
+    frame = read_air_file(path)
+    problems = list(frame.attrs.get("problems", []))
+    data = frame[["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]].copy()
+    data.attrs = {}
+    data["station_code"] = data["station_code"].astype(str)
+    return data, problems
+
+
+def _station_cities(path: Path, stations: Path | None) -> Any:
+    """station_code → city from ``--stations`` (CNEMC station list) or the input's city column."""
+    import pandas as pd
+
+    source = stations or path
+    cols = _header(source)
+    code = next((c for c in cols if c in ("station_code", "监测点编码", "stationcode", "code")),
+                None)
+    city = next((c for c in cols if c in ("city", "城市", "area")), None)
+    if code is None or city is None:
+        raise AirInputError(
+            "按城市统计需要站点与城市的对应表（--stations，含 监测点编码、城市 列）",
+            "Statistics by city need a station → city table (--stations with station code "
+            "and city columns)", location=Location(file=str(source), field="city"))
+    if source.suffix == ".parquet":
+        frame = pd.read_parquet(source, columns=[code, city])
+    else:
+        frame = pd.read_csv(source, usecols=[code, city], dtype=str)
+    frame = frame.rename(columns={code: "station_code", city: "city"}).dropna()
+    return frame.drop_duplicates("station_code")
+
+
+def _connect(engine: str) -> Any:
+    from ecoplan.store.engine import connect
+
+    return connect(engine)  # type: ignore[arg-type]
+
+
+def _csv_ready(frame: Any) -> Any:
+    out = frame.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime"):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+# --------------------------------------------------------------------------- air daily
+@air_app.command("daily")
+def daily_command(
+    input_file: Annotated[Path, typer.Argument(
+        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet）或日数据表（date,site,PM2.5,…,O3_8h）"
+        " / hourly data (CNEMC files, canonical CSV/Parquet) or a daily-values table")],
+    output: OutputOpt = None,
+    rules: RulesOpt = "auto",
+    engine: EngineOpt = "duckdb",
+    o3_1h: O3OneHourOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """日评价：日均值（GB 3095 有效性）、臭氧日最大8小时、日 AQI / daily values and daily AQI."""
+    import pandas as pd
+
+    from ecoplan.console import progress
+
+    if not input_file.exists():
+        raise AirInputError(f"文件不存在：{input_file}", f"File not found: {input_file}",
+                            location=Location(file=str(input_file)))
+    problems: list[Any] = []
+    with progress() as bar:
+        task = bar.add_task(tr("计算日评价", "Computing daily values"), total=2)
+        con = _connect(engine)
+        if _is_daily_table(input_file):
+            out = _daily_from_table(con, input_file, rules, o3_1h)
+            mode = "daily_table"
+            bar.advance(task)
+        else:
+            from ecoplan.assess.air_pipeline import run_daily
+
+            frame, problems = _read_hourly(input_file)
+            bar.advance(task)
+            out = run_daily(con, frame, rules, include_o3_1h=o3_1h)
+            mode = "hourly"
+        bar.advance(task)
+    out = _csv_ready(out)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        out.to_csv(output, index=False, encoding="utf-8")
+    summary = {
+        "input": str(input_file), "mode": mode, "output": str(output) if output else None,
+        "rows": int(len(out)), "engine": engine,
+        "with_aqi": int(out["aqi"].notna().sum()),
+        "categories": {str(k): int(v) for k, v in out["category"].value_counts().items()},
+        "problems": [p.as_dict() for p in problems],
+    }
+    if as_json:
+        if output is None:
+            summary["records"] = out.astype(object).where(pd.notna(out), None).to_dict("records")
+        emit_json(summary)
+        return
+    for problem in problems[:10]:
+        info(f"注意：{problem.message('zh')}", f"Note: {problem.message('en')}")
+    if output is None:
+        site = "station_code" if "station_code" in out.columns else "site"
+        head = out[[site, "date", "aqi", "primary_pollutants", "category"]].head(20)
+        print_table(tr("日 AQI（前 20 行）", "Daily AQI (first 20 rows)"), list(head.columns),
+                    head.astype(object).where(head.notna(), None).itertuples(index=False))
+    ok(f"{summary['rows']} 个站日，{summary['with_aqi']} 个有日 AQI"
+       + (f"；已写入 {output}" if output else ""),
+       f"{summary['rows']} station-days, {summary['with_aqi']} with a daily AQI"
+       + (f"; written to {output}" if output else ""))
+
+
+def _daily_from_table(con: Any, path: Path, rules: str, o3_1h: bool | None) -> Any:
+    """Daily AQI of a published daily-values table (air-A's :func:`daily_aqi_table`)."""
+    import pandas as pd
+
+    from ecoplan.standards.air_daily_aqi import canonical_daily_columns, daily_aqi_table
+
+    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    mapping = canonical_daily_columns(frame.columns)
+    frame = frame.rename(columns=mapping)[list(mapping.values())]
+    if "site" not in frame.columns:
+        frame["site"] = path.stem
+    for row, value in enumerate(frame["date"], start=2):
+        if pd.isna(pd.to_datetime(value, errors="coerce")):
+            raise AirInputError(f"日期无法识别：{value!r}", f"Unrecognised date: {value!r}",
+                                location=Location(file=str(path), row=row, field="date"))
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["site"] = frame["site"].astype(str)
+    for col in frame.columns:
+        if col not in ("date", "site"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    t = con.create_table("air_daily_input", frame, overwrite=True)
+    return con.execute(daily_aqi_table(t, rules, include_o3_1h=o3_1h).order_by(["site", "date"]))
+
+
+# --------------------------------------------------------------------------- air stats
+@air_app.command("stats")
+def stats_command(
+    input_file: Annotated[Path, typer.Argument(
+        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet）/ hourly data file")],
+    period: Annotated[str, typer.Option(
+        "--period", help="统计时段 year|quarter|month|range / period")] = "year",
+    by: Annotated[str, typer.Option(
+        "--by", help="按站点或城市（县城区）统计 station|city / per station or city")] = "station",
+    start: Annotated[str | None, typer.Option(
+        "--start", help="range 的起始日期 YYYY-MM-DD / first day of a range")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--end", help="range 的结束日期 YYYY-MM-DD / last day of a range")] = None,
+    stations: Annotated[Path | None, typer.Option(
+        "--stations", help="站点—城市对应表（CNEMC 站点列表）/ station → city table")] = None,
+    dust: Annotated[Path | None, typer.Option(
+        "--dust", help="沙尘日标记 CSV（date[,station_code|city],dust）/ dust-day flags")] = None,
+    dust_deducted: Annotated[bool, typer.Option(
+        "--dust-deducted/--no-dust-deducted",
+        help="扣除沙尘影响（环办监测〔2016〕120号）/ deduct dust-affected PM days")] = False,
+    composite: Annotated[str, typer.Option(
+        "--composite", help="综合指数方法 2014 | 2026-unverified / composite-index method",
+    )] = "2014",
+    output: OutputOpt = None,
+    rules: RulesOpt = "auto",
+    engine: EngineOpt = "duckdb",
+    o3_1h: O3OneHourOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """HJ 663 统计：均值、百分位数、优良/重污染天数比例、综合指数排名 / HJ 663 period statistics."""
+    import pandas as pd
+
+    from ecoplan.assess.air_pipeline import run_period_stats
+    from ecoplan.console import progress
+    from ecoplan.standards.air_period import PERIODS
+
+    if period not in PERIODS:
+        raise typer.BadParameter(tr("应为 year、quarter、month 或 range",
+                                    "expected year, quarter, month or range"),
+                                 param_hint="--period")
+    if by not in ("station", "city"):
+        raise typer.BadParameter(tr("应为 station 或 city", "expected station or city"),
+                                 param_hint="--by")
+    d0 = _parse_date(start, "--start") if start else None
+    d1 = _parse_date(end, "--end") if end else None
+    with progress() as bar:
+        task = bar.add_task(tr("计算统计", "Computing statistics"), total=2)
+        frame, problems = _read_hourly(input_file)
+        st = _station_cities(input_file, stations) if by == "city" else None
+        flags = _read_dust(dust) if dust else None
+        bar.advance(task)
+        out = run_period_stats(_connect(engine), frame, rules, period=period, by=by, start=d0,
+                               end=d1, stations=st, dust=flags, dust_deducted=dust_deducted,
+                               include_o3_1h=o3_1h, composite=composite)
+        bar.advance(task)
+    out = _csv_ready(out)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        out.to_csv(output, index=False, encoding="utf-8")
+    key = "city" if by == "city" else "station_code"
+    if as_json:
+        emit_json({"input": str(input_file), "period": period, "by": by, "engine": engine,
+                   "output": str(output) if output else None,
+                   "problems": [p.as_dict() for p in problems],
+                   "records": out.astype(object).where(pd.notna(out), None).to_dict("records")})
+        return
+    cols = [key, "period", "valid_days", "good_day_ratio", "heavy_day_ratio", "pm25_mean",
+            "pm10_mean", "o3_8h_p90", "composite_index", "composite_rank"]
+    head = out[cols].head(40)
+    print_table(tr("HJ 663 统计", "HJ 663 statistics"), cols,
+                head.astype(object).where(head.notna(), None).itertuples(index=False))
+    ok(f"{len(out)} 行" + (f"；已写入 {output}" if output else ""),
+       f"{len(out)} rows" + (f"; written to {output}" if output else ""))
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(tr("日期格式应为 YYYY-MM-DD", "expected YYYY-MM-DD"),
+                                 param_hint=option) from exc
+
+
+def _read_dust(path: Path) -> Any:
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str)
+    if not {"date", "dust"} <= set(frame.columns):
+        raise AirInputError("沙尘标记文件需要 date、dust 两列",
+                            "The dust-flag file needs the columns date and dust",
+                            location=Location(file=str(path), field="date,dust"))
+    truthy = {"1", "true", "yes", "y", "是", "t"}
+    frame["dust"] = frame["dust"].fillna("").str.strip().str.lower().isin(truthy)
+    bad = pd.to_datetime(frame["date"], errors="coerce").isna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise AirInputError("日期无法识别", "Unrecognised date",
+                            location=Location(file=str(path), row=row, field="date"))
+    return frame
+
+
+# --------------------------------------------------------------------------- air warn
+@air_app.command("warn")
+def warn_command(
+    forecast: Annotated[Path, typer.Argument(
+        help="预报日 AQI 的 CSV（date,aqi[,site]）/ forecast daily AQI CSV (date,aqi[,site])")],
+    variant: Annotated[str, typer.Option(
+        "--variant", help="预警分级方案（national_2018 或地方方案）/ grading variant",
+    )] = "national_2018",
+    rules: RulesOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """重污染天气预警级别（环办大气函〔2018〕875号）/ heavy-pollution warning level."""
+    import pandas as pd
+
+    from ecoplan.standards.air_warning import warning_episodes
+
+    if not forecast.exists():
+        raise AirInputError(f"文件不存在：{forecast}", f"File not found: {forecast}",
+                            location=Location(file=str(forecast)))
+    frame = pd.read_csv(forecast, dtype=str)
+    cols = {c.lower().strip(): c for c in frame.columns}
+    if "date" not in cols or "aqi" not in cols:
+        raise AirInputError("预报文件需要 date、aqi 两列", "The forecast needs date and aqi columns",
+                            location=Location(file=str(forecast), field="date,aqi"))
+    site_col = cols.get("site") or cols.get("city") or cols.get("station_code")
+    records: list[dict[str, Any]] = []
+    groups = frame.groupby(site_col, sort=True) if site_col else [("", frame)]
+    for site, part in groups:
+        days, aqis = [], []
+        for idx, row in part.iterrows():
+            line = int(idx) + 2  # type: ignore[call-overload]
+            try:
+                days.append(date.fromisoformat(str(row[cols["date"]]).strip()[:10]))
+            except ValueError as exc:
+                raise AirInputError("日期无法识别", "Unrecognised date", location=Location(
+                    file=str(forecast), row=line, field="date")) from exc
+            raw = str(row[cols["aqi"]]).strip()
+            try:
+                aqis.append(int(float(raw)) if raw and raw.lower() != "nan" else None)
+            except ValueError as exc:
+                raise AirInputError(f"AQI 不是数字：{raw!r}", f"AQI is not a number: {raw!r}",
+                                    location=Location(file=str(forecast), row=line,
+                                                      field="aqi")) from exc
+        try:
+            episodes = warning_episodes(days, aqis, variant)
+        except EcoplanError:
+            raise
+        for e in episodes:
+            records.append({"site": site or None, "start": e.start, "end": e.end,
+                            "days": e.days, "days_above_300": e.days_above_300,
+                            "max_aqi": e.max_aqi, "warning_level": e.warning_level,
+                            "name_zh": e.name_zh, "name_en": e.name_en})
+    order = ("yellow", "orange", "red")
+    levels = [r["warning_level"] for r in records if r["warning_level"]]
+    top = max(levels, key=order.index) if levels else None
+    if as_json:
+        emit_json({"input": str(forecast), "variant": variant, "warning_level": top,
+                   "episodes": records})
+        return
+    print_table(tr("重污染过程", "Heavy-pollution episodes"),
+                ["site", "start", "end", "days", "max_aqi", "warning_level"],
+                [[r["site"], r["start"], r["end"], r["days"], r["max_aqi"],
+                  r["name_zh"] if tr("zh", "en") == "zh" else r["name_en"]] for r in records])
+    ok(f"预警级别：{top or '无'}", f"Warning level: {top or 'none'}")
+
+
+# --------------------------------------------------------------------------- bench air
+@bench_app.command("air")
+def bench_air_command(
+    stations: Annotated[int, typer.Option(
+        "--stations", help="模拟站点数（每站一年逐时数据）/ stations, one hourly year each")] = 200,
+    runs: Annotated[int, typer.Option("--runs", help="重复次数（取中位数）/ runs (median)")] = 3,
+    engine: EngineOpt = "duckdb",
+    workdir: Annotated[Path | None, typer.Option(
+        "--workdir", help="生成数据的目录（默认临时目录）/ folder for generated data")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """空气质量引擎基准：日评价 + 年统计 与 DuckDB 读取求和之比 / air engine benchmark."""
+    from ecoplan.assess.air_bench import run_benchmark
+
+    result = run_benchmark(stations=stations, runs=runs, engine=engine, workdir=workdir)
+    if as_json:
+        emit_json(result)
+        return
+    print_table(tr("空气质量引擎基准", "Air engine benchmark"), ["item", "value"],
+                [[k, v] for k, v in result.items() if not isinstance(v, (dict, list))])
+    ok(f"评估/读取 = {result['ratio']:.2f}，峰值内存 {result['peak_rss_mib']:.0f} MiB",
+       f"evaluation/read = {result['ratio']:.2f}, peak RSS {result['peak_rss_mib']:.0f} MiB")
+
+
+def register(root: typer.Typer) -> None:
+    """Commands are attached to the ``air`` and ``bench`` groups at import; nothing at the root."""
+    return None
