@@ -136,43 +136,47 @@ def gateway(
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="空闲断开秒数 / idle timeout s")] = 900.0,
     unknown: Annotated[str, typer.Option("--unknown", help="未登记设备：hold（应答并暂存）| refuse / "
                                          "unknown devices: hold | refuse")] = "hold",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="进程数（共享端口，SO_REUSEPORT）/ "
+                                         "processes sharing the port")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """启动 HJ 212 网关（TCP 服务）/ run the HJ 212 gateway (asyncio TCP server)."""
-    from ecoplan.ingest.hj212.gateway import GatewayConfig, use_uvloop
-    from ecoplan.ingest.hj212.service import open_gateway
+    import multiprocessing as mp
+
+    from ecoplan.errors import ConfigError
+    from ecoplan.ingest.hj212.service import merge_stats, serve_worker
+    from ecoplan.settings import load_settings
     from ecoplan.store.workspace import Workspace
 
-    use_uvloop()
-    ws = Workspace()
-    cfg = GatewayConfig(host=host, port=port, max_packets_per_second=max_rate,
-                        idle_timeout=idle_timeout, unknown_policy=unknown)
-    rt = open_gateway(ws, cfg)
-    if rt.storage_error:
-        info("注意：数据入库接口不可用，分钟/小时/日数据将暂存在隔离表中，待入库接口可用后释放。",
-             f"Note: {rt.storage_error} Minute/hour/day packets are held until it is available.")
+    Workspace()  # refuse early, with the usual message, when there is no workspace
+    if workers > 1 and port == 0:
+        raise ConfigError("多进程网关需要指定端口（--port）", "several workers need an explicit --port")
+    home = str(load_settings().home)
+    config = {"host": host, "port": port, "max_packets_per_second": max_rate,
+              "idle_timeout": idle_timeout, "unknown_policy": unknown, "reuse_port": workers > 1}
 
-    async def main() -> None:
-        gw = rt.gateway
-        await gw.start()
-        ok(f"HJ 212 网关监听 {host}:{gw.port}", f"HJ 212 gateway listening on {host}:{gw.port}")
-        try:
-            if duration is None:
-                await asyncio.Event().wait()
-            else:
-                await asyncio.sleep(duration)
-        finally:
-            await gw.stop()
+    def started(rt) -> None:  # type: ignore[no-untyped-def]
+        if rt.storage_error:
+            info("注意：数据入库接口不可用，分钟/小时/日数据将暂存在隔离表中，待入库接口可用后释放。",
+                 f"Note: {rt.storage_error} Minute/hour/day packets are held until it is available.")
+        ok(f"HJ 212 网关监听 {host}:{rt.gateway.port}（{workers} 个进程）",
+           f"HJ 212 gateway listening on {host}:{rt.gateway.port} ({workers} processes)")
 
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    children = [ctx.Process(target=serve_worker, args=(home, config, duration, i, out))
+                for i in range(1, workers)]
+    for c in children:
+        c.start()
     try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
+        parts = [serve_worker(home, config, duration, 0, started=started)]
+        parts += [out.get(timeout=120) for _ in children]
     finally:
-        rt.close()
-    stats = rt.gateway.stats.as_dict()
-    if rt.sink is not None:
-        stats["rows_written"] = rt.sink.stats.rows_written
+        for c in children:
+            c.join(30)
+            if c.is_alive():
+                c.terminate()
+    stats = parts[0] if workers == 1 else merge_stats(parts)
     if as_json:
         emit_json(stats)
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ecoplan.cli import main
+from ecoplan.ingest.hj212.live import read_snapshot
 
 
 def _free_port() -> int:
@@ -41,7 +42,7 @@ def test_gateway_process_and_simulator(capsys: pytest.CaptureFixture[str],
     port = _free_port()
     env = dict(os.environ, ECOPLAN_HOME=str(workspace_home))
     proc = subprocess.Popen([sys.executable, "-m", "ecoplan.cli", "gateway", "--port", str(port),
-                             "--duration", "10", "--json"], env=env, stdout=subprocess.PIPE,
+                             "--duration", "12", "--workers", "2", "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_port(port)
@@ -54,13 +55,15 @@ def test_gateway_process_and_simulator(capsys: pytest.CaptureFixture[str],
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     stats = json.loads(out)
+    assert stats["workers"] == 2
     assert stats["accepted"] == 6 and stats["held"] >= 3  # the second logger is unknown
     assert main(["devices", "list", "--json"]) == 0
     listed = {d["mn"]: d for d in json.loads(capsys.readouterr().out)}
     assert listed["5A0000000000000000000001"]["registered"] is False
     assert listed["5A0000000000000000000001"]["held_packets"] == 3
-    live = json.loads((workspace_home / "hj212_live.json").read_text(encoding="utf-8"))
+    live = read_snapshot(workspace_home)  # merged over the two worker processes
     assert live["values"]["5A0000000000000000000000"]["a34004"]["pollutant"] == "pm25"
+    assert live["stats"]["accepted"] == 6
 
 
 def test_simulator_refuses_non_loopback(capsys: pytest.CaptureFixture[str]) -> None:

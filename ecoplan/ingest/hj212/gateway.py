@@ -79,6 +79,7 @@ class GatewayConfig:
     default_crc_policy: tuple[str, ...] = ("hj212",)
     reuse_port: bool = False
     live_snapshot_home: Any = None
+    live_snapshot_name: str = "hj212_live.json"
     live_snapshot_interval: float = 5.0
     registry_refresh: float = 2.0
     clock_skew_limit: float = 300.0
@@ -299,7 +300,8 @@ class Gateway:
             await self.server.wait_closed()
         self._flush_splits(force=True)
         if self.config.live_snapshot_home is not None:
-            self.live.write_snapshot(self.config.live_snapshot_home, self.stats.as_dict())
+            self.live.write_snapshot(self.config.live_snapshot_home, self.stats.as_dict(),
+                                     self.config.live_snapshot_name)
 
     async def serve_for(self, seconds: float | None) -> None:
         """Run until ``seconds`` have passed (forever when None)."""
@@ -330,7 +332,8 @@ class Gateway:
             if home is not None and now - last_snapshot >= self.config.live_snapshot_interval:
                 last_snapshot = now
                 with contextlib.suppress(OSError):
-                    self.live.write_snapshot(home, self.stats.as_dict())
+                    self.live.write_snapshot(home, self.stats.as_dict(),
+                                             self.config.live_snapshot_name)
 
     async def _refresh_registry(self) -> None:
         loop = asyncio.get_running_loop()

@@ -98,8 +98,9 @@ class LiveStore:
         return {"devices": [self._device(self.devices[m]) for m in mns if m in self.devices],
                 "values": values, "recent": recent}
 
-    def write_snapshot(self, home: Path, stats: dict[str, Any] | None = None) -> Path:
-        path = Path(home) / SNAPSHOT_FILE
+    def write_snapshot(self, home: Path, stats: dict[str, Any] | None = None,
+                       name: str = SNAPSHOT_FILE) -> Path:
+        path = Path(home) / name
         data = self.snapshot()
         data["stats"] = stats or {}
         data["written_at"] = datetime.now().isoformat()
@@ -109,9 +110,31 @@ class LiveStore:
         return path
 
 
+def snapshot_name(worker: int) -> str:
+    """File name of worker ``worker``'s snapshot (worker 0 writes ``hj212_live.json``)."""
+    return SNAPSHOT_FILE if worker == 0 else f"hj212_live.{worker}.json"
+
+
 def read_snapshot(home: Path) -> dict[str, Any] | None:
-    """The last snapshot a gateway wrote into workspace ``home`` (None when there is none)."""
-    path = Path(home) / SNAPSHOT_FILE
-    if not path.exists():
+    """The last snapshot the gateway wrote into workspace ``home`` (None when there is none);
+    with several worker processes their snapshots are merged (``stats`` summed)."""
+    files = sorted(Path(home).glob("hj212_live*.json"))
+    if not files:
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    merged: dict[str, Any] = {"devices": [], "values": {}, "recent": [], "stats": {},
+                              "workers": len(files)}
+    for f in files:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        merged["devices"] += data.get("devices", [])
+        merged["values"].update(data.get("values", {}))
+        merged["recent"] += data.get("recent", [])
+        for k, v in (data.get("stats") or {}).items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                merged["stats"][k] = merged["stats"].get(k, 0) + v
+            elif isinstance(v, dict):
+                into = merged["stats"].setdefault(k, {})
+                for kk, vv in v.items():
+                    into[kk] = into.get(kk, 0) + vv
+        merged["written_at"] = max(merged.get("written_at", ""), data.get("written_at", ""))
+    merged["recent"].sort(key=lambda r: r.get("received_at") or "")
+    return merged

@@ -120,6 +120,63 @@ def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
     return GatewayRuntime(gw, sink, recorder, storage_error)
 
 
+def serve_worker(home: str | None, config: dict[str, Any], duration: float | None,
+                 worker: int = 0, out: Any = None, started: Any = None) -> dict[str, Any]:
+    """Run one gateway process on the workspace ``home`` until ``duration`` s have passed
+    (forever when None); returns its statistics (also put on ``out`` when given)."""
+    from ecoplan.ingest.hj212.gateway import use_uvloop
+    from ecoplan.ingest.hj212.live import snapshot_name
+    from ecoplan.settings import load_settings
+    from ecoplan.store.workspace import Workspace
+
+    use_uvloop()
+    ws = Workspace(load_settings(home=home) if home else None)
+    cfg = GatewayConfig(**config)
+    cfg.live_snapshot_name = snapshot_name(worker)
+    rt = open_gateway(ws, cfg)
+
+    async def main() -> None:
+        await rt.gateway.start()
+        if started is not None:
+            started(rt)
+        try:
+            if duration is None:
+                await asyncio.Event().wait()
+            else:
+                await asyncio.sleep(duration)
+        finally:
+            await rt.gateway.stop()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.close()
+    stats = rt.gateway.stats.as_dict()
+    stats["rows_written"] = rt.sink.stats.rows_written if rt.sink is not None else 0
+    stats["storage_error"] = rt.storage_error
+    if out is not None:
+        out.put(stats)
+    return stats
+
+
+def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sum the statistics of several gateway processes."""
+    total: dict[str, Any] = {"workers": len(parts)}
+    for st in parts:
+        for k, v in st.items():
+            if isinstance(v, bool) or v is None or isinstance(v, str):
+                total.setdefault(k, v)
+            elif isinstance(v, (int, float)):
+                total[k] = total.get(k, 0) + v
+            elif isinstance(v, dict):
+                into = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    into[kk] = into.get(kk, 0) + vv
+    return total
+
+
 def release_held(ws: Any, mn: str) -> dict[str, Any]:
     """Load the held packets of an (now approved) device into the lake; mark them released."""
     engine = ws.engine
