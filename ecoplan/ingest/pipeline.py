@@ -399,6 +399,12 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
         summary.per_site = _per_site(frame, rules, reject, supersede_rows)
         all_problems = [p for i in sorted(v.problems) for p in v.problems[i]] + v.orphan_problems
         summary.problems = [_problem_dict(p) for p in all_problems[:50]]
+        for col in frame.attrs.get("ignored_columns") or []:  # reported, not silently dropped
+            summary.problems.insert(0, {
+                "file": source, "row": 1, "field": col, "value": None, "code": "ignored_column",
+                "reason_zh": f"未识别的列 {col}，未导入（如需导入请按模板改列名）",
+                "reason_en": f"column {col} not recognised and not loaded (rename it as in the "
+                             "template to load it)"})
         if dry_run:
             summary.seconds = time.perf_counter() - started
             return summary
@@ -470,7 +476,8 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                 b.rows_quarantined = summary.rows_quarantined
                 b.rows_superseded = summary.rows_superseded
                 b.lake_files = staged.journal()
-                b.message = json.dumps({"unchanged": summary.rows_unchanged,
+                b.message = json.dumps({"ignored_columns": frame.attrs.get("ignored_columns")
+                                        or [], "unchanged": summary.rows_unchanged,
                                         "written": summary.rows_written,
                                         "flags": summary.flags, "format": summary.format,
                                         "encoding": summary.encoding}, ensure_ascii=False)

@@ -202,3 +202,14 @@ def test_unreadable_file_is_recorded_not_lost(ws: Workspace, tmp_path: Path) -> 
     assert s.status == "rejected" and s.problems[0]["field"] == "station_code"
     (q,) = _quarantine(ws, s.batch_id)
     assert q.row == 1 and "station_code" in q.reason
+
+
+def test_unrecognised_columns_are_reported(ws: Workspace, tmp_path: Path) -> None:
+    import_bundled(ws.engine, ("shanxi",))
+    p = tmp_path / "extra.csv"
+    p.write_text("station_code,station_name,timestamp,pm25,PM1\n2183A,环保局,2021-03-01 01:00,50,30\n",
+                 encoding="utf-8")
+    s = ingest_file(ws, "air", p)
+    assert s.rows_accepted == 1
+    notes = [x for x in s.problems if x["code"] == "ignored_column"]
+    assert [(x["row"], x["field"]) for x in notes] == [(1, "PM1")]

@@ -73,6 +73,11 @@ _DATE_NAMES = {"date", "日期", "监测日期"}
 _HOUR_NAMES = {"hour", "小时", "时"}
 _PRIMARY_NAMES = {"primarypollutant", "primary_pollutant", "primary_pollutants", "首要污染物"}
 _AQI_NAMES = {"aqi", "空气质量指数"}
+#: Site metadata columns that may accompany hourly data; they are not values (the registry
+#: holds site metadata), so leaving them out of the lake is not a loss worth reporting.
+_METADATA_NAMES = {"station_name", "stationname", "name", "站点名称", "监测点名称", "city", "城市",
+                   "area", "positionname", "longitude", "latitude", "经度", "纬度", "county", "区县",
+                   "province", "省份", "index", "序号", "id", "unnamed:0"}
 _UNIT_RE = re.compile(r"[\(（\[【](.*?)[\)）\]】]\s*$")
 
 
@@ -331,9 +336,12 @@ def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
     n = table.num_rows
     mapping: dict[str, str] = {}
     units: dict[str, str | None] = {}
+    ignored: list[str] = []
     for col in table.column_names:
         canon, unit = canonical_name(col)
         if canon is None or canon in mapping.values():
+            if _key(_split_unit(col)[0]) not in _METADATA_NAMES:
+                ignored.append(col)
             continue
         mapping[col] = canon
         units[canon] = unit
@@ -420,7 +428,8 @@ def _long_table(path: Path, csv: CsvTable, fmt: str) -> pd.DataFrame:
     frame = pd.DataFrame(out)
     frame["not_monitored"] = _join_flags(n, not_mon_parts)
     return _finish(frame, path, fmt, problems, csv.encoding,
-                   {"units": {k: v for k, v in units.items() if v}, "columns": inverse})
+                   {"units": {k: v for k, v in units.items() if v}, "columns": inverse,
+                    "ignored_columns": ignored})
 
 
 def _join_flags(n: int, parts: list[tuple[str, np.ndarray]]) -> pd.Series:
