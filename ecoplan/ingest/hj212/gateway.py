@@ -190,17 +190,20 @@ class Connection(asyncio.Protocol):
         self.last_activity = time.monotonic()
         gw = self.gw
         out: list[bytes] = []
+        packets = 0
         for item in self.framer.feed(data):
             if isinstance(item, Discarded):
                 gw.stats.discarded_bytes += item.size
                 continue
+            packets += 1
             reply = gw.handle(item, self)
             if reply is not None:
                 out.append(reply)
         if out and self.transport is not None:
             self.transport.write(out[0] if len(out) == 1 else b"".join(out))
             gw.stats.replies += len(out)
-        self._charge(len(out) or 1)
+        if packets:
+            self._charge(packets)
 
     def _charge(self, n: int) -> None:
         """Token bucket on packets; over the rate, stop reading until tokens are back."""
