@@ -52,7 +52,7 @@ class PostgresServer:
             self.user_prefix = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        proc = subprocess.run([*self.user_prefix, *args], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([*self.user_prefix, *args], capture_output=True, text=True, timeout=420)
         if proc.returncode != 0:
             raise PostgresUnavailable(f"{' '.join(args[:2])} failed: {proc.stderr.strip()[-500:]}")
 
@@ -75,7 +75,7 @@ class PostgresServer:
         opts = (f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                  "-l", str(self.base / "server.log"), "-w", "-t", "60", "start")
+                  "-l", str(self.base / "server.log"), "-w", "-t", "300", "start")
         return self.url("postgres")
 
     def url(self, database: str) -> str:
