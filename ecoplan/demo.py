@@ -66,6 +66,13 @@ def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     demo_step_plan(ws, say, result)
 
 
+def _step_hourly_aqi(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Hourly AQI of Lüliang's three stations for 2019, as CNEMC publishes it."""
+    from ecoplan.commands.air import demo_step_hourly_aqi
+
+    demo_step_hourly_aqi(ws, say, result)
+
+
 def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Reproduce the national real-time water classes and evaluate a Jiaocheng section."""
     from ecoplan.commands.water import demo_step
@@ -77,6 +84,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("sample_lake", _step_sample_lake),
     ("lake_summary", _step_lake_summary),
+    ("hourly_aqi", _step_hourly_aqi),
     ("water", _step_water),
 ]
 
