@@ -196,7 +196,13 @@ class Connection(asyncio.Protocol):
                 gw.stats.discarded_bytes += item.size
                 continue
             packets += 1
-            reply = gw.handle(item, self)
+            try:
+                reply = gw.handle(item, self)
+            except Exception as exc:  # noqa: BLE001 - one bad packet must not end the session
+                gw.stats.rejected["internal"] = gw.stats.rejected.get("internal", 0) + 1
+                gw.recorder.event(self.mn or "?", "internal-error", peer=self.peer,
+                                  detail={"error": f"{type(exc).__name__}: {exc}"})
+                reply = None
             if reply is not None:
                 out.append(reply)
         if out and self.transport is not None:
