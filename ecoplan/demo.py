@@ -80,12 +80,21 @@ def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     demo_step(ws, say, result)
 
 
+def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Three simulated data loggers send real 2019 hours to the HJ 212 gateway for 5 seconds."""
+    from ecoplan.ingest.hj212.service import run_live_demo
+
+    out = run_live_demo(ws, seconds=5.0, devices=3, rate=5.0, say=say)
+    result.outputs["hj212_live"] = out["simulator"]
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("sample_lake", _step_sample_lake),
     ("lake_summary", _step_lake_summary),
     ("hourly_aqi", _step_hourly_aqi),
     ("water", _step_water),
+    ("hj212_live", _step_hj212_live),
 ]
 
 

@@ -42,7 +42,7 @@ def make_engine(url: str) -> Engine:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         kwargs: dict[str, object] = {"pool_pre_ping": True}
         if url.startswith("postgresql"):
-            kwargs["connect_args"] = {"connect_timeout": 5}
+            kwargs["connect_args"] = {"connect_timeout": 15}
         return create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise DatabaseError(
