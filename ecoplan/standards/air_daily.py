@@ -113,13 +113,15 @@ def cnemc_day_number(timestamp: ir.TimestampValue) -> tuple[ir.IntegerValue, ir.
     return shifted // 86400, (shifted // 3600) % 24 + 1
 
 
-def _scaled(col: ir.NumericValue) -> ir.IntegerValue:
+def _scaled(col: ir.NumericValue) -> ir.FloatingValue:
     """A concentration as an integer number of 0.001 units (exact, engine-independent sums).
 
     NaN counts as missing (Spark keeps NaN from pandas as a value, DuckDB as NULL).
     """
     x = col.cast("float64")
-    return ibis.ifelse(x.isnan(), ibis.null("float64"), x * SCALE + 0.5).floor().cast("int64")
+    # An integer held in a float64: sums of up to 2⁵³ are exact in any order, and the engines'
+    # float sum states are half the size of their 128-bit integer sum states.
+    return ibis.ifelse(x.isnan(), ibis.null("float64"), x * SCALE + 0.5).floor().cast("float64")
 
 
 def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
