@@ -110,7 +110,7 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
                      pm25=ibis.ifelse(hit, ibis.null("float64"), j.pm25)).drop(
             "_dust", *[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
     rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
-    out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h)
+    out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
     return _materialise(analytics, out) if cache else out
 
 

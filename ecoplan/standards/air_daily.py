@@ -199,73 +199,18 @@ def _stage(table: ir.Table) -> ir.Table:
 
 
 def daily_aqi(daily: ir.Table, *, ruleset: str = "auto", include_o3_1h: bool | None = None,
-              date: str = "date") -> ir.Table:
+              date: str = "date", key: str = "station_code") -> ir.Table:
     """Daily AQI, IAQIs, primary pollutants and category of daily values (HJ 633 daily report).
 
-    Uses the exact Ibis IAQI of :mod:`ecoplan.standards.aqi` on the daily values rounded per
-    GB/T 8170 (HJ 633-2026 §4.2.2: integer μg/m³, CO 0.1 mg/m³). O3 daily max 8-h above 800
-    takes the 1-h IAQI under the 2012 rules (300 under 2026). ``ruleset="auto"`` chooses per day
-    (before 2026-03-01 → 2012). A day missing a pollutant gets the AQI of the others when the rule
-    set publishes it ("always" under 2012; only when > 100 under HJ 633-2026 §5.3.1) — that AQI
-    is the one counted in the period statistics. Adds ``iaqi_<indicator>``, ``aqi``,
-    ``aqi_complete``, ``primary_pollutants``, ``exceeding_pollutants``, ``level``, ``category``,
-    ``colour`` and ``ruleset``.
+    Delegates to :func:`ecoplan.standards.air_daily_aqi.daily_aqi_table` (exact IAQI on the
+    daily values rounded per GB/T 8170; O3 8 h > 800 → 1-h IAQI under 2012, 300 under 2026; a
+    day missing a pollutant gets the AQI of the others under 2012, only when > 100 under HJ
+    633-2026 §5.3.1 — that AQI is the one the period statistics count). Keeps every column of
+    ``daily`` and ``key``; ``complete`` is renamed ``aqi_complete``.
     """
-    from ecoplan.standards.air_rules import check_choice, ruleset_expr_daily
-    from ecoplan.standards.aqi import aqi_exprs, load_ruleset, with_iaqis
+    from ecoplan.standards.air_daily_aqi import daily_aqi_table
 
-    choice = check_choice(ruleset)
-    names = ["2012", "2026"] if choice == "auto" else [choice]
-    rsets = {n: load_ruleset(n) for n in names}
-    use_1h = {n: (r.o3_1h_max_default if include_o3_1h is None else include_o3_1h)
-              for n, r in rsets.items()}
-    indicators: dict[str, tuple[str, str, str]] = {}
-    for r in rsets.values():
-        for ind in r.daily_indicators:
-            if ind.optional and not use_1h[r.name]:
-                continue
-            indicators[ind.name] = (ind.name, ind.pollutant, ind.averaging)
-    required = [n for n in indicators if n != "o3_1h_max"]
-    rs_col: Any = ruleset_expr_daily(daily[date], choice) if choice == "auto" \
-        else ibis.literal(choice)
-    t = daily.mutate(ruleset=rs_col)
-    with_1h = dict(indicators)
-    with_1h["o3_1h_max"] = ("o3_1h_max", "o3", "1h")
-    t = with_iaqis(t, with_1h, "ruleset" if choice == "auto" else choice, round_input=True)
-    fix: dict[str, Any] = {}
-    if "o3_8h" in indicators:
-        # HJ 633-2012 Table 1 note 3: O3 8 h > 800 → the 1-h IAQI (iaqi_expr gives NULL).
-        fix["iaqi_o3_8h"] = ibis.ifelse(t.iaqi_o3_8h.isnull() & t.o3_8h.notnull(),
-                                        t.iaqi_o3_1h_max, t.iaqi_o3_8h)
-    drop_1h = "o3_1h_max" not in indicators
-    if not drop_1h and len(names) == 2 and not all(use_1h.values()):
-        keep = "2012" if use_1h["2012"] else "2026"
-        fix["iaqi_o3_1h_max"] = ibis.ifelse(t.ruleset == keep, t.iaqi_o3_1h_max,
-                                            ibis.null("int64"))
-    complete: Any = ibis.literal(True)
-    for n in required:
-        complete = complete & t[n].notnull()
-    t = t.mutate(**fix, aqi_complete=complete)
-    t = _stage(t.drop("iaqi_o3_1h_max") if drop_1h else t)
-    cols = {n: f"iaqi_{n}" for n in indicators}
-    t = _stage(t.mutate(aqi_raw=aqi_exprs(t, cols, "2012")["aqi"]))
-
-    def published(rs_name: str) -> Any:
-        r = rsets[rs_name]
-        if r.missing_publish == "only_above":
-            above = int(r.missing_publish_above or 0)
-            return ibis.ifelse(t.aqi_complete | (t.aqi_raw > above), t.aqi_raw,
-                               ibis.null("int64"))
-        return t.aqi_raw
-
-    pub = ibis.ifelse(t.ruleset == "2026", published("2026"), published("2012")) \
-        if len(names) == 2 else published(names[0])
-    t = _stage(t.mutate(aqi=pub))
-    res = aqi_exprs(t, cols, t.ruleset if choice == "auto" else choice, aqi_column="aqi")
-    shown = t.aqi.notnull()
-    return t.mutate(
-        primary_pollutants=res["primary_pollutants"],
-        exceeding_pollutants=ibis.ifelse(shown, res["exceeding_pollutants"],
-                                         ibis.null("string")),
-        level=res["level"], category=res["category"], colour=res["colour"],
-    ).drop("aqi_raw")
+    keep = [c for c in daily.columns if c not in (key, date)]
+    t = daily_aqi_table(daily, ruleset, include_o3_1h=include_o3_1h, date=date, site=key,
+                        keep=keep)
+    return t.rename({key: "site", "aqi_complete": "complete"})
