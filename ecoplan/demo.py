@@ -88,6 +88,13 @@ def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     result.outputs["hj212_live"] = out["simulator"]
 
 
+def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
+    from ecoplan.web import seed_demo_accounts
+
+    result.outputs["web_logins"] = seed_demo_accounts(ws, say)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("sample_lake", _step_sample_lake),
@@ -95,6 +102,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("hourly_aqi", _step_hourly_aqi),
     ("water", _step_water),
     ("hj212_live", _step_hj212_live),
+    ("web_accounts", _step_web_accounts),
 ]
 
 
