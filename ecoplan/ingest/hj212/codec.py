@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from ecoplan.ingest.hj212.crc import VARIANTS, CrcVariant, crc_variant
@@ -146,7 +147,14 @@ def beijing_now() -> datetime:
 
 def parse_time(value: str | None) -> datetime | None:
     """``YYYYMMDDhhmmss`` (optionally followed by 3 ms digits) → datetime; None if invalid."""
-    if not value or not value.isdigit() or len(value) not in (14, 17):
+    if not value:
+        return None
+    return _parse_time(value)
+
+
+@lru_cache(maxsize=16384)  # the loggers of a network send the same DataTime every period
+def _parse_time(value: str) -> datetime | None:
+    if not value.isdigit() or len(value) not in (14, 17):
         return None
     try:
         return datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]),
@@ -278,8 +286,12 @@ def _split_outside_info(text: str, seps: str) -> list[str]:
     return parts
 
 
+_ODD_HEAD = re.compile(r"[\s,]")
 _HEADER_KEYS = {"qn": "QN", "st": "ST", "cn": "CN", "pw": "PW", "mn": "MN", "flag": "Flag",
                 "pnum": "PNUM", "pno": "PNO"}
+
+
+_STD_KEYS = frozenset(_HEADER_KEYS.values())
 
 
 def _parse_segment(p: Packet) -> None:
@@ -295,7 +307,14 @@ def _parse_segment(p: Packet) -> None:
     if cp_at < 0:
         cp_at = text.upper().find("CP=&&")
     head = text if cp_at < 0 else text[:cp_at]
+    header = p.header
+    tidy = _ODD_HEAD.search(head) is None  # no blanks, no commas: items need no stripping
     for item in head.split(";"):
+        if tidy:
+            key, eq, value = item.partition("=")
+            if eq and key in _STD_KEYS:  # the standard spelling: the common case, no checks needed
+                header[key] = value
+                continue
         item = item.strip().lstrip(",").strip()
         if not item:
             continue
@@ -331,40 +350,38 @@ def _parse_segment(p: Packet) -> None:
     _parse_cp(p, cp)
 
 
-_CP_FIELD = re.compile(r"([^;,=]+)=([^;,]*)")
-_CP_WELL_FORMED = re.compile(r"[^;,=]+=[^;,]*(?:[;,][^;,=]+=[^;,]*)*")
+_ODD_CP = re.compile(r"\s|//")
 
 
 def _parse_cp(p: Packet, cp: str) -> None:
     if not cp:
         return
-    if "//" not in cp and " " not in cp and _CP_WELL_FORMED.fullmatch(cp):
-        # Fast path for well-formed CP; anything odd falls back to the detailed parser below.
-        pairs = _CP_FIELD.findall(cp)
-        if len(pairs) == cp.count(";") + cp.count(",") + 1:
-            factors: dict[str, Factor] = {}
-            params: dict[str, str] = {}
-            clean = True
-            for key, value in pairs:
-                code, dash, suffix = key.partition("-")
-                if dash and code:
-                    fac = factors.get(code)
-                    if fac is None:
-                        fac = factors[code] = Factor(code, {})
-                    if suffix in fac.fields:
-                        clean = False
-                        break
-                    fac.fields[suffix] = value
-                elif key in params:
-                    clean = False
-                    break
+    if _ODD_CP.search(cp) is None:
+        # Fast path for well-formed CP (every item ``key=value`` with a non-empty key, no
+        # repeats); anything odd falls back to the detailed parser below.
+        factors: dict[str, Factor] = {}
+        params: dict[str, str] = {}
+        for item in (cp.replace(",", ";") if "," in cp else cp).split(";"):
+            key, eq, value = item.partition("=")
+            if not eq or not key:
+                return _parse_cp_detailed(p, cp)
+            code, dash, suffix = key.partition("-")
+            if dash and code:
+                fac = factors.get(code)
+                if fac is None:
+                    fac = factors[code] = Factor(code, {suffix: value})
+                elif suffix in fac.fields:
+                    return _parse_cp_detailed(p, cp)
                 else:
-                    params[key] = value
-            if clean:
-                p.factors = factors
-                p.params = params
-                return
-    _parse_cp_detailed(p, cp)
+                    fac.fields[suffix] = value
+            elif key in params:
+                return _parse_cp_detailed(p, cp)
+            else:
+                params[key] = value
+        p.factors = factors
+        p.params = params
+        return None
+    return _parse_cp_detailed(p, cp)
 
 
 def _parse_cp_detailed(p: Packet, cp: str) -> None:

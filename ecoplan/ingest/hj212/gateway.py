@@ -270,6 +270,7 @@ class Gateway:
         self.hold_without_sink = False
         self.clock_checked: dict[str, float] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self._contexts: dict[str, tuple[DeviceRecord | None, DeviceContext]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> int:
@@ -427,13 +428,22 @@ class Gateway:
         if p.pnum is not None:
             self._track_split(p, mn, cn)
         if cn in DATA_CNS and p.factors:
-            ctx = DeviceContext(dev.device_type, dev.station_code, dev.enterprise,
-                                dev.code_map or None, dev.units or None) if dev else DeviceContext()
+            ctx = self._context(mn, dev)
             self.live.update(mn, cn, p.data_time, {c: f.fields for c, f in p.factors.items()},
                              now)
             if cn in DATASETS:
                 self._store(raw, p, mn, cn, ctx, now, peer)
         return reply
+
+    def _context(self, mn: str, dev: DeviceRecord | None) -> DeviceContext:
+        """The device's row context, built once per registry record (not per packet)."""
+        hit = self._contexts.get(mn)
+        if hit is not None and hit[0] is dev:
+            return hit[1]
+        ctx = DeviceContext(dev.device_type, dev.station_code, dev.enterprise,
+                            dev.code_map or None, dev.units or None) if dev else DeviceContext()
+        self._contexts[mn] = (dev, ctx)
+        return ctx
 
     def _store(self, raw: bytes, p: Packet, mn: str, cn: str, ctx: DeviceContext,
                now: datetime, peer: str | None) -> None:

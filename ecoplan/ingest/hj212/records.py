@@ -109,6 +109,7 @@ def _num(raw: str | None) -> float | None:
 
 
 _INF = float("inf")
+_NAN = float("nan")
 _SUFFIX_INDEX = {s: i for i, s in enumerate(VALUE_SUFFIXES)}
 _NV = len(VALUE_SUFFIXES)
 
@@ -139,12 +140,16 @@ def rows_of(p: Packet, ctx: DeviceContext, received_at: datetime) -> tuple[list[
                 if suffix not in KNOWN_SUFFIXES:
                     extra = f"{extra};{suffix}={raw}" if extra else f"{suffix}={raw}"
                 continue
-            value = _num(raw)
-            if value is None:
-                if raw != "":
-                    problems.append(RowProblem("not-a-number", f"{sent_code}-{suffix}",
-                                               f"{sent_code}-{suffix} 不是数值：{raw[:20]!r}",
-                                               f"{sent_code}-{suffix} is not a number: {raw[:20]!r}"))
+            if raw == "":
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                value = _NAN
+            if value - value != 0.0:  # not a number, NaN or ±inf
+                problems.append(RowProblem("not-a-number", f"{sent_code}-{suffix}",
+                                           f"{sent_code}-{suffix} 不是数值：{raw[:20]!r}",
+                                           f"{sent_code}-{suffix} is not a number: {raw[:20]!r}"))
                 continue
             values[idx] = value
             any_value = True

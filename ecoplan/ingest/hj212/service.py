@@ -35,8 +35,7 @@ from ecoplan.ingest.hj212.storage import (
     MeasurementSink,
     Recorder,
     StorageUnavailable,
-    content_hash,
-    dataset_frame,
+    dataset_batch,
     lake_writer,
 )
 
@@ -228,8 +227,8 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
     if by_dataset:
         write = lake_writer(ws)  # raises StorageUnavailable: the packets stay held
         for dataset, rows in by_dataset.items():
-            summary = write(dataset, dataset_frame(dataset, rows), f"hj212-held:{mn}",
-                            content_hash(dataset, rows))
+            frame, digest = dataset_batch(dataset, rows)
+            summary = write(dataset, frame, f"hj212-held:{mn}", digest)
             result["rows"] += len(rows)
             result.setdefault("batches", []).append(
                 summary.as_dict() if hasattr(summary, "as_dict") else summary)
