@@ -82,7 +82,7 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
                     c.append(nan)
             cols[j][i] = value * factor if factor != 1.0 else value
         data: dict[str, Any] = {
-            "station_code": pd.Series(stations, dtype=object),
+            "station_code": pd.Series(stations, dtype="str"),
             "timestamp": pd.to_datetime(pd.Series(times, dtype=object)) + pd.Timedelta(hours=1),
         }
         for j, name in enumerate(AIR_POLLUTANTS):
@@ -212,11 +212,24 @@ class MeasurementSink:
             if len(self.stats.summaries) < 1000:
                 self.stats.summaries.append(summary)
 
-    def close(self, timeout: float = 30.0) -> None:
+    @property
+    def unwritten(self) -> int:
+        """Rows received but not (yet) handed to the ingestion path."""
+        with self._lock:
+            return self.pending_rows
+
+    def close(self, timeout: float = 30.0, *, attempts: int = 3, retry_delay: float = 0.5) -> None:
+        """Stop the thread and flush what is buffered, retrying a failed write ``attempts``
+        times (a shutdown must not lose the rows of the last interval)."""
         self._stop = True
         self._wake.set()
         self._thread.join(timeout)
-        self.flush()
+        for attempt in range(max(1, attempts)):
+            self.flush()
+            if not self.unwritten:
+                return
+            if attempt + 1 < attempts:
+                time.sleep(retry_delay)
 
 
 class Recorder:
