@@ -154,6 +154,7 @@ class SinkStats:
     rows_written: int = 0
     batches: int = 0
     failures: int = 0
+    flush_cpu_s: float = 0.0  # CPU time of the flushing thread (batch frames + ingestion path)
     last_error: str | None = None
     summaries: list[Any] = field(default_factory=list)
 
@@ -196,6 +197,7 @@ class MeasurementSink:
     def flush(self) -> None:
         with self._lock:
             batches, self.pending, self.pending_rows = self.pending, {}, 0
+        cpu0 = time.thread_time()
         for dataset, rows in batches.items():
             try:
                 frame, digest = dataset_batch(dataset, rows)
@@ -211,6 +213,7 @@ class MeasurementSink:
             self.stats.batches += 1
             if len(self.stats.summaries) < 1000:
                 self.stats.summaries.append(summary)
+        self.stats.flush_cpu_s += time.thread_time() - cpu0
 
     @property
     def unwritten(self) -> int:
