@@ -43,7 +43,7 @@ def _font(run: Any, name: str, size: float, *, bold: bool = False,
 
 def _para(doc: Any, text: str, *, size: float = BODY_PT, font: str = SERIF, bold: bool = False,
           align: Any = None, indent: bool = True, colour: str | None = None,
-          space_after: float = 4, style: str | None = None) -> Any:
+          space_after: float = 4, style: str | None = None, keep_with_next: bool = False) -> Any:
     p = doc.add_paragraph(style=style)
     if align is not None:
         p.alignment = align
@@ -52,6 +52,7 @@ def _para(doc: Any, text: str, *, size: float = BODY_PT, font: str = SERIF, bold
     pf.line_spacing = 1.35
     if indent:
         pf.first_line_indent = Pt(size * 2)
+    pf.keep_with_next = keep_with_next
     _font(p.add_run(text), font, size, bold=bold, colour=colour)
     return p
 
@@ -198,7 +199,7 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
                f"{data.year}年数值、按线性路径的预期值、差距和状态；约束性指标列在前面。"
                "状态判定规则见表后“判定依据”，计算方法和规则版本见附件。")
     _para(doc, f"表1  规划指标{data.year}年评估结果", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     rows, statuses = [], []
     for r in data.assessment.rows:
         d = r.row("zh")
@@ -252,21 +253,21 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
                f"逾期未完成{tot['overdue']}项；估算总投资{tot['planned_wan_yuan']}万元，累计完成投资"
                f"{tot['invested_wan_yuan']}万元。进度均取各部门填报并经审核批准的最新数据。")
     _para(doc, "表2  重点工程分类投资完成情况（万元）", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     _table(doc, ["类别", "项目数", "已完成", "逾期", "估算投资", "完成投资"],
            [[g["category"], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
              g["invested_wan_yuan"]] for g in data.projects.by_category],
            widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
     _para(doc, "", indent=False)
     _para(doc, "表3  重点工程分牵头部门完成情况（万元）", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     _table(doc, ["牵头部门", "项目数", "已完成", "逾期", "估算投资", "完成投资"],
            [[g["department"], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
              g["invested_wan_yuan"]] for g in data.projects.by_department],
            widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
     _para(doc, "", indent=False)
     _para(doc, "表4  重点工程进展明细", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     prow = []
     for p in data.projects.projects:
         d = p.row("zh")
@@ -283,7 +284,7 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     done = sum(1 for t in ts.tasks if t.status == "completed")
     _para(doc, f"规划中有明确完成时限的任务{len(ts.tasks)}项，已完成{done}项，到期未完成{len(ts.overdue)}项。")
     _para(doc, "表5  有完成时限的任务落实情况", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     trow = [[t.task.key, t.task.text[:70] + ("…" if len(t.task.text) > 70 else ""),
              t.task.deadline_text or str(t.task.deadline), t.department,
              t.status_name("zh") + ("（逾期）" if t.overdue else "")] for t in ts.tasks]
