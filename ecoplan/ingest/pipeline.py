@@ -596,6 +596,15 @@ def ingest_file(workspace: Workspace | Path | str | None, dataset: str, path: st
     dataset = DATASETS.get(dataset, dataset)
     rules_for(dataset)
     digest = file_sha256(path)
+    if not dry_run:  # the ledger first: a file loaded before is not even read again
+        with session_scope(ws.engine) as s:
+            prior = s.scalars(select(IngestBatch).where(
+                IngestBatch.dataset == dataset, IngestBatch.file_hash == digest,
+                IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]),
+                IngestBatch.rows_quarantined == 0).order_by(IngestBatch.id.desc())).first()
+            if prior is not None:
+                return BatchSummary(dataset=dataset, source=str(path), file_hash=digest,
+                                    status="duplicate", kind=kind, duplicate_of=prior.id)
     try:
         frame = read_for(dataset, path)
     except InputFileError as exc:
