@@ -376,12 +376,18 @@ def bench_air_command(
     engine: EngineOpt = "duckdb",
     workdir: Annotated[Path | None, typer.Option(
         "--workdir", help="生成数据的目录（默认临时目录）/ folder for generated data")] = None,
+    memory_limit: Annotated[str, typer.Option(
+        "--memory-limit", help="DuckDB 内存上限（空 = 不限）/ DuckDB memory limit ('' = none)",
+    )] = "640MB",
+    hourly: Annotated[bool, typer.Option(
+        "--hourly/--no-hourly", help="同时测小时 AQI / also time the hourly AQI")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """空气质量引擎基准：日评价 + 年统计 与 DuckDB 读取求和之比 / air engine benchmark."""
     from ecoplan.assess.air_bench import run_benchmark
 
-    result = run_benchmark(stations=stations, runs=runs, engine=engine, workdir=workdir)
+    result = run_benchmark(stations=stations, runs=runs, engine=engine, workdir=workdir,
+                           memory_limit=memory_limit or None, hourly=hourly)
     if as_json:
         emit_json(result)
         return
