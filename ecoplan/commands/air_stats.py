@@ -196,7 +196,10 @@ def _daily_from_table(con: Any, path: Path, rules: str, o3_1h: bool | None) -> A
     for col in frame.columns:
         if col not in ("date", "site"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    t = con.create_table("air_daily_input", frame, overwrite=True)
+    import ibis
+    import pyarrow as pa
+
+    t = ibis.memtable(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False))
     return con.execute(daily_aqi_table(t, rules, include_o3_1h=o3_1h).order_by(["site", "date"]))
 
 
