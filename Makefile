@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/ecoplan demo
+	$(BIN)/ecoplan demo --home demo-workspace
+	ECOPLAN_HOME=$(CURDIR)/demo-workspace $(BIN)/ecoplan serve
 
 test: install
 	$(BIN)/ruff check ecoplan tests

@@ -1,19 +1,19 @@
 """The demo job behind ``make demo``: a workspace built from the embedded default.
 
-Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspace` and a
-reporter; as capabilities land they add their step here (plan → ingest → compute → report →
-serve). The demo must never break: every step runs in CI through ``tests/test_demo.py``.
+Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspace`, a reporter
+``say(zh, en)`` and the :class:`DemoResult`; the capabilities provide them and this module only
+orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
+example series 2020–2025 → assessment and the final report → live HJ 212 data → web accounts.
+The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecoplan.sample_data import sample_path
 from ecoplan.store.workspace import Workspace, init_workspace
 
 Reporter = Callable[[str, str], None]
@@ -26,39 +26,6 @@ class DemoResult:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _step_sample_lake(ws: Workspace, say: Reporter, result: DemoResult) -> None:
-    """Put the real 2019 Shanxi hourly year into the lake (canonical hourly columns)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    if ws.lake.files("air_hourly_sample"):
-        say("样例数据已在数据湖中", "Sample year already in the lake")
-        return
-    src = sample_path("realdata", "shanxi_hourly_2019.csv.gz")
-    with gzip.open(src, "rb") as fh:
-        table = pacsv.read_csv(
-            fh,
-            convert_options=pacsv.ConvertOptions(
-                column_types={"timestamp": pa.timestamp("us"), "station_code": pa.string()}
-            ),
-        )
-    ws.lake.write("air_hourly_sample", table, batch="sample2019")
-    say(f"已写入 {table.num_rows:,} 行山西 2019 年小时数据", f"Wrote {table.num_rows:,} hourly rows")
-
-
-def _step_lake_summary(ws: Workspace, say: Reporter, result: DemoResult) -> None:
-    """A first look through the analytics engine: rows and stations per city."""
-    t = ws.analytics.table("air_hourly_sample")
-    expr = t.group_by("city").agg(
-        stations=t.station_code.nunique(), rows=t.count()
-    ).order_by("city")
-    df = ws.analytics.execute(expr)
-    out = ws.settings.home / "reports" / "sample_lake_summary.csv"
-    df.to_csv(out, index=False, encoding="utf-8-sig")
-    result.outputs["lake_summary"] = str(out)
-    say(f"数据湖概况已写入 {out}", f"Lake summary written to {out}")
-
-
 def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Load the bundled Jiaocheng plan, export it to Excel and write its plan check."""
     from ecoplan.store.plan_store import demo_step_plan
@@ -66,8 +33,49 @@ def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     demo_step_plan(ws, say, result)
 
 
+def _step_ingest_sample_year(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Load the real 2019 Shanxi hourly year through the ingestion path (idempotent)."""
+    from ecoplan.ingest.pipeline import ingest_sample_year
+
+    s = ingest_sample_year(ws)
+    result.outputs["ingest_sample_year"] = {
+        k: v for k, v in s.as_dict().items() if k != "per_site"
+    }
+    say(
+        f"山西 2019 年实测小时数据：读取 {s.rows_read:,}，接受 {s.rows_accepted:,}，"
+        f"隔离 {s.rows_quarantined}（{s.status}）",
+        f"Shanxi 2019 hourly data: read {s.rows_read:,}, accepted {s.rows_accepted:,}, "
+        f"quarantined {s.rows_quarantined} ({s.status})",
+    )
+
+
+def _step_lake_summary(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """A first look through the analytics engine: stations and station-hours per city."""
+    import ibis
+
+    from ecoplan.ingest.registry import list_sites
+
+    sites = [
+        {"station_code": s["code"], "city": s.get("city") or ""}
+        for s in list_sites(ws.engine, "station")
+    ]
+    t = ws.analytics.table("air_hourly")
+    registry = ibis.memtable(sites)
+    joined = t.filter(t.timestamp.year() == 2019).join(registry, "station_code")
+    expr = (
+        joined.group_by("city")
+        .agg(stations=joined.station_code.nunique(), rows=joined.count())
+        .order_by("city")
+    )
+    df = ws.analytics.execute(expr)
+    out = ws.settings.reports_dir / "sample_lake_summary.csv"
+    df.to_csv(out, index=False, encoding="utf-8-sig")
+    result.outputs["lake_summary"] = str(out)
+    say(f"数据湖概况已写入 {out}", f"Lake summary written to {out}")
+
+
 def _step_hourly_aqi(ws: Workspace, say: Reporter, result: DemoResult) -> None:
-    """Hourly AQI of Lüliang's three stations for 2019, as CNEMC publishes it."""
+    """Hourly AQI of Lüliang's three stations for 2019, checked against CNEMC's release."""
     from ecoplan.commands.air import demo_step_hourly_aqi
 
     demo_step_hourly_aqi(ws, say, result)
@@ -78,6 +86,27 @@ def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     from ecoplan.commands.water import demo_step
 
     demo_step(ws, say, result)
+
+
+def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Generated example data 2020–2025 for the county town, sections and points (labelled)."""
+    from ecoplan.assess.demo_series import build_demo_series
+
+    series = build_demo_series(ws)
+    result.outputs["demo_series_manifest"] = series.manifest
+    say(
+        "已生成并入库 2020–2025 年生成的示例数据（非交城县实测）",
+        "Generated example data 2020–2025 ingested (not Jiaocheng measurements)",
+    )
+
+
+def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The final assessment 2021–2025: Word report, PDF, Excel annex and data snapshot."""
+    from ecoplan.reports.build import final_report
+
+    path = final_report(ws, year=2025)
+    result.outputs["final_report"] = str(path)
+    say(f"终期考核报告：{path}", f"Final assessment report: {path}")
 
 
 def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
@@ -97,10 +126,12 @@ def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None
 
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
-    ("sample_lake", _step_sample_lake),
+    ("ingest_sample_year", _step_ingest_sample_year),
     ("lake_summary", _step_lake_summary),
     ("hourly_aqi", _step_hourly_aqi),
     ("water", _step_water),
+    ("demo_series", _step_demo_series),
+    ("final_report", _step_final_report),
     ("hj212_live", _step_hj212_live),
     ("web_accounts", _step_web_accounts),
 ]

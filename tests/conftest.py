@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +33,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer | None]:
     """A PostgreSQL server for the session (None, with a printed reason, outside CI if absent)."""
     server: PostgresServer | None = None
+    # Not under pytest's own temporary folder: that one is private (mode 700) to root, and the
+    # server runs as the postgres user.
+    base = Path(tempfile.mkdtemp(prefix="ecoplan-pg-"))
+    base.chmod(0o755)
     try:
-        server = PostgresServer(tmp_path_factory.mktemp("pg"))
+        server = PostgresServer(base / "server")
         server.start()
     except PostgresUnavailable as exc:
         if IN_CI:
@@ -45,6 +51,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
         yield server
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -62,14 +62,6 @@ class PostgresServer:
         if self.user_prefix:
             shutil.chown(self.base, "postgres")
             shutil.chown(self.sock, "postgres")
-            # the temporary parents must be traversable by the postgres user
-            p = self.base
-            while p != p.parent:
-                try:
-                    os.chmod(p, os.stat(p).st_mode | 0o011)
-                except PermissionError:
-                    break
-                p = p.parent
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "ecoplan",
                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         opts = (f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off "

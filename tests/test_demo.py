@@ -6,20 +6,32 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from ecoplan.cli import main
+from ecoplan.demo import STEPS
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     home = tmp_path / "demo"
     assert main(["demo", "--home", str(home), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert "sample_lake" in result["steps"]
-    assert result["outputs"]["plan"]["numbered_indicators"] == 18
-    assert Path(result["outputs"]["plan_xlsx"]).exists()
-    summary = pd.read_csv(result["outputs"]["lake_summary"])
-    luliang = summary[summary["city"] == "吕梁市"]
-    assert int(luliang["stations"].iloc[0]) == 3
+    assert result["steps"] == [name for name, _ in STEPS]
+    outputs = result["outputs"]
+    assert outputs["plan"]["numbered_indicators"] == 18
+    assert Path(outputs["plan_xlsx"]).exists()
+    assert outputs["ingest_sample_year"]["rows_read"] == 479_205
+    summary = pd.read_csv(outputs["lake_summary"])
+    assert int(summary.loc[summary["city"] == "吕梁市", "stations"].iloc[0]) == 3
     assert summary["rows"].sum() == 479_205
-    # re-running the demo is harmless
+    aqi = outputs["hourly_aqi"]
+    assert aqi["published"] > 24_000 and aqi["published"] - aqi["reproduced"] <= 6
+    report = Path(outputs["final_report"])
+    assert report.suffix == ".docx" and report.exists()
+    assert outputs["hj212_live"]["answered"] > 0
+    assert {a["username"] for a in outputs["web_logins"]} >= {"admin", "analyst", "leader"}
+    # re-running the demo is harmless: nothing is loaded twice
     assert main(["demo", "--home", str(home), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["outputs"]["ingest_sample_year"]["rows_accepted"] == 0

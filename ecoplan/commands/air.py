@@ -203,11 +203,11 @@ LVLIANG_STATIONS: tuple[str, ...] = ("2183A", "2185A", "2867A")
 
 
 def demo_step_hourly_aqi(ws: Any, say: Any, result: Any,
-                         dataset: str = "air_hourly_sample") -> None:
+                         dataset: str = "air_hourly") -> None:
     """Demo step: hourly AQI of the Lüliang stations in the lake, checked against CNEMC.
 
     Signature of ``ecoplan.demo`` steps ``(workspace, reporter, DemoResult)``; needs the
-    ``air_hourly_sample`` dataset (the real Shanxi 2019 year) in the lake. Writes
+    ``air_hourly`` dataset (the real Shanxi 2019 year, ingested) in the lake. Writes
     ``reports/lvliang_hourly_aqi_2019.csv`` and puts the reproduction figures in
     ``result.outputs["hourly_aqi"]``.
     """
@@ -215,7 +215,7 @@ def demo_step_hourly_aqi(ws: Any, say: Any, result: Any,
 
     t = ws.analytics.table(dataset)
     t = t.filter(t.station_code.isin(list(LVLIANG_STATIONS)))
-    keep = [c for c in ("station_name", "aqi") if c in t.columns]
+    keep = [c for c in ("station_name", "aqi", "published_aqi") if c in t.columns]
     src = t.rename(published_aqi="aqi") if "aqi" in keep else t
     keep = ["published_aqi" if c == "aqi" else c for c in keep]
     expr = hourly_aqi_table(src, "auto", keep=keep).order_by(["station_code", "timestamp"])

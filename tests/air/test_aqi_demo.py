@@ -26,7 +26,8 @@ def test_demo_step_hourly_aqi(workspace_home: Path) -> None:
     ws.lake.write("air_hourly_sample", table, batch="demo")
     result = DemoResult(home=workspace_home)
     messages: list[str] = []
-    demo_step_hourly_aqi(ws, lambda zh, en: messages.append(en), result)
+    demo_step_hourly_aqi(ws, lambda zh, en: messages.append(en), result,
+                         dataset="air_hourly_sample")
     figures = result.outputs["hourly_aqi"]
     assert figures["stations"] == sorted(LVLIANG_STATIONS)
     assert figures["station_hours"] == table.num_rows
