@@ -48,6 +48,29 @@ DATA_CNS = frozenset({"2011", "2051", "2061", "2031"})
 _FLAG, _CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("flag", "code_sent", "pollutant", "unit"))
 
 
+_CONVERTIBLE: dict[tuple[str | None, str | None], bool] = {}
+
+
+def _convertible(unit: str | None, pollutant: str | None) -> bool:
+    """Whether an air value in ``unit`` converts into its air_hourly unit (cached)."""
+    hit = _CONVERTIBLE.get((unit, pollutant))
+    if hit is None:
+        hit = pollutant not in AIR_UNITS or unit_factor(unit, AIR_UNITS[pollutant]) is not None
+        if len(_CONVERTIBLE) < 10_000:
+            _CONVERTIBLE[(unit, pollutant)] = hit
+    return hit
+
+
+def settle_heap() -> None:
+    """Move everything allocated at start-up (pandas, pyarrow, the registry …) out of the
+    garbage collector's reach (``gc.freeze``): full collections then scan only what the packets
+    allocate, not the hundreds of thousands of objects of the imported libraries."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def use_uvloop() -> str:
     """Run asyncio on uvloop when it is installed (2–3× less overhead per packet)."""
     try:
@@ -460,12 +483,12 @@ class Gateway:
         rows, problems = rows_of(p, ctx, now)
         good = []
         flagged: set[str] = set()
+        air = target == AIR_HOURLY
         for r in rows:
             flag = r[_FLAG]
             if flag not in VALID_FLAGS:
                 flagged.add(f"{r[_CODE]}-Flag={flag}")
-            elif target == AIR_HOURLY and r[_POL] in AIR_UNITS and \
-                    unit_factor(r[_UNIT], AIR_UNITS[r[_POL]]) is None:
+            elif air and not _convertible(r[_UNIT], r[_POL]):
                 problems.append(RowProblem("unit", r[_CODE], f"单位 {r[_UNIT]} 无法换算",
                                            f"unit {r[_UNIT]} cannot be converted"))
             else:

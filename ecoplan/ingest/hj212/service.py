@@ -123,7 +123,7 @@ def serve_worker(home: str | None, config: dict[str, Any], duration: float | Non
                  worker: int = 0, out: Any = None, started: Any = None) -> dict[str, Any]:
     """Run one gateway process on the workspace ``home`` until ``duration`` s have passed
     (forever when None); returns its statistics (also put on ``out`` when given)."""
-    from ecoplan.ingest.hj212.gateway import use_uvloop
+    from ecoplan.ingest.hj212.gateway import settle_heap, use_uvloop
     from ecoplan.ingest.hj212.live import snapshot_name
     from ecoplan.settings import load_settings
     from ecoplan.store.workspace import Workspace
@@ -133,6 +133,7 @@ def serve_worker(home: str | None, config: dict[str, Any], duration: float | Non
     cfg = GatewayConfig(**config)
     cfg.live_snapshot_name = snapshot_name(worker)
     rt = open_gateway(ws, cfg)
+    settle_heap()
 
     async def main() -> None:
         await rt.gateway.start()
