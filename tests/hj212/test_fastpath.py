@@ -16,9 +16,16 @@ from ecoplan.ingest.hj212 import simulator as sim
 from ecoplan.ingest.hj212.codec import Packet, _parse_cp, _parse_cp_detailed, decode
 from ecoplan.ingest.hj212.crc import _H, _T, crc_hj212
 from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
-from ecoplan.ingest.hj212.records import AIR_POLLUTANTS, AIR_UNITS, COLUMNS, DeviceContext, rows_of
+from ecoplan.ingest.hj212.records import (
+    AIR_POLLUTANTS,
+    AIR_UNITS,
+    COLUMNS,
+    DeviceContext,
+    rows_of,
+    unit_factor,
+)
 from ecoplan.ingest.hj212.registry import DeviceRecord
-from ecoplan.ingest.hj212.storage import MeasurementSink, dataset_batch, unit_factor
+from ecoplan.ingest.hj212.storage import MeasurementSink, dataset_batch
 
 HOST = "127.0.0.1"
 
@@ -166,3 +173,43 @@ def test_buffered_rows_are_flushed_when_the_gateway_shuts_down() -> None:
     frame = pd.concat(out.frames)
     assert len(frame) == expected_hours >= 14
     assert not frame.duplicated(["station_code", "timestamp"]).any()
+
+
+_CODES = ["a34004", "a34002", "a21026", "a21004", "a05024", "a21005", "a01001", "a99999"]
+_SUFFIXES = ["Avg", "Rtd", "Min", "Max", "Flag", "SampleTime", "Xyz"]
+_VALUES = ["", "1.5", "317", "abc", "nan", "inf", "-3", "N", "D", "n"]
+_UNITS: list[dict[str, str] | None] = [None, {"a34004": "ng/m³"}, {"a21005": "μg/m³"},
+                                       {"a21026": "g/m³"}]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_CODES), st.sampled_from(_SUFFIXES),
+                          st.sampled_from(_VALUES)), max_size=12),
+       st.sampled_from(["20190101000000", "20190101250000", ""]),
+       st.sampled_from(_UNITS))
+def test_air_fast_path_equals_general_rows(items: list[tuple[str, str, str]], data_time: str,
+                                           units: dict[str, str] | None) -> None:
+    """The gateway's station-hour fast path stores exactly what the general rows would, and
+    gives way (None) whenever the general path would hold the packet."""
+    from ecoplan.ingest.hj212.encode import frame
+    from ecoplan.ingest.hj212.records import VALID_FLAGS, air_hour_record
+    from ecoplan.ingest.hj212.storage import air_frame, dataset_frame
+
+    cp = ";".join([f"DataTime={data_time}", *(f"{c}-{s}={v}" for c, s, v in items)])
+    p = decode(frame(f"QN=20261128120000001;ST=22;CN=2061;PW=123456;MN=AB12;Flag=5;CP=&&{cp}&&")
+               ).packet
+    assert p is not None
+    ctx = DeviceContext("air", "S1", units=units)
+    rows, problems = rows_of(p, ctx, datetime(2026, 11, 28))
+    i = {c: n for n, c in enumerate(COLUMNS)}
+    held = bool(problems) or any(r[i["flag"]] not in VALID_FLAGS for r in rows) or any(
+        r[i["pollutant"]] in AIR_UNITS
+        and unit_factor(r[i["unit"]], AIR_UNITS[r[i["pollutant"]]]) is None for r in rows)
+    fast = air_hour_record(p, ctx)
+    if fast is None:
+        assert held
+        return
+    assert not held
+    record, n = fast
+    assert n == len(rows)
+    pd.testing.assert_frame_equal(air_frame([record]), dataset_frame("air_hourly", rows))

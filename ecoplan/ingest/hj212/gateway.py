@@ -37,6 +37,7 @@ from ecoplan.ingest.hj212.records import (
     VALID_FLAGS,
     DeviceContext,
     RowProblem,
+    air_hour_record,
     lake_target,
     rows_of,
     unit_factor,
@@ -480,6 +481,14 @@ class Gateway:
             if self.hold_without_sink:
                 self._hold(raw, p, mn, cn, peer, "storage unavailable")
             return
+        if target == AIR_HOURLY:
+            fast = air_hour_record(p, ctx)
+            if fast is not None:  # clean upload: straight to a station-hour record
+                record, n = fast
+                if n:
+                    self.sink.add_air(record, n)
+                    self.stats.rows += n
+                return
         rows, problems = rows_of(p, ctx, now)
         good = []
         flagged: set[str] = set()

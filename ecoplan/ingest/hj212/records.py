@@ -163,5 +163,74 @@ def rows_of(p: Packet, ctx: DeviceContext, received_at: datetime) -> tuple[list[
     return rows, problems
 
 
+_AIR_COL = {p: j for j, p in enumerate(AIR_POLLUTANTS)}
+_AIR_FACTOR: dict[tuple[str | None, str], float | None] = {}
+
+
+def air_factor(unit: str | None, pollutant: str) -> float | None:
+    """:func:`unit_factor` into the air_hourly unit of ``pollutant``, cached."""
+    key = (unit, pollutant)
+    if key in _AIR_FACTOR:
+        return _AIR_FACTOR[key]
+    factor = unit_factor(unit, AIR_UNITS[pollutant])
+    if len(_AIR_FACTOR) < 10_000:
+        _AIR_FACTOR[key] = factor
+    return factor
+
+
+AirRecord = tuple[Any, Any, tuple[float | None, ...]]  # station_code, DataTime, pm25 … co
+
+
+def air_hour_record(p: Packet, ctx: DeviceContext) -> tuple[AirRecord, int] | None:
+    """Fast path of an ``air_hourly`` upload: the station-hour record (values converted into
+    μg/m³ / mg/m³, None where absent) and how many rows :func:`rows_of` would give — or None
+    when anything needs the general path (a flag other than N, a value that is not a number,
+    an unconvertible unit, a bad DataTime), which then holds the packet with its reason."""
+    dt = parse_time(p.params.get("DataTime"))
+    if dt is None:
+        return None
+    vals: list[float | None] = [None] * len(AIR_POLLUTANTS)
+    n = 0
+    version = p.version
+    sidx = _SUFFIX_INDEX
+    for sent_code, fac in p.factors.items():
+        fields = fac.fields
+        flag = fields.get("Flag")
+        if flag not in VALID_FLAGS:
+            return None
+        counted = flag is not None
+        for suffix, raw in fields.items():
+            if suffix in sidx:
+                if raw == "":
+                    continue
+                try:
+                    v = float(raw)
+                except ValueError:
+                    return None
+                if v - v != 0.0:
+                    return None
+                counted = True
+            elif suffix not in KNOWN_SUFFIXES:
+                counted = True
+        if not counted:
+            continue
+        n += 1
+        _code, pollutant, unit, _cou = _meta(sent_code, version, ctx)
+        j = _AIR_COL.get(pollutant)
+        if j is None:
+            continue
+        factor = air_factor(unit, pollutant)
+        if factor is None:
+            return None
+        raw = fields.get("Avg")
+        if raw is None or raw == "":
+            raw = fields.get("Rtd")
+        if raw is None or raw == "":
+            continue
+        value = float(raw)
+        vals[j] = value * factor if factor != 1.0 else value
+    return (ctx.station_code, dt, tuple(vals)), n
+
+
 def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(COLUMNS, row, strict=True))

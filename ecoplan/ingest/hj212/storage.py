@@ -20,7 +20,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ecoplan.errors import EcoplanError
-from ecoplan.ingest.hj212.records import AIR_HOURLY, AIR_POLLUTANTS, AIR_UNITS, COLUMNS, unit_factor
+from ecoplan.ingest.hj212.records import (
+    _AIR_COL,
+    AIR_HOURLY,
+    AIR_POLLUTANTS,
+    COLUMNS,
+    AirRecord,
+    air_factor,
+)
 
 Writer = Callable[[str, Any, str, str], Any]
 
@@ -42,52 +49,77 @@ def frame_of(rows: list[tuple[Any, ...]]) -> Any:
 _I = {c: i for i, c in enumerate(COLUMNS)}
 
 
+def air_records(rows: list[tuple[Any, ...]]) -> list[AirRecord]:
+    """Gateway rows → ``air_hourly`` station-hour records (values converted, None if absent)."""
+    st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
+    avg, rtd = _I["avg"], _I["rtd"]
+    slot: dict[tuple[Any, Any], list[float | None]] = {}
+    for r in rows:
+        p = r[pol]
+        j = _AIR_COL.get(p)
+        if j is None:
+            continue
+        factor = air_factor(r[unit], p)
+        value = r[avg] if r[avg] is not None else r[rtd]
+        if factor is None or value is None:
+            continue
+        key = (r[st], r[dt])
+        vals = slot.get(key)
+        if vals is None:
+            vals = slot[key] = [None] * len(AIR_POLLUTANTS)
+        vals[j] = value * factor if factor != 1.0 else value
+    return [(k[0], k[1], tuple(v)) for k, v in slot.items()]
+
+
+def air_frame(records: list[AirRecord]) -> Any:
+    """The ``air_hourly`` frame of station-hour records: one row per station and hour
+    (records of the same hour merged, later values win), hour-ending label (HJ 212 DataTime is
+    the start of the period, §4). Built column by column: this runs for every stored packet."""
+    import numpy as np
+    import pandas as pd
+
+    slot: dict[tuple[Any, Any], int] = {}
+    stations: list[Any] = []
+    times: list[Any] = []
+    cols: list[list[float]] = [[] for _ in AIR_POLLUTANTS]
+    nan = float("nan")
+    for station, data_time, vals in records:
+        i = None
+        for j, v in enumerate(vals):
+            if v is None:
+                continue
+            if i is None:
+                key = (station, data_time)
+                i = slot.get(key)
+                if i is None:
+                    i = slot[key] = len(stations)
+                    stations.append(station)
+                    times.append(data_time)
+                    for c in cols:
+                        c.append(nan)
+            cols[j][i] = v
+    data: dict[str, Any] = {
+        "station_code": pd.Series(stations, dtype="str"),
+        "timestamp": pd.to_datetime(pd.Series(times, dtype=object)) + pd.Timedelta(hours=1),
+    }
+    for j, name in enumerate(AIR_POLLUTANTS):
+        data[name] = np.asarray(cols[j], dtype=np.float64)
+    return pd.DataFrame(data, columns=["station_code", "timestamp", *AIR_POLLUTANTS])
+
+
 def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     """The canonical frame of a lake dataset of the ingestion path from gateway rows.
 
     ``air_hourly``: one row per station and hour, hour-ending label (HJ 212 DataTime is the
     start of the period, §4), pm25 … co converted explicitly into μg/m³ (CO mg/m³).
     ``water_samples``: ``site, time, parameter, value, unit``.
-    Built column by column (no per-row dicts): this runs for every stored packet.
     """
-    import numpy as np
     import pandas as pd
 
+    if dataset == AIR_HOURLY:
+        return air_frame(air_records(rows))
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
     avg, rtd = _I["avg"], _I["rtd"]
-    if dataset == AIR_HOURLY:
-        slot: dict[tuple[str, Any], int] = {}
-        stations: list[Any] = []
-        times: list[Any] = []
-        cols: list[list[float]] = [[] for _ in AIR_POLLUTANTS]
-        nan = float("nan")
-        for r in rows:
-            j = _AIR_COL.get(r[pol])
-            if j is None:
-                continue
-            u = r[unit]
-            factor = _AIR_FACTOR.get((u, j))
-            if factor is None:
-                factor = _AIR_FACTOR[(u, j)] = unit_factor(u, AIR_UNITS[AIR_POLLUTANTS[j]])
-            value = r[avg] if r[avg] is not None else r[rtd]
-            if factor is None or value is None:
-                continue
-            key = (r[st], r[dt])
-            i = slot.get(key)
-            if i is None:
-                i = slot[key] = len(stations)
-                stations.append(key[0])
-                times.append(key[1])
-                for c in cols:
-                    c.append(nan)
-            cols[j][i] = value * factor if factor != 1.0 else value
-        data: dict[str, Any] = {
-            "station_code": pd.Series(stations, dtype="str"),
-            "timestamp": pd.to_datetime(pd.Series(times, dtype=object)) + pd.Timedelta(hours=1),
-        }
-        for j, name in enumerate(AIR_POLLUTANTS):
-            data[name] = np.asarray(cols[j], dtype=np.float64)
-        return pd.DataFrame(data, columns=["station_code", "timestamp", *AIR_POLLUTANTS])
     recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit])
             for r in rows if r[pol] is not None]
     frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit"])
@@ -95,8 +127,6 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     return frame
 
 
-_AIR_COL = {p: j for j, p in enumerate(AIR_POLLUTANTS)}
-_AIR_FACTOR: dict[tuple[str | None, int], float | None] = {}
 _KEY = tuple(COLUMNS.index(c) for c in ("mn", "cn", "data_time", "code"))
 _VALUES = tuple(COLUMNS.index(c) for c in ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg",
                                            "flag"))
@@ -129,6 +159,12 @@ def frame_hash(dataset: str, frame: Any) -> str:
 def dataset_batch(dataset: str, rows: list[tuple[Any, ...]]) -> tuple[Any, str]:
     """The canonical frame of ``rows`` and its content hash (for the idempotence ledger)."""
     frame = dataset_frame(dataset, rows)
+    return frame, frame_hash(dataset, frame)
+
+
+def _pending_batch(dataset: str, items: list[Any]) -> tuple[Any, str]:
+    """Frame and hash of what the sink buffered (air: station-hour records, else rows)."""
+    frame = air_frame(items) if dataset == AIR_HOURLY else dataset_frame(dataset, items)
     return frame, frame_hash(dataset, frame)
 
 
@@ -168,7 +204,8 @@ class MeasurementSink:
         self.source = source
         self.interval = interval
         self.max_rows = max_rows
-        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        self.pending: dict[str, list[Any]] = {}  # rows, or station-hour records for air_hourly
+        self.pending_counts: dict[str, int] = {}  # measurement rows per dataset
         self.pending_rows = 0
         self.stats = SinkStats()
         self._lock = threading.Lock()
@@ -178,12 +215,22 @@ class MeasurementSink:
         self._thread.start()
 
     def add(self, dataset: str, rows: list[tuple[Any, ...]]) -> None:
+        """Buffer gateway rows (``air_hourly`` ones are kept as station-hour records)."""
         if not rows:
             return
+        self._add(dataset, air_records(rows) if dataset == AIR_HOURLY else rows, len(rows))
+
+    def add_air(self, record: AirRecord, rows: int) -> None:
+        """Buffer one station-hour record built by the gateway's fast path (``rows`` = the
+        measurement rows it stands for)."""
+        self._add(AIR_HOURLY, [record], rows)
+
+    def _add(self, dataset: str, items: list[Any], rows: int) -> None:
         with self._lock:
-            self.pending.setdefault(dataset, []).extend(rows)
-            self.pending_rows += len(rows)
-            self.stats.rows_received += len(rows)
+            self.pending.setdefault(dataset, []).extend(items)
+            self.pending_counts[dataset] = self.pending_counts.get(dataset, 0) + rows
+            self.pending_rows += rows
+            self.stats.rows_received += rows
             big = self.pending_rows >= self.max_rows
         if big:
             self._wake.set()
@@ -197,19 +244,22 @@ class MeasurementSink:
     def flush(self) -> None:
         with self._lock:
             batches, self.pending, self.pending_rows = self.pending, {}, 0
+            counts, self.pending_counts = self.pending_counts, {}
         cpu0 = time.thread_time()
-        for dataset, rows in batches.items():
+        for dataset, items in batches.items():
+            n = counts.get(dataset, 0)
             try:
-                frame, digest = dataset_batch(dataset, rows)
+                frame, digest = _pending_batch(dataset, items)
                 summary = self.writer(dataset, frame, self.source, digest)
             except Exception as exc:  # noqa: BLE001 - keep the rows, retry at the next flush
                 self.stats.failures += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 with self._lock:
-                    self.pending.setdefault(dataset, [])[:0] = rows
-                    self.pending_rows += len(rows)
+                    self.pending.setdefault(dataset, [])[:0] = items
+                    self.pending_counts[dataset] = self.pending_counts.get(dataset, 0) + n
+                    self.pending_rows += n
                 continue
-            self.stats.rows_written += len(rows)
+            self.stats.rows_written += n
             self.stats.batches += 1
             if len(self.stats.summaries) < 1000:
                 self.stats.summaries.append(summary)
