@@ -81,6 +81,22 @@ def _step_hourly_aqi(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     demo_step_hourly_aqi(ws, say, result)
 
 
+def _step_air_statistics(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """HJ 663 annual statistics 2019 of the ingested Shanxi year, per city and Lüliang station."""
+    from ecoplan.assess.air_pipeline import compute_air_statistics
+
+    summary = compute_air_statistics(ws)
+    result.outputs["air_statistics"] = summary
+    lv = summary["lvliang"]
+    say(
+        f"2019 年山西各市 HJ 663 年统计已写入报告目录；吕梁 PM2.5 {lv['pm25_mean']} μg/m³，"
+        f"优良天数比例 {lv['good_day_ratio']}%，综合指数排名 {lv['composite_rank']}/{summary['cities']}",
+        f"HJ 663 statistics 2019 per Shanxi city written; Lüliang PM2.5 {lv['pm25_mean']} μg/m³, "
+        f"good-day ratio {lv['good_day_ratio']}%, composite rank "
+        f"{lv['composite_rank']}/{summary['cities']}",
+    )
+
+
 def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Reproduce the national real-time water classes and evaluate a Jiaocheng section."""
     from ecoplan.commands.water import demo_step
@@ -129,6 +145,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("ingest_sample_year", _step_ingest_sample_year),
     ("lake_summary", _step_lake_summary),
     ("hourly_aqi", _step_hourly_aqi),
+    ("air_statistics", _step_air_statistics),
     ("water", _step_water),
     ("demo_series", _step_demo_series),
     ("final_report", _step_final_report),

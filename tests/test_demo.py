@@ -27,6 +27,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     assert summary["rows"].sum() == 479_205
     aqi = outputs["hourly_aqi"]
     assert aqi["published"] > 24_000 and aqi["published"] - aqi["reproduced"] <= 6
+    # the same figures as computed straight from the sample file (tests/air/test_period_demo.py)
+    assert outputs["air_statistics"]["lvliang"]["pm25_mean"] == 40
+    assert outputs["air_statistics"]["cities"] == 11
     report = Path(outputs["final_report"])
     assert report.suffix == ".docx" and report.exists()
     assert outputs["hj212_live"]["answered"] > 0

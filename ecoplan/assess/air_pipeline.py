@@ -183,6 +183,20 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     return out
 
 
+def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
+    """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
+    from ecoplan.ingest.registry import list_sites
+
+    cols = ["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]
+    frame = workspace.lake.read_arrow("air_hourly", columns=cols).to_pandas()
+    frame = frame[frame["timestamp"].dt.year == year]
+    cities = pd.DataFrame(
+        [(s["code"], s.get("city")) for s in list_sites(workspace.engine, "station")],
+        columns=["station_code", "city"],
+    ).dropna()
+    return frame.merge(cities, on="station_code", how="inner")
+
+
 def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
                            output_dir: Path | None = None) -> dict[str, Any]:
     """Demo step: HJ 663 annual statistics of the real Shanxi 2019 year, per city and station.
@@ -200,8 +214,11 @@ def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
     if output_dir is None and workspace is not None:
         output_dir = Path(workspace.settings.reports_dir)
     con = connect(engine or "duckdb")  # type: ignore[arg-type]
-    frame = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
-                        parse_dates=["timestamp"], dtype={"station_code": str})
+    if workspace is not None and workspace.lake.files("air_hourly"):
+        frame = _ingested_year(workspace, 2019)
+    else:
+        frame = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
+                            parse_dates=["timestamp"], dtype={"station_code": str})
     stations = frame[["station_code", "city"]].drop_duplicates()
     cities = run_period_stats(con, frame, "auto", period="year", by="city", stations=stations)
     lv = run_period_stats(con, frame[frame.city == "吕梁市"], "auto", period="year")
@@ -210,7 +227,7 @@ def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
         output_dir.mkdir(parents=True, exist_ok=True)
         for name, table in (("air_stats_2019_cities.csv", cities),
                             ("air_stats_2019_lvliang_stations.csv", lv)):
-            table.to_csv(output_dir / name, index=False, encoding="utf-8")
+            table.to_csv(output_dir / name, index=False, encoding="utf-8-sig")
             written.append(str(output_dir / name))
     row = cities.set_index("city").loc["吕梁市"]
     return {
