@@ -92,3 +92,15 @@ def test_pyspark_gives_identical_results(tmp_path: Path) -> None:
     a = duck.execute(_pipeline(duck)).astype({"n": "int64"})
     b = spark.execute(_pipeline(spark)).astype({"n": "int64"})
     assert a.fillna(-1).to_dict("records") == b.fillna(-1).to_dict("records")
+
+
+def test_registered_frames_join_lake_tables(tmp_path: Path) -> None:
+    import pandas as pd
+
+    lake = Lake(tmp_path)
+    lake.write("air_hourly", _table(), batch="b1")
+    an = Analytics(lake, "duckdb")
+    cities = an.register("cities", pd.DataFrame({"station_code": ["A", "B"], "city": ["吕梁市", "太原市"]}))
+    t = an.table("air_hourly")
+    df = an.execute(t.join(cities, "station_code").group_by("city").agg(n=t.count()).order_by("city"))
+    assert df.to_dict("records") == [{"city": "吕梁市", "n": 2}, {"city": "太原市", "n": 2}]

@@ -73,8 +73,9 @@ class Analytics:
         return t.mutate(year=t.year.cast("int32"), month=t.month.cast("int32"))
 
     def register(self, name: str, df: pd.DataFrame | Any) -> ir.Table:
-        """Make an in-memory table (pandas or Arrow) available to the engine."""
-        return self.backend.create_table(name, df, overwrite=True)
+        """An in-memory table (pandas or Arrow) for the engine; nothing is persisted (no Spark
+        warehouse folder is written)."""
+        return ibis.memtable(df, name=name)
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         return self.backend.execute(expr)
