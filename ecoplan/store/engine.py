@@ -72,10 +72,10 @@ class Analytics:
             t = self.backend.read_parquet(str(self.lake.dataset_dir(dataset)))
         return t.mutate(year=t.year.cast("int32"), month=t.month.cast("int32"))
 
-    def register(self, name: str, df: pd.DataFrame | Any) -> ir.Table:
+    def register(self, name: str, df: pd.DataFrame | Any) -> ir.Table:  # noqa: ARG002
         """An in-memory table (pandas or Arrow) for the engine; nothing is persisted (no Spark
         warehouse folder is written)."""
-        return ibis.memtable(df, name=name)
+        return ibis.memtable(df)
 
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         return self.backend.execute(expr)
