@@ -102,5 +102,6 @@ def test_registered_frames_join_lake_tables(tmp_path: Path) -> None:
     an = Analytics(lake, "duckdb")
     cities = an.register("cities", pd.DataFrame({"station_code": ["A", "B"], "city": ["吕梁市", "太原市"]}))
     t = an.table("air_hourly")
-    df = an.execute(t.join(cities, "station_code").group_by("city").agg(n=t.count()).order_by("city"))
+    j = t.join(cities, "station_code")
+    df = an.execute(j.group_by("city").agg(n=j.count()).order_by("city"))
     assert df.to_dict("records") == [{"city": "吕梁市", "n": 2}, {"city": "太原市", "n": 2}]
