@@ -13,8 +13,43 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ecoplan.errors import ValidationError
+from ecoplan.ingest.validation import LOAD_FLAG_TEXT
 from ecoplan.store.db import session_scope
 from ecoplan.store.ingest_models import QualityFlag
+
+#: Data flags sent by the source with each value (HJ 212-2017 table 8; HJ/T 212-2005), stored as
+#: ``hj212:<flag>`` by the HJ 212 gateway. The value is kept as sent; the flag says how it was
+#: produced. ``INVALID`` marks those that are not a valid measurement of the ambient air / water
+#: (the instrument was not measuring normally) — consumers must not count them as valid data.
+SOURCE_FLAG_TEXT = {
+    "hj212:F": ("HJ 212 标记 F：仪器停运", "HJ 212 flag F: instrument stopped"),
+    "hj212:M": ("HJ 212 标记 M：维护期间数据", "HJ 212 flag M: produced during maintenance"),
+    "hj212:S": ("HJ 212 标记 S：手工输入的设定值", "HJ 212 flag S: manually entered set value"),
+    "hj212:D": ("HJ 212 标记 D：仪器故障", "HJ 212 flag D: instrument fault"),
+    "hj212:C": ("HJ 212 标记 C：仪器校准", "HJ 212 flag C: instrument calibrating"),
+    "hj212:T": ("HJ 212 标记 T：超测量上限", "HJ 212 flag T: above the measuring upper limit"),
+    "hj212:B": ("HJ 212 标记 B：仪器与数采仪通讯异常",
+                "HJ 212 flag B: instrument–logger communication abnormal"),
+    "hj212:P": ("HJ/T 212-2005 标记 P：电源故障", "HJ/T 212-2005 flag P: power failure"),
+    "hj212-2005:1": ("HJ/T 212-2005 空气标记 1：气象参数", "HJ/T 212-2005 air flag 1: "
+                     "meteorological parameter"),
+    "hj212-2005:2": ("HJ/T 212-2005 空气标记 2：异常数据", "HJ/T 212-2005 air flag 2: "
+                     "abnormal data"),
+}
+INVALID_SOURCE_FLAGS = frozenset({"hj212:F", "hj212:M", "hj212:S", "hj212:D", "hj212:C",
+                                  "hj212:B", "hj212:P", "hj212-2005:2"})
+
+
+def flag_text(code: str) -> tuple[str, str]:
+    """(Chinese, English) meaning of a flag code; unknown source flags are named as sent."""
+    if code in LOAD_FLAG_TEXT:
+        return LOAD_FLAG_TEXT[code]
+    if code in SOURCE_FLAG_TEXT:
+        return SOURCE_FLAG_TEXT[code]
+    if code.startswith("hj212"):
+        return f"HJ 212 数据标记 {code}（原样保留）", f"HJ 212 data flag {code} (kept as sent)"
+    return code, code
+
 
 #: Flags an analyst may append (the load flags are listed in ecoplan.ingest.validation).
 REVIEW_FLAGS = ("valid", "invalid", "suspect", "dust", "calibration", "maintenance")

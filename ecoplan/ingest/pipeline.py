@@ -33,6 +33,7 @@ from sqlalchemy import insert, select, update
 
 from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.faults import checkpoint
+from ecoplan.ingest.flags import flag_text
 from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
 from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
 from ecoplan.ingest.readers.problems import Problem, ProblemList
@@ -49,15 +50,6 @@ AIR = "air_hourly"
 WATER = "water_samples"
 GROUNDWATER = "groundwater_samples"
 DATASETS = {"air": AIR, "water": WATER, "groundwater": GROUNDWATER}
-
-_FLAG_TEXT = {
-    "suspect_high": ("数值异常偏高（保留，待审核）", "unusually high value (kept, to review)"),
-    "suspect_spike": ("相对前后小时的突变尖峰（保留，待审核）",
-                      "spike against the neighbouring hours (kept, to review)"),
-    "suspect_constant": ("长时间恒定不变（保留，待审核）",
-                         "value constant for many hours (kept, to review)"),
-    "not_monitored": ("未监测（原文件标记 /）", "not monitored (marked / in the file)"),
-}
 
 
 # ------------------------------------------------------------------------------ lake schemas
@@ -521,7 +513,7 @@ def _flag_rows(dataset: str, rules: DatasetRules, frame: pd.DataFrame, v: Valida
         idx = np.flatnonzero(write & pd.notna(arr))
         for i in idx:
             for code in str(arr[i]).split(","):
-                zh, en = _FLAG_TEXT.get(code, (code, code))
+                zh, en = flag_text(code)
                 rows.append({"batch_id": batch_id, "dataset": dataset, "site_code": str(site[i]),
                              "timestamp": ts.iat[i].to_pydatetime(),
                              "parameter": str(params[i]) if params is not None else name,

@@ -25,6 +25,13 @@ FLAG_CONSTANT = "suspect_constant"
 FLAG_NOT_MONITORED = "not_monitored"
 #: Flags given on load; analysts append others (e.g. ``valid``, ``invalid``) later.
 LOAD_FLAGS = (FLAG_SUSPECT_HIGH, FLAG_SPIKE, FLAG_CONSTANT, FLAG_NOT_MONITORED)
+LOAD_FLAG_TEXT = {
+    FLAG_SUSPECT_HIGH: ("数值异常偏高（保留，待审核）", "unusually high value (kept, to review)"),
+    FLAG_SPIKE: ("相对前后小时的突变尖峰（保留，待审核）",
+                 "spike against the neighbouring hours (kept, to review)"),
+    FLAG_CONSTANT: ("长时间恒定不变（保留，待审核）", "value constant for many hours (kept, to review)"),
+    FLAG_NOT_MONITORED: ("未监测（原文件标记 /）", "not monitored (marked / in the file)"),
+}
 
 
 @dataclass
@@ -223,6 +230,21 @@ def _append_flag(store: np.ndarray, mask: np.ndarray, flag: str) -> None:
         store[i] = flag if cur is None else f"{cur},{flag}"
 
 
+def _given_flags(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """Flags the source gave with the values (column ``<parameter>_flag`` of a wide frame,
+    ``flag`` of a long one, comma-separated codes such as ``hj212:D``): kept first, the load
+    flags are appended after them. None when the frame has no such flags."""
+    if column not in frame.columns:
+        return None
+    col = frame[column].astype(object)
+    out = np.full(len(frame), None, dtype=object)
+    for i in np.flatnonzero(col.notna().to_numpy()):
+        codes = [c.strip() for c in str(col.iat[i]).split(",") if c.strip()]
+        if codes:
+            out[i] = ",".join(codes)
+    return out if any(x is not None for x in out) else None
+
+
 def _check_wide_values(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
     n = len(frame)
     rows = np.arange(n)
@@ -254,8 +276,9 @@ def _check_wide_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
             for i, names in nm_sets.items():
                 nm[i] = name in names
             masks.append((nm, FLAG_NOT_MONITORED))
-        if any(m.any() for m, _ in masks):
-            flags = np.full(n, None, dtype=object)
+        given = _given_flags(frame, f"{name}_flag")
+        if given is not None or any(m.any() for m, _ in masks):
+            flags = given if given is not None else np.full(n, None, dtype=object)
             for m, code in masks:
                 _append_flag(flags, m, code)
             result.flags[name] = flags
@@ -265,7 +288,8 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
     n = len(frame)
     params = frame["parameter"].astype(object).to_numpy()
     values = frame["value"].to_numpy(dtype=np.float64)
-    flags = np.full(n, None, dtype=object)
+    given = _given_flags(frame, "flag")
+    flags = given if given is not None else np.full(n, None, dtype=object)
     not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
     known = set(rules.parameters)
     if rules.parameter_registry == "water_units":

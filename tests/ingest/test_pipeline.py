@@ -155,6 +155,50 @@ def test_ingest_frame_is_idempotent_and_flags_are_append_only(ws: Workspace) -> 
         row.flag = "invalid"
 
 
+def _texts(col: pd.Series) -> list[str | None]:
+    return [None if pd.isna(x) else x for x in col]
+
+
+def test_ingest_frame_keeps_source_flags_per_value(ws: Workspace) -> None:
+    """Flags given with the values (``<pollutant>_flag``, e.g. HJ 212 ``hj212:D``) are stored in
+    the lake flag column before the load flags and appended to the flag history; the value
+    itself is kept as given."""
+    import_bundled(ws.engine, ("shanxi",))
+    hours = pd.date_range("2021-07-01 01:00", periods=3, freq="h")
+    frame = pd.DataFrame({"station_code": "2185A", "timestamp": hours,
+                          "pm25": [33.0, 1200.0, 20.0], "pm10": [50.0, 60.0, 70.0],
+                          "pm25_flag": ["hj212:D", "hj212:C", None]})
+    s = ingest_frame(ws, "air_hourly", frame, source="hj212:TEST0002")
+    assert (s.rows_read, s.rows_accepted, s.rows_written) == (3, 3, 3)
+    assert s.flags == {"hj212:D": 1, "hj212:C": 1, "suspect_high": 1, "suspect_spike": 1}
+    lake = _lake_rows(ws).sort_values("timestamp")
+    assert lake["pm25"].tolist() == [33.0, 1200.0, 20.0]
+    assert _texts(lake["pm25_flag"]) == ["hj212:D", "hj212:C,suspect_high,suspect_spike", None]
+    assert lake["pm10_flag"].isna().all()
+    hist = flag_history(ws.engine, "air_hourly", "2185A", parameter="pm25")
+    assert [(h["timestamp"].hour, h["flag"]) for h in hist] == [
+        (1, "hj212:D"), (2, "hj212:C"), (2, "suspect_high"), (2, "suspect_spike")]
+    assert "instrument fault" in hist[0]["reason"] and "仪器故障" in hist[0]["reason"]
+    # a reviewer's later judgement is appended; the source flag stays in the history
+    append_flag(ws.engine, "air_hourly", "2185A", datetime(2021, 7, 1, 1), "pm25", "invalid",
+                reason="运维记录确认故障 / fault confirmed by the maintenance log", actor="analyst")
+    assert [h["flag"] for h in flag_history(ws.engine, "air_hourly", "2185A",
+                                            datetime(2021, 7, 1, 1), "pm25")] == [
+        "hj212:D", "invalid"]
+
+
+def test_ingest_frame_keeps_source_flags_of_water_values(ws: Workspace) -> None:
+    import_bundled(ws.engine, ("jiaocheng",))
+    frame = pd.DataFrame({"site": "JC-WYH-BYK", "time": pd.to_datetime(["2021-07-01 08:00"] * 2),
+                          "parameter": ["nh3_n", "tp"], "value": [0.5, 0.1],
+                          "unit": "mg/L", "flag": ["hj212:M", None]})
+    s = ingest_frame(ws, "water_samples", frame, source="hj212:W1")
+    assert (s.rows_accepted, s.flags) == (2, {"hj212:M": 1})
+    lake = _lake_rows(ws, "water_samples").sort_values("parameter")
+    assert lake["value"].tolist() == [0.5, 0.1] and _texts(lake["flag"]) == ["hj212:M", None]
+    assert [h["flag"] for h in flag_history(ws.engine, "water_samples")] == ["hj212:M"]
+
+
 def test_compact_merges_files_and_keeps_rows(ws: Workspace, tmp_path: Path) -> None:
     import_bundled(ws.engine, ("shanxi",))
     for d in range(1, 4):
