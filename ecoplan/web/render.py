@@ -82,6 +82,30 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["STATE_LABELS"] = STATE_LABELS
 
 
+
+def _has_demo_data(ctx: Any) -> bool:
+    """Whether the workspace holds generated example data (ingest batches so labelled): every
+    page then says so in a banner, as the figures are not real measurements."""
+    cached = ctx.cache.get("demo_data")
+    if cached is not None:
+        return bool(cached)
+    from sqlalchemy import select as _select
+
+    from ecoplan.store.models import IngestBatch
+
+    session = ctx.sessionmaker()
+    try:
+        found = session.execute(
+            _select(IngestBatch.id).where(IngestBatch.source_file.contains("生成的示例数据")).limit(1)
+        ).first() is not None
+    except Exception:  # noqa: BLE001 - a page never fails because of its banner
+        found = False
+    finally:
+        session.close()
+    ctx.cache["demo_data"] = found
+    return found
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render ``template`` with the shared context."""
     from ecoplan.web.deps import resolve_principal
@@ -108,6 +132,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         nav = [(href, label) for href, label in nav if href == "/public"]
     base = {
         "request": request,
+        "demo_data": _has_demo_data(ctx),
         "lang": lang,
         "t": t,
         "user": user,

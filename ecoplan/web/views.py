@@ -500,16 +500,25 @@ def air_page(ctx: Any, session: Session, t: Any, year: int | None = None) -> dic
              "year": year}
     if not years:
         return empty
-    current_plan(ctx, session)
-    year = year if year in years else years[-1]
+    plan = current_plan(ctx, session)
+    if year not in years:
+        # default: the plan's last year when the lake has it (the year being assessed), else
+        # the latest year in the lake
+        end = getattr(plan, "end_year", None)
+        year = end if end in years else years[-1]
     data = _air_data(ctx, year, years)
     charts: list[dict[str, Any]] = []
     note = None
-    if data["daily"].empty:
+    if not data["county_town"]:
         note = t("未登记县城评价点位（站点登记表 county_town），逐日 AQI 日历与年度趋势无法计算；"
                  "下表为数据湖中各站点的统计。", "No county-town evaluation stations are "
                  "registered (station registry county_town): no daily AQI calendar or annual "
                  "trend; the tables show every station in the lake.")
+    elif data["daily"].empty:
+        note = t(f"县城评价点位在 {year} 年没有有效的日数据，逐日 AQI 日历无法绘制；"
+                 "下表为数据湖中各站点的统计。", f"The county-town evaluation stations have no "
+                 f"valid daily data in {year}: no daily AQI calendar; the tables show every "
+                 "station in the lake.")
     else:
         charts.append(_aqi_calendar(data["daily"], year, t))
     charts.extend(_air_trends(ctx, data["annual"], t))
