@@ -7,11 +7,13 @@ import asyncio
 import csv
 import gzip
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from ecoplan.cli import main
+from ecoplan.ingest.flags import flag_history
 from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212 import simulator as sim
 from ecoplan.ingest.hj212.gateway import GatewayConfig
@@ -93,13 +95,18 @@ def test_gateway_simulator_lake_quarantine_release(ws: Workspace, capsys) -> Non
         assert [t.strftime("%Y-%m-%d %H:%M") for t in got["timestamp"]] == [r["timestamp"] for r in pub]
         for p in POLLUTANTS:
             assert got[p].fillna(-1).tolist() == [float(r[p] or -1) for r in pub]
+    # the D-flagged PM2.5 value is stored as sent, with its HJ 212 flag, and in the flag history
     march = lake[lake.timestamp.dt.month == 3]
-    assert march["pm25"].isna().all() and march["pm10"].tolist() == [50.0]  # D-flagged kept out
+    assert march["pm25"].tolist() == [33.0] and march["pm10"].tolist() == [50.0]
+    assert march["pm25_flag"].tolist() == ["hj212:D"] and march["pm10_flag"].isna().all()
+    assert lake[lake.timestamp.dt.month == 1][[f"{p}_flag" for p in POLLUTANTS]].isna().all().all()
+    hist = flag_history(ws.engine, "air_hourly", codes[0], datetime(2019, 3, 1, 1))
+    assert [(h["parameter"], h["flag"]) for h in hist] == [("pm25", "hj212:D")]
+    assert "instrument fault" in hist[0]["reason"]
 
     held = held_packets(ws.engine)
-    by_reason = {h.reason for h in held}
     assert len([h for h in held if h.mn == devs[2].mn]) == HOURS
-    assert any("a34004-Flag=D" in r for r in by_reason)
+    assert not [h for h in held if h.mn == devs[0].mn]  # a flagged value holds nothing back
 
     # the operator approves the unknown logger: its held hours are loaded, nothing lost
     code = main(["devices", "approve", devs[2].mn, "--type", "air", "--station", codes[2], "--json"])

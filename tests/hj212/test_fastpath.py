@@ -190,7 +190,8 @@ _UNITS: list[dict[str, str] | None] = [None, {"a34004": "ng/mÂ³"}, {"a21005": "Î
 def test_air_fast_path_equals_general_rows(items: list[tuple[str, str, str]], data_time: str,
                                            units: dict[str, str] | None) -> None:
     """The gateway's station-hour fast path stores exactly what the general rows would, and
-    gives way (None) whenever the general path would hold the packet."""
+    gives way (None) whenever the general path is needed: a value flagged other than N (stored
+    there with its flag) or anything that holds the packet."""
     from ecoplan.ingest.hj212.encode import frame
     from ecoplan.ingest.hj212.records import VALID_FLAGS, air_hour_record
     from ecoplan.ingest.hj212.storage import air_frame, dataset_frame
@@ -202,14 +203,14 @@ def test_air_fast_path_equals_general_rows(items: list[tuple[str, str, str]], da
     ctx = DeviceContext("air", "S1", units=units)
     rows, problems = rows_of(p, ctx, datetime(2026, 11, 28))
     i = {c: n for n, c in enumerate(COLUMNS)}
-    held = bool(problems) or any(r[i["flag"]] not in VALID_FLAGS for r in rows) or any(
+    general = bool(problems) or any(r[i["flag"]] not in VALID_FLAGS for r in rows) or any(
         r[i["pollutant"]] in AIR_UNITS
         and unit_factor(r[i["unit"]], AIR_UNITS[r[i["pollutant"]]]) is None for r in rows)
     fast = air_hour_record(p, ctx)
     if fast is None:
-        assert held
+        assert general
         return
-    assert not held
+    assert not general
     record, n = fast
     assert n == len(rows)
     pd.testing.assert_frame_equal(air_frame([record]), dataset_frame("air_hourly", rows))

@@ -34,7 +34,6 @@ from ecoplan.ingest.hj212.records import (
     AIR_UNITS,
     COLUMNS,
     DATASETS,
-    VALID_FLAGS,
     DeviceContext,
     RowProblem,
     air_hour_record,
@@ -46,7 +45,7 @@ from ecoplan.ingest.hj212.registry import DeviceRecord
 from ecoplan.ingest.hj212.storage import MeasurementSink, Recorder
 
 DATA_CNS = frozenset({"2011", "2051", "2061", "2031"})
-_FLAG, _CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("flag", "code_sent", "pollutant", "unit"))
+_CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("code_sent", "pollutant", "unit"))
 
 
 _CONVERTIBLE: dict[tuple[str | None, str | None], bool] = {}
@@ -491,13 +490,9 @@ class Gateway:
                 return
         rows, problems = rows_of(p, ctx, now)
         good = []
-        flagged: set[str] = set()
         air = target == AIR_HOURLY
-        for r in rows:
-            flag = r[_FLAG]
-            if flag not in VALID_FLAGS:
-                flagged.add(f"{r[_CODE]}-Flag={flag}")
-            elif air and not _convertible(r[_UNIT], r[_POL]):
+        for r in rows:  # flagged values (F, M, S, D, C, T, B …) are stored with their flag
+            if air and not _convertible(r[_UNIT], r[_POL]):
                 problems.append(RowProblem("unit", r[_CODE], f"单位 {r[_UNIT]} 无法换算",
                                            f"unit {r[_UNIT]} cannot be converted"))
             else:
@@ -505,12 +500,8 @@ class Gateway:
         if good:
             self.sink.add(target, good)
             self.stats.rows += len(good)
-        if flagged or problems:
-            reason = (f"values flagged {', '.join(sorted(flagged))} kept for review"
-                      if flagged else "")
-            if problems:
-                reason = "; ".join(x for x in (reason, f"{problems[0].field}: {problems[0].en}") if x)
-            self._hold(raw, p, mn, cn, peer, reason)
+        if problems:
+            self._hold(raw, p, mn, cn, peer, f"{problems[0].field}: {problems[0].en}")
 
     def _hold(self, raw: bytes, p: Packet, mn: str, cn: str, peer: str | None,
               reason: str) -> None:

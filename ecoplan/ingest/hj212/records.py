@@ -25,8 +25,29 @@ AIR_POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 AIR_UNITS = {"pm25": "μg/m³", "pm10": "μg/m³", "so2": "μg/m³", "no2": "μg/m³", "o3": "μg/m³",
              "co": "mg/m³"}
 _MASS = {"ng/m³": 1e-3, "μg/m³": 1.0, "µg/m³": 1.0, "ug/m3": 1.0, "mg/m³": 1e3}
-# Data flags that mean a normal, valid value: HJ 212-2017 table 8 "N"; HJ/T 212-2005 air "3".
+# Data flags that mean a normal value (HJ 212-2017 table 8 "N"): the fast path takes only these.
 VALID_FLAGS = frozenset({None, "", "N", "n"})
+# HJ/T 212-2005 air-station flags (reference §6.5): 3 normal, 0 calibration data (= C of
+# HJ 212-2017), 1 meteorological parameter, 2 abnormal data (no 2017 equivalent: kept as sent).
+_FLAGS_2005 = {"3": None, "0": "hj212:C", "1": "hj212-2005:1", "2": "hj212-2005:2"}
+_FLAG_MAX = 8  # the standard's flags are 1 character (C1), local extensions up to 4
+
+
+def source_flag(flag: str | None, dialect: str) -> str | None:
+    """The lake flag code of a value's HJ 212 data flag (``-Flag``): None for a normal value
+    (N), ``hj212:<flag>`` otherwise (F M S D C T B of HJ 212-2017 table 8, 2005's P, local
+    extensions such as ``Md`` verbatim); HJ/T 212-2005 air digits mapped by :data:`_FLAGS_2005`."""
+    if flag is None:
+        return None
+    f = flag.strip()
+    if f in VALID_FLAGS:
+        return None
+    if dialect == "2005" and f in _FLAGS_2005:
+        return _FLAGS_2005[f]
+    f = "".join(c for c in f[:_FLAG_MAX] if c.isprintable() and c not in ",;=&")
+    if not f:
+        return None
+    return f"hj212:{f.upper() if len(f) == 1 else f}"
 
 
 def lake_target(cn: str, device_type: str | None, station_code: str | None) -> tuple[str | None, str]:
@@ -178,14 +199,16 @@ def air_factor(unit: str | None, pollutant: str) -> float | None:
     return factor
 
 
-AirRecord = tuple[Any, Any, tuple[float | None, ...]]  # station_code, DataTime, pm25 … co
+# station_code, DataTime, pm25 … co, and their flags (None: no value is flagged)
+AirRecord = tuple[Any, Any, tuple[float | None, ...], tuple[str | None, ...] | None]
 
 
 def air_hour_record(p: Packet, ctx: DeviceContext) -> tuple[AirRecord, int] | None:
     """Fast path of an ``air_hourly`` upload: the station-hour record (values converted into
     μg/m³ / mg/m³, None where absent) and how many rows :func:`rows_of` would give — or None
-    when anything needs the general path (a flag other than N, a value that is not a number,
-    an unconvertible unit, a bad DataTime), which then holds the packet with its reason."""
+    when anything needs the general path (a flag other than N, which is stored with the value;
+    a value that is not a number, an unconvertible unit, a bad DataTime, which hold the
+    packet with its reason)."""
     dt = parse_time(p.params.get("DataTime"))
     if dt is None:
         return None
@@ -229,7 +252,7 @@ def air_hour_record(p: Packet, ctx: DeviceContext) -> tuple[AirRecord, int] | No
             continue
         value = float(raw)
         vals[j] = value * factor if factor != 1.0 else value
-    return (ctx.station_code, dt, tuple(vals)), n
+    return (ctx.station_code, dt, tuple(vals), None), n
 
 
 def row_dict(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -17,9 +17,7 @@ from ecoplan.ingest.hj212.crc import VARIANTS
 from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
 from ecoplan.ingest.hj212.live import LiveStore
 from ecoplan.ingest.hj212.records import (
-    COLUMNS,
     DATASETS,
-    VALID_FLAGS,
     DeviceContext,
     lake_target,
     rows_of,
@@ -38,8 +36,6 @@ from ecoplan.ingest.hj212.storage import (
     dataset_batch,
     lake_writer,
 )
-
-_FLAG = COLUMNS.index("flag")
 
 
 def check_packets(data: bytes, *, crc_policy: tuple[str, ...] = ("hj212",),
@@ -216,14 +212,13 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
         at = h.received_at.replace(tzinfo=None) if isinstance(h.received_at, datetime) \
             else datetime.now()
         rows, problems = rows_of(p, ctx, at)
-        valid = [r for r in rows if r[_FLAG] in VALID_FLAGS]
-        if problems or len(valid) < len(rows) or not valid:
+        if problems or not rows:  # flagged values are stored with their flag
             result["kept"] += 1
-            result["reasons"].append(problems[0].en if problems else "values flagged non-N")
-            if valid:
-                by_dataset[target].extend(valid)
+            result["reasons"].append(problems[0].en if problems else "no values")
+            if rows:
+                by_dataset[target].extend(rows)
             continue
-        by_dataset[target].extend(valid)
+        by_dataset[target].extend(rows)
         done.append(h.id)
     if by_dataset:
         write = lake_writer(ws)  # raises StorageUnavailable: the packets stay held

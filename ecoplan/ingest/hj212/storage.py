@@ -27,6 +27,7 @@ from ecoplan.ingest.hj212.records import (
     COLUMNS,
     AirRecord,
     air_factor,
+    source_flag,
 )
 
 Writer = Callable[[str, Any, str, str], Any]
@@ -50,10 +51,11 @@ _I = {c: i for i, c in enumerate(COLUMNS)}
 
 
 def air_records(rows: list[tuple[Any, ...]]) -> list[AirRecord]:
-    """Gateway rows → ``air_hourly`` station-hour records (values converted, None if absent)."""
+    """Gateway rows → ``air_hourly`` station-hour records (values converted, None if absent;
+    the HJ 212 flag of each value as its lake flag code, :func:`~.records.source_flag`)."""
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
-    avg, rtd = _I["avg"], _I["rtd"]
-    slot: dict[tuple[Any, Any], list[float | None]] = {}
+    avg, rtd, flag, dialect = _I["avg"], _I["rtd"], _I["flag"], _I["dialect"]
+    slot: dict[tuple[Any, Any], tuple[list[float | None], list[str | None]]] = {}
     for r in rows:
         p = r[pol]
         j = _AIR_COL.get(p)
@@ -64,17 +66,20 @@ def air_records(rows: list[tuple[Any, ...]]) -> list[AirRecord]:
         if factor is None or value is None:
             continue
         key = (r[st], r[dt])
-        vals = slot.get(key)
-        if vals is None:
-            vals = slot[key] = [None] * len(AIR_POLLUTANTS)
-        vals[j] = value * factor if factor != 1.0 else value
-    return [(k[0], k[1], tuple(v)) for k, v in slot.items()]
+        hit = slot.get(key)
+        if hit is None:
+            hit = slot[key] = ([None] * len(AIR_POLLUTANTS), [None] * len(AIR_POLLUTANTS))
+        hit[0][j] = value * factor if factor != 1.0 else value
+        hit[1][j] = source_flag(r[flag], r[dialect])
+    return [(k[0], k[1], tuple(v), tuple(f) if any(f) else None)
+            for k, (v, f) in slot.items()]
 
 
 def air_frame(records: list[AirRecord]) -> Any:
     """The ``air_hourly`` frame of station-hour records: one row per station and hour
-    (records of the same hour merged, later values win), hour-ending label (HJ 212 DataTime is
-    the start of the period, §4). Built column by column: this runs for every stored packet."""
+    (records of the same hour merged, later values win, each with its flag), hour-ending label
+    (HJ 212 DataTime is the start of the period, §4); ``<pollutant>_flag`` columns only when a
+    value is flagged. Built column by column: this runs for every stored packet."""
     import numpy as np
     import pandas as pd
 
@@ -82,8 +87,9 @@ def air_frame(records: list[AirRecord]) -> Any:
     stations: list[Any] = []
     times: list[Any] = []
     cols: list[list[float]] = [[] for _ in AIR_POLLUTANTS]
+    flag_cols: list[list[str | None]] | None = None
     nan = float("nan")
-    for station, data_time, vals in records:
+    for station, data_time, vals, flags in records:
         i = None
         for j, v in enumerate(vals):
             if v is None:
@@ -97,14 +103,26 @@ def air_frame(records: list[AirRecord]) -> Any:
                     times.append(data_time)
                     for c in cols:
                         c.append(nan)
+                    if flag_cols is not None:
+                        for fc in flag_cols:
+                            fc.append(None)
             cols[j][i] = v
+            if flags is not None and flag_cols is None:
+                flag_cols = [[None] * len(stations) for _ in AIR_POLLUTANTS]
+            if flag_cols is not None:
+                flag_cols[j][i] = flags[j] if flags is not None else None
     data: dict[str, Any] = {
         "station_code": pd.Series(stations, dtype="str"),
         "timestamp": pd.to_datetime(pd.Series(times, dtype=object)) + pd.Timedelta(hours=1),
     }
     for j, name in enumerate(AIR_POLLUTANTS):
         data[name] = np.asarray(cols[j], dtype=np.float64)
-    return pd.DataFrame(data, columns=["station_code", "timestamp", *AIR_POLLUTANTS])
+    columns = ["station_code", "timestamp", *AIR_POLLUTANTS]
+    if flag_cols is not None:
+        for j, name in enumerate(AIR_POLLUTANTS):
+            data[f"{name}_flag"] = pd.Series(flag_cols[j], dtype=object)
+        columns += [f"{name}_flag" for name in AIR_POLLUTANTS]
+    return pd.DataFrame(data, columns=columns)
 
 
 def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
@@ -112,17 +130,20 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
 
     ``air_hourly``: one row per station and hour, hour-ending label (HJ 212 DataTime is the
     start of the period, §4), pm25 … co converted explicitly into μg/m³ (CO mg/m³).
-    ``water_samples``: ``site, time, parameter, value, unit``.
+    ``water_samples``: ``site, time, parameter, value, unit, flag`` (the HJ 212 flag of the
+    value, :func:`~.records.source_flag`).
     """
     import pandas as pd
 
     if dataset == AIR_HOURLY:
         return air_frame(air_records(rows))
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
-    avg, rtd = _I["avg"], _I["rtd"]
-    recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit])
+    avg, rtd, flag, dialect = _I["avg"], _I["rtd"], _I["flag"], _I["dialect"]
+    recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit],
+             source_flag(r[flag], r[dialect]))
             for r in rows if r[pol] is not None]
-    frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit"])
+    frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit",
+                                                     "flag"])
     frame["time"] = pd.to_datetime(frame["time"])
     return frame
 
