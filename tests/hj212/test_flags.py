@@ -93,3 +93,28 @@ def test_2005_water_upload_keeps_flags_in_the_lake(ws: Workspace) -> None:
     assert [None if f is None or f != f else f for f in lake["flag"]] == [None, "hj212:M"]
     hist = flag_history(ws.engine, "water_samples", "JC-WYH-BYK")
     assert [h["flag"] for h in hist] == ["hj212:M"] and "maintenance" in hist[0]["reason"]
+
+
+def test_packets_held_for_their_flags_before_are_released_with_them(ws: Workspace) -> None:
+    """Packets an earlier gateway held for a non-N flag are loaded by the next release
+    (``ecoplan devices approve MN``), the flagged value with its flag."""
+    from ecoplan.ingest.hj212.registry import add_device, held_packets
+    from ecoplan.ingest.hj212.service import release_held
+    from ecoplan.ingest.hj212.storage import Recorder
+
+    import_bundled(ws.engine, ("shanxi",))
+    add_device(ws.engine, "AB12", device_type="air", station_code="2183A")
+    raw = frame("QN=20261128110000001;ST=22;CN=2061;PW=123456;MN=AB12;Flag=5;CP=&&"
+                "DataTime=20190301000000;a34004-Avg=33,a34004-Flag=D;a34002-Avg=50&&")
+    rec = Recorder(ws.engine, interval=60)
+    rec.hold(raw, mn="AB12", cn="2061", qn="20261128110000001", peer=None,
+             reason="values flagged a34004-Flag=D kept for review")
+    rec.close()
+    assert len(held_packets(ws.engine, "AB12")) == 1
+    res = release_held(ws, "AB12")
+    assert (res["released"], res["rows"], res["kept"]) == (1, 2, 0)
+    assert held_packets(ws.engine, "AB12") == []
+    lake = ws.lake.read_arrow("air_hourly").to_pandas()
+    assert lake["pm25"].tolist() == [33.0] and lake["pm10"].tolist() == [50.0]
+    assert lake["pm25_flag"].tolist() == ["hj212:D"]
+    assert [h["flag"] for h in flag_history(ws.engine, "air_hourly", "2183A")] == ["hj212:D"]
