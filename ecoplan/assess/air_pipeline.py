@@ -33,12 +33,52 @@ def _execute(analytics: Any, expr: ir.Expr) -> pd.DataFrame:
     return _backend(analytics).execute(expr)
 
 
+def _invalid_flag_pattern() -> str:
+    import re
+
+    from ecoplan.ingest.flags import INVALID_SOURCE_FLAGS
+
+    codes = "|".join(re.escape(c) for c in sorted(INVALID_SOURCE_FLAGS))
+    return f"(^|,)({codes})(,|$)"
+
+
+def without_invalid_values(t: ir.Table) -> ir.Table:
+    """Null every pollutant value whose ``<pollutant>_flag`` carries an invalid source flag.
+
+    HJ 212 flags F, M, S, D, C, B (and 2005 P / 2) mark an instrument fault, maintenance,
+    manual entry, calibration or power failure: such values are stored with their flag but are
+    not measurements, so no statistic counts them.
+    """
+    pattern = _invalid_flag_pattern()
+    changes = {
+        p: ibis.ifelse(t[f"{p}_flag"].notnull() & t[f"{p}_flag"].re_search(pattern),
+                       ibis.null().cast(t[p].type()), t[p])
+        for p in HOURLY_COLUMNS[2:]
+        if p in t.columns and f"{p}_flag" in t.columns
+    }
+    return t.mutate(**changes) if changes else t
+
+
+def _drop_invalid_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`without_invalid_values` for a pandas frame."""
+    pattern = _invalid_flag_pattern()
+    for p in HOURLY_COLUMNS[2:]:
+        fc = f"{p}_flag"
+        if p in frame.columns and fc in frame.columns:
+            bad = frame[fc].fillna("").astype(str).str.contains(pattern, regex=True)
+            frame.loc[bad, p] = float("nan")
+    return frame
+
+
 def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
                  name: str = "air_hourly_input") -> ir.Table:
-    """The canonical hourly table as an Ibis table: a lake dataset, a Parquet file or a frame."""
+    """The canonical hourly table as an Ibis table: a lake dataset, a Parquet file or a frame.
+
+    Values flagged invalid at the source (:func:`without_invalid_values`) are nulled."""
     if isinstance(source, ir.Table):
-        return source
+        return without_invalid_values(source)
     if isinstance(source, pd.DataFrame):
+        source = _drop_invalid_frame(source.copy())
         frame = source[[c for c in HOURLY_COLUMNS if c in source.columns]].copy()
         frame["timestamp"] = pd.to_datetime(frame["timestamp"])
         for p in HOURLY_COLUMNS[2:]:
@@ -46,9 +86,10 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
         return ibis.memtable(_arrow(frame))
     path = Path(str(source))
     if path.suffix == ".parquet" or path.is_dir():
-        return _backend(analytics).read_parquet(str(path)).select(*HOURLY_COLUMNS)
+        t = _backend(analytics).read_parquet(str(path))
+        return without_invalid_values(t).select(*HOURLY_COLUMNS)
     if hasattr(analytics, "table"):
-        return analytics.table(str(source)).select(*HOURLY_COLUMNS)
+        return without_invalid_values(analytics.table(str(source))).select(*HOURLY_COLUMNS)
     raise FileNotFoundError(str(source))
 
 
@@ -187,8 +228,8 @@ def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
     from ecoplan.ingest.registry import list_sites
 
-    cols = ["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]
-    frame = workspace.lake.read_arrow("air_hourly", columns=cols).to_pandas()
+    frame = _drop_invalid_frame(workspace.lake.read_arrow("air_hourly").to_pandas())
+    frame = frame[[c for c in HOURLY_COLUMNS if c in frame.columns]]
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(
         [(s["code"], s.get("city")) for s in list_sites(workspace.engine, "station")],

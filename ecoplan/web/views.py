@@ -381,7 +381,7 @@ def _air_data(ctx: Any, year: int, years: list[int]) -> dict[str, Any]:
         if out["county_town"] and daily_aqi is not None:
             out["daily"] = daily_aqi(ws, year)
             out["annual"] = ai.air_annual_statistics(ws, years)
-        t = ws.analytics.table("air_hourly")
+        t = air_pipeline.without_invalid_values(ws.analytics.table("air_hourly"))
         t = t.filter(t.timestamp > datetime(year, 1, 1), t.timestamp <= datetime(year + 1, 1, 1))
         keep = [c for c in air_pipeline.HOURLY_COLUMNS if c in t.columns]
         out["stations"] = air_pipeline.run_period_stats(ws.analytics, t.select(keep),
