@@ -30,7 +30,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer | None]:
+def postgres() -> Iterator[PostgresServer | None]:
     """A PostgreSQL server for the session (None, with a printed reason, outside CI if absent)."""
     server: PostgresServer | None = None
     # Not under pytest's own temporary folder: that one is private (mode 700) to root, and the

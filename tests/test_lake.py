@@ -100,7 +100,7 @@ def test_registered_frames_join_lake_tables(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
     lake.write("air_hourly", _table(), batch="b1")
     an = Analytics(lake, "duckdb")
-    cities = an.register("cities", pd.DataFrame({"station_code": ["A", "B"], "city": ["吕梁市", "太原市"]}))
+    cities = an.register(pd.DataFrame({"station_code": ["A", "B"], "city": ["吕梁市", "太原市"]}))
     t = an.table("air_hourly")
     j = t.join(cities, "station_code")
     df = an.execute(j.group_by("city").agg(n=j.count()).order_by("city"))

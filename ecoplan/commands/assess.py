@@ -18,6 +18,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print J
 PlanOpt = Annotated[str | None, typer.Option(
     "--plan", help="规划代码或规划 YAML 文件（默认工作区已载入的规划）/ plan code or YAML file")]
 ActorOpt = Annotated[str, typer.Option("--actor", help="操作人 / who does it")]
+ReporterOpt = Annotated[str, typer.Option("--reporter", help="填报人 / reporter")]
+DepartmentOpt = Annotated[str, typer.Option("--department", help="填报部门 / department")]
+EvidenceOpt = Annotated[list[str] | None, typer.Option(
+    "--evidence", help="佐证材料：名称[=地址]，可重复 / name[=uri]")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="说明 / note")]
 
 progress_app = typer.Typer(
     help="部门进展填报与审批（重点工程、任务、指标值）/ department progress reports and approvals",
@@ -117,13 +122,12 @@ def submit_project(
     percent: Annotated[str, typer.Option("--percent", help="完成比例 0–100 / percent complete")],
     invested: Annotated[str, typer.Option("--invested", help="累计完成投资（万元）/ invested to date")],
     status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
-    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
-    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    reporter: ReporterOpt,
+    department: DepartmentOpt,
     milestone: Annotated[list[str] | None, typer.Option(
         "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done_on]]")] = None,
-    evidence: Annotated[list[str] | None, typer.Option(
-        "--evidence", help="佐证材料：名称[=地址]，可重复 / name[=uri]")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    evidence: EvidenceOpt = None,
+    note: NoteOpt = None,
     plan: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -150,11 +154,11 @@ def submit_task(
     key: Annotated[str, typer.Option("--key", help="任务编号，如 6.2-3 / task key")],
     as_of: Annotated[str, typer.Option("--as-of", help="截至日期 YYYY-MM-DD / as of")],
     status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
-    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
-    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    reporter: ReporterOpt,
+    department: DepartmentOpt,
     percent: Annotated[str | None, typer.Option("--percent", help="完成比例 / percent")] = None,
-    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证材料 / evidence")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    evidence: EvidenceOpt = None,
+    note: NoteOpt = None,
     plan: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -175,13 +179,13 @@ def submit_task(
 def submit_indicator(
     key: Annotated[str, typer.Option("--key", help="指标键，如 8、4a / indicator key")],
     year: Annotated[int, typer.Option("--year", help="年份 / year")],
-    reporter: Annotated[str, typer.Option("--reporter", help="填报人 / reporter")],
-    department: Annotated[str, typer.Option("--department", help="填报部门 / department")],
+    reporter: ReporterOpt,
+    department: DepartmentOpt,
     value: Annotated[str | None, typer.Option("--value", help="数值 / number")] = None,
     text: Annotated[str | None, typer.Option("--text", help="文字认定，如 完成 / qualitative value")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位 / unit")] = None,
-    evidence: Annotated[list[str] | None, typer.Option("--evidence", help="佐证材料 / evidence")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    evidence: EvidenceOpt = None,
+    note: NoteOpt = None,
     plan: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

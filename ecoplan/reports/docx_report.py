@@ -252,20 +252,18 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     _para(doc, f"截至{data.year}年12月31日，{tot['projects']}项重点工程中已完成{tot['completed']}项，"
                f"逾期未完成{tot['overdue']}项；估算总投资{tot['planned_wan_yuan']}万元，累计完成投资"
                f"{tot['invested_wan_yuan']}万元。进度均取各部门填报并经审核批准的最新数据。")
-    _para(doc, "表2  重点工程分类投资完成情况（万元）", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
-    _table(doc, ["类别", "项目数", "已完成", "逾期", "估算投资", "完成投资"],
-           [[g["category"], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
-             g["invested_wan_yuan"]] for g in data.projects.by_category],
-           widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
-    _para(doc, "", indent=False)
-    _para(doc, "表3  重点工程分牵头部门完成情况（万元）", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
-    _table(doc, ["牵头部门", "项目数", "已完成", "逾期", "估算投资", "完成投资"],
-           [[g["department"], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
-             g["invested_wan_yuan"]] for g in data.projects.by_department],
-           widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
-    _para(doc, "", indent=False)
+    for title, label, key, groups in (
+        ("表2  重点工程分类投资完成情况（万元）", "类别", "category", data.projects.by_category),
+        ("表3  重点工程分牵头部门完成情况（万元）", "牵头部门", "department",
+         data.projects.by_department),
+    ):
+        _para(doc, title, size=12, font=SANS, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
+        _table(doc, [label, "项目数", "已完成", "逾期", "估算投资", "完成投资"],
+               [[g[key], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
+                 g["invested_wan_yuan"]] for g in groups],
+               widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
+        _para(doc, "", indent=False)
     _para(doc, "表4  重点工程进展明细", size=12, font=SANS, bold=True,
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     prow = []

@@ -72,7 +72,7 @@ class Analytics:
             t = self.backend.read_parquet(str(self.lake.dataset_dir(dataset)))
         return t.mutate(year=t.year.cast("int32"), month=t.month.cast("int32"))
 
-    def register(self, name: str, df: pd.DataFrame | Any) -> ir.Table:  # noqa: ARG002
+    def register(self, df: pd.DataFrame | Any) -> ir.Table:
         """An in-memory table (pandas or Arrow) for the engine; nothing is persisted (no Spark
         warehouse folder is written)."""
         return ibis.memtable(df)
