@@ -82,3 +82,34 @@ def _refuse_event_changes(session: Session, _ctx: object, _instances: object) ->
                 "设备事件日志只能追加，不能修改或删除。",
                 "The device event log is append-only; entries cannot be changed or deleted.",
             )
+
+
+class Hj212Command(Base):
+    """A platform → device command asked for by an operator (``ecoplan devices command``, the
+    web) and carried out by the gateway worker the device is connected to.
+
+    The row holds the current state; every status change is also appended to the device event
+    log (``hj212_device_events``, kinds ``command-…``). Status: ``queued`` → ``sent`` → ``ok`` /
+    ``rejected`` / ``failed`` / ``no-answer`` / ``timeout``; or ``not-connected`` (no gateway
+    worker had the device connected before ``expires_at``), ``expired`` (no gateway claimed it, or
+    the worker stopped before the outcome), ``cancelled`` (withdrawn while still queued).
+    """
+
+    __tablename__ = "hj212_commands"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mn: Mapped[str] = mapped_column(String(64), index=True)
+    cn: Mapped[str] = mapped_column(String(8))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    qn: Mapped[str | None] = mapped_column(String(24))
+    worker: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    qn_rtn: Mapped[int | None] = mapped_column(Integer)
+    exe_rtn: Mapped[int | None] = mapped_column(Integer)
+    responses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
