@@ -318,6 +318,201 @@ def devices_events(
                 [(r["at"], r["mn"], r["kind"], r["actor"], str(r["detail"])[:80]) for r in rows])
 
 
+# ---------------------------------------------------------------------------- devices command
+def _parse_params(items: list[str] | None) -> dict[str, str]:
+    from ecoplan.ingest.hj212.commands import CommandError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"--param 应为 名称=值，收到 {item!r}",
+                               f"--param must be NAME=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _show_command(c) -> None:  # type: ignore[no-untyped-def]
+    """One command in detail, QnRtn/ExeRtn explained (HJ 212-2017 tables 6 and 7)."""
+    from ecoplan.i18n import get_lang
+
+    d = c.as_dict()
+    zh = get_lang() == "zh"
+    rows = [(tr("编号", "id"), d["id"]), ("MN", d["mn"]),
+            ("CN", f"{d['cn']} {d['name_zh'] if zh else d['name_en']}"),
+            (tr("参数", "parameters"), ";".join(f"{k}={v}" for k, v in d["params"].items()) or "—"),
+            (tr("状态", "status"), f"{d['status']}（{d['status_zh']}）" if zh
+             else f"{d['status']} ({d['status_en']})"),
+            ("QN", d["qn"] or ""), (tr("网关进程", "worker"), d["worker"] or ""),
+            (tr("发送次数", "attempts"), d["attempts"])]
+    if d["qn_rtn"] is not None:
+        rows.append(("QnRtn", f"{d['qn_rtn']} {d['qn_rtn_zh'] if zh else d['qn_rtn_en']}"))
+    if d["exe_rtn"] is not None:
+        rows.append(("ExeRtn", f"{d['exe_rtn']} {d['exe_rtn_zh'] if zh else d['exe_rtn_en']}"))
+    if d["responses"]:
+        rows.append((tr("应答数据包", "data answers"), len(d["responses"])))
+        for r in d["responses"][:24]:
+            values = ", ".join(f"{code}={f.get('Rtd', f.get('Avg', ''))}"
+                               for code, f in list(r.get("factors", {}).items())[:6])
+            rows.append(("", f"{r.get('cn')} {r.get('params', {}).get('DataTime', '')} {values}"
+                         .strip()))
+    if d["reason"]:
+        rows.append((tr("说明", "reason"), d["reason"]))
+    print_table(tr(f"命令 {d['id']}", f"Command {d['id']}"), [tr("项目", "item"), tr("值", "value")],
+                rows)
+
+
+def _wait_for(ws, command_id: int, seconds: float):  # type: ignore[no-untyped-def]
+    import time
+
+    from ecoplan.console import progress
+    from ecoplan.ingest.hj212.commands import get
+
+    cmd = get(ws, command_id)
+    deadline = time.monotonic() + seconds
+    with progress() as bar:
+        task = bar.add_task(tr("等待设备应答", "waiting for the device"), total=seconds)
+        start = time.monotonic()
+        while not cmd.finished and time.monotonic() < deadline:
+            time.sleep(0.3)
+            bar.update(task, completed=min(seconds, time.monotonic() - start))
+            cmd = get(ws, command_id)
+        bar.update(task, completed=seconds)
+    return cmd
+
+
+@devices_app.command("command")
+def devices_command(
+    mn: Annotated[str, typer.Argument(help="设备唯一标识 MN / device id")],
+    cn: Annotated[str | None, typer.Argument(help="命令编码，如 1012、1062、1064、2061 / command code "
+                                             "(omit with a convenience option)")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="命令参数 名称=值，可重复 / command parameter NAME=VALUE, repeatable")] = None,
+    calibrate_time: Annotated[bool, typer.Option(
+        "--calibrate-time", help="校时（1012，发送时的北京时间）/ set the logger clock (1012)")] = False,
+    rtd_interval: Annotated[int | None, typer.Option(
+        "--rtd-interval", help="设置实时数据间隔秒数（1062）/ real-time interval s (1062)")] = None,
+    min_interval: Annotated[int | None, typer.Option(
+        "--min-interval", help="设置分钟数据间隔（1064）/ minute-data interval min (1064)")] = None,
+    hours: Annotated[tuple[str, str] | None, typer.Option(
+        "--hours", help="补取小时数据 起 止，YYYYMMDDhhmmss（2061）/ request hour history FROM TO "
+        "(2061)")] = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="等待结果的秒数（0 为只排队）/ seconds to wait for the outcome "
+        "(0 = queue only)")] = 0.0,
+    expires_in: Annotated[float, typer.Option(
+        "--expires-in", min=1, help="设备未连接时的等待秒数 / seconds to wait for the device to be "
+        "connected")] = 60.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """向已连接设备发送反控命令（经网关命令队列）/ send a command to a connected device."""
+    import getpass
+
+    from ecoplan.ingest.hj212.commands import CommandError, enqueue, get
+
+    chosen: list[tuple[str, dict[str, str]]] = []
+    if calibrate_time:
+        chosen.append(("1012", {}))
+    if rtd_interval is not None:
+        chosen.append(("1062", {"RtdInterval": str(rtd_interval)}))
+    if min_interval is not None:
+        chosen.append(("1064", {"MinInterval": str(min_interval)}))
+    if hours is not None:
+        chosen.append(("2061", {"BeginTime": hours[0], "EndTime": hours[1]}))
+    params = _parse_params(param)
+    if cn is not None:
+        chosen.append((cn, params))
+    elif params and len(chosen) == 1:
+        chosen[0][1].update(params)
+    if len(chosen) != 1:
+        raise CommandError(
+            "请给出一个命令：CN 参数，或 --calibrate-time、--rtd-interval、--min-interval、--hours 之一",
+            "give exactly one command: a CN argument or one of --calibrate-time, --rtd-interval, "
+            "--min-interval, --hours")
+    ws = _ws()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "cli"
+    command_id = enqueue(ws, mn, chosen[0][0], chosen[0][1], requested_by=f"cli:{user}"[:64],
+                         expires_in=expires_in)
+    cmd = _wait_for(ws, command_id, wait) if wait > 0 else get(ws, command_id)
+    if as_json:
+        emit_json(cmd.as_dict())
+    else:
+        if cmd.status == "queued":
+            ok(f"命令 {command_id} 已排队，网关将在设备连接时发送（devices commands 查看结果）",
+               f"Command {command_id} queued; the gateway sends it while the device is connected "
+               "(see `devices commands`)")
+        _show_command(cmd)
+    if cmd.finished and cmd.status != "ok":
+        raise typer.Exit(1)
+
+
+@devices_app.command("commands")
+def devices_commands(
+    mn: Annotated[str | None, typer.Option("--mn", help="只看该设备 / only this device")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="queued|sent|ok|rejected|failed|no-answer|timeout|not-connected|expired|"
+        "cancelled")] = None,
+    command_id: Annotated[int | None, typer.Option("--id", help="只看一条命令的详情 / one command in "
+                                                   "detail")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="条数 / rows")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """反控命令队列与结果 / the command queue and outcomes."""
+    from ecoplan.i18n import get_lang
+    from ecoplan.ingest.hj212.commands import get, list_commands
+
+    ws = _ws()
+    if command_id is not None:
+        cmd = get(ws, command_id)
+        if as_json:
+            emit_json(cmd.as_dict())
+        else:
+            _show_command(cmd)
+        return
+    rows = [c.as_dict() for c in list_commands(ws, mn=mn, status=status, limit=limit)]
+    if as_json:
+        emit_json(rows)
+        return
+    zh = get_lang() == "zh"
+
+    def code(r: dict[str, object], key: str) -> str:
+        return "" if r[key] is None else f"{r[key]} {r[f'{key}_zh'] if zh else r[f'{key}_en']}"
+
+    print_table(tr("反控命令", "Device commands"),
+                [tr("编号", "id"), "MN", "CN", tr("参数", "parameters"), tr("状态", "status"),
+                 "QnRtn", "ExeRtn", tr("应答数据", "data"), tr("请求人", "by"),
+                 tr("请求时间", "requested")],
+                [(r["id"], r["mn"], r["cn"],
+                  ";".join(f"{k}={v}" for k, v in r["params"].items()),  # type: ignore[union-attr]
+                  r["status_zh"] if zh else r["status"], code(r, "qn_rtn"), code(r, "exe_rtn"),
+                  len(r["responses"]), r["requested_by"],  # type: ignore[arg-type]
+                  str(r["requested_at"])[:19]) for r in rows])
+
+
+@devices_app.command("cancel")
+def devices_cancel(
+    command_id: Annotated[int, typer.Argument(help="命令编号 / command id")],
+    as_json: JsonOpt = False,
+) -> None:
+    """取消尚在排队的命令 / cancel a command that is still queued."""
+    import getpass
+
+    from ecoplan.ingest.hj212.commands import cancel
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "cli"
+    cmd = cancel(_ws(), command_id, by=f"cli:{user}"[:64])
+    if as_json:
+        emit_json(cmd.as_dict())
+        return
+    ok(f"已取消命令 {command_id}", f"Cancelled command {command_id}")
+
+
 # ---------------------------------------------------------------------------- bench gateway
 @bench_app.command("gateway")
 def bench_gateway(

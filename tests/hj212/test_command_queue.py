@@ -3,14 +3,22 @@ through a real gateway and a simulated logger over TCP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from ecoplan.ingest.hj212 import commands as cq
-from ecoplan.ingest.hj212.registry import add_device, events
+from ecoplan.ingest.hj212 import simulator as sim
+from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
+from ecoplan.ingest.hj212.registry import add_device, events, load_devices
+from ecoplan.ingest.hj212.storage import MeasurementSink
 from ecoplan.store import db
 from ecoplan.store.db import session_scope
 from ecoplan.store.hj212_models import Hj212Command
@@ -123,3 +131,157 @@ def test_unclaimed_commands_become_not_connected_or_expired(engine) -> None:  # 
     _age(engine, b, cq.EXPIRY_GRACE + 5)  # no gateway at all: a reader marks it expired
     row = cq.get(engine, b)
     assert row.status == "expired" and "gateway" in (row.reason or "")
+
+
+# ---------------------------------------------------------------------------- through the gateway
+HOST = "127.0.0.1"
+
+
+class Collected:
+    """The writer boundary of the sink: frames handed to the ingestion path, kept for checks."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, Any]] = []
+
+    def __call__(self, dataset: str, frame: Any, source: str, source_hash: str) -> None:
+        self.frames.append((dataset, frame))
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f) for _, f in self.frames)
+
+
+def _gateway(engine: Any, worker: str) -> tuple[Gateway, Collected]:
+    out = Collected()
+    gw = Gateway(GatewayConfig(host=HOST, port=0), registry_loader=lambda: load_devices(engine),
+                 sink=MeasurementSink(out, interval=0.05))
+    gw.command_queue = cq.CommandQueue(engine, worker=worker, poll_interval=0.1, over_time=2.0,
+                                       re_count=1)
+    return gw, out
+
+
+async def _until_finished(engine: Any, ids: list[int], timeout: float = 30.0) -> list[cq.QueuedCommand]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [await asyncio.to_thread(cq.get, engine, i) for i in ids]
+        if all(r.finished for r in rows) or time.monotonic() > deadline:
+            return rows
+        await asyncio.sleep(0.1)
+
+
+def test_queued_commands_carried_out_by_the_worker_holding_the_device(engine) -> None:  # type: ignore[no-untyped-def]
+    series = sim.hourly_source(stations=1, hours=48)
+    d = sim.make_devices(series, 1, over_time=2)[0]
+    add_device(engine, d.mn, device_type="air", station_code="S0")
+    hours = series[next(iter(series))]
+    begin, end = hours[3].start, hours[5].start
+
+    async def main() -> tuple[list[cq.QueuedCommand], Collected, Collected]:
+        gw1, out1 = _gateway(engine, "w1")
+        gw2, out2 = _gateway(engine, "w2")
+        await gw1.start()
+        port2 = await gw2.start()
+        try:
+            assert await sim.connect(d, HOST, port2)  # the device is on worker 2 only
+            first = next(iter(d.uploads()))
+            assert await d.send_reliably(*first)
+            ids = [
+                await asyncio.to_thread(cq.enqueue, engine, d.mn, "1012", {}, requested_by="t"),
+                await asyncio.to_thread(cq.enqueue, engine, d.mn, "1062", {"RtdInterval": 60},
+                                        requested_by="t"),
+                await asyncio.to_thread(cq.enqueue, engine, d.mn, "2061",
+                                        {"BeginTime": begin, "EndTime": end}, requested_by="t"),
+                await asyncio.to_thread(cq.enqueue, engine, d.mn, "3011", {"PolId": "a34004"},
+                                        requested_by="t"),
+                await asyncio.to_thread(cq.enqueue, engine, MN, "1012", {}, requested_by="t",
+                                        expires_in=0.3),
+            ]
+            rows = await _until_finished(engine, ids)
+        finally:
+            if d.transport is not None:
+                d.transport.close()
+            await gw1.stop()
+            await gw2.stop()
+            gw1.sink.close()
+            gw2.sink.close()
+        return rows, out1, out2
+
+    (r1012, r1062, r2061, r3011, absent), out1, out2 = asyncio.run(main())
+    assert (r1012.status, r1012.qn_rtn, r1012.exe_rtn, r1012.worker) == ("ok", 1, 1, "w2")
+    assert len(r1012.qn or "") == 17 and r1012.attempts == 1
+    assert r1062.status == "ok" and d.rtd_interval == 60
+    assert r2061.status == "ok" and len(r2061.responses) == 3
+    assert [r["params"]["DataTime"][:10] for r in r2061.responses] == [
+        h.start.strftime("%Y%m%d%H") for h in hours[3:6]]
+    assert (r3011.status, r3011.qn_rtn) == ("rejected", 8)  # the logger does not know 3011
+    assert "QnRtn=8" in (r3011.reason or "")
+    assert absent.status == "not-connected" and absent.worker is None
+    # each command went to the device exactly once, in the order queued
+    assert [c for c, _ in d.command_log] == ["1012", "1062", "2061", "3011"]
+    assert len(d.command_log[0][1]["SystemTime"]) == 14
+    # the hours sent back are normal uploads: stored through the ordinary path, by worker 2
+    assert out2.rows == 4 and out1.rows == 0
+    kinds = [e.kind for e in events(engine, d.mn, limit=500) if e.kind.startswith("command-")]
+    assert kinds.count("command-queued") == 4 and kinds.count("command-sent") == 4
+    assert kinds.count("command-ok") == 3 and kinds.count("command-rejected") == 1
+
+
+def test_cli_command_wait_list_and_cancel(capsys: pytest.CaptureFixture[str]) -> None:
+    from ecoplan.cli import main
+    from ecoplan.store.workspace import Workspace
+
+    assert main(["init"]) == 0
+    ws = Workspace()
+    series = sim.hourly_source(stations=1, hours=24)
+    d = sim.make_devices(series, 1, over_time=2)[0]
+    assert main(["devices", "add", d.mn, "--type", "air", "--station", "S0"]) == 0
+    assert main(["devices", "add", MN, "--type", "air", "--station", "S1"]) == 0
+    capsys.readouterr()
+    ready = threading.Event()
+    stop = threading.Event()
+
+    def serve() -> None:
+        async def run() -> None:
+            gw, _ = _gateway(ws.engine, "cli-test")
+            port = await gw.start()
+            assert await sim.connect(d, HOST, port)
+            assert await d.send_reliably(*next(iter(d.uploads())))
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            d.transport.close()  # type: ignore[union-attr]
+            await gw.stop()
+            gw.sink.close()
+
+        asyncio.run(run())
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        assert ready.wait(20)
+        assert main(["devices", "command", d.mn, "--rtd-interval", "120", "--wait", "20",
+                     "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert (out["status"], out["qn_rtn"], out["exe_rtn"]) == ("ok", 1, 1)
+        assert out["exe_rtn_zh"] == "执行成功" and d.rtd_interval == 120
+        assert main(["--lang", "en", "devices", "command", d.mn, "3013", "--wait", "20"]) == 1
+        text = capsys.readouterr().out
+        assert "rejected" in text and "QnRtn" in text and "wrong CN" in text
+    finally:
+        stop.set()
+        t.join(30)
+    # a device that is not connected: queued, listed, cancelled
+    assert main(["devices", "command", MN, "--hours", "20261128000000", "20261128030000",
+                 "--json"]) == 0
+    queued = json.loads(capsys.readouterr().out)
+    assert queued["status"] == "queued" and queued["cn"] == "2061"
+    assert main(["devices", "commands", "--status", "queued", "--json"]) == 0
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)] == [queued["id"]]
+    assert main(["devices", "cancel", str(queued["id"])]) == 0
+    assert main(["devices", "commands", "--mn", d.mn]) == 0
+    table = capsys.readouterr().out
+    assert "1062" in table and "3013" in table
+    assert main(["devices", "command", MN, "1062", "-p", "RtdInterval=5"]) == 1
+    assert "30–3600" in capsys.readouterr().err
+    assert main(["devices", "command", MN]) == 1
+    assert "--calibrate-time" in capsys.readouterr().err

@@ -262,6 +262,10 @@ class Connection(asyncio.Protocol):
 class Gateway:
     """The server. Construct, ``await start()``, ``await stop()``."""
 
+    command_queue: Any = None
+    """A :class:`~.commands.CommandQueue`: when set, operators' queued commands for the devices
+    connected to this gateway are claimed and carried out (``ecoplan devices command``)."""
+
     def __init__(self, config: GatewayConfig | None = None, *,
                  devices: dict[str, DeviceRecord] | None = None,
                  registry_loader: Callable[[], dict[str, DeviceRecord]] | None = None,
@@ -348,6 +352,8 @@ class Gateway:
             await self.stop()
 
     async def _housekeeping(self) -> None:
+        if self.command_queue is not None:
+            self._spawn(self._command_loop())
         last_snapshot = time.monotonic()
         last_registry = time.monotonic()
         while True:
@@ -648,3 +654,65 @@ class Gateway:
         finally:
             result.responses = list(pend.responses)
             self.pending.pop((mn, qn), None)
+
+    # ------------------------------------------------------------------ command queue
+    async def _command_loop(self) -> None:
+        """Poll the command queue: claim the commands of devices connected to THIS worker (an
+        atomic claim, so of several workers sharing the port only one sends), carry them out one
+        at a time per device, record the outcome; expire commands nobody can deliver."""
+        queue = self.command_queue
+        loop = asyncio.get_running_loop()
+        waiting: dict[str, list[Any]] = {}
+        active: dict[str, asyncio.Task[None]] = {}
+        try:
+            while True:
+                try:
+                    connected = list(self.by_mn)
+                    for cmd in await loop.run_in_executor(None, queue.claim, connected):
+                        waiting.setdefault(cmd.mn, []).append(cmd)
+                    await loop.run_in_executor(None, queue.expire_unclaimed, connected)
+                except Exception as exc:  # noqa: BLE001 - database hiccup: try again next poll
+                    self.recorder.event("?", "command-queue-error",
+                                        detail={"error": f"{type(exc).__name__}: {exc}"})
+                for mn, cmds in waiting.items():
+                    task = active.get(mn)
+                    if cmds and (task is None or task.done()):
+                        active[mn] = loop.create_task(self._run_queued(cmds.pop(0)))
+                await asyncio.sleep(queue.poll_interval)
+        finally:
+            left = [c for cmds in waiting.values() for c in cmds]
+            for task in active.values():
+                task.cancel()
+            for task in active.values():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for cmd in left:
+                with contextlib.suppress(Exception):
+                    queue.abandon(cmd, "expired", "网关停止，命令未发送 / the gateway stopped "
+                                  "before sending the command")
+
+    async def _run_queued(self, cmd: Any) -> None:
+        """Carry out one claimed command and write its outcome (data answers are stored by
+        :meth:`handle` like any upload; they are also kept with the command)."""
+        from ecoplan.ingest.hj212.commands import wire_params
+
+        queue = self.command_queue
+        loop = asyncio.get_running_loop()
+        try:
+            result = await self.send_command(
+                cmd.mn, cmd.cn, wire_params(cmd.cn, cmd.params), over_time=queue.over_time,
+                re_count=queue.re_count, exec_timeout=queue.exec_timeout)
+        except DeviceNotConnected:
+            await loop.run_in_executor(None, queue.abandon, cmd, "not-connected",
+                                       "设备在发送前断开 / the device disconnected before sending")
+            return
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                queue.abandon(cmd, "expired", "网关在设备应答前停止 / the gateway stopped before "
+                              "the device answered")
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failed command must not stop the queue
+            await loop.run_in_executor(None, queue.abandon, cmd, "failed",
+                                       f"{type(exc).__name__}: {exc}")
+            return
+        await loop.run_in_executor(None, queue.finish, cmd, result)

@@ -95,8 +95,10 @@ class GatewayRuntime:
 
 
 def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
-                 live: LiveStore | None = None) -> GatewayRuntime:
-    """A gateway wired to a workspace: registry + events in its database, data into its lake."""
+                 live: LiveStore | None = None, worker: int = 0,
+                 commands: bool = True) -> GatewayRuntime:
+    """A gateway wired to a workspace: registry + events in its database, data into its lake,
+    and (``commands``) the operators' command queue, claimed as worker number ``worker``."""
     engine = ws.engine
     recorder = Recorder(engine)
     sink: MeasurementSink | None = None
@@ -112,6 +114,10 @@ def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
                  registry_version=lambda: registry_version(engine), sink=sink,
                  recorder=recorder, live=live)
     gw.hold_without_sink = sink is None
+    if commands:
+        from ecoplan.ingest.hj212.commands import CommandQueue, worker_name
+
+        gw.command_queue = CommandQueue(engine, worker=worker_name(worker))
     return GatewayRuntime(gw, sink, recorder, storage_error)
 
 
@@ -128,7 +134,7 @@ def serve_worker(home: str | None, config: dict[str, Any], duration: float | Non
     ws = Workspace(load_settings(home=home) if home else None)
     cfg = GatewayConfig(**config)
     cfg.live_snapshot_name = snapshot_name(worker)
-    rt = open_gateway(ws, cfg)
+    rt = open_gateway(ws, cfg, worker=worker)
     settle_heap()
 
     async def main() -> None:
