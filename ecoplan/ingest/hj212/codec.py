@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from ecoplan.ingest.hj212.crc import VARIANTS, CrcVariant, crc_variant
+from ecoplan.ingest.hj212.crc import ACCEL, VARIANTS, CrcVariant, crc_variant
 
 MAX_SEGMENT = 9999
 _HEX = frozenset(b"0123456789abcdefABCDEF")
@@ -179,10 +179,29 @@ def decode(raw: bytes, *, crc_policy: tuple[str, ...] | frozenset[str] = ("hj212
            max_segment: int = MAX_SEGMENT) -> Decoded:
     """Decode one packet (with or without its ``\\r\\n``). Never raises on bad input."""
     try:
+        if _decode_clean is not None and type(raw) is bytes and "hj212" in crc_policy:
+            parts = _decode_clean(raw, max_segment, Factor)
+            if parts is not None:
+                return _clean_packet(raw, parts)
         return _decode(raw, crc_policy, max_segment)
     except Exception as exc:  # noqa: BLE001 - a codec bug must not take the gateway down
         return Decoded(None, _reject("internal", f"解码器内部错误：{type(exc).__name__}",
                                      f"internal decoder error: {type(exc).__name__}: {exc}"))
+
+
+# The C accelerator's decoder of clean packets (None when it is not active): it returns the
+# parts of a packet that the Python path would accept without any warning from framing, CRC,
+# header or CP parsing, and None for everything else, which then goes through _decode.
+_decode_clean = ACCEL.decode_clean if ACCEL is not None else None
+
+
+def _clean_packet(raw: bytes, parts: tuple[Any, ...]) -> Decoded:
+    segment, crc_text, header, cp, factors, params = parts
+    p = Packet(raw=raw, segment=segment, declared_length=len(segment), length_ok=True,
+               crc_sent=crc_text, crc_variant="hj212", header=header, qn=header.get("QN"),
+               st=header.get("ST"), cn=header.get("CN"), pw=header.get("PW"),
+               mn=header.get("MN"), cp=cp, params=params, factors=factors)
+    return Decoded(p, _check_fields(p), True)
 
 
 def _decode(raw: bytes, crc_policy: tuple[str, ...] | frozenset[str],

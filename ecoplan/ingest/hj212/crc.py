@@ -8,8 +8,11 @@ makes the table form below short.
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Literal
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, Literal
 
 CrcVariant = Literal["hj212", "modbus", "modbus-swapped", "none"]
 VARIANTS: tuple[str, ...] = ("hj212", "modbus", "modbus-swapped")
@@ -43,8 +46,8 @@ def _pair_table() -> tuple[int, ...]:
     return _H2
 
 
-def crc_hj212(data: bytes) -> int:
-    """HJ 212-2017 appendix A CRC of ``data`` (the data segment bytes)."""
+def crc_hj212_py(data: bytes) -> int:
+    """HJ 212-2017 appendix A CRC of ``data`` (pure Python, the reference implementation)."""
     n = len(data)
     if not n:
         return 0xFFFF
@@ -64,13 +67,45 @@ def crc_hj212(data: bytes) -> int:
     return _T[s ^ data[-1]]
 
 
-def crc_modbus(data: bytes) -> int:
-    """CRC-16/MODBUS of ``data`` (what some loggers send instead of the appendix-A CRC)."""
+def crc_modbus_py(data: bytes) -> int:
+    """CRC-16/MODBUS of ``data`` (pure Python, the reference implementation)."""
     reg = 0xFFFF
     t = _T
     for b in data:
         reg = (reg >> 8) ^ t[(reg ^ b) & 0xFF]
     return reg
+
+
+# ------------------------------------------------------------------ optional C accelerator
+ACCEL_ENV = "ECOPLAN_HJ212_ACCEL"
+_OFF = ("0", "false", "no", "off", "python")
+
+
+def _load_accel() -> tuple[ModuleType | None, str]:
+    """The compiled ``_accel`` module (built by ``hatch_build.py`` at install time), unless
+    ``ECOPLAN_HJ212_ACCEL=0`` or it is not built; and why."""
+    if os.environ.get(ACCEL_ENV, "").strip().lower() in _OFF:
+        return None, f"{ACCEL_ENV}={os.environ[ACCEL_ENV]}"
+    try:
+        from ecoplan.ingest.hj212 import _accel  # type: ignore[attr-defined]
+    except ImportError as exc:
+        return None, f"not built ({exc})"
+    return _accel, "compiled extension loaded"
+
+
+ACCEL, _ACCEL_REASON = _load_accel()
+
+
+def implementation() -> dict[str, Any]:
+    """Which HJ 212 codec implementation is active: ``c`` (the accelerator) or ``python``."""
+    return {"implementation": "c" if ACCEL is not None else "python", "reason": _ACCEL_REASON,
+            "module": getattr(ACCEL, "__file__", None)}
+
+
+# The CRCs the codec uses: the C ones when the accelerator is active (same results, checked by
+# tests/hj212/test_accel.py), the pure-Python reference otherwise.
+crc_hj212: Callable[[bytes], int] = ACCEL.crc_hj212 if ACCEL is not None else crc_hj212_py
+crc_modbus: Callable[[bytes], int] = ACCEL.crc_modbus if ACCEL is not None else crc_modbus_py
 
 
 def crc_hex(data: bytes) -> str:

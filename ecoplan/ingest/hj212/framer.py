@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ecoplan.ingest.hj212.codec import MAX_SEGMENT
-from ecoplan.ingest.hj212.crc import crc_variant
+from ecoplan.ingest.hj212.crc import ACCEL, crc_variant
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _WS = b" \t\r\n"
@@ -33,6 +33,20 @@ def _hex4(b: bytes | bytearray) -> bool:
     return _HEX4.fullmatch(b) is not None
 
 
+def is_clean_frame(data: bytes, max_segment: int) -> bool:
+    """``data`` is exactly one whole packet: ``##``, a length field that fits, a 4-hex-digit
+    CRC and CRLF (the reference of the accelerator's ``is_clean_frame``)."""
+    n = len(data)
+    if n >= 12 and data[:2] == b"##" and data[-2:] == b"\r\n":
+        lf = data[2:6]
+        return lf.isdigit() and int(lf) + 12 == n and int(lf) <= max_segment \
+            and _hex4(data[n - 6:n - 2])
+    return False
+
+
+_clean_frame = ACCEL.is_clean_frame if ACCEL is not None else is_clean_frame
+
+
 class Framer:
     """Per-connection reassembly buffer. ``feed`` returns whole packets (and discard notes)."""
 
@@ -48,12 +62,8 @@ class Framer:
         return len(self.buf)
 
     def feed(self, data: bytes) -> list[bytes | Discarded]:
-        n = len(data)
-        if not self.buf and n >= 12 and data[:2] == b"##" and data[-2:] == b"\r\n":
-            lf = data[2:6]  # the common case: exactly one whole packet
-            if lf.isdigit() and int(lf) + 12 == n and int(lf) <= self.max_segment \
-                    and _hex4(data[n - 6:n - 2]):
-                return [bytes(data)]
+        if not self.buf and _clean_frame(data, self.max_segment):
+            return [bytes(data)]  # the common case: exactly one whole packet
         buf = self.buf
         buf += data
         out: list[bytes | Discarded] = []
