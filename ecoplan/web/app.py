@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     """Build the web application for a workspace (its database must be up to date)."""
     from ecoplan.store.workspace import Workspace
     from ecoplan.web import render
-    from ecoplan.web.routes import admin, api, auth, entry, pages, public
+    from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 
     settings = settings or load_settings()
     secret = settings.require_secret()
@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.state.instance = secrets.token_hex(4)
     app.add_middleware(LangAndHeaders, ctx=ctx)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, pages, entry, admin, public, api):
+    for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
