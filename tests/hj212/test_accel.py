@@ -41,17 +41,17 @@ POLICIES: tuple[tuple[str, ...], ...] = (("hj212",), VARIANTS, ("modbus",))
 def implementation(use_c: bool) -> Iterator[None]:
     """Switch every accelerated entry point to the C or the pure-Python implementation."""
     saved = (crc.crc_hj212, crc.crc_modbus, encode.crc_hj212, codec._decode_clean,
-             framer._clean_frame)
+             framer.clean_frame)
     crc.crc_hj212 = _accel.crc_hj212 if use_c else crc.crc_hj212_py
     crc.crc_modbus = _accel.crc_modbus if use_c else crc.crc_modbus_py
     encode.crc_hj212 = crc.crc_hj212
     codec._decode_clean = _accel.decode_clean if use_c else None
-    framer._clean_frame = _accel.is_clean_frame if use_c else framer.is_clean_frame
+    framer.clean_frame = _accel.is_clean_frame if use_c else framer.is_clean_frame
     try:
         yield
     finally:
         (crc.crc_hj212, crc.crc_modbus, encode.crc_hj212, codec._decode_clean,
-         framer._clean_frame) = saved
+         framer.clean_frame) = saved
 
 
 def _both(raw: bytes, policy: tuple[str, ...] = ("hj212",),

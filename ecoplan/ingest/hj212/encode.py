@@ -77,6 +77,9 @@ def _reply(p: Packet, cn: str, version: int, extra_cp: str = "") -> bytes:
             cp_parts.append(extra_cp)
         return frame(segment(qn=None, st="91", cn=cn, pw=p.pw, mn=p.mn or "", flag=0,
                              cp=";".join(cp_parts)))
+    if p.qn is not None and p.pw is not None and not extra_cp:  # the usual reply, in one go
+        return frame(f"QN={p.qn};ST=91;CN={cn};PW={p.pw};MN={p.mn or ''};Flag={version << 2};"
+                     "CP=&&&&")
     return frame(segment(qn=p.qn, st="91", cn=cn, pw=p.pw, mn=p.mn or "", flag=version << 2,
                          cp=extra_cp))
 

@@ -27,7 +27,7 @@ from ecoplan.errors import EcoplanError
 from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212.codec import Decoded, Packet, Problem, beijing_now, decode, parse_time
 from ecoplan.ingest.hj212.crc import VARIANTS
-from ecoplan.ingest.hj212.framer import Discarded, Framer
+from ecoplan.ingest.hj212.framer import Discarded, Framer, clean_frame
 from ecoplan.ingest.hj212.live import LiveStore
 from ecoplan.ingest.hj212.records import (
     AIR_HOURLY,
@@ -210,11 +210,24 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
-        self.last_activity = time.monotonic()
+        now = time.monotonic()
+        self.last_activity = now
         gw = self.gw
+        framer = self.framer
+        if not framer.buf and clean_frame(data, framer.max_segment):
+            # the common case, exactly one whole packet: what Framer.feed would return, directly
+            try:
+                reply = gw.handle(data if type(data) is bytes else bytes(data), self)
+            except Exception as exc:  # noqa: BLE001 - one bad packet must not end the session
+                reply = self._internal_error(exc)
+            if reply is not None and self.transport is not None:
+                self.transport.write(reply)
+                gw.stats.replies += 1
+            self._charge(1, now)
+            return
         out: list[bytes] = []
         packets = 0
-        for item in self.framer.feed(data):
+        for item in framer.feed(data):
             if isinstance(item, Discarded):
                 gw.stats.discarded_bytes += item.size
                 continue
@@ -222,30 +235,35 @@ class Connection(asyncio.Protocol):
             try:
                 reply = gw.handle(item, self)
             except Exception as exc:  # noqa: BLE001 - one bad packet must not end the session
-                gw.stats.rejected["internal"] = gw.stats.rejected.get("internal", 0) + 1
-                gw.recorder.event(self.mn or "?", "internal-error", peer=self.peer,
-                                  detail={"error": f"{type(exc).__name__}: {exc}"})
-                reply = None
+                reply = self._internal_error(exc)
             if reply is not None:
                 out.append(reply)
         if out and self.transport is not None:
             self.transport.write(out[0] if len(out) == 1 else b"".join(out))
             gw.stats.replies += len(out)
         if packets:
-            self._charge(packets)
+            self._charge(packets, now)
 
-    def _charge(self, n: int) -> None:
+    def _internal_error(self, exc: Exception) -> None:
+        gw = self.gw
+        gw.stats.rejected["internal"] = gw.stats.rejected.get("internal", 0) + 1
+        gw.recorder.event(self.mn or "?", "internal-error", peer=self.peer,
+                          detail={"error": f"{type(exc).__name__}: {exc}"})
+        return None
+
+    def _charge(self, n: int, now: float) -> None:
         """Token bucket on packets; over the rate, stop reading until tokens are back."""
         cfg = self.gw.config
-        now = time.monotonic()
-        self.tokens = min(cfg.burst, self.tokens + (now - self.token_time) * cfg.max_packets_per_second)
+        tokens = self.tokens + (now - self.token_time) * cfg.max_packets_per_second - n
         self.token_time = now
-        self.tokens -= n
-        if self.tokens < 0 and self.transport is not None and not self.paused_rate:
+        if tokens > cfg.burst - n:
+            tokens = cfg.burst - n
+        self.tokens = tokens
+        if tokens < 0 and self.transport is not None and not self.paused_rate:
             self.paused_rate = True
             self.gw.stats.rate_limited += 1
             self.transport.pause_reading()
-            delay = -self.tokens / cfg.max_packets_per_second
+            delay = -tokens / cfg.max_packets_per_second
             asyncio.get_running_loop().call_later(delay, self._resume_rate)
 
     def _resume_rate(self) -> None:
@@ -458,8 +476,7 @@ class Gateway:
             self._track_split(p, mn, cn)
         if cn in DATA_CNS and p.factors:
             ctx = self._context(mn, dev)
-            self.live.update(mn, cn, p.data_time, {c: f.fields for c, f in p.factors.items()},
-                             now)
+            self.live.update_factors(mn, cn, p.data_time, p.factors, now)
             if cn in DATASETS:
                 self._store(raw, p, mn, cn, ctx, now, peer)
         return reply

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,17 @@ class LiveStore:
             per = self.values[mn] = {}
         for code, fields in factors.items():
             per[code] = (fields, cn, data_time, at)
+        self.recent.append((mn, cn, data_time, at, len(factors)))
+
+    def update_factors(self, mn: str, cn: str, data_time: datetime | None,
+                       factors: Mapping[str, Any], at: datetime) -> None:
+        """:meth:`update` from a decoded packet's factors (objects with ``fields``), without
+        building the code → fields mapping first (the gateway's hot path)."""
+        per = self.values.get(mn)
+        if per is None:
+            per = self.values[mn] = {}
+        for code, fac in factors.items():
+            per[code] = (fac.fields, cn, data_time, at)
         self.recent.append((mn, cn, data_time, at, len(factors)))
 
     @staticmethod

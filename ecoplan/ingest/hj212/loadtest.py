@@ -132,13 +132,18 @@ class _Client(asyncio.Protocol):
         self.transport.write(self.packets[self.i % len(self.packets)])
 
     def data_received(self, data: bytes) -> None:
-        if not self.buf and data == self.replies[self.i % len(self.replies)]:
-            if self.counting:  # the usual case: exactly the expected reply, nothing buffered
+        i = self.i
+        if not self.buf and data == self.replies[i % len(self.replies)]:
+            # the usual case: exactly the expected reply, nothing buffered → send the next upload
+            now = time.perf_counter()
+            if self.counting:
                 self.answered += 1
-                self.lat.append(time.perf_counter() - self.t0)
-            self.i += 1
-            if self.transport is not None and not self.transport.is_closing():
-                self._send()
+                self.lat.append(now - self.t0)
+            self.i = i = i + 1
+            transport = self.transport
+            if transport is not None and not transport.is_closing():
+                self.t0 = now
+                transport.write(self.packets[i % len(self.packets)])
             return
         buf = self.buf + data
         while True:
