@@ -48,7 +48,9 @@ def check(
                              location=Location(str(file))) from exc
     results = check_packets(data, crc_policy=parse_crc_policy(crc_policy))
     if as_json:
-        emit_json({"file": str(file), "packets": results})
+        from ecoplan.ingest.hj212.crc import implementation
+
+        emit_json({"file": str(file), "codec": implementation(), "packets": results})
         return
     rows = []
     for r in results:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,3 +203,18 @@ def test_environment_switch_forces_pure_python() -> None:
     off = _interpreter("0")
     assert off["implementation"] == "python" and off["clean"] is False
     assert "ECOPLAN_HJ212_ACCEL=0" in off["reason"]
+
+
+def test_check_command_reports_the_implementation(tmp_path: Path) -> None:
+    packets = tmp_path / "p.txt"
+    packets.write_bytes(REAL[0])
+    exe = Path(sys.executable).with_name("ecoplan")
+    for value, expected in ((None, "c"), ("0", "python")):
+        env = {k: v for k, v in os.environ.items() if k != crc.ACCEL_ENV}
+        if value is not None:
+            env[crc.ACCEL_ENV] = value
+        out = subprocess.run([str(exe), "hj212", "check", str(packets), "--json"], env=env,
+                             capture_output=True, text=True, check=True)
+        data = json.loads(out.stdout)
+        assert data["codec"]["implementation"] == expected
+        assert len(data["packets"]) == 1
