@@ -42,12 +42,14 @@ def _invalid_flag_pattern() -> str:
     return f"(^|,)({codes})(,|$)"
 
 
-def without_invalid_values(t: ir.Table) -> ir.Table:
-    """Null every pollutant value whose ``<pollutant>_flag`` carries an invalid source flag.
+def without_invalid_values(t: ir.Table, reviews: pd.DataFrame | None = None) -> ir.Table:
+    """Null every pollutant value whose ``<pollutant>_flag`` carries an invalid source flag,
+    and every value a reviewer's judgement in force leaves out (``reviews``: rows of
+    station_code, timestamp, parameter — :func:`ecoplan.assess.reviewed_flags.excluded_values`).
 
     HJ 212 flags F, M, S, D, C, B (and 2005 P / 2) mark an instrument fault, maintenance,
     manual entry, calibration or power failure: such values are stored with their flag but are
-    not measurements, so no statistic counts them.
+    not measurements, so no statistic counts them; nor one a reviewer marked invalid.
     """
     pattern = _invalid_flag_pattern()
     changes = {
@@ -56,10 +58,44 @@ def without_invalid_values(t: ir.Table) -> ir.Table:
         for p in HOURLY_COLUMNS[2:]
         if p in t.columns and f"{p}_flag" in t.columns
     }
-    return t.mutate(**changes) if changes else t
+    t = t.mutate(**changes) if changes else t
+    return _without_reviewed(t, reviews)
 
 
-def _drop_invalid_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _review_marks(reviews: pd.DataFrame | None, pollutants: list[str]) -> pd.DataFrame | None:
+    """Reviewer exclusions as one row per (station, hour) with a boolean ``_rv_<p>`` per
+    pollutant (None when nothing applies)."""
+    if reviews is None or not len(reviews) or not pollutants:
+        return None
+    r = reviews[reviews["parameter"].isin(pollutants)]
+    if not len(r):
+        return None
+    r = r.assign(station_code=r["station_code"].astype(str),
+                 timestamp=pd.to_datetime(r["timestamp"]).astype("datetime64[us]"), hit=True)
+    wide = (r.pivot_table(index=["station_code", "timestamp"], columns="parameter",
+                          values="hit", aggfunc="any", fill_value=False)
+            .reindex(columns=pollutants, fill_value=False).eq(True))
+    wide.columns = [f"_rv_{p}" for p in wide.columns]
+    return wide.reset_index()
+
+
+def _without_reviewed(t: ir.Table, reviews: pd.DataFrame | None) -> ir.Table:
+    pollutants = [p for p in HOURLY_COLUMNS[2:] if p in t.columns]
+    marks = _review_marks(reviews, pollutants)
+    if marks is None or "station_code" not in t.columns or "timestamp" not in t.columns:
+        return t
+    m = ibis.memtable(_arrow(marks))
+    m = m.mutate(station_code=m.station_code.cast(t.station_code.type()),
+                 timestamp=m.timestamp.cast(t.timestamp.type()))
+    j = t.left_join(m, ["station_code", "timestamp"])
+    out = {c: j[c] for c in t.columns}
+    for p in pollutants:
+        out[p] = ibis.ifelse(j[f"_rv_{p}"].fill_null(False), ibis.null().cast(t[p].type()), j[p])
+    return j.select(**out)
+
+
+def _drop_invalid_frame(frame: pd.DataFrame, reviews: pd.DataFrame | None = None
+                        ) -> pd.DataFrame:
     """:func:`without_invalid_values` for a pandas frame."""
     pattern = _invalid_flag_pattern()
     for p in HOURLY_COLUMNS[2:]:
@@ -67,18 +103,34 @@ def _drop_invalid_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if p in frame.columns and fc in frame.columns:
             bad = frame[fc].fillna("").astype(str).str.contains(pattern, regex=True)
             frame.loc[bad, p] = float("nan")
+    pollutants = [p for p in HOURLY_COLUMNS[2:] if p in frame.columns]
+    marks = _review_marks(reviews, pollutants)
+    if marks is not None and {"station_code", "timestamp"} <= set(frame.columns):
+        keys = pd.MultiIndex.from_arrays([frame["station_code"].astype(str),
+                                          pd.to_datetime(frame["timestamp"])])
+        marked = marks.set_index(["station_code", "timestamp"]).reindex(keys)
+        for p in pollutants:
+            hit = marked[f"_rv_{p}"].eq(True).to_numpy()
+            frame.loc[hit, p] = float("nan")
     return frame
 
 
 def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
-                 name: str = "air_hourly_input") -> ir.Table:
+                 name: str = "air_hourly_input", *,
+                 reviews: pd.DataFrame | None = None) -> ir.Table:
     """The canonical hourly table as an Ibis table: a lake dataset, a Parquet file or a frame.
 
-    Values flagged invalid at the source (:func:`without_invalid_values`) are nulled."""
+    Values flagged invalid at the source or by a reviewer (:func:`without_invalid_values`) are
+    nulled. The reviewer flags of the workspace whose lake ``analytics`` reads are found by
+    themselves for a lake dataset or an Ibis table; a frame or file takes them as ``reviews``."""
+    if reviews is None and isinstance(source, (ir.Table, str)) and not isinstance(source, Path):
+        from ecoplan.assess.reviewed_flags import excluded_for
+
+        reviews = excluded_for(analytics)
     if isinstance(source, ir.Table):
-        return without_invalid_values(source)
+        return without_invalid_values(source, reviews)
     if isinstance(source, pd.DataFrame):
-        source = _drop_invalid_frame(source.copy())
+        source = _drop_invalid_frame(source.copy(), reviews)
         frame = source[[c for c in HOURLY_COLUMNS if c in source.columns]].copy()
         frame["timestamp"] = pd.to_datetime(frame["timestamp"])
         for p in HOURLY_COLUMNS[2:]:
@@ -87,9 +139,10 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
     path = Path(str(source))
     if path.suffix == ".parquet" or path.is_dir():
         t = _backend(analytics).read_parquet(str(path))
-        return without_invalid_values(t).select(*HOURLY_COLUMNS)
+        return without_invalid_values(t, reviews).select(*HOURLY_COLUMNS)
     if hasattr(analytics, "table"):
-        return without_invalid_values(analytics.table(str(source))).select(*HOURLY_COLUMNS)
+        return without_invalid_values(analytics.table(str(source)),
+                                      reviews).select(*HOURLY_COLUMNS)
     raise FileNotFoundError(str(source))
 
 
@@ -226,9 +279,11 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
 
 def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
+    from ecoplan.assess.reviewed_flags import excluded_values
     from ecoplan.ingest.registry import list_sites
 
-    frame = _drop_invalid_frame(workspace.lake.read_arrow("air_hourly").to_pandas())
+    frame = _drop_invalid_frame(workspace.lake.read_arrow("air_hourly").to_pandas(),
+                                excluded_values(workspace.engine))
     frame = frame[[c for c in HOURLY_COLUMNS if c in frame.columns]]
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(
