@@ -40,7 +40,7 @@ NAV = (
     ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
     ("/entry", "填报与审核", "Reporting", "read.internal"),
     ("/data", "数据", "Data", "read.internal"),
-    ("/devices", "设备与实时数据", "Devices & live data", "read.internal"),
+    ("/devices", "设备与实时数据", "Devices", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.internal"),
     ("/public", "信息公开", "Public", None),

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ecoplan.ingest.hj212.encode import frame
+from tests.web.test_browser import browser, server  # noqa: F401 - fixtures of the browser test
 
 AIR_MN = "JC-AIR-0001"         # registered, approved air station logger
 HELD_MN = "5A00000000HELD0001"  # unknown logger: its hour is held until approved
@@ -29,8 +30,9 @@ def _hour(mn: str, qn: str, body: str, pw: str = "123456", st: str = "22",
     return frame(f"QN={qn};ST={st};CN=2061;PW={pw};MN={mn};Flag=5;CP=&&DataTime={when};{body}&&")
 
 
-def feed_gateway(ws: Any) -> dict[str, Any]:
-    """Registry + packets through a real gateway wired to the workspace; writes its snapshot."""
+def feed_gateway(ws: Any, hours: int = 0) -> dict[str, Any]:
+    """Registry + packets through a real gateway wired to the workspace; writes its snapshot.
+    ``hours`` more hourly uploads of the air logger (real-looking series for the chart)."""
     from ecoplan.ingest.hj212.gateway import GatewayConfig
     from ecoplan.ingest.hj212.registry import add_device
     from ecoplan.ingest.hj212.service import open_gateway
@@ -55,6 +57,14 @@ def feed_gateway(ws: Any) -> dict[str, Any]:
             gw.handle(b"##0020QN=1;ST=22;CN=2061\r\n"),  # broken frame: rejected with a reason
             gw.handle(bad_crc),
         ]
+        for h in range(hours):  # 2019-03-02 onwards, after the hours above
+            t = datetime(2019, 3, 2) + timedelta(hours=h)
+            pm = 30 + 25 * ((h % 24) / 23) + (h // 24) * 4
+            replies.append(gw.handle(_hour(
+                AIR_MN, t.strftime("%Y%m%d%H%M%S") + "500", when=t.strftime("%Y%m%d%H%M%S"),
+                body=f"a34004-Avg={pm:.0f},a34004-Flag=N;a34002-Avg={pm * 1.6:.0f},"
+                     f"a34002-Flag=N;a21004-Avg={20 + h % 7},a21004-Flag=N;"
+                     f"a21005-Avg={0.6 + (h % 5) / 10:.1f},a21005-Flag=N")))
         gw.live.write_snapshot(ws.settings.home, gw.stats.as_dict())
     finally:
         rt.close()
@@ -203,6 +213,7 @@ def test_admin_approves_held_device_and_its_data_reaches_the_lake(fed, clients) 
     c = clients("admin")
     page = c.get(f"/devices/{HELD_MN}").text
     assert 'value="887766"' in page  # the password the device sends, offered for registration
+    assert '<option value="air" selected>' in page  # ST=22 suggests an air station
     r = c.post(f"/devices/{HELD_MN}/approve",
                data={"device_type": "air", "station_code": STATION, "enterprise": "",
                      "name": "新站", "csrf_token": c.cookies.get("ecoplan_csrf")},
@@ -319,3 +330,35 @@ def test_only_admin_sends_commands(fed, clients, role: str) -> None:  # type: ig
     assert list_commands(ws.engine, mn=mn) == []
     page = c.get(f"/devices/{mn}").text
     assert 'id="commands-card"' in page and 'id="cmd-1012"' not in page  # list only
+
+
+# ---------------------------------------------------------------- in Chromium
+@pytest.mark.browser
+def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The list, the held device and the device page with its chart, as a person sees them."""
+    from tests.web.test_browser import sign_in
+
+    feed_gateway(web_ws, hours=36)
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, server, "admin")
+    page.click("header nav >> text=设备与实时数据")
+    page.wait_for_selector("#device-table")
+    assert page.locator("#live-ok").is_visible()
+    assert page.locator("#held-table >> text=" + HELD_MN).is_visible()
+    page.screenshot(path=str(artifacts_dir / "devices-zh.png"), full_page=True)
+    page.click(f"#device-table >> text={AIR_MN}")
+    page.wait_for_selector("#chart-device-recent canvas")
+    assert page.locator("#values-table >> text=D 仪器故障").count() == 0  # later hours are N
+    assert page.locator("#values-table >> text=细颗粒物 PM2.5").is_visible()
+    page.fill("#cmd-1062 input[name=RtdInterval]", "60")
+    page.click("#cmd-1062 button")
+    page.wait_for_selector("#commands-table >> text=排队中，等待网关")
+    page.screenshot(path=str(artifacts_dir / "device-detail-zh.png"), full_page=True)
+    page.goto(f"{server}/devices/{HELD_MN}?lang=en")
+    page.fill("#approve-card input[name=station_code]", STATION)
+    page.click("#approve-card button")
+    page.wait_for_selector("#message >> text=released 1 held packets")
+    page.screenshot(path=str(artifacts_dir / "device-approved-en.png"), full_page=True)
+    assert not errors, errors

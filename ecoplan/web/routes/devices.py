@@ -358,17 +358,25 @@ def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
              "reason": h.reason} for h in rows[-limit:][::-1]]
 
 
-def held_password(engine: Any, mn: str) -> str | None:
-    """The PW the device sends (from its latest held packet), to register it with."""
+def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
+    """What the device's latest held packet says about it: the PW it sends (to register it with,
+    so its next packets are not refused) and the device type its system code ST suggests."""
     from ecoplan.ingest.hj212.codec import decode
     from ecoplan.ingest.hj212.crc import VARIANTS
+    from ecoplan.ingest.hj212.factors import device_types
     from ecoplan.ingest.hj212.registry import held_packets
 
     for h in reversed(held_packets(engine, mn)):
         p = decode(h.raw, crc_policy=VARIANTS).packet
-        if p is not None and p.pw:
-            return p.pw
-    return None
+        if p is not None:
+            kind = next((k for k, v in device_types().items() if v.st and v.st == p.st), None)
+            return {"password": p.pw or None, "device_type": kind}
+    return {"password": None, "device_type": None}
+
+
+def held_password(engine: Any, mn: str) -> str | None:
+    """The PW the device sends (from its latest held packet)."""
+    return held_hint(engine, mn)["password"]
 
 
 def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
@@ -421,10 +429,11 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
                            f"Station {device.station_code}: latest {len(times)} hours (lake)"),
         option, [t("时间", "Time"), *[labels[c] for c in shown]], rows,
         t("数据湖 air_hourly 中该设备所属站点的最近小时值（网关写入的 2061 小时数据及其他来源），"
-          "按数据时间排序，未作任何计算；标记为无效的值照原样显示。",
+          "按时间排序，未作任何计算；时间为小时结束时刻（= 报文 DataTime + 1 小时）；"
+          "带数据标记的值照原样显示。",
           "The latest hourly values of the device's station in the lake dataset air_hourly "
-          "(2061 uploads stored by the gateway and other sources), by data time, uncomputed; "
-          "values flagged invalid are shown as stored."))
+          "(2061 uploads stored by the gateway and other sources), by time, uncomputed; times "
+          "are hour-ending (= the packet's DataTime + 1 h); flagged values are shown as stored."))
 
 
 def _device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
@@ -448,6 +457,9 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
     rows = device_rows(ctx, user, live, lang)
     shown = filter_rows(rows, type or None, state or None)
     held = [r for r in rows if r["held"] and not r["approved"]]
+    if can(user, "devices.approve"):
+        for r in held:
+            r["suggested_type"] = r["device_type"] or held_hint(ctx.engine, r["mn"])["device_type"]
     return render.page(request, "devices.html", rows=shown, total=len(rows), held=held,
                        live=live, live_message=live.message(t), types=type_names(),
                        type_filter=type or "", state_filter=state or "", STATE_TEXT=STATE_TEXT,
@@ -465,6 +477,8 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
     live = live_state(ctx.home)
     row = _device_or_404(ctx, user, mn, lang, live)
     device = load_devices(ctx.engine).get(mn)
+    hint = held_hint(ctx.engine, mn) if row["held"] else {"password": None, "device_type": None}
+    row = dict(row, suggested_type=row["device_type"] or hint["device_type"])
     try:
         chart = recent_series(ctx, device, t)
     except Exception:  # noqa: BLE001 - the page shows without its chart when the lake cannot be read
@@ -476,7 +490,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
         held_packets=held_rows(ctx.engine, mn), chart=chart, live=live,
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
         can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
-        default_password=held_password(ctx.engine, mn) if not row["registered"] else None,
+        default_password=hint["password"] if not row["registered"] else None,
         commands=commands, command_forms=COMMAND_FORMS, message=message,
         cn_words=lambda cn: cn_words(cn, lang), when=when)
 
