@@ -269,6 +269,34 @@ def test_bad_device_type_is_refused_in_both_languages(clients) -> None:  # type:
     assert r.status_code == 400 and "设备类型无效" in r.text
 
 
+def test_approve_and_command_on_sqlite_and_postgresql(db_url, workspace_home) -> None:  # type: ignore[no-untyped-def]
+    """The write paths of the page on both databases: approval releases into the lake, a
+    command is queued, both in the audit log."""
+    from ecoplan.ingest.hj212.commands import list_commands
+    from ecoplan.ingest.hj212.registry import held_counts
+    from ecoplan.store.models import AuditEntry
+    from ecoplan.web.app import create_app
+    from tests.web.conftest import login, make_workspace
+
+    ws = make_workspace(workspace_home, db_url)
+    feed_gateway(ws)
+    with TestClient(create_app(ws.settings)) as c:
+        login(c, "admin")
+        r = c.post(f"/devices/{HELD_MN}/approve",
+                   data={"device_type": "air", "station_code": STATION}, follow_redirects=False)
+        assert r.status_code == 303, r.text[-400:]
+        r = c.post(f"/devices/{HELD_MN}/commands", data={"cn": "1064", "MinInterval": "5"},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text[-400:]
+        assert c.get("/api/v1/devices?state=held").json() == []
+    assert held_counts(ws.engine) == {}
+    assert [x.params for x in list_commands(ws.engine, mn=HELD_MN)] == [{"MinInterval": "5"}]
+    with ws.session() as s:
+        assert sorted(e.action for e in s.query(AuditEntry).filter_by(
+            entity="hj212_device", entity_id=HELD_MN)) == ["approve", "command"]
+    ws.engine.dispose()
+
+
 # ---------------------------------------------------------------- reverse commands
 def test_admin_queues_commands_and_sees_their_status(fed, clients) -> None:  # type: ignore[no-untyped-def]
     from ecoplan.ingest.hj212.commands import list_commands
@@ -356,6 +384,11 @@ def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path)
     page.click("#cmd-1062 button")
     page.wait_for_selector("#commands-table >> text=排队中，等待网关")
     page.screenshot(path=str(artifacts_dir / "device-detail-zh.png"), full_page=True)
+    # the list refreshes itself (htmx every 5 s): a change made elsewhere appears without reload
+    from ecoplan.ingest.hj212.commands import cancel, list_commands
+
+    cancel(web_ws.engine, list_commands(web_ws.engine, mn=AIR_MN)[0].id, by="elsewhere")
+    page.wait_for_selector("#commands-table >> text=已取消", timeout=20_000)
     page.goto(f"{server}/devices/{HELD_MN}?lang=en")
     page.fill("#approve-card input[name=station_code]", STATION)
     page.click("#approve-card button")
