@@ -1,6 +1,9 @@
 """Quality flags per value, appended and never overwritten (flag history).
 
-Loads give ``suspect_high``, ``suspect_spike``, ``suspect_constant`` and ``not_monitored``; an
+Loads give ``suspect_high``, ``suspect_spike``, ``suspect_constant`` and ``not_monitored``; flags
+sent with the values (``hj212:D`` …) come first. A re-sent value whose only change is its source
+flag is recorded as a flag change (the new flag appended, or ``source_cleared`` when the flag was
+withdrawn), and the lake row is rewritten with it (the old row kept in ``<dataset>_history``). An
 analyst appends a later judgement (``valid``, ``invalid``, ``suspect`` …) with a reason. The current
 flag of a value is its latest entry; :func:`flag_history` shows every entry.
 """
@@ -40,10 +43,29 @@ INVALID_SOURCE_FLAGS = frozenset({"hj212:F", "hj212:M", "hj212:S", "hj212:D", "h
                                   "hj212:B", "hj212:P", "hj212-2005:2"})
 
 
+#: Entered in the flag history when the source re-sends a value unchanged but without the flag
+#: it had (e.g. HJ 212 ``D`` → ``N``): from then on the value is normal again.
+FLAG_SOURCE_CLEARED = "source_cleared"
+SOURCE_CLEARED_TEXT = ("来源重新发送了相同数值且不再带有先前的标记（按正常数据处理）",
+                       "the source re-sent the same value without its earlier flag (normal again)")
+
+
+def source_codes(text: object) -> frozenset[str]:
+    """The flags the source gave (everything but the load flags of the ingestion path) in a
+    lake flag cell such as ``hj212:D,suspect_high``."""
+    if text is None or (isinstance(text, float) and text != text):
+        return frozenset()
+    return frozenset(c.strip() for c in str(text).split(",")
+                     if c.strip() and c.strip() not in LOAD_FLAG_TEXT
+                     and c.strip() != FLAG_SOURCE_CLEARED)
+
+
 def flag_text(code: str) -> tuple[str, str]:
     """(Chinese, English) meaning of a flag code; unknown source flags are named as sent."""
     if code in LOAD_FLAG_TEXT:
         return LOAD_FLAG_TEXT[code]
+    if code == FLAG_SOURCE_CLEARED:
+        return SOURCE_CLEARED_TEXT
     if code in SOURCE_FLAG_TEXT:
         return SOURCE_FLAG_TEXT[code]
     if code.startswith("hj212"):

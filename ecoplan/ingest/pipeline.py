@@ -33,7 +33,7 @@ from sqlalchemy import insert, select, update
 
 from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.faults import checkpoint
-from ecoplan.ingest.flags import flag_text
+from ecoplan.ingest.flags import FLAG_SOURCE_CLEARED, flag_text, source_codes
 from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
 from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
 from ecoplan.ingest.readers.problems import Problem, ProblemList
@@ -49,7 +49,14 @@ Progress = Callable[[int, int, str], None]
 AIR = "air_hourly"
 WATER = "water_samples"
 GROUNDWATER = "groundwater_samples"
-DATASETS = {"air": AIR, "water": WATER, "groundwater": GROUNDWATER}
+AIR_MINUTE = "air_minute"
+AIR_DAILY_DEVICE = "air_daily_device"
+ONLINE = "online_monitoring"
+#: short names (CLI) → lake datasets of the ingestion path
+DATASETS = {"air": AIR, "water": WATER, "groundwater": GROUNDWATER, "air-minute": AIR_MINUTE,
+            "air-daily-device": AIR_DAILY_DEVICE, "online": ONLINE, "online-monitoring": ONLINE}
+#: lake datasets in the canonical long HJ 212 layout (readers.online_monitoring)
+DEVICE_DATASETS = (AIR_MINUTE, AIR_DAILY_DEVICE, ONLINE)
 
 
 # ------------------------------------------------------------------------------ lake schemas
@@ -75,14 +82,60 @@ def water_schema() -> pa.Schema:
     ])
 
 
+def air_device_schema() -> pa.Schema:
+    """Schema of ``air_minute`` / ``air_daily_device``: the air stations' and dust monitors' own
+    minute (HJ 212 CN 2051) and day (CN 2031) values, one row per value."""
+    return pa.schema([
+        pa.field("station_code", pa.string()), pa.field("time", pa.timestamp("us")),
+        pa.field("parameter", pa.string()), pa.field("value", pa.float64()),
+        pa.field("min", pa.float64()), pa.field("max", pa.float64()),
+        pa.field("unit", pa.string()), pa.field("flag", pa.string()),
+        pa.field("code", pa.string()), pa.field("mn", pa.string()),
+        pa.field("batch", pa.int64()), pa.field("source_row", pa.int64()),
+    ])
+
+
+def online_schema() -> pa.Schema:
+    """Schema of ``online_monitoring``: enterprise outlets (CEMS flue gas, waste water), minute,
+    hour and day values, one row per value."""
+    return pa.schema([
+        pa.field("outlet", pa.string()), pa.field("enterprise", pa.string()),
+        pa.field("mn", pa.string()), pa.field("interval", pa.string()),
+        pa.field("time", pa.timestamp("us")), pa.field("parameter", pa.string()),
+        pa.field("value", pa.float64()), pa.field("min", pa.float64()),
+        pa.field("max", pa.float64()), pa.field("cou", pa.float64()),
+        pa.field("zs_value", pa.float64()), pa.field("unit", pa.string()),
+        pa.field("cou_unit", pa.string()), pa.field("flag", pa.string()),
+        pa.field("code", pa.string()), pa.field("batch", pa.int64()),
+        pa.field("source_row", pa.int64()),
+    ])
+
+
 def schema_for(dataset: str) -> pa.Schema:
-    return air_schema() if dataset == AIR else water_schema()
+    if dataset == AIR:
+        return air_schema()
+    if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE):
+        return air_device_schema()
+    if dataset == ONLINE:
+        return online_schema()
+    return water_schema()
 
 
 def value_columns(dataset: str) -> list[str]:
     if dataset == AIR:
         return [*POLLUTANTS, *[f"published_{p}" for p in PUBLISHED]]
+    if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE):
+        return ["value", "min", "max", "unit"]
+    if dataset == ONLINE:
+        return ["value", "min", "max", "cou", "zs_value", "unit", "cou_unit"]
     return ["value", "unit", "below_dl"]
+
+
+def flag_columns(dataset: str) -> dict[str, str]:
+    """Lake flag column → the name validation gives its flags under."""
+    if dataset == AIR:
+        return {f"{p}_flag": p for p in POLLUTANTS}
+    return {"flag": "value"}
 
 
 # ------------------------------------------------------------------------------ summary
@@ -104,6 +157,8 @@ class BatchSummary:
     rows_superseded: int = 0
     rows_unchanged: int = 0
     rows_written: int = 0
+    #: rows whose values were already stored but whose source flag changed (also superseded)
+    rows_reflagged: int = 0
     flags: dict[str, int] = field(default_factory=dict)
     per_site: dict[str, dict[str, int]] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
@@ -156,6 +211,10 @@ def read_for(dataset: str, path: Path) -> pd.DataFrame:
         from ecoplan.ingest.readers.air import read_air_file
 
         return read_air_file(path)
+    if dataset in DEVICE_DATASETS:
+        from ecoplan.ingest.readers.online_monitoring import read_device_long
+
+        return read_device_long(path, dataset)
     from ecoplan.ingest.readers import water as wr
 
     name = path.name.lower()
@@ -213,7 +272,8 @@ def _existing(ws: Workspace, dataset: str, times: np.ndarray, columns: list[str]
                 continue
             if tmin is not None and _disjoint(f, time_column, tmin, tmax):
                 continue  # row-group statistics: no time of this file falls in the new range
-            t = pq.read_table(f, columns=columns).to_pandas()
+            names = set(pq.ParquetFile(f).schema_arrow.names)  # files of an older schema
+            t = pq.read_table(f, columns=[c for c in columns if c in names]).to_pandas()
             t["_file"] = str(f.relative_to(ws.lake.root))
             parts.append(t)
     if not parts:
@@ -331,6 +391,8 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                 summary.seconds = time.perf_counter() - started
                 return summary
         frame = frame.reset_index(drop=True)
+        if dataset == ONLINE:
+            _fill_enterprise(ws, frame)
         sites = site_lookup(ws, rules)
         v = validate(frame, rules, sites)
         if progress:
@@ -339,27 +401,39 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
         vcols = [c for c in value_columns(dataset) if c in frame.columns]
         ok = ~v.reject
         # ---- compare accepted rows with what the lake already holds
+        fcols = flag_columns(dataset)
         existing = _existing(ws, dataset, frame.loc[ok, rules.time_column].to_numpy(
-            dtype="datetime64[ns]"), [*key, *vcols, "batch"], rules.time_column) if ok.any() \
-            else pd.DataFrame()
+            dtype="datetime64[ns]"), [*key, *vcols, *fcols, "batch"], rules.time_column) \
+            if ok.any() else pd.DataFrame()
         unchanged = np.zeros(len(frame), bool)
         supersede_rows = pd.DataFrame()
+        reflagged: dict[int, list[str]] = {}
         if len(existing):
             cand = frame.loc[ok, key + vcols].copy()
             cand["_i"] = np.flatnonzero(ok)
             cand[rules.time_column] = cand[rules.time_column].astype("datetime64[us]")
             existing[rules.time_column] = existing[rules.time_column].astype("datetime64[us]")
+            existing = existing.rename(columns={c: f"{c}__old" for c in fcols
+                                                if c in existing.columns})
             m = cand.merge(existing, on=key, how="inner", suffixes=("", "_old"))
             if len(m):
                 same = np.ones(len(m), bool)
                 for c in vcols:
                     if f"{c}_old" in m.columns:
                         same &= _same(m[c], m[f"{c}_old"])
-                unchanged[m.loc[same, "_i"].to_numpy()] = True
+                # equal values whose source flag changed (HJ 212 D → N, N → M …): a flag change
+                changed = _flag_changes(m, fcols, v.flags)
+                reflag = same & np.array([bool(c) for c in changed], bool)
+                for i_, names in zip(m["_i"].to_numpy()[reflag].tolist(),
+                                     [c for c, r in zip(changed, reflag, strict=True) if r],
+                                     strict=True):
+                    reflagged[int(i_)] = names
+                unchanged[m.loc[same & ~reflag, "_i"].to_numpy()] = True
                 diff = m.loc[~same]
                 if kind == "correction":
-                    supersede_rows = diff
+                    supersede_rows = pd.concat([m.loc[reflag], diff], ignore_index=True)
                 else:
+                    supersede_rows = m.loc[reflag]
                     for i_, b_ in zip(diff["_i"].to_numpy().tolist(),
                                       diff["batch"].to_numpy().tolist(), strict=True):
                         i = int(i_)
@@ -381,6 +455,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
         summary.rows_unchanged = int(unchanged.sum())
         summary.rows_written = int(write.sum())
         summary.rows_superseded = int(len(supersede_rows))
+        summary.rows_reflagged = len(reflagged)
         flag_counts: dict[str, int] = {}
         for arr in v.flags.values():
             for f in arr[write]:
@@ -449,7 +524,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                                    "resolved": False})
                 if q_rows:
                     s.execute(insert(QuarantinedRow), q_rows)
-                f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id)
+                f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id, reflagged)
                 if f_rows:
                     s.execute(insert(QualityFlag), f_rows)
                 if prior is not None:  # the earlier quarantine of this file is re-examined here
@@ -471,6 +546,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                 b.message = json.dumps({"ignored_columns": frame.attrs.get("ignored_columns")
                                         or [], "unchanged": summary.rows_unchanged,
                                         "written": summary.rows_written,
+                                        "reflagged": summary.rows_reflagged,
                                         "flags": summary.flags, "format": summary.format,
                                         "encoding": summary.encoding}, ensure_ascii=False)
         except BaseException:
@@ -498,26 +574,96 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
     return summary
 
 
+def _fill_enterprise(ws: Workspace, frame: pd.DataFrame) -> None:
+    """``enterprise`` of online-monitoring rows that do not name it: the enterprise the device
+    registry gives the outlet."""
+    from ecoplan.ingest.registry import outlets
+
+    if "enterprise" not in frame.columns:
+        frame["enterprise"] = None
+    empty = frame["enterprise"].isna().to_numpy()
+    if not empty.any() or "outlet" not in frame.columns:
+        return
+    known = {k: v["enterprise"] for k, v in outlets(ws.engine).items()}
+    frame.loc[empty, "enterprise"] = frame.loc[empty, "outlet"].map(known).to_numpy()
+
+
 def _locate_row(frame: pd.DataFrame, i: int) -> tuple[int | None, str | None]:
     src = frame["source_row"].iat[i] if "source_row" in frame.columns else None
     return (int(src) if src is not None and not pd.isna(src) else None), None
 
 
+def _flag_changes(m: pd.DataFrame, fcols: dict[str, str], flags: dict[str, np.ndarray]
+                  ) -> list[list[str]]:
+    """For each merged (new, stored) row: the parameters whose source flags differ."""
+    out: list[list[str]] = [[] for _ in range(len(m))]
+    idx = m["_i"].to_numpy()
+    for col, name in fcols.items():
+        old = m[f"{col}__old"].to_numpy(dtype=object) if f"{col}__old" in m.columns else None
+        new = flags.get(name)
+        some = np.zeros(len(m), bool)  # only rows with a flag on either side are looked at
+        if old is not None:
+            some |= pd.notna(old)
+        if new is not None:
+            some |= pd.notna(new[idx])
+        for j in np.flatnonzero(some):
+            before = source_codes(old[j]) if old is not None else frozenset()
+            after = source_codes(new[idx[j]]) if new is not None else frozenset()
+            if before != after:
+                out[j].append(name)
+    return out
+
+
+def _flag_key(rules: DatasetRules, frame: pd.DataFrame) -> np.ndarray | None:
+    """Key columns beyond site, time and parameter (``interval`` of online_monitoring): they
+    qualify the parameter in the flag history (``so2/minute``)."""
+    extra = [k for k in rules.key if k not in (rules.site_column, rules.time_column, "parameter")]
+    if not extra:
+        return None
+    parts = [frame[k].astype(object).astype(str).to_numpy() for k in extra]
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.char.add(np.char.add(out.astype(str), "/"), p.astype(str))
+    return out
+
+
 def _flag_rows(dataset: str, rules: DatasetRules, frame: pd.DataFrame, v: Validation,
-               write: np.ndarray, batch_id: int) -> list[dict[str, Any]]:
+               write: np.ndarray, batch_id: int,
+               reflagged: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
+    """Flag-history rows of the written values; for a value stored before whose source flag
+    changed only the new source flags (or ``source_cleared``) are appended."""
+    reflagged = reflagged or {}
     rows: list[dict[str, Any]] = []
     site = frame[rules.site_column].astype(object).to_numpy()
     ts = frame[rules.time_column]
     params = frame["parameter"].astype(object).to_numpy() if rules.long else None
+    qualifier = _flag_key(rules, frame)
+
+    def add(i: int, name: str, code: str) -> None:
+        zh, en = flag_text(code)
+        param = str(params[i]) if params is not None else name
+        if qualifier is not None:
+            param = f"{param}/{qualifier[i]}"
+        rows.append({"batch_id": batch_id, "dataset": dataset, "site_code": str(site[i]),
+                     "timestamp": ts.iat[i].to_pydatetime(), "parameter": param[:32],
+                     "flag": code, "reason": f"{zh} / {en}", "actor": "ingest"})
+
     for name, arr in v.flags.items():
         idx = np.flatnonzero(write & pd.notna(arr))
         for i in idx:
+            changed = reflagged.get(int(i))
+            if changed is not None:
+                if name in changed:
+                    for code in sorted(source_codes(arr[i])):
+                        add(int(i), name, code)
+                continue
             for code in str(arr[i]).split(","):
-                zh, en = flag_text(code)
-                rows.append({"batch_id": batch_id, "dataset": dataset, "site_code": str(site[i]),
-                             "timestamp": ts.iat[i].to_pydatetime(),
-                             "parameter": str(params[i]) if params is not None else name,
-                             "flag": code, "reason": f"{zh} / {en}", "actor": "ingest"})
+                add(int(i), name, code)
+    for i, names in reflagged.items():  # flags withdrawn by the source
+        for name in names:
+            arr = v.flags.get(name)
+            if not source_codes(arr[i] if arr is not None else None):
+                add(i, name, FLAG_SOURCE_CLEARED)
     return rows
 
 
@@ -580,7 +726,8 @@ def ingest_file(workspace: Workspace | Path | str | None, dataset: str, path: st
                 kind: str = "load", dry_run: bool = False,
                 progress: Progress | None = None) -> BatchSummary:
     """Load one file into ``dataset`` (``air_hourly``, ``water_samples``,
-    ``groundwater_samples``) as one batch."""
+    ``groundwater_samples``, and in the canonical long layout ``online_monitoring``,
+    ``air_minute``, ``air_daily_device``) as one batch."""
     ws = _open(workspace)
     path = Path(path)
     if not path.is_file():
@@ -665,7 +812,11 @@ def ingest_frame(workspace: Workspace | Path | str | None, dataset: str, frame: 
     ``frame`` holds the canonical columns of ``dataset``: for ``air_hourly``
     ``station_code, timestamp`` (naive Beijing time, hour-ending) and any of
     ``pm25 pm10 so2 no2 o3 co`` (μg/m³, CO mg/m³) and ``published_*``; for water datasets
-    ``site, time, parameter, value, unit``. ``source`` names where it came from (shown in
+    ``site, time, parameter, value, unit``; for ``air_minute`` / ``air_daily_device``
+    ``station_code, time`` (HJ 212 DataTime, period start), ``parameter, value, min, max, unit,
+    flag, code, mn``; for ``online_monitoring`` ``outlet, enterprise, mn, interval, time,
+    parameter, value, min, max, cou, cou_unit, zs_value, unit, flag, code``
+    (:func:`online_schema`). ``source`` names where it came from (shown in
     quarantine messages); ``source_hash`` identifies the content for the idempotence ledger
     (default: a hash of the frame), so the same content twice adds nothing.
     """
@@ -692,6 +843,11 @@ def ingest_frame(workspace: Workspace | Path | str | None, dataset: str, frame: 
                 f[p] = np.nan
             else:
                 f[p] = pd.to_numeric(f[p], errors="coerce")
+    elif dataset in DEVICE_DATASETS:
+        schema = schema_for(dataset)
+        for col in schema.names:
+            if schema.field(col).type == pa.float64():
+                f[col] = pd.to_numeric(f[col], errors="coerce") if col in f.columns else np.nan
     if "source_row" not in f.columns:
         f["source_row"] = np.arange(1, len(f) + 1, dtype=np.int64)
     f.attrs.update({"problems": ProblemList(problems), "file": source, "format": "frame"})

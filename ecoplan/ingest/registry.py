@@ -275,11 +275,38 @@ def _has_codes(engine: Engine, kind: str, path: Path) -> bool:
     return codes <= have
 
 
+#: Device types whose station code names an enterprise outlet (排放口).
+OUTLET_DEVICE_TYPES = ("cems", "wastewater")
+
+
+def outlets(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Outlets known from the HJ 212 device registry: a registered device of type cems or
+    wastewater with a station code registers that outlet (code → enterprise, device MNs)."""
+    from ecoplan.store.hj212_models import Hj212Device
+
+    out: dict[str, dict[str, Any]] = {}
+    with session_scope(engine) as s:
+        for mn, code, enterprise, dtype in s.execute(select(
+                Hj212Device.mn, Hj212Device.station_code, Hj212Device.enterprise,
+                Hj212Device.device_type).where(Hj212Device.device_type.in_(OUTLET_DEVICE_TYPES),
+                                               Hj212Device.station_code.is_not(None))):
+            hit = out.setdefault(code, {"outlet": code, "enterprise": enterprise,
+                                        "device_type": dtype, "mn": []})
+            hit["mn"].append(mn)
+            if hit["enterprise"] is None:
+                hit["enterprise"] = enterprise
+    return out
+
+
 def lookup(engine: Engine, registries: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """Codes, aliases (and, for water sites, names) of the given registry tables → code."""
+    """Codes, aliases (and, for water sites, names) of the given registry tables → code
+    (``outlets``: the outlet codes of the HJ 212 device registry, :func:`outlets`)."""
     out: dict[str, str] = {}
     with session_scope(engine) as s:
         for table in registries:
+            if table == "outlets":
+                out.update({code: code for code in outlets(engine)})
+                continue
             kind = TABLE_TO_KIND.get(table, table)
             model = KINDS[_kind(kind)]
             rows = s.execute(select(model.code, model.name)).all()

@@ -45,6 +45,12 @@ class DatasetRules:
     parameters: dict[str, ParameterRule] = field(default_factory=dict)
     #: where the list of known parameters comes from when not all have range rules
     parameter_registry: str | None = None
+    #: parameters without a rule are kept (unchecked) when their code matches this pattern
+    parameter_pattern: str | None = None
+    #: further value columns of a long dataset checked against the parameter's range
+    extra_values: tuple[str, ...] = ()
+    #: columns whose values must be one of a list (e.g. ``interval``: minute|hour|day)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def long(self) -> bool:
@@ -80,8 +86,32 @@ def _all_rules() -> dict[str, DatasetRules]:
             registries=tuple(regs if isinstance(regs, list) else [regs]),
             parameters={k: _parameter(k, v) for k, v in spec["parameters"].items()},
             parameter_registry=spec.get("parameter_registry"),
+            parameter_pattern=spec.get("parameter_pattern"),
+            extra_values=tuple(spec.get("extra_values") or ()),
+            choices={str(k): tuple(str(x) for x in v)
+                     for k, v in (spec.get("choices") or {}).items()},
         )
     return result
+
+
+#: Units of one family and their factor to a common base: a value in one of them is converted
+#: explicitly into a rule's unit for range checks (the stored value stays as sent).
+UNIT_FAMILIES: tuple[dict[str, float], ...] = (
+    {"ng/m³": 1e-3, "ng/m3": 1e-3, "μg/m³": 1.0, "µg/m³": 1.0, "ug/m3": 1.0, "μg/m3": 1.0,
+     "mg/m³": 1e3, "mg/m3": 1e3},
+    {"Pa": 1e-3, "hPa": 0.1, "kPa": 1.0, "MPa": 1e3},
+)
+
+
+def unit_scale(unit: str | None, target: str) -> float | None:
+    """Factor turning a value in ``unit`` into ``target`` (1 when equal or not given; None when
+    the two are not of one known family)."""
+    if unit is None or unit == "" or unit == target:
+        return 1.0
+    for fam in UNIT_FAMILIES:
+        if unit in fam and target in fam:
+            return fam[unit] / fam[target]
+    return None
 
 
 def datasets() -> list[str]:

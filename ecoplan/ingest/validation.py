@@ -7,6 +7,7 @@ which rows are rejected (each with its located problems) and which values get qu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ecoplan.ingest.readers.problems import Problem
-from ecoplan.ingest.rules import DatasetRules, ParameterRule
+from ecoplan.ingest.rules import DatasetRules, ParameterRule, unit_scale
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -160,6 +161,15 @@ def _check_sites(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str]
         bad_pairs = zip(bad, values[bad], strict=True)
     reg = "/".join(rules.registries)
     for i, code in bad_pairs:
+        if "outlets" in rules.registries:
+            result.add(int(i), _problem(
+                frame, int(i), col, code,
+                f"未知排放口编码 {code}（设备登记表中没有该排放口的 cems/wastewater 设备；可用 "
+                f"ecoplan devices add MN --type cems --station {code} 登记）",
+                f"unknown outlet {code} (no cems/wastewater device of the device registry has "
+                f"this station code; register it with `ecoplan devices add MN --type cems "
+                f"--station {code}`)", "unknown_site"))
+            continue
         result.add(int(i), _problem(
             frame, int(i), col, code,
             f"未知站点/点位编码 {code}（登记表 {reg} 中没有；可用 ecoplan registry import 登记）",
@@ -195,30 +205,34 @@ def _check_times(frame: pd.DataFrame, rules: DatasetRules, now: datetime,
 
 
 def _range_checks(frame: pd.DataFrame, rule: ParameterRule, values: np.ndarray,
-                  rows: np.ndarray, result: Validation, param_of_row: str) -> np.ndarray:
-    """Reject negatives and out-of-range values; return the suspect-high mask."""
+                  rows: np.ndarray, result: Validation, param_of_row: str, *,
+                  shown: np.ndarray | None = None, flag: bool = True) -> np.ndarray:
+    """Reject negatives and out-of-range values (``values`` in the rule's unit; ``shown`` the
+    values as sent, for the messages); return the suspect-high mask."""
+    if shown is None:
+        shown = values
     with np.errstate(invalid="ignore"):
-        neg = values < 0
+        neg = (values < 0) & (rule.min >= 0)  # a negative temperature is plausible
         low = (values < rule.min) & ~neg
         high = values > rule.max
     for i in np.flatnonzero(neg):
         r = int(rows[i])
-        result.add(r, _problem(frame, r, param_of_row, values[i], "负值（浓度不能为负）",
+        result.add(r, _problem(frame, r, param_of_row, shown[i], "负值（浓度不能为负）",
                                "negative value (a concentration cannot be negative)", "negative"))
     for i in np.flatnonzero(low):
         r = int(rows[i])
-        result.add(r, _problem(frame, r, param_of_row, values[i],
+        result.add(r, _problem(frame, r, param_of_row, shown[i],
                                f"低于合理范围下限 {_fmt(rule.min)}",
                                f"below the plausible minimum {_fmt(rule.min)}", "out_of_range"))
     unit = rule.unit or "—"
     for i in np.flatnonzero(high):
         r = int(rows[i])
         result.add(r, _problem(
-            frame, r, param_of_row, values[i],
+            frame, r, param_of_row, shown[i],
             f"超出物理合理范围（>{_fmt(rule.max)} {unit}），可能是单位错误",
             f"above the physically plausible range (>{_fmt(rule.max)} {unit}); wrong unit?",
             "out_of_range"))
-    if rule.suspect_above is None:
+    if rule.suspect_above is None or not flag:
         return np.zeros(len(values), bool)
     with np.errstate(invalid="ignore"):
         return (values > rule.suspect_above) & ~high
@@ -288,6 +302,13 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
     n = len(frame)
     params = frame["parameter"].astype(object).to_numpy()
     values = frame["value"].to_numpy(dtype=np.float64)
+    extra = {c: frame[c].to_numpy(dtype=np.float64) for c in rules.extra_values
+             if c in frame.columns}
+    present = ~np.isnan(values)  # a row is missing only when every value column is empty
+    for c in (*extra, "cou"):
+        if c in frame.columns:
+            present |= ~np.isnan(frame[c].to_numpy(dtype=np.float64))
+    units = frame["unit"].astype(object).to_numpy() if "unit" in frame.columns else None
     given = _given_flags(frame, "flag")
     flags = given if given is not None else np.full(n, None, dtype=object)
     not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
@@ -296,12 +317,16 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
         from ecoplan.standards.water_units import parameters as water_parameters
 
         known |= set(water_parameters()[0])
+    pattern = re.compile(rules.parameter_pattern) if rules.parameter_pattern else None
+    _check_choices(frame, rules, result)
     for p in pd.unique(pd.Series(params, dtype=object)):
         if p is None or (isinstance(p, float) and np.isnan(p)):
             rows = np.flatnonzero(pd.isna(pd.Series(params, dtype=object)).to_numpy())
         else:
             rows = np.flatnonzero(params == p)
-        if p is None or (isinstance(p, float) and np.isnan(p)) or p not in known:
+        unknown = p is None or (isinstance(p, float) and np.isnan(p)) or (
+            p not in known and (pattern is None or not pattern.fullmatch(str(p))))
+        if unknown:
             for r in rows:
                 if result.reject[r]:
                     continue  # the reader already reported it
@@ -311,7 +336,7 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
             continue
         rule = rules.parameters.get(p)
         vals = values[rows]
-        missing = np.isnan(vals)
+        missing = ~present[rows]
         if not_mon is not None:
             nm = np.array([x is not None for x in not_mon[rows]], bool)
             mask = np.zeros(n, bool)
@@ -325,11 +350,42 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
                                        "missing_value"))
         if rule is None:
             continue
-        high = _range_checks(frame, rule, vals, rows, result, "value")
+        scale = np.ones(len(rows))
+        if units is not None:
+            checked = np.ones(len(rows), bool)
+            for u in pd.unique(pd.Series(units[rows], dtype=object)):
+                at = np.flatnonzero(units[rows] == u) if u is not None else np.flatnonzero(
+                    pd.isna(pd.Series(units[rows], dtype=object)).to_numpy())
+                f = unit_scale(None if u is None or u != u else str(u), rule.unit)
+                if f is None:
+                    checked[at] = False  # a unit of another family: stored, not range-checked
+                else:
+                    scale[at] = f
+            rows, vals, scale = rows[checked], vals[checked], scale[checked]
+        high = _range_checks(frame, rule, vals * scale, rows, result, "value", shown=vals)
+        for c, arr in extra.items():
+            _range_checks(frame, rule, arr[rows] * scale, rows, result, c, shown=arr[rows],
+                          flag=False)
         for r in rows[high]:
             flags[r] = FLAG_SUSPECT_HIGH if flags[r] is None else f"{flags[r]},{FLAG_SUSPECT_HIGH}"
     if any(f is not None for f in flags):
         result.flags["value"] = flags
+
+
+def _check_choices(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
+    """Columns whose values must be one of a list (``choices`` in rules.yaml)."""
+    for col, allowed in rules.choices.items():
+        if col not in frame.columns:
+            for r in range(len(frame)):
+                result.add(r, _problem(frame, r, col, None, f"缺少列 {col}",
+                                       f"the column {col} is missing", "missing_column"))
+            continue
+        vals = frame[col].astype(object).to_numpy()
+        bad = ~pd.Series(vals, dtype=object).isin(allowed).to_numpy()
+        for r in np.flatnonzero(bad):
+            result.add(int(r), _problem(
+                frame, int(r), col, vals[r], f"{col} 应为 {'|'.join(allowed)}",
+                f"{col} must be one of {'|'.join(allowed)}", "bad_choice"))
 
 
 def _series_order(frame: pd.DataFrame, rules: DatasetRules

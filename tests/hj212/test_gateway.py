@@ -355,5 +355,6 @@ def test_minute_data_and_2005_dialect_devices() -> None:
 
     res, gw, out = asyncio.run(main())
     assert res.stats.answered == 6 and res.stats.bad_replies == 0  # 2005-style 9014 replies
-    assert gw.stats.held == 6 and out.rows == 0  # air minute data has no lake dataset yet
+    assert gw.stats.held == 0 and gw.stats.rows == out.rows == 30  # air minute → air_minute
+    assert {d for d, _ in out.frames} == {"air_minute"}
     assert gw.live.snapshot()["devices"][0]["dialect"] == "2005"

@@ -20,6 +20,11 @@ INTERVALS = {"2011": "realtime", "2051": "minute", "2061": "hour", "2031": "day"
 # Lake datasets of the ingestion path (ecoplan.ingest.pipeline) the gateway feeds.
 AIR_HOURLY = "air_hourly"
 WATER_SAMPLES = "water_samples"
+AIR_MINUTE = "air_minute"
+AIR_DAILY_DEVICE = "air_daily_device"
+ONLINE_MONITORING = "online_monitoring"
+#: device types whose station code is an enterprise outlet (排放口)
+OUTLET_TYPES = frozenset({"cems", "wastewater"})
 AIR_POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 # Canonical units of air_hourly (GB 3095: μg/m³, CO mg/m³) and explicit conversions into them.
 AIR_UNITS = {"pm25": "μg/m³", "pm10": "μg/m³", "so2": "μg/m³", "no2": "μg/m³", "o3": "μg/m³",
@@ -51,7 +56,9 @@ def source_flag(flag: str | None, dialect: str) -> str | None:
 
 
 def lake_target(cn: str, device_type: str | None, station_code: str | None) -> tuple[str | None, str]:
-    """Which lake dataset an upload feeds, or None with the reason it has none (yet)."""
+    """Which lake dataset an upload feeds, or None with the reason it has none: air/dust hour →
+    ``air_hourly``, minute → ``air_minute``, day → ``air_daily_device``; water →
+    ``water_samples``; cems/wastewater minute/hour/day → ``online_monitoring``."""
     interval = DATASETS.get(cn)
     if interval is None:
         return None, "not period data"
@@ -60,9 +67,11 @@ def lake_target(cn: str, device_type: str | None, station_code: str | None) -> t
     if device_type in ("air", "dust"):
         if interval == "hour":
             return AIR_HOURLY, ""
-        return None, f"no lake dataset for air {interval} data"
+        return (AIR_MINUTE if interval == "minute" else AIR_DAILY_DEVICE), ""
     if device_type == "water":
         return WATER_SAMPLES, ""
+    if device_type in OUTLET_TYPES:
+        return ONLINE_MONITORING, ""
     return None, f"no lake dataset for {device_type or 'unknown'} {interval} data"
 
 

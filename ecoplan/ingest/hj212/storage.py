@@ -22,9 +22,12 @@ from sqlalchemy import Engine
 from ecoplan.errors import EcoplanError
 from ecoplan.ingest.hj212.records import (
     _AIR_COL,
+    AIR_DAILY_DEVICE,
     AIR_HOURLY,
+    AIR_MINUTE,
     AIR_POLLUTANTS,
     COLUMNS,
+    ONLINE_MONITORING,
     AirRecord,
     air_factor,
     source_flag,
@@ -131,12 +134,15 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     ``air_hourly``: one row per station and hour, hour-ending label (HJ 212 DataTime is the
     start of the period, §4), pm25 … co converted explicitly into μg/m³ (CO mg/m³).
     ``water_samples``: ``site, time, parameter, value, unit, flag`` (the HJ 212 flag of the
-    value, :func:`~.records.source_flag`).
+    value, :func:`~.records.source_flag`). ``air_minute``, ``air_daily_device``,
+    ``online_monitoring``: :func:`device_frame`.
     """
     import pandas as pd
 
     if dataset == AIR_HOURLY:
         return air_frame(air_records(rows))
+    if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE, ONLINE_MONITORING):
+        return device_frame(dataset, rows)
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
     avg, rtd, flag, dialect = _I["avg"], _I["rtd"], _I["flag"], _I["dialect"]
     recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit],
@@ -145,6 +151,45 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit",
                                                      "flag"])
     frame["time"] = pd.to_datetime(frame["time"])
+    return frame
+
+
+_INTERVAL = {"2051": "minute", "2061": "hour", "2031": "day"}
+
+
+def device_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
+    """The long frame of ``air_minute`` / ``air_daily_device`` / ``online_monitoring`` from
+    gateway rows: one row per value, ``time`` = HJ 212 DataTime as sent (the START of the
+    period, reference §4 — not relabelled), ``parameter`` the canonical name where factors.csv
+    has one, else the HJ 212 code; ``value`` from ``-Avg`` (else ``-Rtd``), ``min``/``max``,
+    for outlets ``cou`` (emission amount, ``cou_unit``) and ``zs_value`` (折算 ``-ZsAvg``, else
+    ``-ZsRtd``); units as the device type sends them (never converted); ``flag`` the HJ 212
+    flag of the value (:func:`~.records.source_flag`). Items with no number at all (a bare
+    ``-Flag``, counters such as ``-ValidNum`` only) have nothing to store and are left out."""
+    import pandas as pd
+
+    i = _I
+    recs = []
+    for r in rows:
+        value = r[i["avg"]] if r[i["avg"]] is not None else r[i["rtd"]]
+        zs = r[i["zs_avg"]] if r[i["zs_avg"]] is not None else r[i["zs_rtd"]]
+        mn_, mx_, cou = r[i["min"]], r[i["max"]], r[i["cou"]]
+        if value is None and mn_ is None and mx_ is None and cou is None and zs is None:
+            continue
+        recs.append((r[i["station_code"]], r[i["enterprise"]], r[i["mn"]],
+                     _INTERVAL.get(r[i["cn"]]), r[i["data_time"]],
+                     r[i["pollutant"]] or r[i["code"]], value, mn_, mx_, cou, zs, r[i["unit"]],
+                     r[i["cou_unit"]], source_flag(r[i["flag"]], r[i["dialect"]]), r[i["code"]]))
+    cols = ["outlet", "enterprise", "mn", "interval", "time", "parameter", "value", "min", "max",
+            "cou", "zs_value", "unit", "cou_unit", "flag", "code"]
+    frame = pd.DataFrame.from_records(recs, columns=cols)
+    frame["time"] = pd.to_datetime(frame["time"])
+    for c in ("value", "min", "max", "cou", "zs_value"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    if dataset != ONLINE_MONITORING:
+        frame = frame.rename(columns={"outlet": "station_code"})[
+            ["station_code", "mn", "time", "parameter", "value", "min", "max", "unit", "flag",
+             "code"]]
     return frame
 
 
