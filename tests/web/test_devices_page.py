@@ -394,4 +394,12 @@ def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path)
     page.click("#approve-card button")
     page.wait_for_selector("#message >> text=released 1 held packets")
     page.screenshot(path=str(artifacts_dir / "device-approved-en.png"), full_page=True)
+    snap = Path(web_ws.settings.home) / "hj212_live.json"  # the gateway stops updating it
+    data = json.loads(snap.read_text(encoding="utf-8"))
+    data["written_at"] = (datetime.now() - timedelta(minutes=7)).isoformat()
+    snap.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    page.goto(f"{server}/devices?lang=en")
+    assert page.locator("#live-stale").is_visible()
+    assert "may not be running" in page.locator("#live-stale").inner_text()
+    page.screenshot(path=str(artifacts_dir / "devices-stale-en.png"), full_page=True)
     assert not errors, errors
