@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -285,3 +290,68 @@ def test_cli_command_wait_list_and_cancel(capsys: pytest.CaptureFixture[str]) ->
     assert "30–3600" in capsys.readouterr().err
     assert main(["devices", "command", MN]) == 1
     assert "--calibrate-time" in capsys.readouterr().err
+
+
+def test_requeue_and_lost_workers(engine) -> None:  # type: ignore[no-untyped-def]
+    a = cq.enqueue(engine, MN, "1012", {}, requested_by="ops")
+    w1 = cq.CommandQueue(engine, worker="w1")
+    (cmd,) = w1.claim([MN])
+    assert w1.requeue(cmd) is True  # the device moved before its turn: back in the queue
+    row = cq.get(engine, a)
+    assert (row.status, row.worker, row.sent_at) == ("queued", None, None)
+    (cmd,) = cq.CommandQueue(engine, worker="w2").claim([MN])
+    assert cmd.worker == "w2"
+    with session_scope(engine) as s:  # worker w2 dies; an hour later a reader gives up on it
+        s.execute(update(Hj212Command).where(Hj212Command.id == a).values(
+            sent_at=datetime.now(UTC) - timedelta(seconds=cq.STALE_SENT + 1)))
+    row = cq.get(engine, a)
+    assert row.status == "expired" and "never recorded" in (row.reason or "")
+
+
+@pytest.mark.slow
+def test_gateway_processes_sharing_the_port_send_once(capsys: pytest.CaptureFixture[str],
+                                                      workspace_home: Path) -> None:
+    """``ecoplan gateway --workers 2`` (two processes, SO_REUSEPORT): the device is connected
+    to one of them; ``devices command --wait`` gets the outcome; the logger receives it once."""
+    from ecoplan.cli import main
+
+    assert main(["init"]) == 0
+    series = sim.hourly_source(stations=1, hours=24)
+    d = sim.make_devices(series, 1, over_time=2)[0]
+    assert main(["devices", "add", d.mn, "--type", "air", "--station", "S0"]) == 0
+    capsys.readouterr()
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = int(s.getsockname()[1])
+    env = dict(os.environ, ECOPLAN_HOME=str(workspace_home))
+    proc = subprocess.Popen([sys.executable, "-m", "ecoplan.cli", "gateway", "--port", str(port),
+                             "--duration", "18", "--workers", "2", "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    connected = threading.Event()
+    stop = threading.Event()
+
+    def device() -> None:
+        async def run() -> None:
+            assert await sim.connect(d, HOST, port, retries=200)
+            assert await d.send_reliably(*next(iter(d.uploads())))
+            connected.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            d.transport.close()  # type: ignore[union-attr]
+
+        asyncio.run(run())
+
+    t = threading.Thread(target=device)
+    t.start()
+    try:
+        assert connected.wait(60)
+        assert main(["devices", "command", d.mn, "--min-interval", "5", "--wait", "20",
+                     "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+    finally:
+        stop.set()
+        t.join(30)
+        proc.communicate(timeout=90)
+    assert (out["status"], out["qn_rtn"], out["exe_rtn"]) == ("ok", 1, 1)
+    assert d.min_interval == 5 and [c for c, _ in d.command_log] == ["1064"]
+    assert proc.returncode == 0

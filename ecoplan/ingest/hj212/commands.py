@@ -35,6 +35,10 @@ DEFAULT_EXPIRES_IN = 60.0
 EXPIRY_GRACE = 15.0
 """Extra seconds before a reader (not a gateway) marks an unclaimed command ``expired``."""
 
+STALE_SENT = 3600.0
+"""Seconds after which a command still ``sent`` is taken as lost with its worker (``expired``);
+a command lasts at most OverTime × (ReCount + 1) for the 9011 plus as long for the 9012."""
+
 FINAL = frozenset({"ok", "rejected", "failed", "no-answer", "timeout", "not-connected",
                    "expired", "cancelled"})
 STATUSES = ("queued", "sent", *sorted(FINAL))
@@ -334,16 +338,24 @@ def enqueue(ws_or_engine: Any, mn: str, cn: str, params: Mapping[str, object] | 
 
 
 def _expire_overdue(engine: Engine) -> None:
-    """Mark commands nobody claimed long after their deadline (no gateway running) expired."""
-    cutoff = _now() - timedelta(seconds=EXPIRY_GRACE)
+    """Mark commands nobody claimed long after their deadline (no gateway running) expired, and
+    commands whose worker stopped before recording the outcome."""
+    now = _now()
+    cutoff = now - timedelta(seconds=EXPIRY_GRACE)
+    stale = now - timedelta(seconds=STALE_SENT)
     with session_scope(engine) as s:
-        rows = s.execute(select(Hj212Command.id, Hj212Command.mn, Hj212Command.expires_at)
-                         .where(Hj212Command.status == "queued")).all()
-    overdue = [(i, mn) for i, mn, exp in rows if _aware(exp) < cutoff]  # type: ignore[operator]
-    for cid, mn in overdue:
-        _transition(engine, cid, mn, "queued", "expired", "reader",
-                    "没有网关进程在期限内处理该命令（网关是否在运行？）/ no gateway worker claimed "
-                    "the command before its deadline (is `ecoplan gateway` running?)")
+        rows = s.execute(select(Hj212Command.id, Hj212Command.mn, Hj212Command.status,
+                                Hj212Command.expires_at, Hj212Command.sent_at)
+                         .where(Hj212Command.status.in_(("queued", "sent")))).all()
+    for cid, mn, status, exp, sent in rows:
+        if status == "queued" and _aware(exp) < cutoff:  # type: ignore[operator]
+            _transition(engine, cid, mn, "queued", "expired", "reader",
+                        "没有网关进程在期限内处理该命令（网关是否在运行？）/ no gateway worker "
+                        "claimed the command before its deadline (is `ecoplan gateway` running?)")
+        elif status == "sent" and sent is not None and _aware(sent) < stale:  # type: ignore[operator]
+            _transition(engine, cid, mn, "sent", "expired", "reader",
+                        "网关进程未记录结果（已停止？）/ the gateway worker never recorded the "
+                        "outcome (stopped?)")
 
 
 def _transition(engine: Engine, cid: int, mn: str, frm: str, to: str, actor: str,
@@ -479,6 +491,17 @@ class CommandQueue:
                            f"gateway {self.worker}", reason, qn=result.qn,
                            attempts=result.attempts, qn_rtn=result.qn_rtn,
                            exe_rtn=result.exe_rtn, responses=_jsonable(responses))
+
+    def requeue(self, cmd: QueuedCommand) -> bool:
+        """Give back a claimed command not yet sent (the device left this worker before it
+        was its turn): queued again for whichever worker has the device, until ``expires_at``;
+        past it, ``not-connected``."""
+        if cmd.expires_at <= _now():
+            return self.abandon(cmd, "not-connected", "设备在发送前断开 / the device "
+                                "disconnected before the command was sent")
+        return _transition(self.engine, cmd.id, cmd.mn, "sent", "queued",
+                           f"gateway {self.worker}", "设备已离开该网关进程，重新排队 / the device "
+                           "left this gateway worker; queued again", worker=None, sent_at=None)
 
     def abandon(self, cmd: QueuedCommand, status: str, reason: str) -> bool:
         """End a claimed command without an answer (device gone, gateway stopping)."""

@@ -715,6 +715,9 @@ class Gateway:
 
         queue = self.command_queue
         loop = asyncio.get_running_loop()
+        if cmd.mn not in self.by_mn:  # gone since the claim: another worker may have it now
+            await loop.run_in_executor(None, queue.requeue, cmd)
+            return
         try:
             result = await self.send_command(
                 cmd.mn, cmd.cn, wire_params(cmd.cn, cmd.params), over_time=queue.over_time,
