@@ -442,16 +442,14 @@ class CommandQueue:
 
     def claim(self, connected: Iterable[str]) -> list[QueuedCommand]:
         """Take the queued commands of the devices connected to this worker (oldest first)."""
-        mns = list(dict.fromkeys(connected))
-        if not mns:
+        here = connected if isinstance(connected, (set, frozenset, dict)) else set(connected)
+        if not here:
             return []
         claimed: list[QueuedCommand] = []
-        with session_scope(self.engine) as s:
-            ids = []
-            for i in range(0, len(mns), 500):
-                ids += s.execute(select(Hj212Command.id, Hj212Command.mn)
-                                 .where(Hj212Command.status == "queued",
-                                        Hj212Command.mn.in_(mns[i:i + 500]))).all()
+        with session_scope(self.engine) as s:  # few rows are ever queued: filter them here
+            ids = [(cid, mn) for cid, mn in s.execute(
+                select(Hj212Command.id, Hj212Command.mn).where(Hj212Command.status == "queued"))
+                if mn in here]
         for cid, mn in sorted(ids):
             if _transition(self.engine, cid, mn, "queued", "sent", f"gateway {self.worker}", None,
                            worker=self.worker, sent_at=_now()):
