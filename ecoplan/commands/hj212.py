@@ -480,8 +480,8 @@ def devices_commands(
         return
     zh = get_lang() == "zh"
 
-    def code(r: dict[str, object], key: str) -> str:
-        return "" if r[key] is None else f"{r[key]} {r[f'{key}_zh'] if zh else r[f'{key}_en']}"
+    def code(r: dict[str, object], key: str) -> str:  # the words: `devices commands --id N`
+        return "" if r[key] is None else str(r[key])
 
     print_table(tr("反控命令", "Device commands"),
                 [tr("编号", "id"), "MN", "CN", tr("参数", "parameters"), tr("状态", "status"),
