@@ -355,3 +355,16 @@ def test_gateway_processes_sharing_the_port_send_once(capsys: pytest.CaptureFixt
     assert (out["status"], out["qn_rtn"], out["exe_rtn"]) == ("ok", 1, 1)
     assert d.min_interval == 5 and [c for c, _ in d.command_log] == ["1064"]
     assert proc.returncode == 0
+
+
+def test_command_demo_step(capsys: pytest.CaptureFixture[str]) -> None:
+    from ecoplan.cli import main
+    from ecoplan.ingest.hj212.service import run_command_demo
+    from ecoplan.store.workspace import Workspace
+
+    assert main(["init"]) == 0
+    said: list[str] = []
+    out = run_command_demo(Workspace(), say=lambda zh, en: said.append(en))
+    assert [(c["cn"], c["status"]) for c in out["commands"]] == [
+        ("1012", "ok"), ("1062", "ok"), ("2061", "ok")]
+    assert len(out["commands"][2]["responses"]) == 3 and len(said) == 3

@@ -277,3 +277,57 @@ def run_live_demo(ws: Any, *, seconds: float = 5.0, devices: int = 3, rate: floa
             f"HJ 212 gateway: {devices} simulated loggers sent {s['sent']} packets in "
             f"{seconds:g} s, {s['answered']} answered")
     return out
+
+
+def run_command_demo(ws: Any, *, timeout: float = 40.0, say: Any = None) -> dict[str, Any]:
+    """Bounded demo of reverse commands for ``make demo``: a gateway on 127.0.0.1 (ephemeral
+    port) with the workspace's command queue, one simulated station connected, and three
+    commands queued the way an operator does (``ecoplan devices command``): set the clock
+    (1012), the real-time interval (1062) and ask for three hours of history (2061). Returns
+    the commands' outcomes (:meth:`~.commands.QueuedCommand.as_dict`)."""
+    from ecoplan.ingest.hj212 import simulator as sim
+    from ecoplan.ingest.hj212.commands import enqueue, get
+    from ecoplan.ingest.hj212.registry import add_device
+    from ecoplan.ingest.registry import import_bundled
+
+    import_bundled(ws.engine, ("shanxi",))
+    series = sim.hourly_source(stations=1, hours=12)
+    code = sorted(series)[0]
+    device = sim.make_devices(series, 1, over_time=2.0, re_count=1)[0]
+    if device.mn not in load_devices(ws.engine):
+        add_device(ws.engine, device.mn, device_type="air", station_code=code,
+                   name=f"demo {code}", actor="demo")
+    hours = series[code]
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        rt = open_gateway(ws, GatewayConfig(host="127.0.0.1", port=0))
+        rt.gateway.command_queue.poll_interval = 0.2
+        port = await rt.gateway.start()
+        try:
+            await sim.connect(device, "127.0.0.1", port)
+            await device.send_reliably(*next(iter(device.uploads())))
+            asks = [("1012", {}), ("1062", {"RtdInterval": 60}),
+                    ("2061", {"BeginTime": hours[2].start, "EndTime": hours[4].start})]
+            ids = [await loop.run_in_executor(None, lambda c=cn, p=params: enqueue(
+                ws, device.mn, c, p, requested_by="demo")) for cn, params in asks]
+            deadline = loop.time() + timeout
+            while True:
+                rows = [await loop.run_in_executor(None, get, ws, i) for i in ids]
+                if all(r.finished for r in rows) or loop.time() > deadline:
+                    return rows
+                await asyncio.sleep(0.2)
+        finally:
+            if device.transport is not None:
+                device.transport.close()
+            await rt.gateway.stop()
+            await loop.run_in_executor(None, rt.close)
+
+    rows = asyncio.run(main())
+    if say is not None:
+        for r in rows:
+            d = r.as_dict()
+            say(f"反控命令 {d['cn']}（{d['name_zh']}）→ {d['status_zh']}，应答数据 {len(d['responses'])} 包",
+                f"Reverse command {d['cn']} ({d['name_en']}) → {d['status_en']}, "
+                f"{len(d['responses'])} data answers")
+    return {"mn": device.mn, "commands": [r.as_dict() for r in rows]}
