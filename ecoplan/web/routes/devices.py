@@ -350,12 +350,19 @@ def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[st
     return out
 
 
-def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
-    from ecoplan.ingest.hj212.registry import held_packets
+def _latest_held(engine: Any, mn: str, limit: int) -> list[Any]:
+    """The device's newest unreleased held packets (without loading all of them)."""
+    from ecoplan.store.db import session_scope
+    from ecoplan.store.hj212_models import Hj212HeldPacket as H
 
-    rows = held_packets(engine, mn)
+    with session_scope(engine) as s:
+        return list(s.scalars(select(H).where(H.mn == mn, H.released.is_(False))
+                              .order_by(H.id.desc()).limit(limit)))
+
+
+def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
     return [{"id": h.id, "received_at": h.received_at, "cn": h.cn, "qn": h.qn, "peer": h.peer,
-             "reason": h.reason} for h in rows[-limit:][::-1]]
+             "reason": h.reason} for h in _latest_held(engine, mn, limit)]
 
 
 def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
@@ -364,9 +371,8 @@ def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
     from ecoplan.ingest.hj212.codec import decode
     from ecoplan.ingest.hj212.crc import VARIANTS
     from ecoplan.ingest.hj212.factors import device_types
-    from ecoplan.ingest.hj212.registry import held_packets
 
-    for h in reversed(held_packets(engine, mn)):
+    for h in _latest_held(engine, mn, 5):
         p = decode(h.raw, crc_policy=VARIANTS).packet
         if p is not None:
             kind = next((k for k, v in device_types().items() if v.st and v.st == p.st), None)
