@@ -403,3 +403,26 @@ def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path)
     assert "may not be running" in page.locator("#live-stale").inner_text()
     page.screenshot(path=str(artifacts_dir / "devices-stale-en.png"), full_page=True)
     assert not errors, errors
+
+
+def test_live_state_across_gateway_workers(tmp_path: Path) -> None:
+    """Two worker snapshots: a device that moved to another worker is shown as last seen there;
+    the age decides stale or not."""
+    from ecoplan.web.routes.devices import live_state
+
+    now = datetime(2026, 11, 28, 12, 0, 0)
+
+    def write(name: str, written: datetime, devices: list[dict[str, Any]]) -> None:
+        (tmp_path / name).write_text(json.dumps({
+            "devices": devices, "values": {}, "recent": [], "stats": {"packets": len(devices)},
+            "written_at": written.isoformat()}), encoding="utf-8")
+
+    write("hj212_live.json", now - timedelta(seconds=3), [
+        {"mn": "A", "connected": False, "last_seen": "2026-11-28T11:50:00", "packets": 5}])
+    write("hj212_live.1.json", now - timedelta(seconds=40), [
+        {"mn": "A", "connected": True, "last_seen": "2026-11-28T11:59:50", "packets": 2}])
+    live = live_state(tmp_path, now)
+    assert live.devices["A"]["connected"] is True and live.devices["A"]["packets"] == 2
+    assert live.stale is False and live.snapshot["stats"]["packets"] == 2
+    assert live_state(tmp_path, now + timedelta(seconds=31)).stale is True
+    assert live_state(tmp_path / "none", now).snapshot is None

@@ -142,7 +142,15 @@ class LiveState:
 
     @property
     def devices(self) -> dict[str, dict[str, Any]]:
-        return {d["mn"]: d for d in (self.snapshot or {}).get("devices", []) if d.get("mn")}
+        out: dict[str, dict[str, Any]] = {}
+        for d in (self.snapshot or {}).get("devices", []):
+            mn = d.get("mn")
+            old = out.get(mn) if mn else None
+            # with several gateway workers a device that reconnected is in more than one
+            # snapshot: the most recent sighting is the current one
+            if mn and (old is None or str(d.get("last_seen") or "") >= str(old.get("last_seen") or "")):
+                out[mn] = d
+        return out
 
     def values(self, mn: str) -> dict[str, dict[str, Any]]:
         return dict(((self.snapshot or {}).get("values") or {}).get(mn) or {})
