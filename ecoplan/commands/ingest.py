@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
     app.command("template")(template)
     app.add_typer(registry_app, name="registry")
     lake_app.command("compact")(lake_compact)
+    lake_app.command("summary")(lake_summary)
     bench_app.command("ingest")(bench_ingest)
 
 
@@ -81,25 +82,30 @@ def _status_text(status: str) -> str:
 
 def _print_summaries(summaries: list[Any]) -> None:
     rows = []
-    tot = {"read": 0, "accepted": 0, "quarantined": 0, "superseded": 0, "unchanged": 0}
+    tot = {"read": 0, "accepted": 0, "quarantined": 0, "superseded": 0, "unchanged": 0,
+           "reflagged": 0}
     for s in summaries:
         rows.append((Path(s.source).name, s.batch_id or (f"= {s.duplicate_of}" if s.duplicate_of
                                                          else "—"),
                      _status_text(s.status), s.rows_read, s.rows_accepted, s.rows_quarantined,
-                     s.rows_superseded, s.rows_unchanged,
+                     s.rows_superseded, s.rows_unchanged, s.rows_reflagged,
                      ", ".join(f"{k} {v}" for k, v in sorted(s.flags.items())) or "—"))
         tot["read"] += s.rows_read
         tot["accepted"] += s.rows_accepted
         tot["quarantined"] += s.rows_quarantined
         tot["superseded"] += s.rows_superseded
         tot["unchanged"] += s.rows_unchanged
+        tot["reflagged"] += s.rows_reflagged
     if len(summaries) > 1:
         rows.append((tr("合计", "total"), "", "", tot["read"], tot["accepted"], tot["quarantined"],
-                     tot["superseded"], tot["unchanged"], ""))
-    print_table(tr("导入结果", "Ingest summary"),
-                [tr("文件", "file"), tr("批次", "batch"), tr("状态", "status"), tr("读取", "read"),
-                 tr("接受", "accepted"), tr("隔离", "quarantined"), tr("被替换", "superseded"),
-                 tr("未变化", "unchanged"), tr("质量标记", "flags")], rows)
+                     tot["superseded"], tot["unchanged"], tot["reflagged"], ""))
+    headers = [tr("文件", "file"), tr("批次", "batch"), tr("状态", "status"), tr("读取", "read"),
+               tr("接受", "accepted"), tr("隔离", "quarantined"), tr("被替换", "superseded"),
+               tr("未变化", "unchanged"), tr("标记变更", "reflagged"), tr("质量标记", "flags")]
+    if not tot["reflagged"]:  # the column only when a source flag changed
+        headers.pop(8)
+        rows = [r[:8] + r[9:] for r in rows]
+    print_table(tr("导入结果", "Ingest summary"), headers, rows)
     per: dict[str, dict[str, int]] = {}
     for s in summaries:
         for site, c in s.per_site.items():
@@ -156,6 +162,65 @@ def ingest_groundwater(paths: PathsArg, dry_run: DryRunOpt = False,
                        correction: CorrectionOpt = False, as_json: JsonOpt = False) -> None:
     """导入地下水数据（长表 CSV/XLSX）/ groundwater data."""
     _run("groundwater_samples", paths, dry_run, correction, as_json)
+
+
+@ingest_app.command("online-monitoring")
+def ingest_online(paths: PathsArg, dry_run: DryRunOpt = False, correction: CorrectionOpt = False,
+                  as_json: JsonOpt = False) -> None:
+    """导入企业在线监测数据（排放口分钟/小时/日长表 CSV/XLSX）/ enterprise online monitoring
+    (outlet minute/hour/day long table)."""
+    _run("online_monitoring", paths, dry_run, correction, as_json)
+
+
+@ingest_app.command("air-minute")
+def ingest_air_minute(paths: PathsArg, dry_run: DryRunOpt = False,
+                      correction: CorrectionOpt = False, as_json: JsonOpt = False) -> None:
+    """导入空气站、扬尘监测设备的分钟数据（长表）/ air-station and dust-monitor minute values."""
+    _run("air_minute", paths, dry_run, correction, as_json)
+
+
+@ingest_app.command("air-daily-device")
+def ingest_air_daily_device(paths: PathsArg, dry_run: DryRunOpt = False,
+                            correction: CorrectionOpt = False, as_json: JsonOpt = False) -> None:
+    """导入设备自报的日数据（长表，与由小时值计算的日均值分开）/ the devices' own day values."""
+    _run("air_daily_device", paths, dry_run, correction, as_json)
+
+
+#: what each dataset of the ingestion path holds (``ecoplan ingest datasets``, ``lake summary``)
+DATASET_TEXT = {
+    "air_hourly": ("空气小时数据（小时末标记）", "air hourly values (hour-ending labels)"),
+    "water_samples": ("地表水监测数据", "surface-water samples"),
+    "groundwater_samples": ("地下水监测数据", "groundwater samples"),
+    "air_minute": ("空气站、扬尘设备分钟数据（HJ 212 2051，时间为时段起点）",
+                   "air-station and dust-monitor minute values (HJ 212 2051, period start)"),
+    "air_daily_device": ("设备自报日数据（HJ 212 2031，时间为时段起点）",
+                         "the devices' own day values (HJ 212 2031, period start)"),
+    "online_monitoring": ("企业在线监测：烟气 CEMS、废水排放口分钟/小时/日数据（时间为时段起点）",
+                          "enterprise online monitoring: CEMS and waste-water outlets, "
+                          "minute/hour/day (period start)"),
+}
+
+
+@ingest_app.command("datasets")
+def ingest_datasets(as_json: JsonOpt = False) -> None:
+    """列出可导入的数据集及其键、站点登记表 / the datasets of the ingestion path."""
+    from ecoplan.ingest.rules import datasets, rules_for
+
+    rows = []
+    for name in datasets():
+        r = rules_for(name)
+        zh, en = DATASET_TEXT.get(name, (name, name))
+        rows.append({"dataset": name, "description": tr(zh, en), "key": list(r.key),
+                     "time": r.time_column, "site": r.site_column,
+                     "registries": list(r.registries), "parameters": sorted(r.parameters)})
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("数据集", "Datasets"),
+                [tr("数据集", "dataset"), tr("说明", "description"), tr("键", "key"),
+                 tr("登记表", "registry")],
+                [(r["dataset"], r["description"], ", ".join(r["key"]), "/".join(r["registries"]))
+                 for r in rows])
 
 
 @ingest_app.command("list")
@@ -413,6 +478,53 @@ def lake_compact(
                  tr("合并后文件", "files after"), tr("行", "rows"), tr("批次", "batch")],
                 [(r.dataset, r.partitions, r.files_before, r.files_after, r.rows, r.batch_id or "—")
                  for r in results])
+
+
+def lake_summary(as_json: JsonOpt = False) -> None:
+    """每个入库数据集的行数、时间范围、站点数、批次与隔离行 / per dataset of the ingestion path:
+    rows, time range, sites, batches, quarantined rows."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from sqlalchemy import func, select
+
+    from ecoplan.ingest.rules import datasets, rules_for
+    from ecoplan.store.models import IngestBatch, QuarantinedRow
+    from ecoplan.store.workspace import Workspace
+
+    ws = Workspace()
+    with ws.session() as s:
+        batches = dict(s.execute(select(IngestBatch.dataset, func.count()).where(
+            IngestBatch.status == "committed").group_by(IngestBatch.dataset)).all())
+        quarantined = dict(s.execute(
+            select(IngestBatch.dataset, func.count()).join(
+                QuarantinedRow, QuarantinedRow.batch_id == IngestBatch.id)
+            .where(QuarantinedRow.resolved.is_(False)).group_by(IngestBatch.dataset)).all())
+    rows = []
+    for name in datasets():
+        r = rules_for(name)
+        files = ws.lake.files(name)
+        n, first, last, sites = 0, None, None, set()
+        for f in files:
+            t = pq.read_table(f, columns=[r.site_column, r.time_column])
+            n += t.num_rows
+            if t.num_rows:
+                mm = pc.min_max(t.column(r.time_column)).as_py()
+                first = mm["min"] if first is None else min(first, mm["min"])
+                last = mm["max"] if last is None else max(last, mm["max"])
+                sites.update(pc.unique(t.column(r.site_column)).to_pylist())
+        zh, en = DATASET_TEXT.get(name, (name, name))
+        rows.append({"dataset": name, "description": tr(zh, en), "files": len(files), "rows": n,
+                     "first": first, "last": last, "sites": len(sites),
+                     "batches": batches.get(name, 0), "quarantined": quarantined.get(name, 0)})
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("数据湖概况", "Lake summary"),
+                [tr("数据集", "dataset"), tr("行", "rows"), tr("文件", "files"),
+                 tr("站点/排放口", "sites"), tr("最早", "first"), tr("最晚", "last"),
+                 tr("批次", "batches"), tr("待处理隔离行", "quarantined")],
+                [(r["dataset"], r["rows"], r["files"], r["sites"], r["first"] or "—",
+                  r["last"] or "—", r["batches"], r["quarantined"]) for r in rows])
 
 
 # ------------------------------------------------------------------------------ benchmark
