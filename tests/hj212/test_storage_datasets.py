@@ -196,3 +196,20 @@ def test_duckdb_reads_the_datasets(ws: Workspace) -> None:
     assert per.to_dict() == {"minute": 36, "hour": 13, "day": 3}
     am = an.execute(an.table("air_minute"))
     assert am["parameter"].tolist() == ["tsp"]
+
+
+def test_packets_held_for_want_of_a_dataset_are_released_into_it(ws: Workspace) -> None:
+    """CEMS minute packets an earlier gateway held ("no lake dataset for cems minute data") are
+    loaded by the next ``ecoplan devices approve MN`` (service.release_held)."""
+    from ecoplan.ingest.hj212.registry import held_packets
+    from ecoplan.ingest.hj212.service import release_held
+
+    rec = Recorder(ws.engine, interval=0.05)
+    rec.hold(CEMS_2051_SPLIT, mn="756877X7916010", cn="2051", qn=None, peer=None,
+             reason="no lake dataset for cems minute data")
+    rec.close()
+    res = release_held(ws, "756877X7916010")
+    assert (res["released"], res["kept"], res["rows"]) == (1, 0, 12)
+    assert held_packets(ws.engine, "756877X7916010") == []
+    om = _lake(ws, "online_monitoring")
+    assert len(om) == 12 and set(om["outlet"]) == {"DA002"} and set(om["interval"]) == {"minute"}
