@@ -79,6 +79,40 @@ static PyObject *str_of(const char *s, Py_ssize_t n) {
     return PyUnicode_FromStringAndSize(s, n); /* ASCII checked by the caller */
 }
 
+/* Field names (header keys, factor codes, suffixes, parameter names) repeat in every packet of
+ * a network: they are kept in a small fixed table of interned strings (hash computed once,
+ * no allocation). Bounded: when the table is full, names are simply created each time. */
+#define KEY_SLOTS 512
+#define KEY_MAX 24
+static PyObject *key_cache[KEY_SLOTS];
+static int key_count = 0;
+
+static PyObject *key_of(const char *s, Py_ssize_t n) {
+    if (n <= 0 || n > KEY_MAX) return str_of(s, n);
+    unsigned int h = 2166136261u;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    for (int probe = 0; probe < 8; probe++) {
+        unsigned int slot = (h + (unsigned int)probe) % KEY_SLOTS;
+        PyObject *k = key_cache[slot];
+        if (k == NULL) {
+            if (key_count >= KEY_SLOTS / 2) break;
+            k = str_of(s, n);
+            if (k == NULL) return NULL;
+            PyUnicode_InternInPlace(&k);
+            (void)PyObject_Hash(k);
+            Py_INCREF(k); /* one reference owned by the table */
+            key_cache[slot] = k;
+            key_count++;
+            return k;
+        }
+        if (PyUnicode_GET_LENGTH(k) == n && memcmp(PyUnicode_DATA(k), s, (size_t)n) == 0) {
+            Py_INCREF(k);
+            return k;
+        }
+    }
+    return str_of(s, n);
+}
+
 /* Header items ``key=value`` separated by ``;``: the standard keys only, no blanks or commas.
  * Returns 1 on success, 0 to fall back, -1 on a Python error. */
 static int parse_header(const char *s, Py_ssize_t n, PyObject *header) {
@@ -91,7 +125,7 @@ static int parse_header(const char *s, Py_ssize_t n, PyObject *header) {
         if (j > i) {
             const char *eq = memchr(s + i, '=', (size_t)(j - i));
             if (eq == NULL || !std_key(s + i, eq - (s + i))) return 0;
-            PyObject *k = str_of(s + i, eq - (s + i));
+            PyObject *k = key_of(s + i, eq - (s + i));
             PyObject *v = k ? str_of(eq + 1, s + j - eq - 1) : NULL;
             int rc = (k && v) ? PyDict_SetItem(header, k, v) : -1;
             Py_XDECREF(k);
@@ -129,8 +163,8 @@ static int parse_cp(const char *s, Py_ssize_t n, PyObject *factor_type, PyObject
         PyObject *value = str_of(eq + 1, item + len - eq - 1);
         if (value == NULL) { result = -1; goto done; }
         if (dash != NULL && dash > item) {
-            PyObject *code = str_of(item, dash - item);
-            PyObject *suffix = code ? str_of(dash + 1, eq - dash - 1) : NULL;
+            PyObject *code = key_of(item, dash - item);
+            PyObject *suffix = code ? key_of(dash + 1, eq - dash - 1) : NULL;
             if (suffix == NULL) { Py_XDECREF(code); Py_DECREF(value); result = -1; goto done; }
             PyObject *fields = PyDict_GetItemWithError(fields_of, code); /* borrowed */
             int rc = 0;
@@ -157,7 +191,7 @@ static int parse_cp(const char *s, Py_ssize_t n, PyObject *factor_type, PyObject
             Py_DECREF(value);
             if (rc != 0) { result = rc < 0 ? -1 : 0; goto done; }
         } else {
-            PyObject *key = str_of(item, klen);
+            PyObject *key = key_of(item, klen);
             if (key == NULL) { Py_DECREF(value); result = -1; goto done; }
             int has = PyDict_Contains(params, key);
             int rc = has < 0 ? -1 : has ? 1 : PyDict_SetItem(params, key, value);

@@ -197,10 +197,9 @@ _decode_clean = ACCEL.decode_clean if ACCEL is not None else None
 
 def _clean_packet(raw: bytes, parts: tuple[Any, ...]) -> Decoded:
     segment, crc_text, header, cp, factors, params = parts
-    p = Packet(raw=raw, segment=segment, declared_length=len(segment), length_ok=True,
-               crc_sent=crc_text, crc_variant="hj212", header=header, qn=header.get("QN"),
-               st=header.get("ST"), cn=header.get("CN"), pw=header.get("PW"),
-               mn=header.get("MN"), cp=cp, params=params, factors=factors)
+    get = header.get  # positional: the fields of Packet in their order
+    p = Packet(raw, segment, len(segment), True, crc_text, "hj212", header, get("QN"), get("ST"),
+               get("CN"), get("PW"), get("MN"), None, None, None, cp, params, factors, [])
     return Decoded(p, _check_fields(p), True)
 
 

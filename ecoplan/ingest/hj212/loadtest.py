@@ -93,7 +93,10 @@ def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, 
     asyncio.run(main())
     t0 = time.perf_counter()
     rt.close()
+    from ecoplan.ingest.hj212.crc import implementation
+
     out.put({"role": "gateway", "pid": os.getpid(), "loop": loop_name,
+             "codec": implementation()["implementation"],
              "stats": rt.gateway.stats.as_dict(),
              "rows_written": rt.sink.stats.rows_written if rt.sink else 0,
              "sink_failures": rt.sink.stats.failures if rt.sink else 0,
@@ -303,7 +306,8 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
             "rows_written": sum(r["rows_written"] for r in gw),
             "sink_error": next((r["sink_error"] for r in gw if r["sink_error"]), None),
             "gateway_rss_mb": [r["memory"].get("VmHWM") for r in gw],
-            "loop": gw[0]["loop"] if gw else None, "workers": workers, "clients": clients,
+            "loop": gw[0]["loop"] if gw else None, "codec": gw[0]["codec"] if gw else None,
+            "workers": workers, "clients": clients,
             "load_average_1min_after_run": round(os.getloadavg()[0], 1)}
 
 
