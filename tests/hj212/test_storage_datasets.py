@@ -213,3 +213,24 @@ def test_packets_held_for_want_of_a_dataset_are_released_into_it(ws: Workspace) 
     assert held_packets(ws.engine, "756877X7916010") == []
     om = _lake(ws, "online_monitoring")
     assert len(om) == 12 and set(om["outlet"]) == {"DA002"} and set(om["interval"]) == {"minute"}
+
+
+def test_demo_replays_the_real_cems_packets_once(workspace_home: Path) -> None:
+    from ecoplan.ingest.hj212.replay import demo_online_monitoring
+
+    init_workspace(workspace_home)
+    w = Workspace()
+    said: list[str] = []
+    out = demo_online_monitoring(w, say=lambda zh, en: said.append(en))
+    assert out["failures"] == 0, out["last_error"]
+    from ecoplan.ingest.hj212.registry import held_packets
+
+    assert held_packets(w.engine) == [] and out["gateway"]["rejected"] == {}
+    om = _lake(w, "online_monitoring")
+    assert sorted(om.groupby("outlet").size().items()) == [("DEMO-DA001", 36),
+                                                          ("DEMO-DA002", 12)]
+    assert said == ["Online monitoring: replayed the public HJ 212 packets, 48 outlet minute "
+                    "values written to online_monitoring"]
+    again = demo_online_monitoring(w)
+    assert sum(b["rows_written"] for b in again["batches"]) == 0
+    assert len(_lake(w, "online_monitoring")) == 48
