@@ -82,6 +82,13 @@ def test_cli_lists_and_loads_the_new_datasets(workspace_home: Path, tmp_path: Pa
     lake = {d["dataset"]: d for d in json.loads(capsys.readouterr().out)}
     assert lake["online_monitoring"]["rows"] == 4 and lake["online_monitoring"]["sites"] == 1
     assert lake["online_monitoring"]["quarantined"] == 4 and lake["air_minute"]["rows"] == 0
+    broken = tmp_path / "no_interval.csv"
+    broken.write_text("排放口编码,监测时间,监测因子,实测浓度\nDA001,2026-11-27 08:00,so2,1\n",
+                      encoding="utf-8")
+    assert main(["ingest", "online-monitoring", str(broken), "--json"]) == 1
+    [rejected] = json.loads(capsys.readouterr().out)
+    assert rejected["status"] == "rejected"
+    assert (rejected["problems"][0]["row"], rejected["problems"][0]["field"]) == (1, "interval")
     assert main(["--lang", "en", "ingest", "online-monitoring", "--help"]) == 0
     assert "企业在线监测数据" in capsys.readouterr().out
 

@@ -19,6 +19,7 @@ Every problem names the file, line and column; rows with a problem are kept for 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ def _headers(dataset: str) -> dict[str, set[str]]:
     return {**(_ONLINE if dataset == "online_monitoring" else _AIR), **_COMMON}
 
 
+@lru_cache(maxsize=4096)
 def _parameter(raw: str) -> tuple[str, str | None]:
     """(parameter, HJ 212 code) of a parameter cell: HJ 212 codes → canonical names."""
     from ecoplan.ingest.hj212.factors import factor_table
@@ -68,9 +70,9 @@ def _parameter(raw: str) -> tuple[str, str | None]:
     if info is not None:
         return info.canonical or raw, raw
     low = raw.lower()
-    for f in table.values():
-        if f.canonical == low:
-            return low, f.code
+    by_name = {f.canonical: f.code for f in table.values() if f.canonical}
+    if low in by_name:
+        return low, by_name[low]
     return raw, None
 
 
@@ -125,11 +127,12 @@ def read_device_long(path: str | Path, dataset: str) -> pd.DataFrame:
                 else str(v).strip() for v in frame[col]]
 
     out[site] = text(site)
-    times = pd.to_datetime(pd.Series(text("time"), dtype=object), errors="coerce",
+    time_text = text("time")
+    times = pd.to_datetime(pd.Series(time_text, dtype=object), errors="coerce",
                            format="mixed")
     for i in np.flatnonzero(times.isna().to_numpy()):
         problems.append(Problem(str(path), int(lines[i]), header["time"],
-                                text("time")[i], "时间无法识别", "unreadable time",
+                                time_text[i], "时间无法识别", "unreadable time",
                                 frame_index=int(i), code="bad_timestamp"))
     out["time"] = times
     params, codes = [], []
@@ -143,21 +146,15 @@ def read_device_long(path: str | Path, dataset: str) -> pd.DataFrame:
     for col in _NUMERIC:
         if col not in names:
             continue
-        cells = text(col)
-        vals = np.full(n, np.nan)
-        for i, cell in enumerate(cells):
-            if cell is None:
-                continue
-            try:
-                v = float(cell)
-            except ValueError:
-                v = np.nan
-            if v - v != 0.0:  # not a number, NaN or ±inf
-                problems.append(Problem(str(path), int(lines[i]), header.get(col, col), cell,
-                                        f"数值无法识别：「{cell}」", f"not a number: '{cell}'",
-                                        frame_index=i, code="not_a_number"))
-                continue
-            vals[i] = v
+        cells = pd.Series(text(col), dtype=object)
+        vals = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        bad = cells.notna().to_numpy() & ~np.isfinite(vals)  # text, NaN or ±inf
+        for i in np.flatnonzero(bad):
+            cell = cells.iat[i]
+            problems.append(Problem(str(path), int(lines[i]), header.get(col, col), cell,
+                                    f"数值无法识别：「{cell}」", f"not a number: '{cell}'",
+                                    frame_index=int(i), code="not_a_number"))
+        vals[bad] = np.nan
         out[col] = vals
     out["unit"] = text("unit")
     out["flag"] = [_flag(f) for f in text("flag")]
