@@ -273,7 +273,13 @@ def _existing(ws: Workspace, dataset: str, times: np.ndarray, columns: list[str]
             if tmin is not None and _disjoint(f, time_column, tmin, tmax):
                 continue  # row-group statistics: no time of this file falls in the new range
             names = set(pq.ParquetFile(f).schema_arrow.names)  # files of an older schema
-            t = pq.read_table(f, columns=[c for c in columns if c in names]).to_pandas()
+            # only the rows of the new time range (row groups outside it are not even decoded):
+            # a month of minute data is large, a batch of the gateway spans minutes
+            rng = None if tmin is None else [
+                (time_column, ">=", pd.Timestamp(tmin).to_pydatetime()),
+                (time_column, "<=", pd.Timestamp(tmax).to_pydatetime())]
+            t = pq.read_table(f, columns=[c for c in columns if c in names],
+                              filters=rng).to_pandas()
             t["_file"] = str(f.relative_to(ws.lake.root))
             parts.append(t)
     if not parts:
