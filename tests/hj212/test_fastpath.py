@@ -215,3 +215,34 @@ def test_air_fast_path_equals_general_rows(items: list[tuple[str, str, str]], da
     record, n = fast
     assert n == len(rows)
     pd.testing.assert_frame_equal(air_frame([record]), dataset_frame("air_hourly", rows))
+
+
+def test_one_packet_per_read_is_rate_limited_and_answered_like_the_framer_path() -> None:
+    """The gateway's one-whole-packet path (no framer) charges the token bucket as the framer
+    path does: a logger over the rate is slowed down (reading paused), nothing is dropped, and
+    every upload gets its exact 9014."""
+    series = sim.hourly_source(stations=1, hours=40)
+    dev = sim.make_devices(series, 1)[0]
+    devices = {dev.mn: DeviceRecord(mn=dev.mn, approved=True, device_type="air",
+                                    station_code="S0")}
+    ups = list(dev.uploads())[:30]
+
+    async def main() -> tuple[int, float, Gateway]:
+        gw = Gateway(GatewayConfig(host=HOST, port=0, max_packets_per_second=50.0, burst=5),
+                     devices=devices)
+        port = await gw.start()
+        reader, writer = await asyncio.open_connection(HOST, port)
+        answered = 0
+        t0 = asyncio.get_running_loop().time()
+        for raw, expected in ups:  # one packet per write, each reply awaited: the fast path
+            writer.write(raw)
+            answered += await asyncio.wait_for(reader.readuntil(b"\r\n"), 5) == expected
+        elapsed = asyncio.get_running_loop().time() - t0
+        writer.close()
+        await gw.stop()
+        return answered, elapsed, gw
+
+    answered, elapsed, gw = asyncio.run(main())
+    assert answered == len(ups) == gw.stats.accepted == gw.stats.replies
+    assert gw.stats.rate_limited >= 1
+    assert elapsed >= (len(ups) - 5 - 2) / 50.0  # held to ≈ 50 packets/s after the burst
