@@ -426,3 +426,37 @@ def test_live_state_across_gateway_workers(tmp_path: Path) -> None:
     assert live.stale is False and live.snapshot["stats"]["packets"] == 2
     assert live_state(tmp_path, now + timedelta(seconds=31)).stale is True
     assert live_state(tmp_path / "none", now).snapshot is None
+
+
+def test_water_device_page_charts_its_lake_values(web_ws, client_for) -> None:  # type: ignore[no-untyped-def]
+    """A surface-water station logger: its hourly uploads go through the gateway into
+    water_samples; its page lists the values in mg/L and draws them from the lake."""
+    from ecoplan.ingest.hj212.gateway import GatewayConfig
+    from ecoplan.ingest.hj212.registry import add_device
+    from ecoplan.ingest.hj212.service import open_gateway
+    from ecoplan.ingest.registry import import_bundled
+
+    ws = web_ws
+    import_bundled(ws.engine, ("jiaocheng",))
+    mn = "JC-WATER-0001"
+    add_device(ws.engine, mn, device_type="water", station_code="JC-WYH-BYK", name="文峪河水质站")
+    rt = open_gateway(ws, GatewayConfig(host="127.0.0.1", port=0))
+    try:
+        for h in range(4):
+            t = datetime(2026, 11, 27, 8) + timedelta(hours=h)
+            stamp = t.strftime("%Y%m%d%H%M%S")
+            assert rt.gateway.handle(frame(
+                f"QN={stamp}123;ST=21;CN=2061;PW=123456;MN={mn};Flag=5;CP=&&DataTime={stamp};"
+                f"w01018-Avg={15 + h},w01018-Flag=N;w21003-Avg=0.{4 + h},w21003-Flag=N&&"))
+        rt.gateway.live.write_snapshot(ws.settings.home, rt.gateway.stats.as_dict())
+    finally:
+        rt.close()
+    c = client_for("analyst")
+    html = c.get(f"/devices/{mn}").text
+    values = html.split('id="values-table"')[1].split("</table>")[0]
+    assert "化学需氧量" in values and "mg/L" in values and ">18<" in values
+    assert 'id="chart-device-recent"' in html and "water_samples" in html
+    option = json.loads(html.split('id="opt-device-recent">')[1].split("</script>")[0])
+    by_name = {s["name"]: s["data"] for s in option["series"]}
+    assert by_name["化学需氧量 (mg/L)"] == [15.0, 16.0, 17.0, 18.0]
+    assert by_name["氨氮 (mg/L)"] == [0.4, 0.5, 0.6, 0.7]

@@ -393,8 +393,86 @@ def held_password(engine: Any, mn: str) -> str | None:
     return held_hint(engine, mn)["password"]
 
 
+# Long-format lake datasets the gateway feeds for the other device types: (dataset, the column
+# that identifies the device's rows, the registry field it is compared with).
+LONG_SERIES = {
+    "water": ("water_samples", "site", "station_code"),
+    "cems": ("online_monitoring", "mn", "mn"),
+    "wastewater": ("online_monitoring", "mn", "mn"),
+}
+
+
+def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
+                       max_series: int = 6) -> dict[str, Any] | None:
+    """An ECharts line of a water or outlet device's latest values in its long-format lake
+    dataset (one row per time and parameter), one line per parameter with its unit."""
+    spec = LONG_SERIES.get(device.device_type) if device is not None else None
+    key = getattr(device, spec[2]) if spec else None
+    if spec is None or not key:
+        return None
+    import ibis
+
+    from ecoplan.store.lake import Lake
+    from ecoplan.web.views import _analytics
+
+    dataset, column, _ = spec
+    if dataset not in Lake(ctx.settings.lake_dir).datasets():
+        return None
+    with ctx.lake_lock:
+        an = _analytics(ctx)
+        tab = an.table(dataset)
+        if not {column, "time", "parameter", "value"} <= set(tab.columns):
+            return None
+        unit = tab.unit if "unit" in tab.columns else None
+        sel = tab.filter(tab[column] == key)
+        latest = sel.select("time").distinct().order_by(ibis.desc("time")).limit(points)
+        expr = sel.filter(sel.time.isin(latest.time)).select(
+            "time", "parameter", "value", **({"unit": unit} if unit is not None else {}))
+        df = an.execute(expr)
+    if df is None or len(df) == 0:
+        return None
+    units = (df.dropna(subset=["unit"]).groupby("parameter")["unit"].first().to_dict()
+             if "unit" in df.columns else {})
+    wide = df.pivot_table(index="time", columns="parameter", values="value", aggfunc="last")
+    wide = wide.sort_index()
+    keep = list(wide.notna().sum().sort_values(ascending=False).index[:max_series])
+    times = [str(x)[:16] for x in wide.index]
+    names = _factor_names(t)
+    series = [{"name": f"{names.get(p, p)} ({units.get(p, '')})".replace(" ()", ""),
+               "type": "line", "showSymbol": len(times) < 3, "connectNulls": False,
+               "data": [None if v != v else round(float(v), 4) for v in wide[p]]} for p in keep]
+    option = {"tooltip": {"trigger": "axis"}, "legend": {"top": 0},
+              "grid": {"left": 50, "right": 30, "top": 40, "bottom": 30},
+              "xAxis": {"type": "category", "data": times}, "yAxis": {"type": "value"},
+              "series": series}
+    rows = [[times[i], *[wide[p].iloc[i] for p in keep]] for i in range(len(times))]
+    return render.chart(
+        "device-recent", t(f"最近 {len(times)} 个时刻（数据湖 {dataset}）",
+                           f"Latest {len(times)} times (lake dataset {dataset})"),
+        option, [t("时间", "Time"), *[names.get(p, p) for p in keep]], rows,
+        t(f"数据湖 {dataset} 中该设备的最近数值（网关写入的分钟/小时/日数据），按数据时间排序，"
+          "未作任何计算；单位为设备类型发送的单位；带数据标记的值照原样显示。",
+          f"The device's latest values in the lake dataset {dataset} (minute/hour/day data "
+          "stored by the gateway), by data time, uncomputed; units as the device type sends "
+          "them; flagged values are shown as stored."))
+
+
+def _factor_names(t: Any) -> dict[str, str]:
+    """Canonical parameter name → the factor's name (zh or en) from the factor table."""
+    from ecoplan.ingest.hj212.factors import factor_table
+
+    out: dict[str, str] = {}
+    for f in factor_table().values():
+        if f.canonical and f.canonical not in out:
+            out[f.canonical] = t(f.name_zh, f.name_en)
+    return out
+
+
 def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
-    """An ECharts line of the station's latest hourly values in the lake (air and dust)."""
+    """An ECharts line of the device's latest values in the lake: the station's hourly air
+    values for air and dust loggers, the long-format dataset for water and outlet devices."""
+    if device is not None and device.device_type in LONG_SERIES:
+        return recent_long_series(ctx, device, t)
     if device is None or not device.station_code or device.device_type not in ("air", "dust"):
         return None
     from ecoplan.ingest.hj212.records import AIR_POLLUTANTS
