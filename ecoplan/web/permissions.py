@@ -24,6 +24,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "departments.manage": frozenset({"admin"}),
     "tokens.own": frozenset(ROLES),
+    # HJ 212 devices page: departments see their own devices only (checked per device).
+    "devices.read": frozenset(ROLES),
+    "devices.read_all": frozenset({"admin", "analyst", "leader"}),
+    "devices.approve": frozenset({"admin"}),
+    "devices.command": frozenset({"admin"}),
 }
 
 

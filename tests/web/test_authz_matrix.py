@@ -40,11 +40,12 @@ def test_matrix_covers_every_write_endpoint() -> None:
     import ecoplan.web.routes.admin as admin
     import ecoplan.web.routes.api as api
     import ecoplan.web.routes.auth as auth
+    import ecoplan.web.routes.devices as devices
     import ecoplan.web.routes.entry as entry
     import ecoplan.web.routes.pages as pages
 
     declared = set()
-    for mod in (admin, api, auth, entry, pages):
+    for mod in (admin, api, auth, devices, entry, pages):
         for r in mod.router.routes:
             if isinstance(r, Route) and r.methods and r.methods & {"POST", "PUT", "PATCH", "DELETE"}:
                 declared.add(r.path)

@@ -27,17 +27,10 @@ from sqlalchemy import func, select
 from ecoplan.errors import EcoplanError
 from ecoplan.web import render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.permissions import allowed
 
 router = APIRouter()
 
-# Who may do what on this page (admin only for the writes). The coordinator may move these into
-# ecoplan/web/permissions.py; they are kept here so the page is self-contained.
-DEVICE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "devices.read": frozenset({"admin", "analyst", "leader", "department"}),
-    "devices.read_all": frozenset({"admin", "analyst", "leader"}),
-    "devices.approve": frozenset({"admin"}),
-    "devices.command": frozenset({"admin"}),
-}
 # The gateway rewrites its snapshot every 5 s (GatewayConfig.live_snapshot_interval); older than
 # this, the gateway is taken as not running.
 STALE_AFTER = timedelta(seconds=30)
@@ -103,7 +96,7 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 def can(user: Principal | None, action: str) -> bool:
     """Whether ``user`` may perform the device-page ``action``."""
-    return user is not None and user.role in DEVICE_PERMISSIONS.get(action, frozenset())
+    return user is not None and allowed(user.role, action)
 
 
 def need(action: str) -> Any:
