@@ -218,3 +218,25 @@ def test_check_command_reports_the_implementation(tmp_path: Path) -> None:
         data = json.loads(out.stdout)
         assert data["codec"]["implementation"] == expected
         assert len(data["packets"]) == 1
+
+
+PURE_SUITE = ["test_codec.py", "test_framer.py", "test_fuzz.py", "test_fastpath.py",
+              "test_gateway.py"]
+
+
+@pytest.mark.slow
+def test_codec_and_gateway_suites_pass_in_pure_python() -> None:
+    """CI runs the pure-Python path too: the codec, framer, fuzz, fast-path and gateway tests
+    again in a fresh interpreter with ``ECOPLAN_HJ212_ACCEL=0`` (the reference must stay
+    correct on its own, not only as the accelerator's oracle)."""
+    here = Path(__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ECOPLAN_", "PYTEST_XDIST", "PYTEST_CURRENT"))}
+    env[crc.ACCEL_ENV] = "0"
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         *(str(here / f) for f in PURE_SUITE)],
+        cwd=here.parent.parent, env=env, capture_output=True, text=True, timeout=900,
+        check=False)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout and "failed" not in out.stdout
