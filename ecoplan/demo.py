@@ -3,7 +3,8 @@
 Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspace`, a reporter
 ``say(zh, en)`` and the :class:`DemoResult`; the capabilities provide them and this module only
 orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
-example series 2020–2025 → assessment and the final report → live HJ 212 data → web accounts.
+example series 2020–2025 → assessment and the final report → live HJ 212 data, reverse commands and
+enterprise online monitoring → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
@@ -133,6 +134,23 @@ def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     result.outputs["hj212_live"] = out["simulator"]
 
 
+def _step_hj212_commands(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Reverse commands as an operator queues them: clock (1012), interval (1062), 3 hours (2061)."""
+    from ecoplan.ingest.hj212.service import run_command_demo
+
+    out = run_command_demo(ws, say=say)
+    result.outputs["hj212_commands"] = out
+
+
+def _step_online_monitoring(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Real CEMS packets of the public captures replayed into the online_monitoring dataset."""
+    from ecoplan.ingest.hj212.replay import demo_online_monitoring
+
+    out = demo_online_monitoring(ws, say=say)
+    result.outputs["online_monitoring_rows"] = sum(b.get("rows_written", 0)
+                                                   for b in out["batches"])
+
+
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
     from ecoplan.web import seed_demo_accounts
@@ -150,6 +168,8 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("demo_series", _step_demo_series),
     ("final_report", _step_final_report),
     ("hj212_live", _step_hj212_live),
+    ("hj212_commands", _step_hj212_commands),
+    ("online_monitoring", _step_online_monitoring),
     ("web_accounts", _step_web_accounts),
 ]
 

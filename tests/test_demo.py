@@ -33,8 +33,11 @@ def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     report = Path(outputs["final_report"])
     assert report.suffix == ".docx" and report.exists()
     assert outputs["hj212_live"]["answered"] > 0
+    assert [c["status"] for c in outputs["hj212_commands"]["commands"]] == ["ok", "ok", "ok"]
+    assert outputs["online_monitoring_rows"] > 0
     assert {a["username"] for a in outputs["web_logins"]} >= {"admin", "analyst", "leader"}
     # re-running the demo is harmless: nothing is loaded twice
     assert main(["demo", "--home", str(home), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["outputs"]["ingest_sample_year"]["rows_accepted"] == 0
+    assert again["outputs"]["online_monitoring_rows"] == 0
