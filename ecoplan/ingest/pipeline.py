@@ -428,7 +428,7 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                     if f"{c}_old" in m.columns:
                         same &= _same(m[c], m[f"{c}_old"])
                 # equal values whose source flag changed (HJ 212 D → N, N → M …): a flag change
-                changed = _flag_changes(m, fcols, v.flags)
+                changed = _flag_changes(m, _stated_flags(frame, fcols), v.flags)
                 reflag = same & np.array([bool(c) for c in changed], bool)
                 for i_, names in zip(m["_i"].to_numpy()[reflag].tolist(),
                                      [c for c, r in zip(changed, reflag, strict=True) if r],
@@ -597,6 +597,20 @@ def _fill_enterprise(ws: Workspace, frame: pd.DataFrame) -> None:
 def _locate_row(frame: pd.DataFrame, i: int) -> tuple[int | None, str | None]:
     src = frame["source_row"].iat[i] if "source_row" in frame.columns else None
     return (int(src) if src is not None and not pd.isna(src) else None), None
+
+
+#: ``frame.attrs[SOURCE_FLAGS_COMPLETE] = True``: the frame states the source flag of every value
+#: (a value without one is normal) even where it has no flag column — the HJ 212 gateway's clean
+#: station-hour frames, whose flag columns are left out when nothing is flagged.
+SOURCE_FLAGS_COMPLETE = "source_flags_complete"
+
+
+def _stated_flags(frame: pd.DataFrame, fcols: dict[str, str]) -> dict[str, str]:
+    """The flag columns the input speaks for: those it has (a file without flags says nothing
+    about them, so it neither sets nor clears a source flag), or all when it says so."""
+    if frame.attrs.get(SOURCE_FLAGS_COMPLETE):
+        return fcols
+    return {c: n for c, n in fcols.items() if c in frame.columns}
 
 
 def _flag_changes(m: pd.DataFrame, fcols: dict[str, str], flags: dict[str, np.ndarray]

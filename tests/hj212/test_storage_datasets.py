@@ -234,3 +234,19 @@ def test_demo_replays_the_real_cems_packets_once(workspace_home: Path) -> None:
     again = demo_online_monitoring(w)
     assert sum(b["rows_written"] for b in again["batches"]) == 0
     assert len(_lake(w, "online_monitoring")) == 48
+
+
+def test_clean_hour_resend_clears_an_earlier_flag(ws: Workspace) -> None:
+    """air_hourly: an hour first sent with PM2.5 Flag=D, then re-sent clean (the fast path's
+    station-hour record, no flag columns) — the flag is withdrawn, recorded as such."""
+    seg = ("QN=20261128100000{n:03d};ST=22;CN=2061;PW=123456;MN=AIR0001;Flag=5;CP=&&"
+           "DataTime=20261128080000;a34004-Avg=33{flag};a34002-Avg=50&&")
+    devices = load_devices(ws.engine)
+    devices["AIR0001"] = DeviceRecord(mn="AIR0001", approved=True, device_type="air",
+                                      station_code="1081A")
+    _drive(ws, [encode.frame(seg.format(n=1, flag=",a34004-Flag=D"))], devices=devices)
+    _drive(ws, [encode.frame(seg.format(n=2, flag=""))], devices=devices)
+    lake = _lake(ws, "air_hourly")
+    assert lake["pm25"].tolist() == [33.0] and lake["pm25_flag"].isna().all()
+    hist = flag_history(ws.engine, "air_hourly", "1081A", datetime(2026, 11, 28, 9))
+    assert [h["flag"] for h in hist] == ["hj212:D", "source_cleared"]

@@ -124,7 +124,10 @@ def test_air_hourly_flag_only_change_is_recorded(ws: Workspace) -> None:
     flagged = pd.DataFrame({"station_code": ["1081A"], "timestamp": [t], "pm25": [33.0],
                             "pm10": [50.0], "pm25_flag": ["hj212:D"]})
     ingest_frame(ws, "air_hourly", flagged, source="hj212-gateway")
-    clean = flagged.drop(columns="pm25_flag")
+    # a table without flag columns says nothing about flags: it neither sets nor clears one
+    s = ingest_frame(ws, "air_hourly", flagged.drop(columns="pm25_flag"), source="file.csv")
+    assert (s.rows_unchanged, s.rows_reflagged) == (1, 0)
+    clean = flagged.assign(pm25_flag=None)  # the source states: no flag (HJ 212 N)
     s = ingest_frame(ws, "air_hourly", clean, source="hj212-gateway")
     assert (s.rows_reflagged, s.rows_superseded, s.rows_quarantined, s.rows_unchanged) \
         == (1, 1, 0, 0)

@@ -125,7 +125,10 @@ def air_frame(records: list[AirRecord]) -> Any:
         for j, name in enumerate(AIR_POLLUTANTS):
             data[f"{name}_flag"] = pd.Series(flag_cols[j], dtype=object)
         columns += [f"{name}_flag" for name in AIR_POLLUTANTS]
-    return pd.DataFrame(data, columns=columns)
+    frame = pd.DataFrame(data, columns=columns)
+    # every value's HJ 212 flag is known (none = N): a clean re-send clears an earlier flag
+    frame.attrs["source_flags_complete"] = True
+    return frame
 
 
 def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:

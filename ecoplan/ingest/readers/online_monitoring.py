@@ -157,7 +157,8 @@ def read_device_long(path: str | Path, dataset: str) -> pd.DataFrame:
         vals[bad] = np.nan
         out[col] = vals
     out["unit"] = text("unit")
-    out["flag"] = [_flag(f) for f in text("flag")]
+    if "flag" in frame.columns:  # a file without flags neither sets nor clears one
+        out["flag"] = [_flag(f) for f in text("flag")]
     out["mn"] = text("mn")
     if dataset == "online_monitoring":
         out["enterprise"] = text("enterprise")
