@@ -521,7 +521,7 @@ def bench_gateway(
     devices: Annotated[int, typer.Option("--devices", help="并发模拟设备数 / concurrent devices")] = 1000,
     duration: Annotated[float, typer.Option("--duration", help="计时秒数 / measured seconds")] = 10.0,
     workers: Annotated[int, typer.Option("--workers", help="网关进程数 / gateway processes")] = 2,
-    clients: Annotated[int, typer.Option("--clients", help="模拟器进程数 / simulator processes")] = 2,
+    clients: Annotated[int, typer.Option("--clients", help="模拟器进程数（1 个进程即可驱动 1000 台设备）/ simulator processes (one drives 1,000 loggers)")] = 1,
     runs: Annotated[int, typer.Option("--runs", help="重复次数（取中位数）/ runs (median)")] = 1,
     storage: Annotated[bool, typer.Option("--storage/--no-storage", help="写入数据湖 / store to the lake")] = True,
     as_json: JsonOpt = False,

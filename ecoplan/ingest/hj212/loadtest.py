@@ -312,7 +312,7 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
 
 
 def run_benchmark(*, devices: int = 1000, duration: float = 10.0, workers: int = 2,
-                  clients: int = 2, runs: int = 1, storage: bool = True) -> dict[str, Any]:
+                  clients: int = 1, runs: int = 1, storage: bool = True) -> dict[str, Any]:
     """Run the load test ``runs`` times; report the median packets/s and p99 latency."""
     all_runs = [_one_run(devices=devices, duration=duration, workers=workers, clients=clients,
                          storage=storage) for _ in range(runs)]
