@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ecoplan.ingest.hj212.codec import iter_packet_lines
 from ecoplan.sample_data import sample_path
@@ -30,3 +31,20 @@ def oracle_packets() -> list[OraclePacket]:
 
 
 ORACLE = oracle_packets()
+
+
+HOST = "127.0.0.1"
+
+
+class Collected:
+    """The writer boundary of the sink: frames handed to the ingestion path, kept for checks."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, Any]] = []
+
+    def __call__(self, dataset: str, frame: Any, source: str, source_hash: str) -> None:
+        self.frames.append((dataset, frame))
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f) for _, f in self.frames)

@@ -27,6 +27,7 @@ from ecoplan.ingest.hj212.storage import MeasurementSink
 from ecoplan.store import db
 from ecoplan.store.db import session_scope
 from ecoplan.store.hj212_models import Hj212Command
+from tests.hj212.conftest import HOST, Collected
 
 MN = "88888880000001"
 
@@ -139,21 +140,6 @@ def test_unclaimed_commands_become_not_connected_or_expired(engine) -> None:  # 
 
 
 # ---------------------------------------------------------------------------- through the gateway
-HOST = "127.0.0.1"
-
-
-class Collected:
-    """The writer boundary of the sink: frames handed to the ingestion path, kept for checks."""
-
-    def __init__(self) -> None:
-        self.frames: list[tuple[str, Any]] = []
-
-    def __call__(self, dataset: str, frame: Any, source: str, source_hash: str) -> None:
-        self.frames.append((dataset, frame))
-
-    @property
-    def rows(self) -> int:
-        return sum(len(f) for _, f in self.frames)
 
 
 def _gateway(engine: Any, worker: str) -> tuple[Gateway, Collected]:

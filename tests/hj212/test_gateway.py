@@ -18,23 +18,7 @@ from ecoplan.ingest.hj212.framer import Framer
 from ecoplan.ingest.hj212.gateway import CommandResult, Gateway, GatewayConfig
 from ecoplan.ingest.hj212.registry import DeviceRecord
 from ecoplan.ingest.hj212.storage import MeasurementSink
-from tests.hj212.conftest import ORACLE
-
-HOST = "127.0.0.1"
-
-
-class Collected:
-    """The writer boundary of the sink: frames handed to the ingestion path, kept for checks."""
-
-    def __init__(self) -> None:
-        self.frames: list[tuple[str, Any]] = []
-
-    def __call__(self, dataset: str, frame: Any, source: str, source_hash: str) -> None:
-        self.frames.append((dataset, frame))
-
-    @property
-    def rows(self) -> int:
-        return sum(len(f) for _, f in self.frames)
+from tests.hj212.conftest import HOST, ORACLE, Collected
 
 
 async def _exchange(port: int, chunks: list[bytes], *, expect: int, timeout: float = 3.0,
