@@ -1,0 +1,1 @@
+"""Supervision of pollution sources beyond monitoring: rules that act (dust spraying …)."""
