@@ -174,6 +174,8 @@ def heavy_days_per_year(engine: Engine, lake: Any, stations: list[str], *,
     out = []
     for year, part in daily.groupby("year"):
         aqi = pd.to_numeric(part["aqi"], errors="coerce").dropna()
+        if aqi.empty:  # e.g. 2018-12-31 made of the single row labelled 2019-01-01 00:00
+            continue
         heavy = part[pd.to_numeric(part["aqi"], errors="coerce") > HEAVY_AQI]
         out.append({"year": int(year), "valid_days": int(len(aqi)),
                     "heavy_days": int(len(heavy)),
