@@ -46,8 +46,10 @@ COMMAND_MODULES = (
     "report",
     "web",
     "hj212",
+    "dust",
     "bench",
     "demo",
+    "sources",
 )
 
 
