@@ -115,6 +115,23 @@ def parse_grade(value: str, location: Location | None = None) -> str:
     return grade
 
 
+def parse_parameter(value: str, location: Location | None = None) -> str:
+    """A pollutant as the lake names it: canonical name (so2, nox, smoke, cod, nh3_n …), from
+    an HJ 212 factor code (a21026) or its Chinese name (二氧化硫) where factors.csv has one."""
+    from ecoplan.ingest.hj212.factors import factor_table
+
+    text = str(value or "").strip()
+    if not text:
+        raise _err("污染物不能为空", "Pollutant is required", "parameter", location)
+    table = factor_table()
+    if text.lower() in {f.canonical for f in table.values() if f.canonical}:
+        return text.lower()
+    info = table.get(text) or next((f for f in table.values() if f.name_zh == text), None)
+    if info is not None:
+        return info.canonical or info.code
+    return text
+
+
 def parse_date(value: Any, field: str, location: Location | None = None) -> date:
     if isinstance(value, date):
         return value if type(value) is date else value.date()  # type: ignore[attr-defined]
@@ -327,9 +344,7 @@ def add_permit_limit(session: Session, permit: str, limit: LimitInput, *,
         raise _err(f"排放口 {outlet.code} 不属于许可证持有企业",
                    f"Outlet {outlet.code} does not belong to the permit holder", "outlet",
                    location)
-    parameter = (limit.parameter or "").strip()
-    if not parameter:
-        raise _err("污染物不能为空", "Pollutant is required", "parameter", location)
+    parameter = parse_parameter(limit.parameter, location)
     unit = (limit.unit or "").strip()
     if not unit:
         raise _err("限值单位不能为空", "Limit unit is required", "unit", location)
@@ -385,7 +400,7 @@ def limits_in_force(session: Session, on_from: date, on_to: date,
          .where(Permit.issued <= on_to, Permit.valid_until >= on_from))
     if enterprise:
         q = q.where(Permit.enterprise == enterprise)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for lim, permit, outlet in session.execute(q):
         rows.append({
             "enterprise": permit.enterprise, "outlet": lim.outlet, "outlet_kind": outlet.kind,
@@ -393,7 +408,22 @@ def limits_in_force(session: Session, on_from: date, on_to: date,
             "limit_unit": lim.unit, "basis": lim.basis or "", "permit": permit.number,
             "valid_from": permit.issued, "valid_until": permit.valid_until,
         })
-    return rows
+    return _without_overlaps(rows)
+
+
+def _without_overlaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where two permits of an outlet state a limit for the same pollutant on the same day
+    (a renewal issued before the old one expired), the later-issued permit applies from its
+    issue date: the earlier one's window is cut to the day before."""
+    from datetime import timedelta
+
+    rows = sorted(rows, key=lambda r: (r["outlet"], r["parameter"], r["valid_from"],
+                                       r["permit"]))
+    for a, b in zip(rows, rows[1:], strict=False):
+        if (a["outlet"], a["parameter"]) == (b["outlet"], b["parameter"]) \
+                and a["valid_until"] >= b["valid_from"]:
+            a["valid_until"] = b["valid_from"] - timedelta(days=1)
+    return [r for r in rows if r["valid_until"] >= r["valid_from"]]
 
 
 # ---------------------------------------------------------------- performance grades
