@@ -261,42 +261,85 @@ def control_pass(engine: Engine, home: Path | None, *, now: datetime | None = No
     for site in sites:
         with session_scope(engine) as s:
             row = s.get(DustControlState, site.id)
-            state = dc.ControlState.from_dict(row.state if row else None)
+            saved = dict(row.state) if row else {}
+        state = dc.ControlState.from_dict(saved)
         th = _thresholds(site)
+        actions = _command_outcome(engine, site, saved, now)
         got = newest_reading(snapshot, site.monitor_mn, site.parameter)
-        actions: list[dc.Action] = []
         entry: dict[str, Any] = {}
         if got is not None and (state.last_seen is None or got[0].time > state.last_seen):
-            state, actions = dc.step(state, got[0], th)
+            state, acts = dc.step(state, got[0], th)
+            actions += acts
             entry = got[1]
         state, more = dc.tick(state, max(now, state.last_seen or now), th)
         actions += more
         logged = []
+        pending = saved.get("pending_commands") or []
+        pending_action = saved.get("pending_action")
         for a in actions:
             ids, errors = _actuate(engine, site, a, actor)
+            if a.action in ("on", "off"):
+                pending, pending_action = ids, a.action
             detail: dict[str, Any] = {"thresholds": {k: getattr(th, k) for k in THRESHOLD_FIELDS},
                                       "monitor_mn": site.monitor_mn}
             if entry and a.value is not None:
                 detail["reading"] = {k: entry.get(k) for k in ("value", "kind", "flag", "cn",
                                                                "data_time", "received_at")}
+            if a.reason == "command":
+                detail["failed_commands"] = saved.get("failed_commands", [])
             if errors:
                 detail["errors"] = errors
             logged.append(DustAction(site_code=site.code, at=a.time, logged_at=datetime.now(UTC),
                                      action=a.action, reason=a.reason, reason_zh=a.reason_zh,
                                      reason_en=a.reason_en, parameter=site.parameter,
                                      value=a.value, detail=detail, command_ids=ids, actor=actor))
+        if saved.get("commands_checked"):
+            pending = [] if pending == saved.get("pending_commands") else pending
+        new_state = dict(state.as_dict(), pending_commands=pending, pending_action=pending_action)
         with session_scope(engine) as s:
             row = s.get(DustControlState, site.id)
             if row is None:
-                s.add(DustControlState(site_id=site.id, state=state.as_dict(),
+                s.add(DustControlState(site_id=site.id, state=new_state,
                                        updated_at=datetime.now(UTC)))
             else:
-                row.state = state.as_dict()
+                row.state = new_state
                 row.updated_at = datetime.now(UTC)
             s.add_all(logged)
             s.flush()
             done += [_action_dict(x) for x in logged]
     return done
+
+
+def _command_outcome(engine: Engine, site: DustSite, saved: dict[str, Any],
+                     now: datetime) -> list[dc.Action]:
+    """An alarm when the last on/off commands all finished and one of them was not executed
+    (not connected, rejected, failed …): the sprayer may not be in the state the rule thinks.
+    Marks ``saved`` so that the finished commands are not checked again."""
+    from ecoplan.ingest.hj212 import commands as cq
+
+    ids = saved.get("pending_commands") or []
+    if not ids:
+        return []
+    rows = []
+    for cid in ids:
+        try:
+            rows.append(cq.get(engine, cid))
+        except cq.CommandError:
+            continue
+    if any(not r.finished for r in rows):
+        return []
+    saved["commands_checked"] = True
+    bad = [r for r in rows if r.status != "ok"]
+    if not bad:
+        return []
+    saved["failed_commands"] = [{"id": r.id, "mn": r.mn, "status": r.status, "reason": r.reason}
+                                for r in bad]
+    what_zh = "启动" if saved.get("pending_action") == "on" else "停止"
+    what_en = "start" if saved.get("pending_action") == "on" else "stop"
+    mns = "、".join(f"{r.mn}（{r.status}）" for r in bad)
+    mns_en = ", ".join(f"{r.mn} ({r.status})" for r in bad)
+    return [dc.Action(now, "alarm", "command", f"喷淋控制器未执行{what_zh}命令：{mns}",
+                      f"spray controller did not execute the {what_en} command: {mns_en}")]
 
 
 def run_loop(engine: Engine, home: Path, *, interval: float = 10.0, passes: int | None = None,

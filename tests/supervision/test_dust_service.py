@@ -196,3 +196,19 @@ def test_gateway_monitor_and_spray_controller_end_to_end(engine, tmp_path: Path)
     assert [(a["action"], a["command_ids"]) for a in log] == [
         ("off", [off_id]), ("alarm", []), ("on", [on_id])]
     assert log[2]["value"] == 180 and log[2]["detail"]["reading"]["cn"] == "2011"
+
+
+def test_a_spray_command_not_executed_raises_an_alarm(engine) -> None:  # type: ignore[no-untyped-def]
+    ds.add_site(engine, "YD-1", MONITOR, [ds.controller_config(SPRAYER)],
+                upper=150, lower=100, start_after=1, alarm_on_start=False)
+    t0 = datetime(2026, 11, 28, 9, 0)
+    (on,) = ds.control_pass(engine, None, snapshot=_snapshot(MONITOR, 200, t0), now=t0)
+    # still queued (no gateway yet): nothing to say
+    assert ds.control_pass(engine, None, snapshot=None, now=t0 + timedelta(seconds=30)) == []
+    cq.cancel(engine, on["command_ids"][0], by="operator")  # never reaches the sprayer
+    (alarm,) = ds.control_pass(engine, None, snapshot=None, now=t0 + timedelta(seconds=60))
+    assert (alarm["action"], alarm["reason"]) == ("alarm", "command")
+    assert f"{SPRAYER} (cancelled)" in alarm["reason_en"] and "启动" in alarm["reason_zh"]
+    assert alarm["detail"]["failed_commands"][0]["id"] == on["command_ids"][0]
+    # reported once
+    assert ds.control_pass(engine, None, snapshot=None, now=t0 + timedelta(seconds=90)) == []
