@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 
 from ecoplan.ingest.hj212 import commands as cq
-from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212 import simulator as sim
-from ecoplan.ingest.hj212.codec import Packet
 from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
 from ecoplan.ingest.hj212.live import read_snapshot
 from ecoplan.ingest.hj212.registry import add_device, load_devices
@@ -25,29 +23,13 @@ from ecoplan.store import db
 from ecoplan.store.db import session_scope
 from ecoplan.store.supervision_dust_models import DustAction, DustActionsAreAppendOnly
 from ecoplan.supervision import dust_service as ds
+from ecoplan.supervision.dust_demo import SprayControllerSim, realtime_pm10, run_dust_demo
 from tests.hj212.conftest import HOST, Collected
 
 MONITOR = "DUST0000000001"
 SPRAYER = "SPRAY000000001"
 ON = {"SprayCtrl": "1"}
 OFF = {"SprayCtrl": "0"}
-
-
-class SprayController(sim.SimDevice):
-    """A field spray controller: accepts CN 3021 (9011 QnRtn=1, then 9012 ExeRtn=1) and keeps
-    the state the platform set; every other request is refused with QnRtn=8."""
-
-    spraying = False
-
-    async def _on_request(self, p: Packet) -> None:
-        self.command_log.append((p.cn or "", dict(p.params)))
-        assert self.transport is not None
-        if p.cn != "3021" or "SprayCtrl" not in p.params:
-            self.transport.write(encode.request_answer(p, 8, self.version))
-            return
-        self.transport.write(encode.request_answer(p, 1, self.version))
-        self.spraying = p.params["SprayCtrl"] == "1"
-        self.transport.write(encode.execution_result(p, 1, self.version))
 
 
 @pytest.fixture
@@ -128,11 +110,6 @@ def test_unregistered_controller_is_logged_not_fatal(engine) -> None:  # type: i
     assert "not registered" in acts[0]["detail"]["errors"][0]["en"]
 
 
-def _rtd(dev: sim.SimDevice, value: float) -> tuple[bytes, bytes]:
-    cp = f"DataTime={datetime.now():%Y%m%d%H%M%S};a34002-Rtd={value},a34002-Flag=N"
-    return dev.build("2011", cp)
-
-
 def test_gateway_monitor_and_spray_controller_end_to_end(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ds.add_site(engine, "YD-1", MONITOR, [ds.controller_config(SPRAYER, on=ON, off=OFF)],
                 upper=150, lower=100, start_after=1, min_run_s=0, min_pause_s=0)
@@ -140,7 +117,7 @@ def test_gateway_monitor_and_spray_controller_end_to_end(engine, tmp_path: Path)
     home.mkdir()
     stats = sim.SimStats()
     monitor = sim.SimDevice(MONITOR, st="39", series=[], stats=stats, over_time=2)
-    sprayer = SprayController(SPRAYER, st="39", series=[], stats=stats, over_time=2)
+    sprayer = SprayControllerSim(SPRAYER, over_time=2)
 
     async def main() -> list[list[dict[str, Any]]]:
         out = Collected()
@@ -158,7 +135,7 @@ def test_gateway_monitor_and_spray_controller_end_to_end(engine, tmp_path: Path)
             assert await sprayer.send_reliably(*sprayer.build("2011", "DataTime="
                                                               f"{datetime.now():%Y%m%d%H%M%S}"))
             for value in (60.0, 180.0, 130.0, 90.0):  # rising, then falling PM10
-                assert await monitor.send_reliably(*_rtd(monitor, value))
+                assert await monitor.send_reliably(*realtime_pm10(monitor, value))
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:  # the gateway rewrites its snapshot
                     snap = await asyncio.to_thread(read_snapshot, home)
@@ -212,3 +189,16 @@ def test_a_spray_command_not_executed_raises_an_alarm(engine) -> None:  # type: 
     assert alarm["detail"]["failed_commands"][0]["id"] == on["command_ids"][0]
     # reported once
     assert ds.control_pass(engine, None, snapshot=None, now=t0 + timedelta(seconds=90)) == []
+
+
+def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    from ecoplan.cli import main
+    from ecoplan.store.workspace import Workspace
+
+    assert main(["init"]) == 0
+    said: list[str] = []
+    out = run_dust_demo(Workspace(), say=lambda zh, en: said.append(en))
+    assert [(a["action"], a["reason"]) for a in out["actions"]] == [
+        ("on", "upper"), ("alarm", "upper"), ("off", "lower")]
+    assert out["sprayer_commands"] == [{"cn": "3021", "params": ON}, {"cn": "3021", "params": OFF}]
+    assert out["spraying"] is False and len(said) == 4 and "spraying started" in said[1]
