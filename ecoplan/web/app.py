@@ -172,6 +172,8 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
+    from ecoplan.web.routes import sources as sources_routes
+    app.include_router(sources_routes.router)
     from ecoplan.web.routes import emergency as emergency_routes
     app.include_router(emergency_routes.router)
 

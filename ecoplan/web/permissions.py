@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "devices.read_all": frozenset({"admin", "analyst", "leader"}),
     "devices.approve": frozenset({"admin"}),
     "devices.command": frozenset({"admin"}),
+    # 污染源监管: every role reads; admin and analyst append grades and import the registry
+    "sources.read": frozenset(ROLES),
+    "sources.edit": frozenset({"admin", "analyst"}),
     # 重污染天气应急: every role reads; departments enter their inspections
     "emergency.read": frozenset(ROLES),
     "emergency.inspect": frozenset({"admin", "analyst", "department"}),

@@ -41,6 +41,7 @@ NAV = (
     ("/entry", "填报与审核", "Reporting", "read.internal"),
     ("/data", "数据", "Data", "read.internal"),
     ("/devices", "设备与实时数据", "Devices", "read.internal"),
+    ("/sources", "污染源监管", "Pollution sources", "sources.read"),
     ("/emergency", "重污染天气应急", "Heavy-pollution response", "emergency.read"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.internal"),

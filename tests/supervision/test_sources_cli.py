@@ -73,7 +73,9 @@ def ws(workspace_home: Path) -> Workspace:
     return Workspace()
 
 
-def _lake_rows(ws: Workspace, tmp_path: Path) -> None:
+def lake_file(ws: Workspace, tmp_path: Path) -> Path:
+    """Register the two loggers and write the hourly rows of the case file that the ingest
+    path can carry (HJ 212 flag letters, units as sent) as an online-monitoring export."""
     add_device(ws.engine, "88888880000001", device_type="cems", station_code="DA001",
                enterprise="测试焦化企业")
     add_device(ws.engine, "MNW1", device_type="wastewater", station_code="DW001",
@@ -93,7 +95,7 @@ def _lake_rows(ws: Workspace, tmp_path: Path) -> None:
     })
     path = tmp_path / "om.csv"
     out.to_csv(path, index=False)
-    assert main(["ingest", "online-monitoring", str(path), "--json"]) == 0
+    return path
 
 
 def test_template_import_exceedances_summary(ws: Workspace, tmp_path: Path,
@@ -118,7 +120,7 @@ def test_template_import_exceedances_summary(ws: Workspace, tmp_path: Path,
     again = json.loads(capsys.readouterr().out)
     assert again["added"] == {} and sum(again["unchanged"].values()) == 14
 
-    _lake_rows(ws, tmp_path)
+    assert main(["ingest", "online-monitoring", str(lake_file(ws, tmp_path)), "--json"]) == 0
     capsys.readouterr()
     assert main(["sources", "exceedances", "--from", "2025-03-01", "--to", "2025-03-01",
                  "--json"]) == 0
