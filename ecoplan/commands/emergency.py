@@ -342,6 +342,7 @@ def heavy_days_command(stations: StationsOpt = None, as_json: JsonOpt = False) -
         return
     print_table(tr("重污染天数", "Heavy-pollution days"),
                 [tr("年份", "year"), tr("有效天数", "valid days"), tr("重污染天数", "heavy days"),
-                 tr("日期", "dates")],
-                [[r["year"], r["valid_days"], r["heavy_days"], ", ".join(r["heavy_dates"])]
+                 tr("比例 (%)", "share (%)"), tr("日期", "dates")],
+                [[r["year"], r["valid_days"], r["heavy_days"], r["heavy_day_ratio"],
+                  ", ".join(r["heavy_dates"])]
                  for r in rows])

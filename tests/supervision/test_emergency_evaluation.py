@@ -86,6 +86,7 @@ def test_heavy_days_per_year_2019(tmp_path: Path) -> None:
     assert [r["year"] for r in rows] == [2019]
     assert rows[0]["heavy_dates"] == ["2019-01-05", "2019-01-06", "2019-10-28"]
     assert rows[0]["valid_days"] == 350  # days with a valid daily AQI (gaps in the source)
+    assert rows[0]["heavy_day_ratio"] == round(3 / 350 * 100, 2)
     engine.dispose()
 
 
@@ -97,3 +98,27 @@ def test_evaluation_without_data_is_a_clear_error(tmp_path: Path) -> None:
         evaluate(engine, Lake(tmp_path / "empty"), st.id, LVLIANG)
     assert "air_hourly" in exc.value.message("en")
     engine.dispose()
+
+
+def test_cli_evaluate_and_heavy_days(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from ecoplan.cli import main
+    from ecoplan.store.workspace import Workspace
+
+    assert main(["init"]) == 0
+    ws = Workspace()
+    cols = ["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]
+    frame = _lvliang_2019()[cols].copy()
+    for c in cols[2:]:
+        frame[c] = frame[c].astype("float64")
+    ws.lake.write("air_hourly", pa.Table.from_pandas(frame, preserve_index=False),
+                  time_column="timestamp")
+    assert main(["emergency", "issue", "--level", "yellow", "--from", "2019-01-05",
+                 "--to", "2019-01-07", "--doc", "测试1号"]) == 0
+    capsys.readouterr()
+    assert main(["emergency", "evaluate", "1", "--stations", ",".join(LVLIANG), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["during"]["daily_aqi_mean"] == 231.5 and out["inspections"]["total"] == 0
+    assert main(["emergency", "heavy-days", "--stations", ",".join(LVLIANG), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["heavy_days"] == 3
