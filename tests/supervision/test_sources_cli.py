@@ -179,3 +179,20 @@ def test_cli_add_list_and_errors(ws: Workspace, capsys: pytest.CaptureFixture[st
         assert main(["sources", sub, "list", "--help"]) == 0
     assert main(["sources", "--help"]) == 0
     assert "污染源监管" in capsys.readouterr().out
+
+
+def test_example_registry_is_labelled_and_idempotent(ws: Workspace) -> None:
+    from ecoplan.supervision.sources_example import load_example
+
+    first = load_example(ws)
+    assert first["errors"] == [] and first["added"]["enterprises"] == 5
+    again = load_example(ws)
+    assert again["added"] == {} and again["errors"] == []
+    with ws.session() as s:
+        ents = S.list_enterprises(s)
+        assert all("EXAMPL" in e.credit_code and "示例" in (e.note or "") for e in ents)
+        assert S.list_grades(s) == []  # no grade invented for a real enterprise
+        assert [p.enterprise for p in S.list_permits(s)] == [
+            e.credit_code for e in ents if e.name.startswith("示例企业")]
+    wb = load_workbook(first["workbook"])
+    assert "示例数据" in str(wb["说明"]["A2"].value)
