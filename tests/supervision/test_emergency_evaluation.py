@@ -122,3 +122,17 @@ def test_cli_evaluate_and_heavy_days(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert out["during"]["daily_aqi_mean"] == 231.5 and out["inspections"]["total"] == 0
     assert main(["emergency", "heavy-days", "--stations", ",".join(LVLIANG), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["heavy_days"] == 3
+
+
+def test_hourly_aqi_equals_the_published_aqi_in_the_episode() -> None:
+    from ecoplan.supervision.emergency_evaluation import area_hourly_aqi
+
+    pub = _lvliang_2019()
+    hours = pub[(pub.timestamp > "2019-01-03") & (pub.timestamp <= "2019-01-08")]
+    cols = ["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]
+    ours = area_hourly_aqi(hours[cols].astype({c: "float64" for c in cols[2:]}))
+    merged = ours.merge(hours[["station_code", "timestamp", "aqi"]], on=["station_code",
+                                                                          "timestamp"])
+    merged = merged.dropna(subset=["aqi_y"])
+    assert len(merged) > 340
+    assert (merged["aqi_x"] == merged["aqi_y"]).all()
