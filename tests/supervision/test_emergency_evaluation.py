@@ -136,3 +136,26 @@ def test_hourly_aqi_equals_the_published_aqi_in_the_episode() -> None:
     merged = merged.dropna(subset=["aqi_y"])
     assert len(merged) > 340
     assert (merged["aqi_x"] == merged["aqi_y"]).all()
+
+
+def test_demo_replay_of_january_2019(tmp_path: Path) -> None:
+    from ecoplan.store.workspace import Workspace, init_workspace
+    from ecoplan.supervision.emergency_demo import run_emergency_demo
+
+    init_workspace()
+    ws = Workspace()
+    cols = ["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]
+    frame = _lvliang_2019()[cols].copy()
+    for c in cols[2:]:
+        frame[c] = frame[c].astype("float64")
+    ws.lake.write("air_hourly", pa.Table.from_pandas(frame, preserve_index=False),
+                  time_column="timestamp")
+    out = run_emergency_demo(ws, tmp_path / "reports")
+    assert out["level"] == "yellow" and out["start"] == "2019-01-05T00:00:00"
+    assert out["during"] == {"daily_aqi_mean": 231.5, "heavy_days": 2}
+    assert out["heavy_days"] == [{"year": 2019, "heavy_days": 3,
+                                  "heavy_day_ratio": round(3 / 350 * 100, 2)}]
+    assert Path(out["files"][0]).exists()
+    again = run_emergency_demo(ws, tmp_path / "reports")
+    assert again["response_id"] == out["response_id"]  # idempotent
+    ws.engine.dispose()
