@@ -392,3 +392,29 @@ def summary(
         (tr(f"{expiring_days} 天内到期许可证", f"permits expiring within {expiring_days} days"),
          "、".join(f"{p['number']}（{p['valid_until']}）" for p in res.expiring) or "—"),
     ])
+
+
+def bench_sources(
+    outlets: Annotated[int, typer.Option("--outlets", help="排放口数 / outlets")] = 50,
+    runs: Annotated[int, typer.Option("--runs", help="重复次数 / runs")] = 3,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb|pyspark")] = "duckdb",
+    as_json: JsonOpt = False,
+) -> None:
+    """超标判定基准：合成一年小时数据 / exceedance rule on a synthetic year of hourly values."""
+    from ecoplan.supervision.exceedance_bench import run
+
+    out = run(outlets=outlets, runs=runs, engine=engine)
+    if as_json:
+        emit_json(out)
+        return
+    print_table(tr("超标判定基准", "Exceedance benchmark"), [tr("项", "item"), tr("值", "value")],
+                [(k, str(v)) for k, v in out.items()])
+
+
+def _register_bench() -> None:
+    from ecoplan.commands.bench import app as bench_app
+
+    bench_app.command("sources")(bench_sources)
+
+
+_register_bench()

@@ -196,3 +196,10 @@ def test_example_registry_is_labelled_and_idempotent(ws: Workspace) -> None:
             e.credit_code for e in ents if e.name.startswith("示例企业")]
     wb = load_workbook(first["workbook"])
     assert "示例数据" in str(wb["说明"]["A2"].value)
+
+
+def test_bench_sources_runs_small(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "sources", "--outlets", "1", "--runs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"] == 3 * 8760 and out["limits"] == 3
+    assert 0 < out["exceedance_hours"] < out["rows"] and out["episodes"] > 0
