@@ -34,9 +34,10 @@ def _norm_unit(col: ir.StringValue) -> ir.StringValue:
 
 
 def judged_hours(hourly: ir.Table, limits: ir.Table) -> ir.Table:
-    """Hourly values matched with the permit limit in force, with the value judged and the
-    reason a value is not judged (``status``: judged / flagged / unit_mismatch / no_value).
-    Flue gas uses the 折算 value where present (HJ 75-2017 §… see docs: UNVERIFIED clause)."""
+    """Hourly values vs the permit limit in force; non-N HJ 212 flags not judged (MEE 《污染物排放自动监测设备标记规则》, 2023-01-01); flue gas on the 折算 value (HJ 212 -ZsAvg; comparison clause UNVERIFIED, docs/supervision.md).
+
+    ``status`` says whether a value was judged: judged / flagged / unit_mismatch / no_value.
+    """
     h = hourly.filter(hourly.interval == "hour")
     h = h.select("outlet", "time", "parameter", "value", "zs_value", "unit", "flag")
     lim = limits.select("enterprise", "outlet", "outlet_kind", "parameter", "limit_value",
@@ -73,8 +74,7 @@ def judged_hours(hourly: ir.Table, limits: ir.Table) -> ir.Table:
 
 
 def exceedances(judged: ir.Table) -> ir.Table:
-    """Judged hours above the limit, with exceedance_multiple = value / limit − 1 (超标倍数,
-    glossary; same form as HJ 663's (C − S)/S)."""
+    """Judged hours above the limit; exceedance_multiple = value / limit − 1 (超标倍数 (C − S)/S, glossary; water-standards.md §2.6)."""
     e = judged.filter((judged.status == "judged") & (judged.judged_value > judged.limit_value))
     return e.mutate(exceedance_multiple=e.judged_value / e.limit_value - 1.0)
 
