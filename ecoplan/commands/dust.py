@@ -76,6 +76,17 @@ def _controllers(mns: list[str] | None, cn: str, on: list[str] | None, off: list
                               alarm=_pairs(alarm, "--alarm")) for mn in mns]
 
 
+def _warn_unregistered(ws: Any, site: dict[str, Any]) -> None:
+    from ecoplan.ingest.hj212.registry import load_devices
+
+    known = load_devices(ws.engine)
+    for mn in [site["monitor_mn"], *(c["mn"] for c in site["controllers"])]:
+        if mn not in known:
+            info(f"注意：设备 {mn} 尚未登记（ecoplan devices add），登记前无法接收数据或命令",
+                 f"note: device {mn} is not registered (ecoplan devices add); it can neither "
+                 "send data nor receive commands until it is")
+
+
 def _show_sites(rows: list[dict[str, Any]]) -> None:
     print_table(tr("扬尘站点", "dust sites"),
                 [tr("编码", "code"), tr("名称", "name"), tr("监测仪", "monitor"), tr("参数", "parameter"),
@@ -120,7 +131,8 @@ def sites_add(
     (thresholds not given take the defaults — not a national standard; set them per local rule)."""
     from ecoplan.supervision.dust_service import add_site
 
-    site = add_site(_ws().engine, code, monitor, _controllers(controller, cn, on, off, alarm) or [],
+    ws = _ws()
+    site = add_site(ws.engine, code, monitor, _controllers(controller, cn, on, off, alarm) or [],
                     parameter=parameter, upper=upper, lower=lower, start_after=start_after,
                     min_run_s=min_run, min_pause_s=min_pause, max_run_s=max_run, gap_s=gap,
                     name=name, enterprise=enterprise)
@@ -129,6 +141,7 @@ def sites_add(
         return
     ok(f"已登记扬尘站点 {code}", f"Added dust site {code}")
     _show_sites([site])
+    _warn_unregistered(ws, site)
 
 
 @sites_app.command("edit")
@@ -148,7 +161,8 @@ def sites_edit(
     """修改扬尘站点（--controller 给出时替换全部控制器）/ edit a site (--controller replaces all)."""
     from ecoplan.supervision.dust_service import edit_site
 
-    site = edit_site(_ws().engine, code, monitor_mn=monitor, parameter=parameter,
+    ws = _ws()
+    site = edit_site(ws.engine, code, monitor_mn=monitor, parameter=parameter,
                      controllers=_controllers(controller, cn, on, off, alarm), upper=upper,
                      lower=lower, start_after=start_after, min_run_s=min_run,
                      min_pause_s=min_pause, max_run_s=max_run, gap_s=gap, name=name,
@@ -158,6 +172,7 @@ def sites_edit(
         return
     ok(f"已修改扬尘站点 {code}", f"Updated dust site {code}")
     _show_sites([site])
+    _warn_unregistered(ws, site)
 
 
 def _show_actions(rows: list[dict[str, Any]], title: str) -> None:

@@ -41,7 +41,8 @@ def test_dust_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert site["controllers"][0] == {"mn": "SPRAY1", "on": {"cn": "3021", "params": {"Spray": "1"}},
                                       "off": {"cn": "3021", "params": {"Spray": "0"}},
                                       "alarm": {"cn": "3021", "params": {"Alarm": "1"}}}
-    assert main(["dust", "sites", "edit", "YD-1", "--start-after", "3"]) == 0
+    assert main(["--lang", "en", "dust", "sites", "edit", "YD-1", "--start-after", "3"]) == 0
+    assert f"device {MONITOR} is not registered" in capsys.readouterr().err
     assert main(["--lang", "en", "dust", "sites", "list"]) == 0
     assert "YD-1" in capsys.readouterr().out
     assert main(["dust", "sites", "edit", "YD-1", "--lower", "160"]) == 1
