@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,27 +52,6 @@ class DustSiteError(ValidationError):
 
 
 # ---------------------------------------------------------------------------- actuation
-def _ensure_spec(cn: str, params: Mapping[str, str]) -> None:
-    """Make the command queue accept CN 3021 with the vendor's parameter names.
-
-    The queue (``ecoplan.ingest.hj212.commands``) validates requests against its table of
-    CommandSpecs, which has no entry for 3021 (set field-machine parameter) because its
-    parameters are vendor-defined; until it has one, the spec is registered here with the
-    configured parameter names. Other CNs must already be in the queue's table."""
-    from ecoplan.ingest.hj212 import commands as cq
-
-    if cn != DEFAULT_CN:
-        return
-    spec = cq.SPECS.get(cn)
-    if spec is None:
-        cq.SPECS[cn] = cq.CommandSpec(cn, "设置现场机参数", "set field-machine parameter", (),
-                                      tuple(params))
-        return
-    missing = tuple(k for k in params if k not in spec.required + spec.optional)
-    if missing:
-        cq.SPECS[cn] = replace(spec, optional=spec.optional + missing)
-
-
 def controller_config(mn: str, *, cn: str = DEFAULT_CN, on: Mapping[str, str] | None = None,
                       off: Mapping[str, str] | None = None,
                       alarm: Mapping[str, str] | None = None,
@@ -106,7 +84,6 @@ def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
                 raise DustSiteError(f"控制器 {c['mn']} 的 {what} 命令缺少 cn",
                                     f"controller {c['mn']}: the {what} command has no cn")
             params = {str(k): str(v) for k, v in (cmd.get("params") or {}).items()}
-            _ensure_spec(str(cmd["cn"]), params)
             try:
                 cq.validate(str(cmd["cn"]), params)
             except cq.CommandError as exc:
@@ -129,7 +106,6 @@ def _actuate(engine: Engine, site: DustSite, action: dc.Action,
             continue
         params = {str(k): str(v) for k, v in (cmd.get("params") or {}).items()}
         try:
-            _ensure_spec(str(cmd["cn"]), params)
             ids.append(cq.enqueue(engine, c["mn"], str(cmd["cn"]), params,
                                   requested_by=f"{actor}:{site.code}"[:64]))
         except cq.CommandError as exc:  # the log keeps it; the other controllers still run

@@ -83,6 +83,8 @@ def test_enqueue_list_get_cancel_and_events(engine) -> None:  # type: ignore[no-
     ("1012", {"Foo": 1}, "takes no parameter Foo"),
     ("1012", {"PolId": "a01;x"}, "has a separator"),
     ("1000", {"OverTime": 100, "ReCount": 3}, "100 is outside 1–99"),
+    ("3021", {"喷淋": "1"}, "takes no parameter 喷淋"),
+    ("3021", {"SprayCtrl": "1;2"}, "has a separator"),
 ])
 def test_bad_requests_are_refused_with_a_reason(cn: str, params: dict[str, object], en: str) -> None:
     with pytest.raises(cq.CommandError) as exc:
@@ -98,6 +100,9 @@ def test_defaults_and_supported_set() -> None:
     assert len(wire["SystemTime"]) == 14  # filled with the Beijing time when it is sent
     assert cq.explain_qn_rtn(3) == ("PW 错误", "wrong password (PW)")
     assert cq.explain_exe_rtn(100) == ("没有数据", "no data")
+    # 3021: parameters are the field machine vendor's (e.g. a spray controller's switch)
+    assert cq.validate("3021", {"SprayCtrl": 1, "PolId": "a34002"}) == {"SprayCtrl": "1",
+                                                                         "PolId": "a34002"}
 
 
 def test_unregistered_device_and_requester(engine) -> None:  # type: ignore[no-untyped-def]

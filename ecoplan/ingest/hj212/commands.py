@@ -15,6 +15,7 @@ tables 6 (QnRtn) and 7 (ExeRtn).
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ class CommandSpec:
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     responds_with_data: bool = False
+    # Parameters defined by the field machine's vendor (3021): any name made of letters, digits,
+    # "-" and "_"; values are still checked for separators and length.
+    vendor_params: bool = False
 
 
 _POL = ("PolId",)
@@ -89,6 +93,8 @@ SPECS: dict[str, CommandSpec] = {s.cn: s for s in (
     CommandSpec("3019", "提取设备唯一标识", "get the instrument serial number", (), _POL, True),
     CommandSpec("3020", "提取现场机信息", "get field-machine information", (), ("PolId", "InfoId"),
                 True),
+    CommandSpec("3021", "设置现场机参数", "set field-machine parameter", (), _POL,
+                vendor_params=True),
 )}
 SUPPORTED_CNS = tuple(SPECS)
 
@@ -158,6 +164,9 @@ def _time(cn: str, key: str, value: object) -> datetime:
     return t
 
 
+_VENDOR_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+
+
 def validate(cn: str, params: Mapping[str, object] | None) -> dict[str, str]:
     """The parameters of ``cn`` checked and normalised to the strings sent in CP."""
     spec = SPECS.get(str(cn))
@@ -168,6 +177,8 @@ def validate(cn: str, params: Mapping[str, object] | None) -> dict[str, str]:
     given = dict(params or {})
     allowed = spec.required + spec.optional
     unknown = sorted(set(given) - set(allowed))
+    if spec.vendor_params:
+        unknown = [k for k in unknown if not _VENDOR_NAME.fullmatch(k)]
     if unknown:
         allowed_text = ", ".join(allowed) or "—"
         raise CommandError(
