@@ -4,7 +4,8 @@ Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspa
 ``say(zh, en)`` and the :class:`DemoResult`; the capabilities provide them and this module only
 orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
 example series 2020–2025 → assessment and the final report → live HJ 212 data, reverse commands and
-enterprise online monitoring → web accounts.
+enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
+response) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
@@ -151,6 +152,37 @@ def _step_online_monitoring(ws: Workspace, say: Reporter, result: DemoResult) ->
                                                    for b in out["batches"])
 
 
+def _step_pollution_sources(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """An example pollution-source registry (labelled 示例数据): the plan's enterprise names and
+    the outlets of the public CEMS packets; no permit limits or grades are invented."""
+    from ecoplan.supervision.sources_example import load_example
+
+    out = load_example(ws, say=say)
+    result.outputs["pollution_sources"] = {"added": out.get("added"), "workbook": out["workbook"]}
+
+
+def _step_dust_spraying(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """A dust monitor's PM10 rises and falls; the controller starts and stops a fog cannon."""
+    from ecoplan.supervision.dust_demo import run_dust_demo
+
+    out = run_dust_demo(ws, say=say)
+    result.outputs["dust_spraying"] = {"actions": [a["action"] for a in out["actions"]],
+                                       "sprayer_commands": out["sprayer_commands"]}
+
+
+def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The real January 2019 Lüliang heavy-pollution episode replayed as an emergency response."""
+    from ecoplan.supervision.emergency_demo import run_emergency_demo
+
+    out = run_emergency_demo(ws)
+    result.outputs["emergency"] = out
+    during, before = out["during"]["daily_aqi_mean"], out["before"]["daily_aqi_mean"]
+    say(f"重污染天气应急（回放 2019-01 吕梁实测）：{out['level']} 预警，响应期间日 AQI 均值 {during}，"
+        f"响应前 {before}；通知 {out['files'][0]}",
+        f"Heavy-pollution response (replay of Lüliang 2019-01): {out['level']} warning, mean "
+        f"daily AQI {during} during vs {before} before; notice {out['files'][0]}")
+
+
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
     from ecoplan.web import seed_demo_accounts
@@ -170,6 +202,9 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("hj212_live", _step_hj212_live),
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),
+    ("pollution_sources", _step_pollution_sources),
+    ("dust_spraying", _step_dust_spraying),
+    ("emergency", _step_emergency),
     ("web_accounts", _step_web_accounts),
 ]
 

@@ -35,6 +35,10 @@ def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     assert outputs["hj212_live"]["answered"] > 0
     assert [c["status"] for c in outputs["hj212_commands"]["commands"]] == ["ok", "ok", "ok"]
     assert outputs["online_monitoring_rows"] > 0
+    dust = outputs["dust_spraying"]["actions"]
+    assert "on" in dust and "off" in dust and dust.index("on") < dust.index("off")
+    assert outputs["emergency"]["during"]["daily_aqi_mean"] > outputs["emergency"]["before"]["daily_aqi_mean"]
+    assert Path(outputs["emergency"]["files"][0]).exists()
     assert {a["username"] for a in outputs["web_logins"]} >= {"admin", "analyst", "leader"}
     # re-running the demo is harmless: nothing is loaded twice
     assert main(["demo", "--home", str(home), "--json"]) == 0
