@@ -21,11 +21,11 @@ DEMO_DOC = "演示回放：吕梁 2019-01 重污染过程"
 def run_emergency_demo(ws: Any, out_dir: Path | None = None) -> dict[str, Any]:
     """Issue, lift and evaluate the replayed response (idempotent); returns a summary."""
     from ecoplan.supervision import emergency as em
-    from ecoplan.supervision.emergency_evaluation import _hourly as hourly_rows
     from ecoplan.supervision.emergency_evaluation import (
         area_daily,
         evaluate,
         heavy_days_per_year,
+        station_hours,
     )
     from ecoplan.supervision.emergency_notice import write_notice
 
@@ -36,7 +36,7 @@ def run_emergency_demo(ws: Any, out_dir: Path | None = None) -> dict[str, Any]:
     if existing:
         st = existing[0]
     else:
-        frame = hourly_rows(engine, ws.lake, LVLIANG_STATIONS, datetime(2019, 1, 1),
+        frame = station_hours(engine, ws.lake, LVLIANG_STATIONS, datetime(2019, 1, 1),
                             datetime(2019, 1, 11))
         daily = area_daily(frame, ws.settings.engine)
         forecast = out_dir / "emergency_demo_forecast_2019-01.csv"

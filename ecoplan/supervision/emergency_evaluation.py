@@ -28,7 +28,7 @@ AREA = "area"
 HEAVY_AQI = 200
 
 
-def _hourly(engine: Engine, lake: Any, stations: list[str], lo: datetime | None = None,
+def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime | None = None,
             hi: datetime | None = None) -> pd.DataFrame:
     """Hourly rows of ``stations`` in (lo, hi] from the lake, invalid values nulled."""
     import pyarrow as pa
@@ -135,7 +135,7 @@ def evaluate(engine: Engine, lake: Any, response_id: int, stations: list[str], *
     span = end - start
     lo = min(lo, start - span)
     hi = datetime.combine(last_day + timedelta(days=1), datetime.min.time())
-    frame = _hourly(engine, lake, stations, lo, max(hi, end))
+    frame = station_hours(engine, lake, stations, lo, max(hi, end))
     daily = area_daily(frame, engine_name)
     during_days = daily[(daily["date"] >= first_day) & (daily["date"] <= last_day)]
     before_days_df = daily[(daily["date"] >= b_first) & (daily["date"] < first_day)]
@@ -168,7 +168,7 @@ def heavy_days_per_year(engine: Engine, lake: Any, stations: list[str], *,
                         engine_name: str = "duckdb") -> list[dict[str, Any]]:
     """Per year: valid days, days with area daily AQI > 200 and their share in % of the valid
     days — plan Table 1 indicator 3 "县城重污染天数比例（%）": 4.66 in 2020, target 基本消除."""
-    daily = area_daily(_hourly(engine, lake, stations), engine_name)
+    daily = area_daily(station_hours(engine, lake, stations), engine_name)
     if daily.empty:
         return []
     daily = daily.assign(year=[d.year for d in daily["date"]])
