@@ -137,10 +137,10 @@ def _demo_header(section: Any, label: str) -> None:
     _font(p.add_run(f"【{label}——非真实监测数据，仅供演示】"), SANS, 10, bold=True, colour="C62828")
 
 
-def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
-    """Write the report to ``out`` (.docx) with the charts already rendered as PNG."""
-    from ecoplan.assess.demo_series import DEMO_LABEL
-
+def official_document() -> Any:
+    """An empty Word document in the layout of this module: A4 portrait, the official-document
+    margins, the body font (:data:`SERIF`, :data:`BODY_PT`, East-Asian text included) and page
+    numbers in the footer."""
     doc = Document()
     sec = doc.sections[0]
     sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
@@ -152,6 +152,15 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     normal.font.size = Pt(BODY_PT)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), SERIF)
     _page_number_footer(sec)
+    return doc
+
+
+def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
+    """Write the report to ``out`` (.docx) with the charts already rendered as PNG."""
+    from ecoplan.assess.demo_series import DEMO_LABEL
+
+    doc = official_document()
+    sec = doc.sections[0]
     if data.demo:
         _demo_header(sec, DEMO_LABEL)
     cp = doc.core_properties

@@ -21,13 +21,9 @@ def _reduction(r: dict[str, Any]) -> str:
 def write_notice(in_force: dict[str, Any], out: Path, *, issuer: str = "交城县重污染天气应急指挥部",
                  issued_on: datetime | None = None) -> Path:
     """Write the notice of the response in force (``measures_in_force`` output) to ``out``."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
 
-    from ecoplan.reports.docx_report import BODY_PT, SERIF, _page_number_footer, _para, _table
+    from ecoplan.reports.docx_report import BODY_PT, _para, _table, official_document
 
     resp = in_force.get("response")
     if resp is None:
@@ -38,17 +34,7 @@ def write_notice(in_force: dict[str, Any], out: Path, *, issuer: str = "交城�
     end = datetime.fromisoformat(resp["planned_end"]) if resp["planned_end"] else None
     at = datetime.fromisoformat(in_force["at"])
     issued_on = issued_on or at
-    doc = Document()
-    sec = doc.sections[0]
-    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = SERIF
-    normal.font.size = Pt(BODY_PT)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), SERIF)
-    _page_number_footer(sec)
+    doc = official_document()
     cp = doc.core_properties
     cp.title = f"关于启动重污染天气{LEVEL_NAMES[level][0]}应急响应的通知"
     cp.author = "ecoplan"
