@@ -23,13 +23,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
     func,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 
 class EmergencyMeasureList(Base):
@@ -132,13 +131,7 @@ _APPEND_ONLY = (EmergencyEvent, EmergencyInspection, EmergencyMeasure, Emergency
                 EmergencyGradeRule, EmergencyResponse)
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, _APPEND_ONLY) and (obj in session.deleted
-                                              or session.is_modified(obj)):
-            raise EmergencyRecordsAreAppendOnly(
-                "应急响应事件、检查记录和减排清单只能追加，不能修改或删除。",
-                "Emergency events, inspections and reduction lists are append-only; "
-                "they cannot be changed or deleted.",
-            )
+refuse_changes(_APPEND_ONLY, EmergencyRecordsAreAppendOnly,
+               "应急响应事件、检查记录和减排清单只能追加，不能修改或删除。",
+               "Emergency events, inspections and reduction lists are append-only; "
+               "they cannot be changed or deleted.")

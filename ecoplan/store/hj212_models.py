@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, event, func
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 
 class Hj212Device(Base):
@@ -74,14 +74,9 @@ class DeviceEventsAreAppendOnly(EcoplanError):
     """Raised when code tries to change or delete a device event."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_event_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Hj212DeviceEvent):
-            raise DeviceEventsAreAppendOnly(
-                "设备事件日志只能追加，不能修改或删除。",
-                "The device event log is append-only; entries cannot be changed or deleted.",
-            )
+refuse_changes((Hj212DeviceEvent,), DeviceEventsAreAppendOnly,
+               "设备事件日志只能追加，不能修改或删除。",
+               "The device event log is append-only; entries cannot be changed or deleted.")
 
 
 class Hj212Command(Base):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, event, func
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 
 class QualityFlag(Base):
@@ -51,11 +51,6 @@ class FlagHistoryIsAppendOnly(EcoplanError):
     """Raised when code tries to change or delete a quality flag."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_flag_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, QualityFlag):
-            raise FlagHistoryIsAppendOnly(
-                "质量标记只能追加，不能修改或删除。",
-                "Quality flags are append-only; a flag cannot be changed or deleted.",
-            )
+refuse_changes((QualityFlag,), FlagHistoryIsAppendOnly,
+               "质量标记只能追加，不能修改或删除。",
+               "Quality flags are append-only; a flag cannot be changed or deleted.")

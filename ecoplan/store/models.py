@@ -234,18 +234,24 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+def refuse_changes(classes: tuple[type, ...], error: type[EcoplanError], zh: str, en: str) -> None:
+    """Make the rows of ``classes`` append-only: a flush that changes or deletes one raises
+    ``error(zh, en)`` (the one mechanism behind every append-only log of the platform)."""
+
+    @event.listens_for(Session, "before_flush")
+    def _refuse(session: Session, _ctx: object, _instances: object) -> None:
+        for obj in list(session.dirty) + list(session.deleted):
+            if isinstance(obj, classes) and (obj in session.deleted or session.is_modified(obj)):
+                raise error(zh, en)
+
+
 class AuditLogIsAppendOnly(EcoplanError):
     """Raised when code tries to change or delete an audit entry."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEntry):
-            raise AuditLogIsAppendOnly(
-                "审计日志只能追加，不能修改或删除。",
-                "The audit log is append-only; entries cannot be changed or deleted.",
-            )
+refuse_changes((AuditEntry,), AuditLogIsAppendOnly,
+               "审计日志只能追加，不能修改或删除。",
+               "The audit log is append-only; entries cannot be changed or deleted.")
 
 
 # ---------------------------------------------------------------- ingestion bookkeeping

@@ -24,13 +24,12 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    event,
     func,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 #: the workflow states, in order
 STATES = ("submitted", "reviewed", "approved", "rejected")
@@ -125,15 +124,10 @@ class ProgressRecordsAreAppendOnly(EcoplanError):
 _IMMUTABLE = (ProjectProgress, TaskProgress, IndicatorReport, ProgressEvent)
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_progress_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, _IMMUTABLE) and (obj in session.deleted or session.is_modified(obj)):
-            raise ProgressRecordsAreAppendOnly(
-                "进展填报及其审核记录只能追加，不能修改或删除；如需更正请重新填报。",
-                "Progress reports and their workflow history are append-only; submit a "
-                "correction as a new report.",
-            )
+refuse_changes(_IMMUTABLE, ProgressRecordsAreAppendOnly,
+               "进展填报及其审核记录只能追加，不能修改或删除；如需更正请重新填报。",
+               "Progress reports and their workflow history are append-only; submit a "
+               "correction as a new report.")
 
 
 __all__ = [

@@ -20,13 +20,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
     func,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 
 class DustSite(Base):
@@ -86,10 +85,6 @@ class DustActionsAreAppendOnly(EcoplanError):
     """Raised when code tries to change or delete a logged dust action."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_action_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, DustAction):
-            raise DustActionsAreAppendOnly(
-                "扬尘喷淋动作日志只能追加，不能修改或删除。",
-                "The dust spraying action log is append-only; entries cannot be changed or deleted.")
+refuse_changes((DustAction,), DustActionsAreAppendOnly,
+               "扬尘喷淋动作日志只能追加，不能修改或删除。",
+               "The dust spraying action log is append-only; entries cannot be changed or deleted.")

@@ -31,13 +31,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     func,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ecoplan.errors import EcoplanError
-from ecoplan.store.models import Base
+from ecoplan.store.models import Base, refuse_changes
 
 #: outlet kinds: 废气 (flue gas) and 废水 (waste water)
 OUTLET_KINDS = ("flue_gas", "waste_water")
@@ -123,12 +122,6 @@ class GradesAreAppendOnly(EcoplanError):
     """Raised when code tries to change or delete a recorded performance grade."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_grade_changes(session: Session, _ctx: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, PerformanceGrade) and (
-                obj in session.deleted or session.is_modified(obj)):
-            raise GradesAreAppendOnly(
-                "绩效分级记录只能追加，不能修改或删除；如有变更请录入新的分级。",
-                "Performance grades are append-only; record a change as a new grade.",
-            )
+refuse_changes((PerformanceGrade,), GradesAreAppendOnly,
+               "绩效分级记录只能追加，不能修改或删除；如有变更请录入新的分级。",
+               "Performance grades are append-only; record a change as a new grade.")
