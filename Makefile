@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install demo test lint format clean serve
 
-$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/ingest/hj212/_accel.c
+$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/devices/_accel.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"

@@ -1,6 +1,6 @@
 """Hatch build hook: compile the optional C accelerator of the HJ 212 codec.
 
-``ecoplan/ingest/hj212/_accel.c`` is compiled with the building interpreter's own sysconfig
+``ecoplan/devices/_accel.c`` is compiled with the building interpreter's own sysconfig
 (compiler, flags, include directory, extension suffix). An editable install (``pip install -e``,
 what ``make install`` does) gets the module next to its source; a wheel gets it packed in (and a
 platform tag). When compilation fails the install still succeeds: a warning is printed and the
@@ -23,7 +23,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("ecoplan/ingest/hj212/_accel.c")
+SOURCE = Path("ecoplan/devices/_accel.c")
 PACKAGE_DIR = SOURCE.parent
 
 

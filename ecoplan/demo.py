@@ -129,7 +129,7 @@ def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None
 
 def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Three simulated data loggers send real 2019 hours to the HJ 212 gateway for 5 seconds."""
-    from ecoplan.ingest.hj212.service import run_live_demo
+    from ecoplan.devices.runtime import run_live_demo
 
     out = run_live_demo(ws, seconds=5.0, devices=3, rate=5.0, say=say)
     result.outputs["hj212_live"] = out["simulator"]
@@ -137,7 +137,7 @@ def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 
 def _step_hj212_commands(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Reverse commands as an operator queues them: clock (1012), interval (1062), 3 hours (2061)."""
-    from ecoplan.ingest.hj212.service import run_command_demo
+    from ecoplan.devices.runtime import run_command_demo
 
     out = run_command_demo(ws, say=say)
     result.outputs["hj212_commands"] = out
@@ -145,7 +145,7 @@ def _step_hj212_commands(ws: Workspace, say: Reporter, result: DemoResult) -> No
 
 def _step_online_monitoring(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Real CEMS packets of the public captures replayed into the online_monitoring dataset."""
-    from ecoplan.ingest.hj212.replay import demo_online_monitoring
+    from ecoplan.devices.replay import demo_online_monitoring
 
     out = demo_online_monitoring(ws, say=say)
     result.outputs["online_monitoring_rows"] = sum(b.get("rows_written", 0)

@@ -77,7 +77,7 @@ def _controllers(mns: list[str] | None, cn: str, on: list[str] | None, off: list
 
 
 def _warn_unregistered(ws: Any, site: dict[str, Any]) -> None:
-    from ecoplan.ingest.hj212.registry import load_devices
+    from ecoplan.devices.device_registry import load_devices
 
     known = load_devices(ws.engine)
     for mn in [site["monitor_mn"], *(c["mn"] for c in site["controllers"])]:

@@ -37,9 +37,9 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """逐包检查：定界、长度、CRC 算法、协议版本、ST/CN/MN、数据与网关应答 / check packets."""
+    from ecoplan.devices.device_registry import parse_crc_policy
+    from ecoplan.devices.runtime import check_packets
     from ecoplan.errors import InputFileError, Location
-    from ecoplan.ingest.hj212.registry import parse_crc_policy
-    from ecoplan.ingest.hj212.service import check_packets
 
     try:
         data = file.read_bytes()
@@ -48,7 +48,7 @@ def check(
                              location=Location(str(file))) from exc
     results = check_packets(data, crc_policy=parse_crc_policy(crc_policy))
     if as_json:
-        from ecoplan.ingest.hj212.crc import implementation
+        from ecoplan.devices.crc import implementation
 
         emit_json({"file": str(file), "codec": implementation(), "packets": results})
         return
@@ -88,8 +88,8 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """模拟数采仪：回放真实监测数据并统计发送/应答/重发 / simulated data loggers."""
+    from ecoplan.devices import simulator as sim
     from ecoplan.errors import ConfigError
-    from ecoplan.ingest.hj212 import simulator as sim
 
     if host not in LOOPBACK:
         raise ConfigError("模拟器只连接本机回环地址（127.0.0.1）", "the simulator only connects to 127.0.0.1")
@@ -145,8 +145,8 @@ def gateway(
     """启动 HJ 212 网关（TCP 服务）/ run the HJ 212 gateway (asyncio TCP server)."""
     import multiprocessing as mp
 
+    from ecoplan.devices.runtime import merge_stats, serve_worker
     from ecoplan.errors import ConfigError
-    from ecoplan.ingest.hj212.service import merge_stats, serve_worker
     from ecoplan.settings import load_settings
     from ecoplan.store.workspace import Workspace
 
@@ -196,7 +196,7 @@ def _ws():  # type: ignore[no-untyped-def]
 @devices_app.command("list")
 def devices_list(as_json: JsonOpt = False) -> None:
     """列出已登记与未登记（暂存数据）的设备 / list registered and unknown devices."""
-    from ecoplan.ingest.hj212.registry import held_counts, load_devices
+    from ecoplan.devices.device_registry import held_counts, load_devices
 
     ws = _ws()
     devs = load_devices(ws.engine)
@@ -236,8 +236,8 @@ def devices_add(
     as_json: JsonOpt = False,
 ) -> None:
     """登记设备（默认同时批准）/ register a device (approved unless --unapproved)."""
-    from ecoplan.ingest.hj212.registry import add_device
-    from ecoplan.ingest.hj212.service import release_held
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.devices.runtime import release_held
 
     ws = _ws()
     rec = add_device(ws.engine, mn, password=password or "123456", device_type=device_type or "other",
@@ -262,7 +262,7 @@ def devices_edit(
     name: NameOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """修改设备信息（修改前后记入设备事件）/ edit a device (logged before/after)."""
-    from ecoplan.ingest.hj212.registry import edit_device
+    from ecoplan.devices.device_registry import edit_device
 
     rec = edit_device(_ws().engine, mn, device_type=device_type, password=password,
                       dialect=dialect, crc_policy=crc_policy, station_code=station,
@@ -280,8 +280,8 @@ def devices_approve(
     as_json: JsonOpt = False,
 ) -> None:
     """批准设备并将其暂存报文写入数据湖 / approve a device and load its held packets."""
-    from ecoplan.ingest.hj212.registry import add_device, edit_device, load_devices
-    from ecoplan.ingest.hj212.service import release_held
+    from ecoplan.devices.device_registry import add_device, edit_device, load_devices
+    from ecoplan.devices.runtime import release_held
 
     ws = _ws()
     if mn in load_devices(ws.engine):
@@ -308,7 +308,7 @@ def devices_events(
     as_json: JsonOpt = False,
 ) -> None:
     """设备事件日志（登记、批准、密码错误、拒收…）/ device event log."""
-    from ecoplan.ingest.hj212.registry import events
+    from ecoplan.devices.device_registry import events
 
     rows = [{"at": e.at, "mn": e.mn, "kind": e.kind, "actor": e.actor, "peer": e.peer,
              "detail": e.detail} for e in events(_ws().engine, mn, limit)]
@@ -322,7 +322,7 @@ def devices_events(
 
 # ---------------------------------------------------------------------------- devices command
 def _parse_params(items: list[str] | None) -> dict[str, str]:
-    from ecoplan.ingest.hj212.commands import CommandError
+    from ecoplan.devices.command_queue import CommandError
 
     out: dict[str, str] = {}
     for item in items or []:
@@ -368,7 +368,7 @@ def _wait_for(ws, command_id: int, seconds: float):  # type: ignore[no-untyped-d
     import time
 
     from ecoplan.console import progress
-    from ecoplan.ingest.hj212.commands import get
+    from ecoplan.devices.command_queue import get
 
     cmd = get(ws, command_id)
     deadline = time.monotonic() + seconds
@@ -410,7 +410,7 @@ def devices_command(
     """向已连接设备发送反控命令（经网关命令队列）/ send a command to a connected device."""
     import getpass
 
-    from ecoplan.ingest.hj212.commands import CommandError, enqueue, get
+    from ecoplan.devices.command_queue import CommandError, enqueue, get
 
     chosen: list[tuple[str, dict[str, str]]] = []
     if calibrate_time:
@@ -463,8 +463,8 @@ def devices_commands(
     as_json: JsonOpt = False,
 ) -> None:
     """反控命令队列与结果 / the command queue and outcomes."""
+    from ecoplan.devices.command_queue import get, list_commands
     from ecoplan.i18n import get_lang
-    from ecoplan.ingest.hj212.commands import get, list_commands
 
     ws = _ws()
     if command_id is not None:
@@ -502,7 +502,7 @@ def devices_cancel(
     """取消尚在排队的命令 / cancel a command that is still queued."""
     import getpass
 
-    from ecoplan.ingest.hj212.commands import cancel
+    from ecoplan.devices.command_queue import cancel
 
     try:
         user = getpass.getuser()
@@ -527,7 +527,7 @@ def bench_gateway(
     as_json: JsonOpt = False,
 ) -> None:
     """HJ 212 网关负载测试（仅本机回环）/ gateway load benchmark on loopback."""
-    from ecoplan.ingest.hj212.loadtest import run_benchmark
+    from ecoplan.devices.loadtest import run_benchmark
 
     with console.status(tr("负载测试中…", "Benchmark running…")):
         result = run_benchmark(devices=devices, duration=duration, workers=workers,

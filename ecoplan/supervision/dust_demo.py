@@ -7,9 +7,9 @@ import time
 from datetime import datetime
 from typing import Any
 
-from ecoplan.ingest.hj212 import encode
-from ecoplan.ingest.hj212 import simulator as sim
-from ecoplan.ingest.hj212.codec import Packet
+from ecoplan.devices import encode
+from ecoplan.devices import simulator as sim
+from ecoplan.devices.codec import Packet
 
 DEMO_MONITOR = "DEMODUST000001"
 DEMO_SPRAYER = "DEMOSPRAY00001"
@@ -59,11 +59,11 @@ def run_dust_demo(ws: Any, *, timeout: float = 30.0, say: Any = None) -> dict[st
     controller; after each value one controller pass (``ecoplan dust control --once``) runs.
     Registers the two devices and site ``DEMO-YD1`` when absent. Returns the actions taken and
     the commands the spray controller received."""
-    from ecoplan.ingest.hj212.commands import get
-    from ecoplan.ingest.hj212.gateway import GatewayConfig
-    from ecoplan.ingest.hj212.live import read_snapshot
-    from ecoplan.ingest.hj212.registry import add_device, load_devices
-    from ecoplan.ingest.hj212.service import open_gateway
+    from ecoplan.devices.command_queue import get
+    from ecoplan.devices.device_registry import add_device, load_devices
+    from ecoplan.devices.gateway import GatewayConfig
+    from ecoplan.devices.live_state import read_snapshot
+    from ecoplan.devices.runtime import open_gateway
     from ecoplan.supervision import dust_service as ds
 
     devices = load_devices(ws.engine)

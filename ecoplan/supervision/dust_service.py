@@ -1,7 +1,7 @@
 """Dust spraying: sites in the database, the live controller loop and the history replay.
 
 Data source of the live loop: the live snapshot files the HJ 212 gateway workers rewrite every
-few seconds (:func:`ecoplan.ingest.hj212.live.read_snapshot`). They hold the newest value per
+few seconds (:func:`ecoplan.devices.live_state.read_snapshot`). They hold the newest value per
 device and factor within seconds of its arrival (2011 real-time and 2051 minute uploads alike)
 with its data flag; the lake's ``air_minute`` is written in batches, only from minute data, and
 lags by the sink interval — right for :func:`replay`, too late to switch a pump. A stopped
@@ -68,7 +68,7 @@ def controller_config(mn: str, *, cn: str = DEFAULT_CN, on: Mapping[str, str] | 
 
 
 def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
-    from ecoplan.ingest.hj212 import commands as cq
+    from ecoplan.devices import command_queue as cq
 
     if not isinstance(controllers, list):
         raise DustSiteError("controllers 应为列表", "controllers must be a list")
@@ -96,7 +96,7 @@ def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
 def _actuate(engine: Engine, site: DustSite, action: dc.Action,
              actor: str) -> tuple[list[int], list[dict[str, str]]]:
     """Queue the command of ``action`` for every controller of the site that has one."""
-    from ecoplan.ingest.hj212 import commands as cq
+    from ecoplan.devices import command_queue as cq
 
     ids: list[int] = []
     errors: list[dict[str, str]] = []
@@ -225,7 +225,7 @@ def control_pass(engine: Engine, home: Path | None, *, now: datetime | None = No
     ``snapshot`` defaults to the gateway's live snapshot in ``home``; ``now`` (naive, the
     platform's local clock like the snapshot's receive times) to the current time."""
     if snapshot is None and home is not None:
-        from ecoplan.ingest.hj212.live import read_snapshot
+        from ecoplan.devices.live_state import read_snapshot
 
         snapshot = read_snapshot(Path(home))
     now = now or datetime.now()
@@ -291,7 +291,7 @@ def _command_outcome(engine: Engine, site: DustSite, saved: dict[str, Any],
     """An alarm when the last on/off commands all finished and one of them was not executed
     (not connected, rejected, failed …): the sprayer may not be in the state the rule thinks.
     Marks ``saved`` so that the finished commands are not checked again."""
-    from ecoplan.ingest.hj212 import commands as cq
+    from ecoplan.devices import command_queue as cq
 
     ids = saved.get("pending_commands") or []
     if not ids:

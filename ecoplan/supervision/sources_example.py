@@ -35,7 +35,7 @@ def _code(n: int) -> str:
 
 def example_rows() -> dict[str, list[dict[str, Any]]]:
     """The example workbook's rows (see the module docstring)."""
-    from ecoplan.ingest.hj212.replay import DEMO_ENTERPRISE, DEMO_OUTLET_DEVICES
+    from ecoplan.devices.replay import DEMO_ENTERPRISE, DEMO_OUTLET_DEVICES
 
     ents = [{"credit_code": _code(i + 1), "name": name, "industry": industry,
              "key_enterprise": "是", "note": "示例数据（名称取自规划，信用代码为虚构占位）"}

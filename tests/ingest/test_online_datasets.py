@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from ecoplan.cli import main
+from ecoplan.devices.device_registry import add_device
 from ecoplan.ingest.flags import flag_history
-from ecoplan.ingest.hj212.registry import add_device
 from ecoplan.ingest.pipeline import ingest_file, ingest_frame
 from ecoplan.ingest.registry import import_bundled
 from ecoplan.store.workspace import Workspace, init_workspace

@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 
-from ecoplan.ingest.hj212 import commands as cq
-from ecoplan.ingest.hj212 import simulator as sim
-from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
-from ecoplan.ingest.hj212.live import read_snapshot
-from ecoplan.ingest.hj212.registry import add_device, load_devices
-from ecoplan.ingest.hj212.storage import MeasurementSink
+from ecoplan.devices import command_queue as cq
+from ecoplan.devices import simulator as sim
+from ecoplan.devices.device_registry import add_device, load_devices
+from ecoplan.devices.gateway import Gateway, GatewayConfig
+from ecoplan.devices.live_state import read_snapshot
+from ecoplan.devices.sinks import MeasurementSink
 from ecoplan.store import db
 from ecoplan.store.db import session_scope
 from ecoplan.store.supervision_dust_models import DustAction, DustActionsAreAppendOnly
 from ecoplan.supervision import dust_service as ds
 from ecoplan.supervision.dust_demo import SprayControllerSim, realtime_pm10, run_dust_demo
-from tests.hj212.conftest import HOST, Collected
+from tests.devices.conftest import HOST, Collected
 
 MONITOR = "DUST0000000001"
 SPRAYER = "SPRAY000000001"

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from ecoplan.cli import main
-from ecoplan.ingest.hj212.registry import add_device
+from ecoplan.devices.device_registry import add_device
 from ecoplan.store.workspace import Workspace, init_workspace
 from ecoplan.supervision import sources as S
 from ecoplan.supervision.sources_excel import SHEETS, write_template

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ecoplan.ingest.hj212.encode import frame
+from ecoplan.devices.encode import frame
 from tests.web.test_browser import browser, server  # noqa: F401 - fixtures of the browser test
 
 AIR_MN = "JC-AIR-0001"         # registered, approved air station logger
@@ -33,9 +33,9 @@ def _hour(mn: str, qn: str, body: str, pw: str = "123456", st: str = "22",
 def feed_gateway(ws: Any, hours: int = 0) -> dict[str, Any]:
     """Registry + packets through a real gateway wired to the workspace; writes its snapshot.
     ``hours`` more hourly uploads of the air logger (real-looking series for the chart)."""
-    from ecoplan.ingest.hj212.gateway import GatewayConfig
-    from ecoplan.ingest.hj212.registry import add_device
-    from ecoplan.ingest.hj212.service import open_gateway
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.devices.gateway import GatewayConfig
+    from ecoplan.devices.runtime import open_gateway
     from ecoplan.ingest.registry import import_bundled
 
     import_bundled(ws.engine, ("shanxi",))
@@ -83,7 +83,7 @@ def clients(fed, client_for) -> Callable[[str | None], TestClient]:  # type: ign
 
 
 def test_gateway_fixture_is_real(fed) -> None:  # type: ignore[no-untyped-def]
-    from ecoplan.ingest.hj212.registry import held_counts
+    from ecoplan.devices.device_registry import held_counts
 
     ws, out = fed
     ok, held, refused, broken, bad_crc = out["replies"]
@@ -206,7 +206,7 @@ def test_live_api(clients) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_admin_approves_held_device_and_its_data_reaches_the_lake(fed, clients) -> None:  # type: ignore[no-untyped-def]
-    from ecoplan.ingest.hj212.registry import held_counts, load_devices
+    from ecoplan.devices.device_registry import held_counts, load_devices
     from ecoplan.store.models import AuditEntry
 
     ws, _ = fed
@@ -246,7 +246,7 @@ def test_only_admin_may_approve(clients, role: str | None) -> None:  # type: ign
 
 
 def test_approve_needs_the_csrf_token(fed, clients) -> None:  # type: ignore[no-untyped-def]
-    from ecoplan.ingest.hj212.registry import held_counts
+    from ecoplan.devices.device_registry import held_counts
 
     ws, _ = fed
     c = clients("admin")
@@ -272,8 +272,8 @@ def test_bad_device_type_is_refused_in_both_languages(clients) -> None:  # type:
 def test_approve_and_command_on_sqlite_and_postgresql(db_url, workspace_home) -> None:  # type: ignore[no-untyped-def]
     """The write paths of the page on both databases: approval releases into the lake, a
     command is queued, both in the audit log."""
-    from ecoplan.ingest.hj212.commands import list_commands
-    from ecoplan.ingest.hj212.registry import held_counts
+    from ecoplan.devices.command_queue import list_commands
+    from ecoplan.devices.device_registry import held_counts
     from ecoplan.store.models import AuditEntry
     from ecoplan.web.app import create_app
     from tests.web.conftest import login, make_workspace
@@ -299,7 +299,7 @@ def test_approve_and_command_on_sqlite_and_postgresql(db_url, workspace_home) ->
 
 # ---------------------------------------------------------------- reverse commands
 def test_admin_queues_commands_and_sees_their_status(fed, clients) -> None:  # type: ignore[no-untyped-def]
-    from ecoplan.ingest.hj212.commands import list_commands
+    from ecoplan.devices.command_queue import list_commands
     from ecoplan.store.models import AuditEntry
 
     ws, _ = fed
@@ -348,7 +348,7 @@ def test_bad_command_parameters_are_refused_in_words(clients) -> None:  # type: 
 
 @pytest.mark.parametrize("role", ["analyst", "leader", "zjj"])
 def test_only_admin_sends_commands(fed, clients, role: str) -> None:  # type: ignore[no-untyped-def]
-    from ecoplan.ingest.hj212.commands import list_commands
+    from ecoplan.devices.command_queue import list_commands
 
     ws, _ = fed
     c = clients(role)
@@ -385,7 +385,7 @@ def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path)
     page.wait_for_selector("#commands-table >> text=排队中，等待网关")
     page.screenshot(path=str(artifacts_dir / "device-detail-zh.png"), full_page=True)
     # the list refreshes itself (htmx every 5 s): a change made elsewhere appears without reload
-    from ecoplan.ingest.hj212.commands import cancel, list_commands
+    from ecoplan.devices.command_queue import cancel, list_commands
 
     cancel(web_ws.engine, list_commands(web_ws.engine, mn=AIR_MN)[0].id, by="elsewhere")
     page.wait_for_selector("#commands-table >> text=已取消", timeout=20_000)
@@ -431,9 +431,9 @@ def test_live_state_across_gateway_workers(tmp_path: Path) -> None:
 def test_water_device_page_charts_its_lake_values(web_ws, client_for) -> None:  # type: ignore[no-untyped-def]
     """A surface-water station logger: its hourly uploads go through the gateway into
     water_samples; its page lists the values in mg/L and draws them from the lake."""
-    from ecoplan.ingest.hj212.gateway import GatewayConfig
-    from ecoplan.ingest.hj212.registry import add_device
-    from ecoplan.ingest.hj212.service import open_gateway
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.devices.gateway import GatewayConfig
+    from ecoplan.devices.runtime import open_gateway
     from ecoplan.ingest.registry import import_bundled
 
     ws = web_ws

@@ -3,9 +3,9 @@
 and reverse commands, and the read-only API ``/api/v1/devices``.
 
 The web layer decodes nothing and stores nothing itself: the registry, the held packets and the
-release into the lake are :mod:`ecoplan.ingest.hj212.registry` and
-:func:`ecoplan.ingest.hj212.service.release_held` (the same calls as ``ecoplan devices approve``);
-the live values are what the running gateway workers write (:func:`~ecoplan.ingest.hj212.live.read_snapshot`).
+release into the lake are :mod:`ecoplan.devices.device_registry` and
+:func:`ecoplan.devices.runtime.release_held` (the same calls as ``ecoplan devices approve``);
+the live values are what the running gateway workers write (:func:`~ecoplan.devices.live_state.read_snapshot`).
 
 Who sees what: admin, analyst and leader see every device; a department user sees only the
 registered devices whose ``enterprise`` names their department (e.g. the construction-site dust
@@ -164,7 +164,7 @@ class LiveState:
 
 def live_state(home: Any, now: datetime | None = None) -> LiveState:
     """Read the live snapshot of workspace ``home`` (merged over gateway workers)."""
-    from ecoplan.ingest.hj212.live import read_snapshot
+    from ecoplan.devices.live_state import read_snapshot
 
     try:
         snap = read_snapshot(home)
@@ -184,7 +184,7 @@ def live_state(home: Any, now: datetime | None = None) -> LiveState:
 
 
 def type_names() -> dict[str, tuple[str, str]]:
-    from ecoplan.ingest.hj212.factors import device_types
+    from ecoplan.devices.factors import device_types
 
     return {k: (v.name_zh, v.name_en) for k, v in device_types().items()}
 
@@ -227,7 +227,7 @@ def device_rows(ctx: Any, user: Principal | None, live: LiveState | None = None,
                 lang: str = "zh") -> list[dict[str, Any]]:
     """Every device the user may see (all when ``user`` is None): registered, held or seen
     live, with its counts."""
-    from ecoplan.ingest.hj212.registry import load_devices
+    from ecoplan.devices.device_registry import load_devices
 
     engine = ctx.engine
     live = live or live_state(ctx.home)
@@ -281,8 +281,8 @@ def filter_rows(rows: list[dict[str, Any]], device_type: str | None,
 
 def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
     """A value's HJ 212 data flag in words (HJ 212-2017 table 8; 2005 codes by dialect)."""
+    from ecoplan.devices.records import source_flag
     from ecoplan.ingest.flags import flag_text
-    from ecoplan.ingest.hj212.records import source_flag
 
     if flag is None or flag == "":
         return "—"
@@ -296,7 +296,7 @@ def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
 
 def live_values(live: LiveState, mn: str, device: Any, lang: str) -> list[dict[str, Any]]:
     """The latest value per factor with its name, unit and flag in words."""
-    from ecoplan.ingest.hj212.factors import factor_table, unit_for
+    from ecoplan.devices.factors import factor_table, unit_for
 
     table = factor_table()
     dialect = live.devices.get(mn, {}).get("dialect")
@@ -328,8 +328,8 @@ def cn_words(cn: str | None, lang: str) -> str:
 
 
 def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[str, Any]]:
-    from ecoplan.ingest.hj212.commands import STATUS_TEXT as COMMAND_STATUS
-    from ecoplan.ingest.hj212.registry import events
+    from ecoplan.devices.command_queue import STATUS_TEXT as COMMAND_STATUS
+    from ecoplan.devices.device_registry import events
 
     out = []
     for e in events(engine, mn, limit):
@@ -369,9 +369,9 @@ def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
 def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
     """What the device's latest held packet says about it: the PW it sends (to register it with,
     so its next packets are not refused) and the device type its system code ST suggests."""
-    from ecoplan.ingest.hj212.codec import decode
-    from ecoplan.ingest.hj212.crc import VARIANTS
-    from ecoplan.ingest.hj212.factors import device_types
+    from ecoplan.devices.codec import decode
+    from ecoplan.devices.crc import VARIANTS
+    from ecoplan.devices.factors import device_types
 
     for h in _latest_held(engine, mn, 5):
         p = decode(h.raw, crc_policy=VARIANTS).packet
@@ -452,7 +452,7 @@ def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
 
 def _factor_names(t: Any) -> dict[str, str]:
     """Canonical parameter name → the factor's name (zh or en) from the factor table."""
-    from ecoplan.ingest.hj212.factors import factor_table
+    from ecoplan.devices.factors import factor_table
 
     out: dict[str, str] = {}
     for f in factor_table().values():
@@ -468,7 +468,7 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
         return recent_long_series(ctx, device, t)
     if device is None or not device.station_code or device.device_type not in ("air", "dust"):
         return None
-    from ecoplan.ingest.hj212.records import AIR_POLLUTANTS
+    from ecoplan.devices.records import AIR_POLLUTANTS
     from ecoplan.store.lake import Lake
 
     lake = Lake(ctx.settings.lake_dir)
@@ -555,7 +555,7 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
 @router.get("/devices/{mn}", include_in_schema=False)
 def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                 message: str | None = None) -> Response:
-    from ecoplan.ingest.hj212.registry import load_devices
+    from ecoplan.devices.device_registry import load_devices
 
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
@@ -585,8 +585,8 @@ def approve_device(ws: Any, mn: str, *, device_type: str | None, station_code: s
                    actor: str) -> dict[str, Any]:
     """Approve (registering it first when unknown) and release its held packets into the lake —
     the same registry and service calls as ``ecoplan devices approve``."""
-    from ecoplan.ingest.hj212.registry import add_device, edit_device, load_devices
-    from ecoplan.ingest.hj212.service import release_held
+    from ecoplan.devices.device_registry import add_device, edit_device, load_devices
+    from ecoplan.devices.runtime import release_held
 
     before = load_devices(ws.engine).get(mn)
     if before is not None:
@@ -670,7 +670,7 @@ def _wire_time(value: str) -> str:
 
 def command_rows(ctx: Any, mn: str, lang: str, limit: int = 20) -> list[dict[str, Any]]:
     """The device's recent commands, newest first, with status and answer codes in words."""
-    from ecoplan.ingest.hj212.commands import list_commands
+    from ecoplan.devices.command_queue import list_commands
 
     out = []
     for c in list_commands(ctx.engine, mn=mn, limit=limit):
@@ -708,7 +708,7 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
 
     from starlette.concurrency import run_in_threadpool
 
-    from ecoplan.ingest.hj212.commands import enqueue
+    from ecoplan.devices.command_queue import enqueue
     from ecoplan.web import audit
 
     form = await request.form()
@@ -737,7 +737,7 @@ def cancel_command(request: Request, mn: str, command_id: int, db: DbDep,  # typ
     """Withdraw a command that is still queued."""
     from urllib.parse import quote
 
-    from ecoplan.ingest.hj212.commands import cancel, get
+    from ecoplan.devices.command_queue import cancel, get
     from ecoplan.web import audit
 
     engine = ctx_of(request).engine
@@ -822,7 +822,7 @@ def api_device(request: Request, mn: str, user: Annotated[Principal, Reader]) ->
             summary="设备最新实时值 / a device's latest live values")
 def api_device_live(request: Request, mn: str,
                     user: Annotated[Principal, Reader]) -> dict[str, Any]:
-    from ecoplan.ingest.hj212.registry import load_devices
+    from ecoplan.devices.device_registry import load_devices
 
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")

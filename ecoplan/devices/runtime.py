@@ -1,0 +1,333 @@
+"""Orchestration of the HJ 212 pieces on a workspace: check a file, run the gateway, release
+held packets after approval, and the bounded live demo for ``make demo``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ecoplan.devices import encode
+from ecoplan.devices.codec import decode, iter_packet_lines
+from ecoplan.devices.crc import VARIANTS
+from ecoplan.devices.device_registry import (
+    DeviceRecord,
+    held_packets,
+    load_devices,
+    mark_released,
+    registry_version,
+)
+from ecoplan.devices.gateway import Gateway, GatewayConfig
+from ecoplan.devices.live_state import LiveStore
+from ecoplan.devices.records import (
+    DATASETS,
+    DeviceContext,
+    lake_target,
+    rows_of,
+)
+from ecoplan.devices.sinks import (
+    MeasurementSink,
+    Recorder,
+    StorageUnavailable,
+    dataset_batch,
+    lake_writer,
+)
+from ecoplan.errors import InputFileError
+
+
+def check_packets(data: bytes, *, crc_policy: tuple[str, ...] = ("hj212",),
+                  devices: dict[str, DeviceRecord] | None = None) -> list[dict[str, Any]]:
+    """What ``ecoplan hj212 check`` reports for each packet line of ``data``."""
+    out = []
+    for line, raw in iter_packet_lines(data):
+        d = decode(raw, crc_policy=VARIANTS)
+        p = d.packet
+        entry: dict[str, Any] = {"line": line, "framing_ok": p is not None,
+                                 "length_ok": bool(p and p.length_ok),
+                                 "crc_variant": p.crc_variant if p else "none",
+                                 "dialect": p.dialect if p else None,
+                                 "st": p.st if p else None, "cn": p.cn if p else None,
+                                 "mn": p.mn if p else None, "accepted": False,
+                                 "rejection": None, "reply": None, "data": None,
+                                 "warnings": [w.as_dict() for w in p.warnings] if p else []}
+        rejection = d.rejection
+        dev = (devices or {}).get(p.mn or "") if p else None
+        policy = dev.crc_policy if dev else crc_policy
+        if p is not None and rejection is None and p.crc_variant not in policy:
+            rejection = decode(raw, crc_policy=policy).rejection
+        if p is not None:
+            entry["data"] = {"qn": p.qn, "pw": p.pw, "flag": p.flag, "pnum": p.pnum,
+                             "pno": p.pno, "params": p.params,
+                             "factors": {c: f.fields for c, f in p.factors.items()}}
+        if rejection is not None:
+            entry["rejection"] = rejection.as_dict()
+        elif p is not None:
+            entry["accepted"] = True
+            reply = encode.reply_for(p, dev.dialect if dev else None)
+            entry["reply"] = reply.decode("utf-8").rstrip("\r\n") if reply else None
+        out.append(entry)
+    return out
+
+
+def check_file(path: Path, **kw: Any) -> list[dict[str, Any]]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}",
+                             location=None) from exc
+    return check_packets(data, **kw)
+
+
+@dataclass
+class GatewayRuntime:
+    gateway: Gateway
+    sink: MeasurementSink | None
+    recorder: Recorder
+    storage_error: str | None
+
+    def close(self) -> None:
+        if self.sink is not None:
+            self.sink.close()
+        self.recorder.close()
+
+
+def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
+                 live: LiveStore | None = None, worker: int = 0,
+                 commands: bool = True) -> GatewayRuntime:
+    """A gateway wired to a workspace: registry + events in its database, data into its lake,
+    and (``commands``) the operators' command queue, claimed as worker number ``worker``."""
+    engine = ws.engine
+    recorder = Recorder(engine)
+    sink: MeasurementSink | None = None
+    storage_error = None
+    try:
+        sink = MeasurementSink(lake_writer(ws))
+    except StorageUnavailable as exc:
+        storage_error = exc.message("en")
+    config = config or GatewayConfig()
+    if config.live_snapshot_home is None:
+        config.live_snapshot_home = ws.settings.home
+    gw = Gateway(config, registry_loader=lambda: load_devices(engine),
+                 registry_version=lambda: registry_version(engine), sink=sink,
+                 recorder=recorder, live=live)
+    gw.hold_without_sink = sink is None
+    if commands:
+        from ecoplan.devices.command_queue import CommandQueue, worker_name
+
+        gw.command_queue = CommandQueue(engine, worker=worker_name(worker))
+    return GatewayRuntime(gw, sink, recorder, storage_error)
+
+
+def serve_worker(home: str | None, config: dict[str, Any], duration: float | None,
+                 worker: int = 0, out: Any = None, started: Any = None) -> dict[str, Any]:
+    """Run one gateway process on the workspace ``home`` until ``duration`` s have passed
+    (forever when None); returns its statistics (also put on ``out`` when given)."""
+    from ecoplan.devices.gateway import settle_heap, use_uvloop
+    from ecoplan.devices.live_state import snapshot_name
+    from ecoplan.settings import load_settings
+    from ecoplan.store.workspace import Workspace
+
+    use_uvloop()
+    ws = Workspace(load_settings(home=home) if home else None)
+    cfg = GatewayConfig(**config)
+    cfg.live_snapshot_name = snapshot_name(worker)
+    rt = open_gateway(ws, cfg, worker=worker)
+    settle_heap()
+
+    async def main() -> None:
+        await rt.gateway.start()
+        if started is not None:
+            started(rt)
+        try:
+            if duration is None:
+                await asyncio.Event().wait()
+            else:
+                await asyncio.sleep(duration)
+        finally:
+            await rt.gateway.stop()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.close()
+    stats = rt.gateway.stats.as_dict()
+    stats["rows_written"] = rt.sink.stats.rows_written if rt.sink is not None else 0
+    stats["storage_error"] = rt.storage_error
+    if out is not None:
+        out.put(stats)
+    return stats
+
+
+def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sum the statistics of several gateway processes."""
+    total: dict[str, Any] = {"workers": len(parts)}
+    for st in parts:
+        for k, v in st.items():
+            if isinstance(v, bool) or v is None or isinstance(v, str):
+                total.setdefault(k, v)
+            elif isinstance(v, (int, float)):
+                total[k] = total.get(k, 0) + v
+            elif isinstance(v, dict):
+                into = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    into[kk] = into.get(kk, 0) + vv
+    return total
+
+
+def release_held(ws: Any, mn: str) -> dict[str, Any]:
+    """Load the held packets of an (now approved) device into the lake; mark them released."""
+    engine = ws.engine
+    devices = load_devices(engine)
+    dev = devices.get(mn)
+    packets = held_packets(engine, mn)
+    result: dict[str, Any] = {"mn": mn, "held": len(packets), "released": 0, "rows": 0,
+                              "kept": 0, "reasons": []}
+    if dev is None or not dev.approved or not packets:
+        result["kept"] = len(packets)
+        return result
+    ctx = DeviceContext(dev.device_type, dev.station_code, dev.enterprise, dev.code_map or None,
+                        dev.units or None)
+    by_dataset: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    done: list[int] = []
+    seen: set[tuple[str, str, str]] = set()
+    for h in packets:
+        d = decode(h.raw, crc_policy=VARIANTS)
+        p = d.packet
+        if p is None or d.rejection is not None:
+            result["kept"] += 1
+            result["reasons"].append(d.rejection.en if d.rejection else "cannot decode")
+            continue
+        if p.cn not in DATASETS:
+            done.append(h.id)  # real-time, state or notification data: nothing to store
+            continue
+        target, why = lake_target(p.cn or "", ctx.device_type, ctx.station_code)
+        if target is None:
+            result["kept"] += 1
+            result["reasons"].append(why)
+            continue
+        key = (p.mn or "", p.cn or "", p.qn or str(p.params.get("DataTime")))
+        if key in seen:
+            done.append(h.id)
+            continue
+        seen.add(key)
+        at = h.received_at.replace(tzinfo=None) if isinstance(h.received_at, datetime) \
+            else datetime.now()
+        rows, problems = rows_of(p, ctx, at)
+        if problems or not rows:  # flagged values are stored with their flag
+            result["kept"] += 1
+            result["reasons"].append(problems[0].en if problems else "no values")
+            if rows:
+                by_dataset[target].extend(rows)
+            continue
+        by_dataset[target].extend(rows)
+        done.append(h.id)
+    if by_dataset:
+        write = lake_writer(ws)  # raises StorageUnavailable: the packets stay held
+        for dataset, rows in by_dataset.items():
+            frame, digest = dataset_batch(dataset, rows)
+            summary = write(dataset, frame, f"hj212-held:{mn}", digest)
+            result["rows"] += len(rows)
+            result.setdefault("batches", []).append(
+                summary.as_dict() if hasattr(summary, "as_dict") else summary)
+    mark_released(engine, done, batch=f"release-{mn}")
+    result["released"] = len(done)
+    return result
+
+
+def run_live_demo(ws: Any, *, seconds: float = 5.0, devices: int = 3, rate: float = 5.0,
+                  say: Any = None) -> dict[str, Any]:
+    """Bounded demo: a gateway on 127.0.0.1 (ephemeral port) and ``devices`` simulated stations
+    replaying the real 2019 Shanxi hours for ``seconds``; returns stats and the live snapshot."""
+    from ecoplan.devices import simulator as sim
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.ingest.registry import import_bundled
+
+    import_bundled(ws.engine, ("shanxi",))  # the stations the replayed hours belong to
+    series = sim.hourly_source(stations=devices, hours=int(seconds * rate) + 10)
+    sims = sim.make_devices(series, devices, over_time=2.0, re_count=1)
+    known = load_devices(ws.engine)
+    codes = sorted(series)
+    for i, d in enumerate(sims):
+        if d.mn not in known:
+            add_device(ws.engine, d.mn, device_type="air", station_code=codes[i % len(codes)],
+                       name=f"demo {codes[i % len(codes)]}", actor="demo")
+
+    async def main() -> dict[str, Any]:
+        rt = open_gateway(ws, GatewayConfig(host="127.0.0.1", port=0))
+        port = await rt.gateway.start()
+        try:
+            res = await sim.simulate("127.0.0.1", port, sims, rate=rate, duration=seconds)
+        finally:
+            await rt.gateway.stop()
+            await asyncio.get_running_loop().run_in_executor(None, rt.close)
+        return {"simulator": res.as_dict(), "gateway": rt.gateway.stats.as_dict(),
+                "storage_error": rt.storage_error,
+                "rows_written": rt.sink.stats.rows_written if rt.sink else 0,
+                "live": rt.gateway.live.snapshot()}
+
+    out = asyncio.run(main())
+    if say is not None:
+        s = out["simulator"]
+        say(f"HJ 212 网关：{devices} 台模拟设备在 {seconds:g} 秒内上传 {s['sent']} 包，应答 {s['answered']} 包",
+            f"HJ 212 gateway: {devices} simulated loggers sent {s['sent']} packets in "
+            f"{seconds:g} s, {s['answered']} answered")
+    return out
+
+
+def run_command_demo(ws: Any, *, timeout: float = 40.0, say: Any = None) -> dict[str, Any]:
+    """Bounded demo of reverse commands for ``make demo``: a gateway on 127.0.0.1 (ephemeral
+    port) with the workspace's command queue, one simulated station connected, and three
+    commands queued the way an operator does (``ecoplan devices command``): set the clock
+    (1012), the real-time interval (1062) and ask for three hours of history (2061). Returns
+    the commands' outcomes (:meth:`~.commands.QueuedCommand.as_dict`)."""
+    from ecoplan.devices import simulator as sim
+    from ecoplan.devices.command_queue import enqueue, get
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.ingest.registry import import_bundled
+
+    import_bundled(ws.engine, ("shanxi",))
+    series = sim.hourly_source(stations=1, hours=12)
+    code = sorted(series)[0]
+    device = sim.make_devices(series, 1, over_time=2.0, re_count=1)[0]
+    if device.mn not in load_devices(ws.engine):
+        add_device(ws.engine, device.mn, device_type="air", station_code=code,
+                   name=f"demo {code}", actor="demo")
+    hours = series[code]
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        rt = open_gateway(ws, GatewayConfig(host="127.0.0.1", port=0))
+        rt.gateway.command_queue.poll_interval = 0.2
+        port = await rt.gateway.start()
+        try:
+            await sim.connect(device, "127.0.0.1", port)
+            await device.send_reliably(*next(iter(device.uploads())))
+            asks = [("1012", {}), ("1062", {"RtdInterval": 60}),
+                    ("2061", {"BeginTime": hours[2].start, "EndTime": hours[4].start})]
+            ids = [await loop.run_in_executor(None, lambda c=cn, p=params: enqueue(
+                ws, device.mn, c, p, requested_by="demo")) for cn, params in asks]
+            deadline = loop.time() + timeout
+            while True:
+                rows = [await loop.run_in_executor(None, get, ws, i) for i in ids]
+                if all(r.finished for r in rows) or loop.time() > deadline:
+                    return rows
+                await asyncio.sleep(0.2)
+        finally:
+            if device.transport is not None:
+                device.transport.close()
+            await rt.gateway.stop()
+            await loop.run_in_executor(None, rt.close)
+
+    rows = asyncio.run(main())
+    if say is not None:
+        for r in rows:
+            d = r.as_dict()
+            say(f"反控命令 {d['cn']}（{d['name_zh']}）→ {d['status_zh']}，应答数据 {len(d['responses'])} 包",
+                f"Reverse command {d['cn']} ({d['name_en']}) → {d['status_en']}, "
+                f"{len(d['responses'])} data answers")
+    return {"mn": device.mn, "commands": [r.as_dict() for r in rows]}

@@ -1,0 +1,50 @@
+"""Shared helpers of the HJ 212 tests: the bundled real packets with their expect= tags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ecoplan.devices.codec import iter_packet_lines
+from ecoplan.sample_data import sample_path
+
+
+@dataclass(frozen=True)
+class OraclePacket:
+    line: int
+    raw: bytes
+    expect: str
+    comment: str
+
+
+def oracle_packets() -> list[OraclePacket]:
+    data = sample_path("hj212", "packets.txt").read_bytes()
+    lines = data.split(b"\n")
+    out = []
+    for n, raw in iter_packet_lines(data):
+        comment = lines[n - 2].decode("utf-8")
+        m = re.search(r"expect=([a-z0-9-]+)", comment)
+        assert m, f"packet on line {n} has no expect= tag"
+        out.append(OraclePacket(n, raw, m.group(1), comment))
+    return out
+
+
+ORACLE = oracle_packets()
+
+
+HOST = "127.0.0.1"
+
+
+class Collected:
+    """The writer boundary of the sink: frames handed to the ingestion path, kept for checks."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, Any]] = []
+
+    def __call__(self, dataset: str, frame: Any, source: str, source_hash: str) -> None:
+        self.frames.append((dataset, frame))
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f) for _, f in self.frames)
