@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ecoplan.cli import main
-from ecoplan.demo import STEPS
+from ecoplan.demo.steps import STEPS
 
 
 @pytest.mark.slow

@@ -387,7 +387,7 @@ def bench_air_command(
     as_json: JsonOpt = False,
 ) -> None:
     """空气质量引擎基准：日评价 + 年统计 与 DuckDB 读取求和之比 / air engine benchmark."""
-    from ecoplan.assess.air_bench import run_benchmark
+    from ecoplan.bench.air_engines import run_benchmark
 
     result = run_benchmark(stations=stations, runs=runs, engine=engine, workdir=workdir,
                            memory_limit=memory_limit or None, hourly=hourly)

@@ -22,7 +22,7 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
 ) -> None:
     """运行演示：初始化工作区、载入规划与真实样例数据、计算并输出结果 / run the demo job."""
-    from ecoplan.demo import run_demo
+    from ecoplan.demo.steps import run_demo
 
     home = home.resolve()
     os.environ["ECOPLAN_HOME"] = str(home)

@@ -527,7 +527,7 @@ def bench_gateway(
     as_json: JsonOpt = False,
 ) -> None:
     """HJ 212 网关负载测试（仅本机回环）/ gateway load benchmark on loopback."""
-    from ecoplan.devices.loadtest import run_benchmark
+    from ecoplan.bench.device_gateway import run_benchmark
 
     with console.status(tr("负载测试中…", "Benchmark running…")):
         result = run_benchmark(devices=devices, duration=duration, workers=workers,

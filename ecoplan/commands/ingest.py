@@ -534,7 +534,7 @@ def bench_ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """导入吞吐量（站点·小时/秒）：标准 Parquet 与 CNEMC CSV / ingestion throughput."""
-    from ecoplan.ingest.bench import run_benchmark
+    from ecoplan.bench.ingest import run_benchmark
 
     with err_console.status(tr("正在测量……", "Measuring…")):
         result = run_benchmark(runs=runs, days=days)

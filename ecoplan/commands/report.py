@@ -74,9 +74,9 @@ def bench_report(
     import tempfile
     import time
 
-    from ecoplan.assess.demo_series import build_demo_series
     from ecoplan.assess.indicators import assess_indicators
     from ecoplan.console import console, progress
+    from ecoplan.demo.air_series import build_demo_series
     from ecoplan.plan import bundled_plan_path, load_plan
     from ecoplan.reports.build import build_report
     from ecoplan.settings import load_settings

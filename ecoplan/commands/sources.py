@@ -401,7 +401,7 @@ def bench_sources(
     as_json: JsonOpt = False,
 ) -> None:
     """超标判定基准：合成一年小时数据 / exceedance rule on a synthetic year of hourly values."""
-    from ecoplan.supervision.exceedance_bench import run
+    from ecoplan.bench.exceedance import run
 
     out = run(outlets=outlets, runs=runs, engine=engine)
     if as_json:

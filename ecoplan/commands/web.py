@@ -247,7 +247,7 @@ def bench_web(
     as_json: JsonOpt = False,
 ) -> None:
     """网页平台负载测试（仅 127.0.0.1）/ web load test on loopback only."""
-    from ecoplan.web.bench import run_bench
+    from ecoplan.bench.web import run_bench
 
     result = run_bench(users=users, seconds=seconds, runs=runs, think=think, home=home,
                        workers=workers)

@@ -6,21 +6,10 @@ exactly as if the loggers had sent them. Used to load a logger's capture file an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ecoplan.devices.codec import iter_packet_lines
-
-#: Example registrations for the demo: the real CEMS loggers of the bundled packets file
-#: (sample_data/hj212/packets.txt, public sources named there). Their outlets and enterprise are
-#: placeholders of this project, named as such — the packets do not say whose stacks they are.
-DEMO_OUTLET_DEVICES = (
-    # MN, outlet, CRC policy (the first logger prints CRC-16/MODBUS low byte first)
-    ("88888880000001", "DEMO-DA001", "hj212+modbus-swapped"),
-    ("756877X7916010", "DEMO-DA002", "hj212"),
-)
-DEMO_ENTERPRISE = "示例企业（公开 HJ 212 报文）"
 
 
 def replay_packets(workspace: Any, data: bytes, *, source: str = "hj212-replay",
@@ -57,28 +46,3 @@ def replay_packets(workspace: Any, data: bytes, *, source: str = "hj212-replay",
 def replay_file(workspace: Any, path: str | Path, **kw: Any) -> dict[str, Any]:
     """:func:`replay_packets` of a capture file."""
     return replay_packets(workspace, Path(path).read_bytes(), **kw)
-
-
-def demo_online_monitoring(workspace: Any,
-                           say: Callable[[str, str], Any] | None = None) -> dict[str, Any]:
-    """Demo step: register the real CEMS loggers of the bundled packets file as example outlets
-    (if missing) and replay their packets of the file — their minute uploads land in
-    ``online_monitoring`` with their HJ 212 flags (real-time 2011 packets go to the live view
-    only). Idempotent: a second call stores nothing new."""
-    from ecoplan.devices.device_registry import add_device, load_devices
-    from ecoplan.sample_data import sample_path
-
-    known = load_devices(workspace.engine)
-    for mn, outlet, crc in DEMO_OUTLET_DEVICES:
-        if mn not in known:
-            add_device(workspace.engine, mn, device_type="cems", station_code=outlet,
-                       enterprise=DEMO_ENTERPRISE, crc_policy=crc, name=f"示例 {outlet}",
-                       actor="demo")
-    out = replay_file(workspace, sample_path("hj212", "packets.txt"), source="hj212-demo",
-                      only_mns={mn for mn, _, _ in DEMO_OUTLET_DEVICES})
-    if say is not None:
-        n = sum(b.get("rows_written", 0) for b in out["batches"])
-        say(f"企业在线监测：回放公开的 HJ 212 报文，{n} 个排放口分钟数值写入 online_monitoring",
-            f"Online monitoring: replayed the public HJ 212 packets, {n} outlet minute values "
-            "written to online_monitoring")
-    return out

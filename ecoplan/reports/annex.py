@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ecoplan.reports.evaluation import ReportData
+from ecoplan.store.data_labels import DEMO_LABEL
 
 
 def _cell(v: Any) -> Any:
@@ -21,8 +22,6 @@ def _cell(v: Any) -> Any:
 
 def write_xlsx(data: ReportData, out: Path) -> Path:
     """Sheets: 说明, 指标评估, 指标时间序列, 重点工程, 任务, 问题与建议, 日AQI, 数据快照."""
-    from ecoplan.assess.demo_series import DEMO_LABEL
-
     label = DEMO_LABEL if data.demo else ""
     sheets: dict[str, pd.DataFrame] = {}
     sheets["说明"] = pd.DataFrame([

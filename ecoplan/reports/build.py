@@ -12,6 +12,7 @@ from typing import Any
 
 from ecoplan.plan import Plan
 from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
+from ecoplan.store.data_labels import DEMO_LABEL, DEMO_LABEL_ZH
 
 
 @dataclass
@@ -34,7 +35,6 @@ class ReportResult:
 
 def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
     """The report's PNG charts in ``folder``."""
-    from ecoplan.assess.demo_series import DEMO_LABEL
     from ecoplan.reports import charts
 
     label = DEMO_LABEL if data.demo else None
@@ -58,7 +58,6 @@ def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
                  fmt: str = "docx", report_date: date | None = None) -> ReportResult:
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
     PDF next to it), the data annex ``<stem>.xlsx`` and ``<stem>.snapshot.json``."""
-    from ecoplan.assess.demo_series import DEMO_LABEL_ZH
     from ecoplan.reports.annex import write_xlsx
     from ecoplan.reports.docx_report import write_docx
     from ecoplan.reports.pdf import docx_to_pdf

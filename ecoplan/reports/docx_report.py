@@ -18,6 +18,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ecoplan.assess.status import STATUS_COLOURS, STATUS_NAMES
 from ecoplan.reports.evaluation import KINDS, ReportData, summary_paragraphs
+from ecoplan.store.data_labels import DEMO_LABEL
 
 SERIF = "Noto Serif CJK SC"   # stands in for 仿宋/小标宋
 SANS = "Noto Sans CJK SC"     # stands in for 黑体
@@ -157,8 +158,6 @@ def official_document() -> Any:
 
 def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     """Write the report to ``out`` (.docx) with the charts already rendered as PNG."""
-    from ecoplan.assess.demo_series import DEMO_LABEL
-
     doc = official_document()
     sec = doc.sections[0]
     if data.demo:

@@ -20,6 +20,7 @@ from ecoplan.assess.snapshot import DataSnapshot, take_snapshot
 from ecoplan.assess.tasks import TaskSummary, task_summary
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Plan
+from ecoplan.store.data_labels import DEMO_LABEL_ZH
 
 ReportKind = Literal["annual", "midterm", "final"]
 KINDS: dict[str, tuple[str, str]] = {
@@ -191,7 +192,6 @@ def next_plan_baseline(ws: Any, year: int) -> list[dict[str, Any]]:
 def _uses_demo_data(ws: Any) -> bool:
     from sqlalchemy import select
 
-    from ecoplan.assess.demo_series import DEMO_LABEL_ZH
     from ecoplan.store.models import IngestBatch
 
     with ws.session() as s:

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ecoplan.commands.air import LVLIANG_STATIONS, demo_step_hourly_aqi
-from ecoplan.demo import DemoResult
+from ecoplan.demo.air import LVLIANG_STATIONS, demo_step_hourly_aqi
+from ecoplan.demo.steps import DemoResult
 from ecoplan.sample_data import sample_path
 from ecoplan.store.workspace import Workspace, init_workspace
 

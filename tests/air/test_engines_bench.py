@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ecoplan.assess.air_bench import generate
+from ecoplan.bench.air_engines import generate
 from ecoplan.cli import main
 
 

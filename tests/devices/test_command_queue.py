@@ -350,7 +350,7 @@ def test_gateway_processes_sharing_the_port_send_once(capsys: pytest.CaptureFixt
 
 def test_command_demo_step(capsys: pytest.CaptureFixture[str]) -> None:
     from ecoplan.cli import main
-    from ecoplan.devices.runtime import run_command_demo
+    from ecoplan.demo.devices import run_command_demo
     from ecoplan.store.workspace import Workspace
 
     assert main(["init"]) == 0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ecoplan.demo.devices import run_live_demo
 from ecoplan.devices.live_state import read_snapshot
-from ecoplan.devices.runtime import run_live_demo
 from ecoplan.store.workspace import Workspace, init_workspace
 
 

@@ -216,7 +216,7 @@ def test_packets_held_for_want_of_a_dataset_are_released_into_it(ws: Workspace) 
 
 
 def test_demo_replays_the_real_cems_packets_once(workspace_home: Path) -> None:
-    from ecoplan.devices.replay import demo_online_monitoring
+    from ecoplan.demo.devices import demo_online_monitoring
 
     init_workspace(workspace_home)
     w = Workspace()

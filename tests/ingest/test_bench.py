@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoplan.ingest.bench import run_benchmark
+from ecoplan.bench.ingest import run_benchmark
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecoplan.store.plan_store import demo_step_plan, load_bundled_plan
+from ecoplan.demo.plan import demo_step_plan, load_bundled_plan
 from ecoplan.store.workspace import Workspace, init_workspace
 
 

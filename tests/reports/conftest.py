@@ -17,7 +17,7 @@ import pytest
 
 
 def _build(home: Path) -> dict[str, Any]:
-    from ecoplan.assess.demo_series import build_demo_series
+    from ecoplan.demo.air_series import build_demo_series
     from ecoplan.settings import load_settings
     from ecoplan.store.workspace import Workspace, init_workspace
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ecoplan.demo.dust import SprayControllerSim, realtime_pm10, run_dust_demo
 from ecoplan.devices import command_queue as cq
 from ecoplan.devices import simulator as sim
 from ecoplan.devices.device_registry import add_device, load_devices
@@ -23,7 +24,6 @@ from ecoplan.store import db
 from ecoplan.store.db import session_scope
 from ecoplan.store.supervision_dust_models import DustAction, DustActionsAreAppendOnly
 from ecoplan.supervision import dust_service as ds
-from ecoplan.supervision.dust_demo import SprayControllerSim, realtime_pm10, run_dust_demo
 from tests.devices.conftest import HOST, Collected
 
 MONITOR = "DUST0000000001"

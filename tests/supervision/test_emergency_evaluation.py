@@ -139,8 +139,8 @@ def test_hourly_aqi_equals_the_published_aqi_in_the_episode() -> None:
 
 
 def test_demo_replay_of_january_2019(tmp_path: Path) -> None:
+    from ecoplan.demo.emergency import run_emergency_demo
     from ecoplan.store.workspace import Workspace, init_workspace
-    from ecoplan.supervision.emergency_demo import run_emergency_demo
 
     init_workspace()
     ws = Workspace()

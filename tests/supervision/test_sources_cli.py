@@ -182,7 +182,7 @@ def test_cli_add_list_and_errors(ws: Workspace, capsys: pytest.CaptureFixture[st
 
 
 def test_example_registry_is_labelled_and_idempotent(ws: Workspace) -> None:
-    from ecoplan.supervision.sources_example import load_example
+    from ecoplan.demo.pollution_sources import load_example
 
     first = load_example(ws)
     assert first["errors"] == [] and first["added"]["enterprises"] == 5

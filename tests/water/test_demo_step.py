@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecoplan.commands.water import demo_step
-from ecoplan.demo import DemoResult
+from ecoplan.demo.steps import DemoResult
+from ecoplan.demo.water import demo_step
 from ecoplan.store.workspace import Workspace, init_workspace
 
 

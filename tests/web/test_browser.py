@@ -164,8 +164,8 @@ def demo_server(web_ws) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The server on a workspace with the bench demo data (air lake, approved reports)."""
     import uvicorn
 
+    from ecoplan.bench.web import prepare_demo
     from ecoplan.web.app import create_app
-    from ecoplan.web.bench import prepare_demo
 
     prepare_demo(web_ws.settings.home)
     port = free_port()

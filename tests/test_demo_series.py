@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ecoplan.assess import demo_series as ds
+from ecoplan.demo import air_series as ds
 from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.standards.groundwater import classify_groundwater_frame
 from ecoplan.standards.surface_water import classify_section_year

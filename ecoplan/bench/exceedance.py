@@ -10,14 +10,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ecoplan.ingest.pipeline import online_schema
+from ecoplan.settings import load_settings
+from ecoplan.store.workspace import Workspace, init_workspace
+from ecoplan.supervision import sources as S
+from ecoplan.supervision.exceedance_report import find_exceedances
+
 
 def _lake_rows(outlets: int, year: int) -> Any:
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    from ecoplan.ingest.pipeline import online_schema
-
     rng = np.random.default_rng(20261128)
     hours = pd.date_range(f"{year}-01-01", f"{year}-12-31 23:00", freq="h").values
     params = ("so2", "nox", "smoke")
@@ -38,11 +42,6 @@ def _lake_rows(outlets: int, year: int) -> Any:
 def run(outlets: int = 50, runs: int = 3, year: int = 2025, engine: str = "duckdb"
         ) -> dict[str, Any]:
     """Build a temporary workspace, load the synthetic year, time :func:`find_exceedances`."""
-    from ecoplan.settings import load_settings
-    from ecoplan.store.workspace import Workspace, init_workspace
-    from ecoplan.supervision import sources as S
-    from ecoplan.supervision.exceedance_report import find_exceedances
-
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         init_workspace(home)

@@ -14,6 +14,7 @@ Cases (station-hours per second, median of ``runs``):
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import statistics
@@ -26,7 +27,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ecoplan.ingest.pipeline import air_schema, ingest_file
+from ecoplan.ingest.readers.air import read_air_file
+from ecoplan.ingest.registry import import_bundled
+from ecoplan.ingest.rules import rules_for
+from ecoplan.ingest.validation import validate
 from ecoplan.sample_data import sample_path
+from ecoplan.settings import load_settings
+from ecoplan.store.workspace import Workspace, init_workspace
 
 
 def _machine() -> str:
@@ -43,9 +51,6 @@ def _machine() -> str:
 
 
 def _prepare(tmp: Path, days: int) -> tuple[Path, list[Path]]:
-    from ecoplan.ingest.pipeline import air_schema
-    from ecoplan.ingest.readers.air import read_air_file
-
     year = read_air_file(sample_path("realdata", "shanxi_hourly_2019.csv.gz"))
     schema = air_schema()
     cols = [f.name for f in schema if f.name in year.columns and f.name != "source_row"]
@@ -57,7 +62,6 @@ def _prepare(tmp: Path, days: int) -> tuple[Path, list[Path]]:
     folder = tmp / "cnemc"
     folder.mkdir()
     files = []
-    import datetime as dt
 
     for d in range(days):
         day = (dt.date(2019, 1, 1) + dt.timedelta(days=d)).strftime("%Y%m%d")
@@ -82,11 +86,6 @@ def _rates(fn: Callable[[], int], runs: int) -> dict[str, Any]:
 
 
 def run_benchmark(runs: int = 5, days: int = 7) -> dict[str, Any]:
-    from ecoplan.ingest.pipeline import ingest_file
-    from ecoplan.ingest.readers.air import read_air_file
-    from ecoplan.ingest.rules import rules_for
-    from ecoplan.ingest.validation import validate
-
     rules = rules_for("air_hourly")
     load_before = list(os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="ecoplan-bench-") as d:
@@ -109,9 +108,6 @@ def run_benchmark(runs: int = 5, days: int = 7) -> dict[str, Any]:
         counter: dict[str, float] = {"n": 0}
 
         def full_load(files: list[Path], national: bool) -> int:
-            from ecoplan.ingest.registry import import_bundled
-            from ecoplan.settings import load_settings
-            from ecoplan.store.workspace import Workspace, init_workspace
 
             counter["n"] += 1
             home = tmp / f"ws{int(counter['n'])}"

@@ -28,6 +28,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
+from ecoplan.standards.air_hourly import hourly_aqi_table
+from ecoplan.standards.air_period import period_statistics
+from ecoplan.store.engine import connect
+
 COLUMNS = ("station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co")
 HOURS = 8760
 
@@ -35,10 +45,6 @@ HOURS = 8760
 def generate(path: Path, stations: int, *, seed: int = 2019, chunk: int = 50,
              missing_fraction: float = 0.03, missing_days: int = 3) -> int:
     """Write ``stations`` × 8,760 canonical hourly rows to ``path``; return the row count."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     rng = np.random.default_rng(seed)
     start = np.datetime64("2019-01-01T01:00", "us")
     stamps = start + np.arange(HOURS).astype("timedelta64[h]")
@@ -86,8 +92,6 @@ def _peak_rss_mib() -> float:
 
 
 def _phase_read_sum(path: str, threads: int) -> dict[str, float]:
-    import duckdb
-
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
     t0 = time.perf_counter()
@@ -99,9 +103,6 @@ def _phase_read_sum(path: str, threads: int) -> dict[str, float]:
 
 def _phase_evaluation(path: str, threads: int, engine: str,
                       memory_limit: str | None = None) -> dict[str, float]:
-    from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
-    from ecoplan.standards.air_period import period_statistics
-    from ecoplan.store.engine import connect
 
     con = connect(engine)  # type: ignore[arg-type]
     if engine == "duckdb":
@@ -128,9 +129,6 @@ def _phase_evaluation(path: str, threads: int, engine: str,
 
 
 def _phase_hourly(path: str, threads: int, engine: str) -> dict[str, float]:
-    from ecoplan.standards.air_hourly import hourly_aqi_table
-    from ecoplan.store.engine import connect
-
     con = connect(engine)  # type: ignore[arg-type]
     if engine == "duckdb":
         con.raw_sql(f"SET threads = {threads}")

@@ -36,12 +36,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
-DEMO_LABEL_ZH = "生成的示例数据"
-DEMO_LABEL_EN = "generated example data"
-DEMO_LABEL = f"{DEMO_LABEL_ZH} / {DEMO_LABEL_EN}"
+from ecoplan.assess import progress as pg
+from ecoplan.demo.plan import load_bundled_plan
+from ecoplan.ingest.pipeline import ingest_frame
+from ecoplan.ingest.registry import import_bundled, import_file
+from ecoplan.plan import bundled_plan_path, load_plan
+from ecoplan.sample_data import sample_path
+from ecoplan.standards.air_daily import daily_values
+from ecoplan.standards.air_period import city_daily, gbt8170_round
+from ecoplan.standards.aqi import daily_aqi
+from ecoplan.standards.groundwater import gb14848
+from ecoplan.standards.surface_water import gb3838
+from ecoplan.store.data_labels import DEMO_LABEL, DEMO_LABEL_ZH
+from ecoplan.store.workspace import Workspace
+
 SEED = 20211122
 
 SOURCE_STATIONS: tuple[str, ...] = ("2183A", "2185A", "2867A")
@@ -61,7 +73,6 @@ BOUNDARY_MARGIN = 2
 @dataclass(frozen=True)
 class AirYearSpec:
     """What a generated year must give through the air engine (HJ 663, 2012 rules)."""
-
     year: int
     pm25_mean: int
     good_days: int
@@ -94,8 +105,6 @@ AIR_PATH: dict[int, AirYearSpec] = {
 # ---------------------------------------------------------------------------- the real pool
 def _real_hourly() -> pd.DataFrame:
     """The 2019 hourly rows of the three Lüliang stations (real, as published)."""
-    from ecoplan.sample_data import sample_path
-
     df = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
                      dtype={"station_code": str}, usecols=["station_code", "timestamp", *POLLUTANTS])
     df = df[df.station_code.isin(SOURCE_STATIONS)].copy()
@@ -108,11 +117,6 @@ def _real_hourly() -> pd.DataFrame:
 def county_town_daily(hourly: pd.DataFrame, station_codes: Sequence[str] | None = None
                       ) -> pd.DataFrame:
     """County-town daily values through the air engine (GB 3095 Table 4 validity, city mean)."""
-    import ibis
-
-    from ecoplan.standards.air_daily import daily_values
-    from ecoplan.standards.air_period import city_daily
-
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
     codes = list(station_codes or sorted(hourly.station_code.unique()))
@@ -126,9 +130,6 @@ def county_town_daily(hourly: pd.DataFrame, station_codes: Sequence[str] | None 
 
 def day_aqi(row: Any, k: float = 1.0) -> int | None:
     """Daily AQI (HJ 633-2012) of county-town daily values with PM2.5 and PM10 × ``k``."""
-    from ecoplan.standards.air_period import gbt8170_round
-    from ecoplan.standards.aqi import daily_aqi
-
     vals: dict[str, Any] = {}
     for p in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h_max"):
         v = row[p]
@@ -170,7 +171,6 @@ def _doy_distance(a: np.ndarray, b: int) -> np.ndarray:
 @dataclass
 class DrawnYear:
     """The real day drawn for every date of a generated year, and the scale factor."""
-
     spec: AirYearSpec
     k: float
     dates: list[date]
@@ -300,7 +300,6 @@ def air_demo_hourly(years: Sequence[int] = tuple(AIR_PATH)) -> tuple[pd.DataFram
 @dataclass(frozen=True)
 class SectionSpec:
     """A demo surface-water section: its code, name, river and class per year."""
-
     code: str
     name: str
     river: str
@@ -341,8 +340,6 @@ def water_demo_samples(years: Sequence[int] = tuple(AIR_PATH), *, seed: int = SE
     class interval) and the others a class better, so the 环办〔2011〕22号 class of every month
     and of the year is the planned one; the engine checks it in the tests.
     """
-    from ecoplan.standards.surface_water import gb3838
-
     ev = gb3838()
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
@@ -392,8 +389,6 @@ def groundwater_demo_samples(years: Sequence[int] = tuple(AIR_PATH), *, seed: in
                              ) -> pd.DataFrame:
     """Quarterly groundwater samples (long) whose GB/T 14848-2017 point class is the planned one:
     total hardness (or nitrate, for a Ⅳ year) sits in the class, the other items a class better."""
-    from ecoplan.standards.groundwater import gb14848
-
     table = gb14848()
     rng = np.random.default_rng(seed + 1)
     rows: list[dict[str, Any]] = []
@@ -443,8 +438,6 @@ UNFINISHED_TASKS = (2, 9)
 
 
 def _approve(s: Any, kind: str, rid: int) -> None:
-    from ecoplan.assess import progress as pg
-
     pg.review(s, kind, rid, actor=DEMO_REVIEWER)  # type: ignore[arg-type]
     pg.approve(s, kind, rid, actor=DEMO_APPROVER, note=DEMO_LABEL)  # type: ignore[arg-type]
 
@@ -452,8 +445,6 @@ def _approve(s: Any, kind: str, rid: int) -> None:
 def submit_demo_reports(ws: Any, plan: Any) -> dict[str, int]:
     """Approved demo department reports: reported indicator values 2021–2025, key-project
     progress at the end of each year, task status at the end of 2025. Skipped when present."""
-    from ecoplan.assess import progress as pg
-
     counts = {"indicator": 0, "project": 0, "task": 0}
     with ws.session() as s:
         if pg.list_reports(s, "indicator", plan_code=plan.code):
@@ -519,7 +510,6 @@ def submit_demo_reports(ws: Any, plan: Any) -> dict[str, int]:
 @dataclass
 class DemoSeries:
     """What :func:`build_demo_series` loaded (batch summaries) and how the air years were drawn."""
-
     batches: dict[str, Any]
     drawn: dict[int, dict[str, Any]]
     reports: dict[str, int]
@@ -534,12 +524,6 @@ def build_demo_series(workspace: Any, *, years: Sequence[int] = tuple(AIR_PATH))
     manifest ``生成的示例数据_generated_example_data_manifest.csv`` (how each year was drawn) to the
     workspace's reports folder.
     """
-    from ecoplan.ingest.pipeline import ingest_frame
-    from ecoplan.ingest.registry import import_bundled, import_file
-    from ecoplan.plan import bundled_plan_path, load_plan
-    from ecoplan.store.plan_store import load_bundled_plan
-    from ecoplan.store.workspace import Workspace
-
     ws = workspace if isinstance(workspace, Workspace) else Workspace()
     data = Path(__file__).with_name("data")
     import_bundled(ws.engine)

@@ -20,6 +20,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ecoplan.devices import simulator as sim
+from ecoplan.devices.crc import implementation
+from ecoplan.devices.gateway import GatewayConfig, settle_heap, use_uvloop
+from ecoplan.devices.runtime import open_gateway
+from ecoplan.settings import load_settings
+from ecoplan.store.db import make_engine, session_scope
+from ecoplan.store.hj212_models import Hj212Device
+from ecoplan.store.models import Station
+from ecoplan.store.workspace import Workspace, init_workspace
+
 HOST = "127.0.0.1"
 
 
@@ -39,8 +49,6 @@ def _free_port() -> int:
 
 
 def _install_loop() -> str:
-    from ecoplan.devices.gateway import use_uvloop
-
     return use_uvloop()
 
 
@@ -48,10 +56,6 @@ def _install_loop() -> str:
 def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, out: Any,
                     go: Any, warmup: float, duration: float) -> None:
     loop_name = _install_loop()
-    from ecoplan.devices.gateway import GatewayConfig
-    from ecoplan.devices.runtime import open_gateway
-    from ecoplan.settings import load_settings
-    from ecoplan.store.workspace import Workspace
 
     ws = Workspace(load_settings(home=home))
     cfg = GatewayConfig(host=HOST, port=port, reuse_port=True, max_packets_per_second=1e6,
@@ -63,7 +67,6 @@ def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, 
         rt.sink = None
         rt.gateway.sink = None
     rt.gateway.hold_without_sink = False
-    from ecoplan.devices.gateway import settle_heap
 
     if storage:
         import ecoplan.ingest.pipeline  # noqa: F401 - imported before the heap is settled
@@ -93,7 +96,6 @@ def _gateway_worker(home: str, port: int, storage: bool, ready: Any, stop: Any, 
     asyncio.run(main())
     t0 = time.perf_counter()
     rt.close()
-    from ecoplan.devices.crc import implementation
 
     out.put({"role": "gateway", "pid": os.getpid(), "loop": loop_name,
              "codec": implementation()["implementation"],
@@ -169,7 +171,6 @@ class _Client(asyncio.Protocol):
 def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warmup: float,
                    duration: float, connected: Any, out: Any) -> None:
     loop_name = _install_loop()
-    from ecoplan.devices import simulator as sim
 
     series = sim.hourly_source(stations=min(n, 59), hours=per_device)
     devs = sim.make_devices(series, n, first_index=first)
@@ -227,12 +228,6 @@ def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warm
 # ------------------------------------------------------------------ orchestration
 def _one_run(*, devices: int, duration: float, workers: int, clients: int, storage: bool,
              warmup: float = 2.0) -> dict[str, Any]:
-    from ecoplan.devices import simulator as sim
-    from ecoplan.settings import load_settings
-    from ecoplan.store.db import make_engine, session_scope
-    from ecoplan.store.hj212_models import Hj212Device
-    from ecoplan.store.models import Station
-    from ecoplan.store.workspace import init_workspace
 
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="ecoplan-bench-hj212-") as tmp:

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ecoplan.demo.devices import DEMO_ENTERPRISE, DEMO_OUTLET_DEVICES
 from ecoplan.supervision.sources import credit_code_check_character
+from ecoplan.supervision.sources_excel import import_workbook, write_template
 
 EXAMPLE_NOTE = ("示例数据：企业名称取自《交城县“十四五”生态环境保护规划》，统一社会信用代码为虚构占位"
                 "（含 EXAMPL 字样），未填写任何许可证、限值或绩效分级；“示例企业（公开 HJ 212 报文）”"
@@ -35,8 +37,6 @@ def _code(n: int) -> str:
 
 def example_rows() -> dict[str, list[dict[str, Any]]]:
     """The example workbook's rows (see the module docstring)."""
-    from ecoplan.devices.replay import DEMO_ENTERPRISE, DEMO_OUTLET_DEVICES
-
     ents = [{"credit_code": _code(i + 1), "name": name, "industry": industry,
              "key_enterprise": "是", "note": "示例数据（名称取自规划，信用代码为虚构占位）"}
             for i, (name, industry) in enumerate(PLAN_ENTERPRISES)]
@@ -55,8 +55,6 @@ def example_rows() -> dict[str, list[dict[str, Any]]]:
 def load_example(workspace: Any, say: Callable[[str, str], Any] | None = None
                  ) -> dict[str, Any]:
     """Write the example workbook into the workspace and import it (idempotent)."""
-    from ecoplan.supervision.sources_excel import import_workbook, write_template
-
     path = Path(workspace.settings.home) / "examples" / "污染源登记-示例数据.xlsx"
     write_template(path, example_rows=example_rows(), title_note=EXAMPLE_NOTE)
     with workspace.session() as s:

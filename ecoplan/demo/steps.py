@@ -12,33 +12,34 @@ The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import ibis
+
+from ecoplan.assess.air_pipeline import compute_air_statistics
+from ecoplan.demo.air import demo_step_hourly_aqi
+from ecoplan.demo.air_series import build_demo_series
+from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
+from ecoplan.demo.dust import run_dust_demo
+from ecoplan.demo.emergency import run_emergency_demo
+from ecoplan.demo.plan import demo_step_plan
+from ecoplan.demo.pollution_sources import load_example
+from ecoplan.demo.result import DemoResult, Reporter
+from ecoplan.demo.water import demo_step
+from ecoplan.ingest.pipeline import ingest_sample_year
+from ecoplan.ingest.registry import list_sites
+from ecoplan.reports.build import final_report
 from ecoplan.store.workspace import Workspace, init_workspace
-
-Reporter = Callable[[str, str], None]
-
-
-@dataclass
-class DemoResult:
-    home: Path
-    steps: list[str] = field(default_factory=list)
-    outputs: dict[str, Any] = field(default_factory=dict)
+from ecoplan.web import seed_demo_accounts
 
 
 def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Load the bundled Jiaocheng plan, export it to Excel and write its plan check."""
-    from ecoplan.store.plan_store import demo_step_plan
-
     demo_step_plan(ws, say, result)
 
 
 def _step_ingest_sample_year(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Load the real 2019 Shanxi hourly year through the ingestion path (idempotent)."""
-    from ecoplan.ingest.pipeline import ingest_sample_year
-
     s = ingest_sample_year(ws)
     result.outputs["ingest_sample_year"] = {
         k: v for k, v in s.as_dict().items() if k != "per_site"
@@ -53,10 +54,6 @@ def _step_ingest_sample_year(ws: Workspace, say: Reporter, result: DemoResult) -
 
 def _step_lake_summary(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """A first look through the analytics engine: stations and station-hours per city."""
-    import ibis
-
-    from ecoplan.ingest.registry import list_sites
-
     sites = [
         {"station_code": s["code"], "city": s.get("city") or ""}
         for s in list_sites(ws.engine, "station")
@@ -78,15 +75,11 @@ def _step_lake_summary(ws: Workspace, say: Reporter, result: DemoResult) -> None
 
 def _step_hourly_aqi(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Hourly AQI of Lüliang's three stations for 2019, checked against CNEMC's release."""
-    from ecoplan.commands.air import demo_step_hourly_aqi
-
     demo_step_hourly_aqi(ws, say, result)
 
 
 def _step_air_statistics(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """HJ 663 annual statistics 2019 of the ingested Shanxi year, per city and Lüliang station."""
-    from ecoplan.assess.air_pipeline import compute_air_statistics
-
     summary = compute_air_statistics(ws)
     result.outputs["air_statistics"] = summary
     lv = summary["lvliang"]
@@ -101,15 +94,11 @@ def _step_air_statistics(ws: Workspace, say: Reporter, result: DemoResult) -> No
 
 def _step_water(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Reproduce the national real-time water classes and evaluate a Jiaocheng section."""
-    from ecoplan.commands.water import demo_step
-
     demo_step(ws, say, result)
 
 
 def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Generated example data 2020–2025 for the county town, sections and points (labelled)."""
-    from ecoplan.assess.demo_series import build_demo_series
-
     series = build_demo_series(ws)
     result.outputs["demo_series_manifest"] = series.manifest
     say(
@@ -120,8 +109,6 @@ def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 
 def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """The final assessment 2021–2025: Word report, PDF, Excel annex and data snapshot."""
-    from ecoplan.reports.build import final_report
-
     path = final_report(ws, year=2025)
     result.outputs["final_report"] = str(path)
     say(f"终期考核报告：{path}", f"Final assessment report: {path}")
@@ -129,24 +116,18 @@ def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None
 
 def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Three simulated data loggers send real 2019 hours to the HJ 212 gateway for 5 seconds."""
-    from ecoplan.devices.runtime import run_live_demo
-
     out = run_live_demo(ws, seconds=5.0, devices=3, rate=5.0, say=say)
     result.outputs["hj212_live"] = out["simulator"]
 
 
 def _step_hj212_commands(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Reverse commands as an operator queues them: clock (1012), interval (1062), 3 hours (2061)."""
-    from ecoplan.devices.runtime import run_command_demo
-
     out = run_command_demo(ws, say=say)
     result.outputs["hj212_commands"] = out
 
 
 def _step_online_monitoring(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Real CEMS packets of the public captures replayed into the online_monitoring dataset."""
-    from ecoplan.devices.replay import demo_online_monitoring
-
     out = demo_online_monitoring(ws, say=say)
     result.outputs["online_monitoring_rows"] = sum(b.get("rows_written", 0)
                                                    for b in out["batches"])
@@ -155,16 +136,12 @@ def _step_online_monitoring(ws: Workspace, say: Reporter, result: DemoResult) ->
 def _step_pollution_sources(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """An example pollution-source registry (labelled 示例数据): the plan's enterprise names and
     the outlets of the public CEMS packets; no permit limits or grades are invented."""
-    from ecoplan.supervision.sources_example import load_example
-
     out = load_example(ws, say=say)
     result.outputs["pollution_sources"] = {"added": out.get("added"), "workbook": out["workbook"]}
 
 
 def _step_dust_spraying(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """A dust monitor's PM10 rises and falls; the controller starts and stops a fog cannon."""
-    from ecoplan.supervision.dust_demo import run_dust_demo
-
     out = run_dust_demo(ws, say=say)
     result.outputs["dust_spraying"] = {"actions": [a["action"] for a in out["actions"]],
                                        "sprayer_commands": out["sprayer_commands"]}
@@ -172,8 +149,6 @@ def _step_dust_spraying(ws: Workspace, say: Reporter, result: DemoResult) -> Non
 
 def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """The real January 2019 Lüliang heavy-pollution episode replayed as an emergency response."""
-    from ecoplan.supervision.emergency_demo import run_emergency_demo
-
     out = run_emergency_demo(ws)
     result.outputs["emergency"] = out
     during, before = out["during"]["daily_aqi_mean"], out["before"]["daily_aqi_mean"]
@@ -185,8 +160,6 @@ def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
-    from ecoplan.web import seed_demo_accounts
-
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
 
 

@@ -17,8 +17,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import httpx
+import pyarrow as pa
+from sqlalchemy import select
+
+from ecoplan.assess import progress
+from ecoplan.console import progress as progress_bar
+from ecoplan.plan import bundled_plan_path, load_plan
+from ecoplan.settings import load_settings
+from ecoplan.store.models import Station, User
+from ecoplan.store.plan_store import load_plan_into_db
+from ecoplan.store.workspace import Workspace, init_workspace
+from ecoplan.web import accounts
+from ecoplan.web.accounts import ensure_demo_accounts
+from ecoplan.web.sessions import start_session
 
 ENDPOINTS = (
     ("overview", "/", "session"),
@@ -50,20 +66,9 @@ def _percentile(values: list[float], p: float) -> float:
 def prepare_demo(home: Path) -> None:
     """A workspace with the demo accounts, approved department reports and a month of hourly
     air data in the lake (so the pages and the measurement API have something to serve)."""
-    from datetime import datetime, timedelta
-
-    import pyarrow as pa
-
-    from ecoplan.assess import progress
-    from ecoplan.store.workspace import Workspace, init_workspace
-    from ecoplan.web.accounts import ensure_demo_accounts
-
     init_workspace(home)
-    from ecoplan.settings import load_settings
 
     ws = Workspace(load_settings(home=home))
-    from ecoplan.plan import bundled_plan_path, load_plan
-    from ecoplan.store.plan_store import load_plan_into_db
 
     path = bundled_plan_path("jiaocheng-2021-2025")
     load_plan_into_db(ws.engine, load_plan(path), source_file=path)
@@ -89,9 +94,7 @@ def prepare_demo(home: Path) -> None:
                     reporter="zjj", department="县住建局")
                 progress.review(s, "project", p.id, actor="analyst")
                 progress.approve(s, "project", p.id, actor="admin")
-    from sqlalchemy import select
 
-    from ecoplan.store.models import Station
 
     with ws.session() as s:
         known = set(s.execute(select(Station.code)).scalars())
@@ -125,14 +128,6 @@ def prepare_demo(home: Path) -> None:
 def _credentials(home: Path, users: int) -> tuple[list[str], str]:
     """Session cookies for ``users`` virtual users (made directly, not through the slow Argon2
     sign-in, which is not what is measured) and one API token."""
-    from sqlalchemy import select
-
-    from ecoplan.settings import load_settings
-    from ecoplan.store.models import User
-    from ecoplan.store.workspace import Workspace
-    from ecoplan.web import accounts
-    from ecoplan.web.sessions import start_session
-
     class _Ctx:
         from datetime import timedelta
 
@@ -171,7 +166,6 @@ async def _user(client: Any, cookie: str, token: str, deadline: float, think: fl
 
 async def _run_once(base: str, cookies: list[str], token: str, seconds: float, think: float,
                     max_requests: int, seed: int) -> dict[str, Any]:
-    import httpx
 
     samples: dict[str, list[float]] = {e[0]: [] for e in ENDPOINTS}
     errors: dict[str, int] = {e[0]: 0 for e in ENDPOINTS}
@@ -195,8 +189,6 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    import httpx
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -213,8 +205,6 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -
 def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: float = 1.0,
               home: Path | None = None, warmup: float = 3.0, workers: int = 1) -> dict[str, Any]:
     """Run the load test; returns per-endpoint and overall figures (median over runs)."""
-    from ecoplan.console import progress
-
     if users < 1 or users > 500 or seconds <= 0 or seconds > 600 or runs < 1 or runs > 10:
         from ecoplan.errors import ValidationError
 
@@ -246,7 +236,7 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
                           cookies={"ecoplan_session": cookies[0]}, timeout=300)
         max_requests = int(users * seconds * 20)
         asyncio.run(_run_once(base, cookies, token, warmup, think, max_requests, 0))
-        with progress() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("bench web", total=runs)
             for i in range(runs):
                 cpu0 = _cpu_seconds(proc.pid) if workers == 1 else None

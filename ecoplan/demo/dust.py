@@ -10,6 +10,12 @@ from typing import Any
 from ecoplan.devices import encode
 from ecoplan.devices import simulator as sim
 from ecoplan.devices.codec import Packet
+from ecoplan.devices.command_queue import get
+from ecoplan.devices.device_registry import add_device, load_devices
+from ecoplan.devices.gateway import GatewayConfig
+from ecoplan.devices.live_state import read_snapshot
+from ecoplan.devices.runtime import open_gateway
+from ecoplan.supervision import dust_service as ds
 
 DEMO_MONITOR = "DEMODUST000001"
 DEMO_SPRAYER = "DEMOSPRAY00001"
@@ -23,7 +29,6 @@ class SprayControllerSim(sim.SimDevice):
     docs/dust-control.md: CN 3021 with ``SprayCtrl=1|0`` (and ``AlarmCtrl``) is answered
     9011 QnRtn=1 then 9012 ExeRtn=1 and switches ``spraying`` / ``alarm``; any other request
     is refused with QnRtn=8 (CN error)."""
-
     def __init__(self, mn: str, **kw: Any) -> None:
         kw.setdefault("series", [])
         kw.setdefault("stats", sim.SimStats())
@@ -59,13 +64,6 @@ def run_dust_demo(ws: Any, *, timeout: float = 30.0, say: Any = None) -> dict[st
     controller; after each value one controller pass (``ecoplan dust control --once``) runs.
     Registers the two devices and site ``DEMO-YD1`` when absent. Returns the actions taken and
     the commands the spray controller received."""
-    from ecoplan.devices.command_queue import get
-    from ecoplan.devices.device_registry import add_device, load_devices
-    from ecoplan.devices.gateway import GatewayConfig
-    from ecoplan.devices.live_state import read_snapshot
-    from ecoplan.devices.runtime import open_gateway
-    from ecoplan.supervision import dust_service as ds
-
     devices = load_devices(ws.engine)
     if DEMO_MONITOR not in devices:
         add_device(ws.engine, DEMO_MONITOR, device_type="dust", station_code=DEMO_SITE,
