@@ -22,10 +22,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check ecoplan tests
+	$(BIN)/lint-imports  # layer contracts in .importlinter (docs/architecture.md)
 	$(BIN)/python -m pytest -n 2 --timeout=900 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check ecoplan tests
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format ecoplan tests

@@ -7,7 +7,7 @@ import pandas as pd
 from ecoplan.demo import air_series as ds
 from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.standards.groundwater import classify_groundwater_frame
-from ecoplan.standards.surface_water import classify_section_year
+from ecoplan.standards.water_sections import classify_section_year
 
 
 def test_2020_reproduces_the_plan_baseline() -> None:

@@ -193,7 +193,7 @@ def _lake_evidence(ws: Any, dataset: str, df: pd.DataFrame, year: int) -> dict[s
 # ---------------------------------------------------------------------------- water
 def _surface_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
                     reg: dict[str, pd.DataFrame]) -> dict[int, IndicatorValue]:
-    from ecoplan.standards.surface_water import classify_section_year
+    from ecoplan.standards.water_sections import classify_section_year
 
     m = ind.measurement
     assert m is not None

@@ -108,45 +108,15 @@ def _is_snapshot(path: Path) -> bool:
     return False
 
 
-def _waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
-    import pandas as pd
-
-    from ecoplan.sample_data import sample_path
-
-    src = path or sample_path("water", "cnemc_station_waterbody.csv")
-    if not Path(src).is_file():
-        raise InputFileError("水体类型表不存在", "waterbody table does not exist",
-                             location=Location(str(src)))
-    wb = pd.read_csv(src)
-    return {(str(r.province), str(r.station)): ("lake" if r.waterbody in ("lake", "reservoir")
-                                                else "river") for r in wb.itertuples()}
-
 
 def realtime_frame(snapshot: Path, waterbody_table: Path | None = None) -> pd.DataFrame:
-    """Classify a CNEMC snapshot; columns: station, published and computed class, match."""
-    from ecoplan.ingest.readers.water import read_cnemc_snapshot, read_cnemc_station_csv
-    from ecoplan.standards.surface_water import LABEL_TO_CLASS
-    from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
+    """:func:`~ecoplan.assess.water_realtime.realtime_classes`, its problems printed."""
+    # deferred: pandas and the readers load only when a water command runs (fast --help)
+    from ecoplan.assess.water_realtime import realtime_classes
 
-    if snapshot.suffix.lower() == ".json":
-        frame, problems = read_cnemc_snapshot(snapshot)
-    else:  # station CSV: values as published (rounded)
-        frame, problems = read_cnemc_station_csv(snapshot)
+    frame, problems = realtime_classes(snapshot, waterbody_table)
     _report_problems(problems)
-    wbs = _waterbody_table(waterbody_table)
-    frame["waterbody"] = [wbs.get((str(p), str(s)), "river")
-                          for p, s in zip(frame["province"], frame["site"], strict=True)]
-    res = classify_realtime(frame)
-    out = frame[["province", "basin", "site", "time", "waterbody", "station_status",
-                 *REALTIME_ITEMS]].copy()
-    out["published_class"] = frame["published_class"]
-    out["water_class"] = res["water_class"]
-    out["label"] = res["label"]
-    out["deciding_items"] = res["deciding_items"]
-    pub = frame["published_class"].map(lambda x: LABEL_TO_CLASS.get(str(x), 0))
-    out["match"] = [(None if p == 0 else bool(p == c))
-                    for p, c in zip(pub, res["water_class"], strict=True)]
-    return out
+    return frame
 
 
 @water_app.command("classify")
@@ -161,8 +131,8 @@ def classify(input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = Fal
         _finish_realtime(frame, output, as_json)
         return
     from ecoplan.ingest.readers.water import read_surface_water
-    from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_realtime import REALTIME_ITEMS
+    from ecoplan.standards.water_sections import classify_section_period
 
     with _Stages("评价水质类别", "Classifying") as stages:
         long, problems = read_surface_water(input_file)
@@ -246,8 +216,8 @@ def assess(
         raise InputFileError(f"--period 应为 month 或 year，而不是 {period}",
                              f"--period must be month or year, not {period}")
     from ecoplan.ingest.readers.water import read_surface_water
-    from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_profiles import get_profile
+    from ecoplan.standards.water_sections import classify_section_period
 
     prof = get_profile(profile)
     if winter_start or winter_end:

@@ -30,7 +30,7 @@ from ecoplan.ingest.pipeline import ingest_sample_year
 from ecoplan.ingest.registry import list_sites
 from ecoplan.reports.build import final_report
 from ecoplan.store.workspace import Workspace, init_workspace
-from ecoplan.web import seed_demo_accounts
+from ecoplan.web.seed import seed_demo_accounts
 
 
 def _step_plan(ws: Workspace, say: Reporter, result: DemoResult) -> None:

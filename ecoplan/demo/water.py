@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecoplan.commands.water import realtime_frame
+from ecoplan.assess.water_realtime import realtime_classes
 from ecoplan.demo.result import DemoResult, Reporter
 from ecoplan.ingest.readers.water import cnemc_to_long, read_cnemc_station_csv
 from ecoplan.sample_data import sample_path
-from ecoplan.standards.surface_water import classify_section_period
 from ecoplan.standards.water_profiles import get_profile
+from ecoplan.standards.water_sections import classify_section_period
 from ecoplan.store.workspace import Workspace
 
 
@@ -28,7 +28,7 @@ def demo_step(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     hit = total = 0
     frames = []
     for snap in sorted(sample_path("water", "cnemc_realtime").glob("*.json")):
-        frame = realtime_frame(snap)
+        frame, _problems = realtime_classes(snap)  # the bundled snapshots are clean
         frame["snapshot"] = snap.name
         frames.append(frame)
         published = frame["match"].notna()

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from ecoplan.devices.crc import VARIANTS
-from ecoplan.devices.factors import device_types
 from ecoplan.errors import ValidationError
+from ecoplan.standards.hj212_factors import device_types
 from ecoplan.store.db import session_scope
 from ecoplan.store.hj212_models import Hj212Device, Hj212DeviceEvent, Hj212HeldPacket
 

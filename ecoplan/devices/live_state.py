@@ -72,7 +72,7 @@ class LiveStore:
 
     @staticmethod
     def _value(code: str, entry: tuple[dict[str, str], str, datetime | None, datetime]) -> dict[str, Any] | None:
-        from ecoplan.devices.factors import canonical_name
+        from ecoplan.standards.hj212_factors import canonical_name
 
         fields, cn, data_time, at = entry
         for suffix in VALUE_ORDER:

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from ecoplan.devices.codec import Packet, parse_time
-from ecoplan.devices.factors import canonical_name, current_code, unit_for
+from ecoplan.standards.hj212_factors import canonical_name, current_code, unit_for
+from ecoplan.standards.hj212_flags import VALID_FLAGS
 
 # Period uploads (minute 2051, hour 2061, day 2031) are stored; real-time data (2011) is live only.
 DATASETS = {"2051": "minute", "2061": "hour", "2031": "day"}
@@ -30,29 +31,6 @@ AIR_POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 AIR_UNITS = {"pm25": "μg/m³", "pm10": "μg/m³", "so2": "μg/m³", "no2": "μg/m³", "o3": "μg/m³",
              "co": "mg/m³"}
 _MASS = {"ng/m³": 1e-3, "μg/m³": 1.0, "µg/m³": 1.0, "ug/m3": 1.0, "mg/m³": 1e3}
-# Data flags that mean a normal value (HJ 212-2017 table 8 "N"): the fast path takes only these.
-VALID_FLAGS = frozenset({None, "", "N", "n"})
-# HJ/T 212-2005 air-station flags (reference §6.5): 3 normal, 0 calibration data (= C of
-# HJ 212-2017), 1 meteorological parameter, 2 abnormal data (no 2017 equivalent: kept as sent).
-_FLAGS_2005 = {"3": None, "0": "hj212:C", "1": "hj212-2005:1", "2": "hj212-2005:2"}
-_FLAG_MAX = 8  # the standard's flags are 1 character (C1), local extensions up to 4
-
-
-def source_flag(flag: str | None, dialect: str) -> str | None:
-    """The lake flag code of a value's HJ 212 data flag (``-Flag``): None for a normal value
-    (N), ``hj212:<flag>`` otherwise (F M S D C T B of HJ 212-2017 table 8, 2005's P, local
-    extensions such as ``Md`` verbatim); HJ/T 212-2005 air digits mapped by :data:`_FLAGS_2005`."""
-    if flag is None:
-        return None
-    f = flag.strip()
-    if f in VALID_FLAGS:
-        return None
-    if dialect == "2005" and f in _FLAGS_2005:
-        return _FLAGS_2005[f]
-    f = "".join(c for c in f[:_FLAG_MAX] if c.isprintable() and c not in ",;=&")
-    if not f:
-        return None
-    return f"hj212:{f.upper() if len(f) == 1 else f}"
 
 
 def lake_target(cn: str, device_type: str | None, station_code: str | None) -> tuple[str | None, str]:

@@ -29,9 +29,9 @@ from ecoplan.devices.records import (
     ONLINE_MONITORING,
     AirRecord,
     air_factor,
-    source_flag,
 )
 from ecoplan.errors import EcoplanError
+from ecoplan.standards.hj212_flags import source_flag
 
 Writer = Callable[[str, Any, str, str], Any]
 
@@ -55,7 +55,7 @@ _I = {c: i for i, c in enumerate(COLUMNS)}
 
 def air_records(rows: list[tuple[Any, ...]]) -> list[AirRecord]:
     """Gateway rows → ``air_hourly`` station-hour records (values converted, None if absent;
-    the HJ 212 flag of each value as its lake flag code, :func:`~.records.source_flag`)."""
+    the HJ 212 flag of each value as its lake flag code, :func:`~.source_flag`)."""
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
     avg, rtd, flag, dialect = _I["avg"], _I["rtd"], _I["flag"], _I["dialect"]
     slot: dict[tuple[Any, Any], tuple[list[float | None], list[str | None]]] = {}
@@ -137,7 +137,7 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     ``air_hourly``: one row per station and hour, hour-ending label (HJ 212 DataTime is the
     start of the period, §4), pm25 … co converted explicitly into μg/m³ (CO mg/m³).
     ``water_samples``: ``site, time, parameter, value, unit, flag`` (the HJ 212 flag of the
-    value, :func:`~.records.source_flag`). ``air_minute``, ``air_daily_device``,
+    value, :func:`~.source_flag`). ``air_minute``, ``air_daily_device``,
     ``online_monitoring``: :func:`device_frame`.
     """
     import pandas as pd
@@ -167,7 +167,7 @@ def device_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     has one, else the HJ 212 code; ``value`` from ``-Avg`` (else ``-Rtd``), ``min``/``max``,
     for outlets ``cou`` (emission amount, ``cou_unit``) and ``zs_value`` (折算 ``-ZsAvg``, else
     ``-ZsRtd``); units as the device type sends them (never converted); ``flag`` the HJ 212
-    flag of the value (:func:`~.records.source_flag`). Items with no number at all (a bare
+    flag of the value (:func:`~.source_flag`). Items with no number at all (a bare
     ``-Flag``, counters such as ``-ValidNum`` only) have nothing to store and are left out."""
     import pandas as pd
 

@@ -91,7 +91,7 @@ def check_year(plan: Plan, kind: str, year: int) -> None:
 # ---------------------------------------------------------------------------- gathering
 def _water_monthly(ws: Any, ar: Assessment, years: list[int]) -> dict[str, dict[str, int]]:
     """Monthly class per section for the section indicators (rows 'name year')."""
-    from ecoplan.standards.surface_water import classify_section_period
+    from ecoplan.standards.water_sections import classify_section_period
 
     codes: list[str] = []
     names: dict[str, str] = {}

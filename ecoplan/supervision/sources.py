@@ -118,7 +118,7 @@ def parse_grade(value: str, location: Location | None = None) -> str:
 def parse_parameter(value: str, location: Location | None = None) -> str:
     """A pollutant as the lake names it: canonical name (so2, nox, smoke, cod, nh3_n …), from
     an HJ 212 factor code (a21026) or its Chinese name (二氧化硫) where factors.csv has one."""
-    from ecoplan.devices.factors import factor_table
+    from ecoplan.standards.hj212_factors import factor_table
 
     text = str(value or "").strip()
     if not text:

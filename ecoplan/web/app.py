@@ -8,11 +8,7 @@ security rules (see :mod:`ecoplan.web.deps` and :mod:`ecoplan.web.permissions`).
 from __future__ import annotations
 
 import secrets
-import threading
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecoplan.errors import EcoplanError
 from ecoplan.i18n import set_lang
 from ecoplan.settings import Settings, load_settings
+from ecoplan.web.context import WebContext
 from ecoplan.web.deps import (
     CSRF_COOKIE,
     LANG_COOKIE,
@@ -39,41 +36,6 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 
-
-@dataclass
-class WebContext:
-    """What every request needs: settings, database, signer, templates, limits, caches."""
-
-    settings: Settings
-    engine: Engine
-    sessionmaker: sessionmaker  # type: ignore[type-arg]
-    csrf: CsrfSigner
-    templates: Jinja2Templates
-    cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
-    session_lifetime: timedelta = timedelta(hours=12)
-    session_idle: timedelta = timedelta(hours=2)
-    max_failures_user: int = 5
-    max_failures_ip: int = 20
-    throttle_window: timedelta = timedelta(minutes=15)
-    max_evidence_bytes: int = 10 * 1024 * 1024
-    cache: dict[Any, Any] = field(default_factory=dict)
-    workspace: Any = None  # ecoplan.store.workspace.Workspace (settings, engine, lake, analytics)
-    lake_lock: Any = field(default_factory=threading.RLock)
-
-    @property
-    def home(self) -> Path:
-        return self.settings.home
-
-    def secure_cookie(self, request: Request) -> bool:
-        if self.cookie_secure is not None:
-            return self.cookie_secure
-        proto = request.headers.get("x-forwarded-proto", request.url.scheme)
-        return proto == "https"
-
-    def invalidate(self) -> None:
-        """Drop cached read models (after an approval, an upload, a new report …)."""
-        for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
-            self.cache.pop(key, None)
 
 
 SECURITY_HEADERS = [

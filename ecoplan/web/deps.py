@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -17,11 +17,9 @@ from sqlalchemy.orm import Session
 
 from ecoplan.store.models import ApiToken, Department, User
 from ecoplan.store.web_models import WebSession
+from ecoplan.web.context import WebContext
 from ecoplan.web.permissions import allowed
 from ecoplan.web.security import hash_token
-
-if TYPE_CHECKING:
-    from ecoplan.web.app import WebContext
 
 SESSION_COOKIE = "ecoplan_session"
 CSRF_COOKIE = "ecoplan_csrf"

@@ -160,7 +160,7 @@ def fragment(request: Request, key: str, template: str, build: Any) -> str:
     with the lake results). ``build()`` returns the template's context."""
     import time
 
-    from ecoplan.web.views import LAKE_CACHE_SECONDS
+    from ecoplan.web.context import LAKE_CACHE_SECONDS
 
     ctx = request.app.state.ctx
     hit = ctx.cache.get(key)

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.store.models import PlanRecord
+from ecoplan.web.context import LAKE_CACHE_SECONDS
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
 #: results computed from the lake are recomputed at most this often (new batches show up then)
-LAKE_CACHE_SECONDS = 300
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
 
 
@@ -575,7 +575,7 @@ def water_monthly(ctx: Any) -> Any:
 
     result = None
     if "water_samples" in Lake(ctx.settings.lake_dir).datasets():
-        from ecoplan.standards.surface_water import classify_section_period
+        from ecoplan.standards.water_sections import classify_section_period
 
         an = _analytics(ctx)
         t = an.table("water_samples")

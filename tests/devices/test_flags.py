@@ -10,7 +10,7 @@ import pytest
 
 from ecoplan.devices.codec import decode
 from ecoplan.devices.encode import frame
-from ecoplan.devices.records import DeviceContext, rows_of, source_flag
+from ecoplan.devices.records import DeviceContext, rows_of
 from ecoplan.devices.sinks import air_frame, air_records, dataset_batch
 from ecoplan.ingest.flags import (
     INVALID_SOURCE_FLAGS,
@@ -20,6 +20,7 @@ from ecoplan.ingest.flags import (
 )
 from ecoplan.ingest.pipeline import ingest_frame
 from ecoplan.ingest.registry import import_bundled
+from ecoplan.standards.hj212_flags import source_flag
 from ecoplan.store.workspace import Workspace, init_workspace
 
 

@@ -41,7 +41,7 @@ def test_demo_ingested_through_the_pipeline(demo_ws: Any) -> None:
 
 def test_assessment_agrees_with_the_engines(demo_ws: Any) -> None:
     from ecoplan.demo import air_series as ds
-    from ecoplan.standards.surface_water import classify_section_year
+    from ecoplan.standards.water_sections import classify_section_year
 
     a = assess_indicators(demo_ws, PLAN, 2025)
     rows = {r.indicator.key: r for r in a.rows}

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from ecoplan.standards.surface_water import classify_section_period, classify_section_year
 from ecoplan.standards.water_profiles import (
     ProfileError,
     bundled_profiles,
@@ -19,6 +18,7 @@ from ecoplan.standards.water_profiles import (
     require_site,
     season_of,
 )
+from ecoplan.standards.water_sections import classify_section_period, classify_section_year
 
 DATA = Path(__file__).parent.parent / "data" / "water"
 

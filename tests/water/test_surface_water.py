@@ -134,7 +134,7 @@ def test_table3_has_80_items() -> None:
 def test_lake_tn_reported_separately_in_period_results() -> None:
     import pandas as pd
 
-    from ecoplan.standards.surface_water import classify_section_period
+    from ecoplan.standards.water_sections import classify_section_period
 
     df = pd.DataFrame({"site": ["湖心"] * 3, "time": ["2024-05-01"] * 3,
                        "parameter": ["tp", "tn", "codmn"], "value": [0.04, 1.8, 3.0],
@@ -147,7 +147,7 @@ def test_lake_tn_reported_separately_in_period_results() -> None:
 def test_non_detect_sample_at_limit_statistics_at_half() -> None:
     import pandas as pd
 
-    from ecoplan.standards.surface_water import classify_section_period
+    from ecoplan.standards.water_sections import classify_section_period
 
     df = pd.DataFrame({"site": ["A"], "time": ["2024-05-01"], "parameter": ["hg"],
                        "value": [0.00008], "below_dl": [True], "waterbody": ["river"]})

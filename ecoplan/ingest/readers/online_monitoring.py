@@ -63,7 +63,7 @@ def _headers(dataset: str) -> dict[str, set[str]]:
 @lru_cache(maxsize=4096)
 def _parameter(raw: str) -> tuple[str, str | None]:
     """(parameter, HJ 212 code) of a parameter cell: HJ 212 codes → canonical names."""
-    from ecoplan.devices.factors import factor_table
+    from ecoplan.standards.hj212_factors import factor_table
 
     table = factor_table()
     info = table.get(raw)
@@ -77,7 +77,7 @@ def _parameter(raw: str) -> tuple[str, str | None]:
 
 
 def _flag(raw: Any) -> str | None:
-    from ecoplan.devices.records import source_flag
+    from ecoplan.standards.hj212_flags import source_flag
 
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
         return None

@@ -184,7 +184,7 @@ def live_state(home: Any, now: datetime | None = None) -> LiveState:
 
 
 def type_names() -> dict[str, tuple[str, str]]:
-    from ecoplan.devices.factors import device_types
+    from ecoplan.standards.hj212_factors import device_types
 
     return {k: (v.name_zh, v.name_en) for k, v in device_types().items()}
 
@@ -281,8 +281,8 @@ def filter_rows(rows: list[dict[str, Any]], device_type: str | None,
 
 def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
     """A value's HJ 212 data flag in words (HJ 212-2017 table 8; 2005 codes by dialect)."""
-    from ecoplan.devices.records import source_flag
     from ecoplan.ingest.flags import flag_text
+    from ecoplan.standards.hj212_flags import source_flag
 
     if flag is None or flag == "":
         return "—"
@@ -296,7 +296,7 @@ def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
 
 def live_values(live: LiveState, mn: str, device: Any, lang: str) -> list[dict[str, Any]]:
     """The latest value per factor with its name, unit and flag in words."""
-    from ecoplan.devices.factors import factor_table, unit_for
+    from ecoplan.standards.hj212_factors import factor_table, unit_for
 
     table = factor_table()
     dialect = live.devices.get(mn, {}).get("dialect")
@@ -371,7 +371,7 @@ def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
     so its next packets are not refused) and the device type its system code ST suggests."""
     from ecoplan.devices.codec import decode
     from ecoplan.devices.crc import VARIANTS
-    from ecoplan.devices.factors import device_types
+    from ecoplan.standards.hj212_factors import device_types
 
     for h in _latest_held(engine, mn, 5):
         p = decode(h.raw, crc_policy=VARIANTS).packet
@@ -452,7 +452,7 @@ def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
 
 def _factor_names(t: Any) -> dict[str, str]:
     """Canonical parameter name → the factor's name (zh or en) from the factor table."""
-    from ecoplan.devices.factors import factor_table
+    from ecoplan.standards.hj212_factors import factor_table
 
     out: dict[str, str] = {}
     for f in factor_table().values():

@@ -1,5 +1,5 @@
-"""HJ 212 factor-code tables (data files in ``data/``): names, 2005 → current codes, units per
-device type and the canonical names the engines use."""
+"""HJ 212 factor-code tables (``data/hj212_factors.csv``, ``data/hj212_device_types.yaml``):
+names, 2005 → current codes, units per device type and the canonical names the engines use."""
 
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ class DeviceType:
 
 
 def _data_text(name: str) -> tuple[str, str]:
-    ref = resources.files("ecoplan.devices").joinpath("data", name)
+    ref = resources.files("ecoplan.standards").joinpath("data", name)
     return str(ref), ref.read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)
 def factor_table() -> dict[str, FactorInfo]:
-    """All factor codes of ``data/factors.csv`` keyed by their current (2017) code."""
-    path, text = _data_text("factors.csv")
+    """All factor codes of ``data/hj212_factors.csv`` keyed by their current (2017) code."""
+    path, text = _data_text("hj212_factors.csv")
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
     out: dict[str, FactorInfo] = {}
     for n, row in enumerate(csv.DictReader(io.StringIO("\n".join(lines))), start=2):
@@ -69,7 +69,7 @@ def codes_2005() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def device_types() -> dict[str, DeviceType]:
-    path, text = _data_text("device_types.yaml")
+    path, text = _data_text("hj212_device_types.yaml")
     data: dict[str, Any] = yaml.safe_load(text) or {}
     out: dict[str, DeviceType] = {}
     for name, spec in data.items():

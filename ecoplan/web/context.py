@@ -1,0 +1,58 @@
+"""What every request of the web app shares: :class:`WebContext` (settings, database, signer,
+templates, limits, the read-model cache and the workspace). Created once by
+:func:`ecoplan.web.app.create_app`; routes reach it through :func:`ecoplan.web.deps.ctx_of`."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from ecoplan.settings import Settings
+from ecoplan.store.workspace import Workspace
+from ecoplan.web.security import CsrfSigner
+
+#: How long a lake computation (read model, rendered fragment) is kept in the cache at most.
+LAKE_CACHE_SECONDS = 300
+
+@dataclass
+class WebContext:
+    """What every request needs: settings, database, signer, templates, limits, caches."""
+
+    settings: Settings
+    engine: Engine
+    sessionmaker: sessionmaker  # type: ignore[type-arg]
+    csrf: CsrfSigner
+    templates: Jinja2Templates
+    cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
+    session_lifetime: timedelta = timedelta(hours=12)
+    session_idle: timedelta = timedelta(hours=2)
+    max_failures_user: int = 5
+    max_failures_ip: int = 20
+    throttle_window: timedelta = timedelta(minutes=15)
+    max_evidence_bytes: int = 10 * 1024 * 1024
+    cache: dict[Any, Any] = field(default_factory=dict)
+    workspace: Workspace | None = None
+    lake_lock: Any = field(default_factory=threading.RLock)
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def secure_cookie(self, request: Request) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+        return proto == "https"
+
+    def invalidate(self) -> None:
+        """Drop cached read models (after an approval, an upload, a new report …)."""
+        for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
+            self.cache.pop(key, None)
