@@ -3,8 +3,8 @@
 The rules are the Ibis functions of :mod:`ecoplan.standards.air_daily` and
 :mod:`ecoplan.standards.air_period`; this module only decides where the data come from (a lake
 dataset, a file, a DataFrame), which engine runs them (DuckDB by default, PySpark for scale-out,
-through :class:`ecoplan.store.engine.Analytics` or a bare Ibis backend) and where intermediate
-tables are materialised (the daily table is cached once and reused by every statistic).
+through :class:`ecoplan.store.engine.Analytics` or a bare Ibis backend); the daily table is
+materialised once by :func:`ecoplan.store.engine.materialise` and reused by every statistic.
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
 from ecoplan.standards.air_period import city_daily, period_statistics, rank_by_composite
+from ecoplan.store.engine import Analytics, backend_of, connect, materialise
+from ecoplan.store.workspace import Workspace
 
 HOURLY_COLUMNS = ("station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co")
 
 
-def _backend(analytics: Any) -> Any:
-    """The Ibis backend of an :class:`Analytics` object (or a backend given directly)."""
-    return getattr(analytics, "backend", analytics)
-
-
-def _execute(analytics: Any, expr: ir.Expr) -> pd.DataFrame:
-    return _backend(analytics).execute(expr)
+def _execute(analytics: Analytics | Any, expr: ir.Expr) -> pd.DataFrame:
+    return backend_of(analytics).execute(expr)
 
 
 def _invalid_flag_pattern() -> str:
@@ -45,7 +43,7 @@ def _invalid_flag_pattern() -> str:
 def without_invalid_values(t: ir.Table, reviews: pd.DataFrame | None = None) -> ir.Table:
     """Null every pollutant value whose ``<pollutant>_flag`` carries an invalid source flag,
     and every value a reviewer's judgement in force leaves out (``reviews``: rows of
-    station_code, timestamp, parameter — :func:`ecoplan.assess.reviewed_flags.excluded_values`).
+    station_code, timestamp, parameter — :func:`ecoplan.store.reviewed_flags.excluded_values`).
 
     HJ 212 flags F, M, S, D, C, B (and 2005 P / 2) mark an instrument fault, maintenance,
     manual entry, calibration or power failure: such values are stored with their flag but are
@@ -94,24 +92,18 @@ def _without_reviewed(t: ir.Table, reviews: pd.DataFrame | None) -> ir.Table:
     return j.select(**out)
 
 
-def _drop_invalid_frame(frame: pd.DataFrame, reviews: pd.DataFrame | None = None
+def drop_invalid_values(frame: pd.DataFrame, reviews: pd.DataFrame | None = None
                         ) -> pd.DataFrame:
-    """:func:`without_invalid_values` for a pandas frame."""
-    pattern = _invalid_flag_pattern()
-    for p in HOURLY_COLUMNS[2:]:
-        fc = f"{p}_flag"
-        if p in frame.columns and fc in frame.columns:
-            bad = frame[fc].fillna("").astype(str).str.contains(pattern, regex=True)
-            frame.loc[bad, p] = float("nan")
+    """:func:`without_invalid_values` for a pandas frame: the same Ibis rule, run by an
+    in-process DuckDB; ``frame``'s invalid pollutant values become NaN in place (rows, order,
+    other columns and dtypes unchanged) and the frame is returned."""
     pollutants = [p for p in HOURLY_COLUMNS[2:] if p in frame.columns]
-    marks = _review_marks(reviews, pollutants)
-    if marks is not None and {"station_code", "timestamp"} <= set(frame.columns):
-        keys = pd.MultiIndex.from_arrays([frame["station_code"].astype(str),
-                                          pd.to_datetime(frame["timestamp"])])
-        marked = marks.set_index(["station_code", "timestamp"]).reindex(keys)
-        for p in pollutants:
-            hit = marked[f"_rv_{p}"].eq(True).to_numpy()
-            frame.loc[hit, p] = float("nan")
+    if not pollutants or frame.empty:
+        return frame
+    t = ibis.memtable(frame.assign(_row=np.arange(len(frame))))
+    out = connect("duckdb").execute(without_invalid_values(t, reviews).order_by("_row"))
+    for p in pollutants:
+        frame[p] = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype="float64")
     return frame
 
 
@@ -121,16 +113,16 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
     """The canonical hourly table as an Ibis table: a lake dataset, a Parquet file or a frame.
 
     Values flagged invalid at the source or by a reviewer (:func:`without_invalid_values`) are
-    nulled. The reviewer flags of the workspace whose lake ``analytics`` reads are found by
-    themselves for a lake dataset or an Ibis table; a frame or file takes them as ``reviews``."""
-    if reviews is None and isinstance(source, (ir.Table, str)) and not isinstance(source, Path):
-        from ecoplan.assess.reviewed_flags import excluded_for
-
-        reviews = excluded_for(analytics)
+    nulled. A lake dataset or an Ibis table read through a workspace's :class:`Analytics` gets
+    that workspace's reviewer flags (:attr:`Analytics.reviewed_flags`); a frame or a file, or a
+    bare Ibis backend, takes them as ``reviews``."""
+    if (reviews is None and isinstance(analytics, Analytics)
+            and isinstance(source, (ir.Table, str)) and not isinstance(source, Path)):
+        reviews = analytics.reviewed_out()
     if isinstance(source, ir.Table):
         return without_invalid_values(source, reviews)
     if isinstance(source, pd.DataFrame):
-        source = _drop_invalid_frame(source.copy(), reviews)
+        source = drop_invalid_values(source.copy(), reviews)
         frame = source[[c for c in HOURLY_COLUMNS if c in source.columns]].copy()
         frame["timestamp"] = pd.to_datetime(frame["timestamp"])
         for p in HOURLY_COLUMNS[2:]:
@@ -138,7 +130,7 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
         return ibis.memtable(_arrow(frame))
     path = Path(str(source))
     if path.suffix == ".parquet" or path.is_dir():
-        t = _backend(analytics).read_parquet(str(path))
+        t = backend_of(analytics).read_parquet(str(path))
         return without_invalid_values(t, reviews).select(*HOURLY_COLUMNS)
     if hasattr(analytics, "table"):
         return without_invalid_values(analytics.table(str(source)),
@@ -205,25 +197,9 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
             "_dust", *[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
     rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
     out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
-    return _materialise(analytics, out) if cache else out
+    return materialise(analytics, out) if cache else out
 
 
-def _materialise(analytics: Any, expr: ir.Table) -> ir.Table:
-    """Compute ``expr`` once into a temporary table of the engine (reused by every statistic)."""
-    import uuid
-
-    backend = _backend(analytics)
-    name = f"air_tmp_{uuid.uuid4().hex[:12]}"
-    if getattr(backend, "name", "") == "duckdb":
-        return backend.create_table(name, obj=expr, temp=True)
-    if getattr(backend, "name", "") == "pyspark":
-        backend._run_pre_execute_hooks(expr)  # registers the memtables the query reads
-        frame = backend._session.sql(str(backend.compile(expr)))
-        frame.persist()
-        frame.count()
-        frame.createOrReplaceTempView(name)
-        return backend.table(name)
-    return expr
 
 
 def run_daily(analytics: Any, table_or_dataset: str | Path | pd.DataFrame | ir.Table,
@@ -277,13 +253,12 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     return out
 
 
-def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
+def _ingested_year(workspace: Workspace, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
-    from ecoplan.assess.reviewed_flags import excluded_values
     from ecoplan.ingest.registry import list_sites
 
-    frame = _drop_invalid_frame(workspace.lake.read_arrow("air_hourly").to_pandas(),
-                                excluded_values(workspace.engine))
+    frame = drop_invalid_values(workspace.lake.read_arrow("air_hourly").to_pandas(),
+                                workspace.reviewed_flags.excluded())
     frame = frame[[c for c in HOURLY_COLUMNS if c in frame.columns]]
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(
@@ -293,7 +268,7 @@ def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
     return frame.merge(cities, on="station_code", how="inner")
 
 
-def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
+def compute_air_statistics(workspace: Workspace | None = None, *, engine: str | None = None,
                            output_dir: Path | None = None) -> dict[str, Any]:
     """Demo step: HJ 663 annual statistics of the real Shanxi 2019 year, per city and station.
 
@@ -303,7 +278,6 @@ def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
     reports folder (or ``output_dir``) and returns a summary.
     """
     from ecoplan.sample_data import sample_path
-    from ecoplan.store.engine import connect
 
     if workspace is not None and engine is None:
         engine = workspace.settings.engine

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Indicator, Plan, Target
+from ecoplan.store.workspace import Workspace
 
 AIR_STATISTICS = ("air.pm25_annual_mean", "air.good_day_ratio", "air.heavy_day_ratio")
 WATER_CLASS_LABELS = {1: "Ⅰ类", 2: "Ⅱ类", 3: "Ⅲ类", 4: "Ⅳ类", 5: "Ⅴ类", 6: "劣Ⅴ类"}
@@ -126,7 +127,9 @@ def _dec(x: Any, digits: int | None = None) -> Decimal | None:
 
 
 # ---------------------------------------------------------------------------- registries
-def _registry(ws: Any) -> dict[str, pd.DataFrame]:
+def site_registries(ws: Workspace) -> dict[str, pd.DataFrame]:
+    """The site registries of the workspace as frames: station, section, drinking_source,
+    groundwater_point and their aliases (``alias``)."""
     from ecoplan.store.models import (
         DrinkingWaterSource,
         GroundwaterPoint,
@@ -162,16 +165,16 @@ def _resolve(reg: dict[str, pd.DataFrame], kind: str, names: Iterable[str]) -> l
     return out
 
 
-def county_town_stations(ws: Any) -> list[str]:
+def county_town_stations(ws: Workspace) -> list[str]:
     """Codes of the active county-town evaluation stations (registry ``county_town``)."""
-    st = _registry(ws)["station"]
+    st = site_registries(ws)["station"]
     if st.empty:
         return []
     return sorted(st[(st.county_town == True) & (st.active != False)].code)  # noqa: E712
 
 
 # ---------------------------------------------------------------------------- lake readers
-def _lake_frame(ws: Any, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
+def _lake_frame(ws: Workspace, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
     if not ws.lake.files(dataset) or not sites:
         return pd.DataFrame(columns=["site", "time", "parameter", "value", "unit", "below_dl",
                                      "waterbody", "batch"])
@@ -182,7 +185,7 @@ def _lake_frame(ws: Any, dataset: str, years: Sequence[int], sites: Sequence[str
     return df
 
 
-def _lake_evidence(ws: Any, dataset: str, df: pd.DataFrame, year: int) -> dict[str, Any]:
+def _lake_evidence(ws: Workspace, dataset: str, df: pd.DataFrame, year: int) -> dict[str, Any]:
     batches = sorted(int(b) for b in df["batch"].dropna().unique()) if "batch" in df else []
     files = [str(f.relative_to(ws.lake.root)) for f in ws.lake.files(dataset)
              if f"year={year}" in f.parts]
@@ -191,7 +194,7 @@ def _lake_evidence(ws: Any, dataset: str, df: pd.DataFrame, year: int) -> dict[s
 
 
 # ---------------------------------------------------------------------------- water
-def _surface_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
+def _surface_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[int],
                     reg: dict[str, pd.DataFrame]) -> dict[int, IndicatorValue]:
     from ecoplan.standards.water_sections import classify_section_year
 
@@ -226,7 +229,7 @@ def _surface_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
     return out
 
 
-def _groundwater_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
+def _groundwater_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[int],
                         reg: dict[str, pd.DataFrame]) -> dict[int, IndicatorValue]:
     from ecoplan.standards.groundwater import classify_groundwater_frame
 
@@ -268,7 +271,7 @@ def _groundwater_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int
 
 
 # ---------------------------------------------------------------------------- air
-def county_town_daily(ws: Any, years: Sequence[int], ruleset: str = "auto"
+def county_town_daily(ws: Workspace, years: Sequence[int], ruleset: str = "auto"
                       ) -> tuple[Any, Any] | None:
     """(analytics, cached Ibis table) of the county town's daily values and AQI for ``years``
     through the air pipeline (:func:`ecoplan.assess.air_pipeline.daily_table`, ``by="city"``,
@@ -280,7 +283,7 @@ def county_town_daily(ws: Any, years: Sequence[int], ruleset: str = "auto"
     if not stations or not ws.lake.files("air_hourly"):
         return None
     key = (tuple(sorted(years)), tuple(stations), ruleset)
-    memo: dict[Any, Any] = ws.__dict__.setdefault("_ecoplan_air_daily", {})
+    memo = ws.memo("air_daily")
     if key not in memo:
         lo, hi = min(years), max(years)
         t = ws.analytics.table("air_hourly")
@@ -294,7 +297,7 @@ def county_town_daily(ws: Any, years: Sequence[int], ruleset: str = "auto"
     return memo[key]
 
 
-def air_annual_statistics(ws: Any, years: Sequence[int], ruleset: str = "auto") -> pd.DataFrame:
+def air_annual_statistics(ws: Workspace, years: Sequence[int], ruleset: str = "auto") -> pd.DataFrame:
     """County-town HJ 663 annual statistics per year from the air pipeline (``year`` column).
 
     ``ruleset="auto"`` judges each day by the rules in force on its date (2012 rules before
@@ -317,7 +320,7 @@ def air_annual_statistics(ws: Any, years: Sequence[int], ruleset: str = "auto") 
     return stats[stats.year.isin(list(years))].reset_index(drop=True)
 
 
-def county_town_daily_aqi(ws: Any, year: int, *, years: Sequence[int] | None = None
+def county_town_daily_aqi(ws: Workspace, year: int, *, years: Sequence[int] | None = None
                           ) -> pd.DataFrame:
     """The county town's daily AQI of ``year`` (columns ``date, aqi, category, pm25``);
     ``years`` names a computed range to reuse (it must contain ``year``)."""
@@ -329,7 +332,7 @@ def county_town_daily_aqi(ws: Any, year: int, *, years: Sequence[int] | None = N
     return df[pd.to_datetime(df["date"]).dt.year == year].reset_index(drop=True)
 
 
-def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
+def _air_values(ws: Workspace, plan: Plan, inds: list[Indicator], years: Sequence[int]
                 ) -> dict[str, dict[int, IndicatorValue]]:
     try:
         stats = air_annual_statistics(ws, years)
@@ -393,7 +396,7 @@ def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
 
 
 # ---------------------------------------------------------------------------- reported
-def _reported_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
+def _reported_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[int],
                      approved: dict[tuple[str, int], Any]) -> dict[int, IndicatorValue]:
     dept = ind.measurement.department if ind.measurement else None
     out: dict[int, IndicatorValue] = {}
@@ -426,11 +429,11 @@ def _reported_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
 
 
 # ---------------------------------------------------------------------------- assembling
-def indicator_values(ws: Any, plan: Plan, years: Sequence[int]) -> dict[str, dict[int, IndicatorValue]]:
+def indicator_values(ws: Workspace, plan: Plan, years: Sequence[int]) -> dict[str, dict[int, IndicatorValue]]:
     """Every indicator's value for every year in ``years``."""
     from ecoplan.assess import progress as pg
 
-    reg = _registry(ws)
+    reg = site_registries(ws)
     out: dict[str, dict[int, IndicatorValue]] = {}
     air = [i for i in plan.indicators if i.measurement and i.measurement.kind == "computed"
            and i.measurement.statistic in AIR_STATISTICS]
@@ -473,14 +476,14 @@ class Assessment:
         return out
 
 
-def effective_plan(ws: Any, plan: Plan) -> Plan:
+def effective_plan(ws: Workspace, plan: Plan) -> Plan:
     """The plan with the municipal overrides recorded in the database."""
     from ecoplan.store.plan_store import plan_with_db_overrides
 
     return plan_with_db_overrides(ws.engine, plan)
 
 
-def assess_indicators(ws: Any, plan: Plan, year: int, *, values: dict[str, dict[int, IndicatorValue]]
+def assess_indicators(ws: Workspace, plan: Plan, year: int, *, values: dict[str, dict[int, IndicatorValue]]
                       | None = None) -> Assessment:
     """Assess every indicator in ``year``: value, effective target, expected path, gap, status."""
     plan = effective_plan(ws, plan)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ecoplan.assess import progress as pg
 from ecoplan.plan import KeyProject, Plan
+from ecoplan.store.workspace import Workspace
 
 
 @dataclass
@@ -95,7 +96,7 @@ def _group(projects: list[ProjectStatus], key: str) -> list[dict[str, Any]]:
     return list(groups.values())
 
 
-def project_summary(ws: Any, plan: Plan, as_of: date) -> ProjectSummary:
+def project_summary(ws: Workspace, plan: Plan, as_of: date) -> ProjectSummary:
     """Every key project's latest approved progress as of ``as_of`` and the overdue ones."""
     with ws.session() as s:
         approved = pg.approved_project_progress(s, plan.code, as_of=as_of)

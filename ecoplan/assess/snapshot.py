@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ecoplan.store.workspace import Workspace
+
 
 @dataclass
 class DataSnapshot:
@@ -47,7 +49,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def take_snapshot(ws: Any, datasets: Iterable[str], *, years: Iterable[int] | None = None,
+def take_snapshot(ws: Workspace, datasets: Iterable[str], *, years: Iterable[int] | None = None,
                   plan_code: str | None = None, content_hash: str | None = None) -> DataSnapshot:
     """Hash the lake files of ``datasets`` (only the ``year=`` partitions of ``years`` if given),
     list the committed ingest batches of those datasets and the approved department reports."""

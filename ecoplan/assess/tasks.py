@@ -8,6 +8,7 @@ from typing import Any
 
 from ecoplan.assess import progress as pg
 from ecoplan.plan import Plan, Task
+from ecoplan.store.workspace import Workspace
 
 
 @dataclass
@@ -62,7 +63,7 @@ class TaskSummary:
         return sorted(groups.values(), key=lambda g: (-g["overdue"], g["department"]))
 
 
-def task_summary(ws: Any, plan: Plan, as_of: date) -> TaskSummary:
+def task_summary(ws: Workspace, plan: Plan, as_of: date) -> TaskSummary:
     """The plan's dated tasks (deadline on or before the end of the plan) as of ``as_of``."""
     dated = [t for t in plan.tasks if t.deadline is not None]
     with ws.session() as s:

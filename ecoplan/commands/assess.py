@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecoplan.console import console, emit_json, ok, print_table
 from ecoplan.i18n import get_lang, tr
+
+if TYPE_CHECKING:
+    from ecoplan.store.workspace import Workspace
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
@@ -35,7 +38,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(progress_app, name="progress")
 
 
-def open_plan(ws: Any, plan: str | None) -> Any:
+def open_plan(ws: Workspace, plan: str | None) -> Any:
     """The plan to assess: a YAML path, a code, or the plan loaded in the workspace."""
     from sqlalchemy import select
 

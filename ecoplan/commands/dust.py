@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.i18n import tr
+
+if TYPE_CHECKING:
+    from ecoplan.store.workspace import Workspace
 
 app = typer.Typer(help="扬尘监测联动喷淋降尘 / dust monitoring with automatic spraying",
                   no_args_is_help=True)
@@ -76,10 +79,10 @@ def _controllers(mns: list[str] | None, cn: str, on: list[str] | None, off: list
                               alarm=_pairs(alarm, "--alarm")) for mn in mns]
 
 
-def _warn_unregistered(ws: Any, site: dict[str, Any]) -> None:
-    from ecoplan.devices.device_registry import load_devices
+def _warn_unregistered(ws: Workspace, site: dict[str, Any]) -> None:
+    from ecoplan.devices import service
 
-    known = load_devices(ws.engine)
+    known = service.list_devices(ws.engine)
     for mn in [site["monitor_mn"], *(c["mn"] for c in site["controllers"])]:
         if mn not in known:
             info(f"注意：设备 {mn} 尚未登记（ecoplan devices add），登记前无法接收数据或命令",

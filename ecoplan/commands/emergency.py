@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ecoplan.console import emit_json, ok, print_table, progress
 from ecoplan.errors import EcoplanError, Location
 from ecoplan.i18n import get_lang, tr
+
+if TYPE_CHECKING:
+    from ecoplan.store.workspace import Workspace
 
 app = typer.Typer(help="重污染天气应急响应（减排清单、预警发布、措施、检查、评估）/ "
                        "heavy-pollution emergency response", no_args_is_help=True)
@@ -275,7 +278,7 @@ def notice_command(
     ok(f"通知已生成：{out}", f"Notice written: {out}")
 
 
-def _stations(ws: Any, raw: str | None) -> list[str]:
+def _stations(ws: Workspace, raw: str | None) -> list[str]:
     if raw:
         return [s.strip() for s in raw.split(",") if s.strip()]
     from ecoplan.ingest.registry import list_sites

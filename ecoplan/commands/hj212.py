@@ -196,11 +196,11 @@ def _ws():  # type: ignore[no-untyped-def]
 @devices_app.command("list")
 def devices_list(as_json: JsonOpt = False) -> None:
     """列出已登记与未登记（暂存数据）的设备 / list registered and unknown devices."""
-    from ecoplan.devices.device_registry import held_counts, load_devices
+    from ecoplan.devices import service
 
     ws = _ws()
-    devs = load_devices(ws.engine)
-    held = held_counts(ws.engine)
+    devs = service.list_devices(ws.engine)
+    held = service.held_counts(ws.engine)
     rows = [dict(d.as_dict(), held_packets=held.get(mn, 0), registered=True)
             for mn, d in sorted(devs.items())]
     rows += [{"mn": mn, "registered": False, "approved": False, "held_packets": n}
@@ -236,15 +236,14 @@ def devices_add(
     as_json: JsonOpt = False,
 ) -> None:
     """登记设备（默认同时批准）/ register a device (approved unless --unapproved)."""
-    from ecoplan.devices.device_registry import add_device
-    from ecoplan.devices.runtime import release_held
+    from ecoplan.devices import service
 
     ws = _ws()
-    rec = add_device(ws.engine, mn, password=password or "123456", device_type=device_type or "other",
+    rec = service.add_device(ws.engine, mn, password=password or "123456", device_type=device_type or "other",
                      dialect=dialect or "auto", crc_policy=crc_policy or "hj212",
                      station_code=station, enterprise=enterprise, name=name,
                      approved=not unapproved)
-    released = release_held(ws, mn) if rec.approved else None
+    released = service.release_held(ws, mn) if rec.approved else None
     if as_json:
         emit_json({"device": rec.as_dict(), "released": released})
         return
@@ -262,9 +261,9 @@ def devices_edit(
     name: NameOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """修改设备信息（修改前后记入设备事件）/ edit a device (logged before/after)."""
-    from ecoplan.devices.device_registry import edit_device
+    from ecoplan.devices import service
 
-    rec = edit_device(_ws().engine, mn, device_type=device_type, password=password,
+    rec = service.edit_device(_ws().engine, mn, device_type=device_type, password=password,
                       dialect=dialect, crc_policy=crc_policy, station_code=station,
                       enterprise=enterprise, name=name)
     if as_json:
@@ -280,17 +279,16 @@ def devices_approve(
     as_json: JsonOpt = False,
 ) -> None:
     """批准设备并将其暂存报文写入数据湖 / approve a device and load its held packets."""
-    from ecoplan.devices.device_registry import add_device, edit_device, load_devices
-    from ecoplan.devices.runtime import release_held
+    from ecoplan.devices import service
 
     ws = _ws()
-    if mn in load_devices(ws.engine):
-        rec = edit_device(ws.engine, mn, approved=True, device_type=device_type,
+    if mn in service.list_devices(ws.engine):
+        rec = service.edit_device(ws.engine, mn, approved=True, device_type=device_type,
                           station_code=station, enterprise=enterprise)
     else:
-        rec = add_device(ws.engine, mn, device_type=device_type or "other", station_code=station,
+        rec = service.add_device(ws.engine, mn, device_type=device_type or "other", station_code=station,
                          enterprise=enterprise, approved=True)
-    released = release_held(ws, mn)
+    released = service.release_held(ws, mn)
     if as_json:
         emit_json({"device": rec.as_dict(), "released": released})
         return
@@ -308,10 +306,10 @@ def devices_events(
     as_json: JsonOpt = False,
 ) -> None:
     """设备事件日志（登记、批准、密码错误、拒收…）/ device event log."""
-    from ecoplan.devices.device_registry import events
+    from ecoplan.devices import service
 
     rows = [{"at": e.at, "mn": e.mn, "kind": e.kind, "actor": e.actor, "peer": e.peer,
-             "detail": e.detail} for e in events(_ws().engine, mn, limit)]
+             "detail": e.detail} for e in service.device_events(_ws().engine, mn, limit)]
     if as_json:
         emit_json(rows)
         return
@@ -322,14 +320,14 @@ def devices_events(
 
 # ---------------------------------------------------------------------------- devices command
 def _parse_params(items: list[str] | None) -> dict[str, str]:
-    from ecoplan.devices.command_queue import CommandError
+    from ecoplan.devices import service
 
     out: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise CommandError(f"--param 应为 名称=值，收到 {item!r}",
-                               f"--param must be NAME=VALUE, got {item!r}")
+            raise service.CommandError(f"--param 应为 名称=值，收到 {item!r}",
+                                       f"--param must be NAME=VALUE, got {item!r}")
         out[key.strip()] = value.strip()
     return out
 
@@ -368,9 +366,9 @@ def _wait_for(ws, command_id: int, seconds: float):  # type: ignore[no-untyped-d
     import time
 
     from ecoplan.console import progress
-    from ecoplan.devices.command_queue import get
+    from ecoplan.devices import service
 
-    cmd = get(ws, command_id)
+    cmd = service.get_command(ws, command_id)
     deadline = time.monotonic() + seconds
     with progress() as bar:
         task = bar.add_task(tr("等待设备应答", "waiting for the device"), total=seconds)
@@ -378,7 +376,7 @@ def _wait_for(ws, command_id: int, seconds: float):  # type: ignore[no-untyped-d
         while not cmd.finished and time.monotonic() < deadline:
             time.sleep(0.3)
             bar.update(task, completed=min(seconds, time.monotonic() - start))
-            cmd = get(ws, command_id)
+            cmd = service.get_command(ws, command_id)
         bar.update(task, completed=seconds)
     return cmd
 
@@ -410,7 +408,7 @@ def devices_command(
     """向已连接设备发送反控命令（经网关命令队列）/ send a command to a connected device."""
     import getpass
 
-    from ecoplan.devices.command_queue import CommandError, enqueue, get
+    from ecoplan.devices import service
 
     chosen: list[tuple[str, dict[str, str]]] = []
     if calibrate_time:
@@ -427,7 +425,7 @@ def devices_command(
     elif params and len(chosen) == 1:
         chosen[0][1].update(params)
     if len(chosen) != 1:
-        raise CommandError(
+        raise service.CommandError(
             "请给出一个命令：CN 参数，或 --calibrate-time、--rtd-interval、--min-interval、--hours 之一",
             "give exactly one command: a CN argument or one of --calibrate-time, --rtd-interval, "
             "--min-interval, --hours")
@@ -436,9 +434,9 @@ def devices_command(
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "cli"
-    command_id = enqueue(ws, mn, chosen[0][0], chosen[0][1], requested_by=f"cli:{user}"[:64],
+    command_id = service.queue_command(ws, mn, chosen[0][0], chosen[0][1], requested_by=f"cli:{user}"[:64],
                          expires_in=expires_in)
-    cmd = _wait_for(ws, command_id, wait) if wait > 0 else get(ws, command_id)
+    cmd = _wait_for(ws, command_id, wait) if wait > 0 else service.get_command(ws, command_id)
     if as_json:
         emit_json(cmd.as_dict())
     else:
@@ -463,18 +461,18 @@ def devices_commands(
     as_json: JsonOpt = False,
 ) -> None:
     """反控命令队列与结果 / the command queue and outcomes."""
-    from ecoplan.devices.command_queue import get, list_commands
+    from ecoplan.devices import service
     from ecoplan.i18n import get_lang
 
     ws = _ws()
     if command_id is not None:
-        cmd = get(ws, command_id)
+        cmd = service.get_command(ws, command_id)
         if as_json:
             emit_json(cmd.as_dict())
         else:
             _show_command(cmd)
         return
-    rows = [c.as_dict() for c in list_commands(ws, mn=mn, status=status, limit=limit)]
+    rows = [c.as_dict() for c in service.list_commands(ws, mn=mn, status=status, limit=limit)]
     if as_json:
         emit_json(rows)
         return
@@ -502,13 +500,14 @@ def devices_cancel(
     """取消尚在排队的命令 / cancel a command that is still queued."""
     import getpass
 
-    from ecoplan.devices.command_queue import cancel
+    from ecoplan.devices import service
+
 
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "cli"
-    cmd = cancel(_ws(), command_id, by=f"cli:{user}"[:64])
+    cmd = service.cancel_command(_ws(), command_id, by=f"cli:{user}"[:64])
     if as_json:
         emit_json(cmd.as_dict())
         return

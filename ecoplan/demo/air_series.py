@@ -442,7 +442,7 @@ def _approve(s: Any, kind: str, rid: int) -> None:
     pg.approve(s, kind, rid, actor=DEMO_APPROVER, note=DEMO_LABEL)  # type: ignore[arg-type]
 
 
-def submit_demo_reports(ws: Any, plan: Any) -> dict[str, int]:
+def submit_demo_reports(ws: Workspace, plan: Any) -> dict[str, int]:
     """Approved demo department reports: reported indicator values 2021–2025, key-project
     progress at the end of each year, task status at the end of 2025. Skipped when present."""
     counts = {"indicator": 0, "project": 0, "task": 0}
@@ -516,7 +516,7 @@ class DemoSeries:
     manifest: str
 
 
-def build_demo_series(workspace: Any, *, years: Sequence[int] = tuple(AIR_PATH)) -> DemoSeries:
+def build_demo_series(workspace: Workspace, *, years: Sequence[int] = tuple(AIR_PATH)) -> DemoSeries:
     """Demo step: registries, the bundled plan, the generated air/water/groundwater series
     (生成的示例数据) through ingestion into the lake, and approved demo department reports.
 

@@ -15,6 +15,7 @@ from ecoplan.devices.device_registry import add_device, load_devices
 from ecoplan.devices.gateway import GatewayConfig
 from ecoplan.devices.live_state import read_snapshot
 from ecoplan.devices.runtime import open_gateway
+from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import dust_service as ds
 
 DEMO_MONITOR = "DEMODUST000001"
@@ -58,7 +59,7 @@ def realtime_pm10(dev: sim.SimDevice, value: float) -> tuple[bytes, bytes]:
                              f"a34002-Rtd={value:g},a34002-Flag=N")
 
 
-def run_dust_demo(ws: Any, *, timeout: float = 30.0, say: Any = None) -> dict[str, Any]:
+def run_dust_demo(ws: Workspace, *, timeout: float = 30.0, say: Any = None) -> dict[str, Any]:
     """Bounded demo: a gateway on 127.0.0.1 (ephemeral port) writing its live snapshot into the
     workspace, a simulated dust monitor sending rising then falling PM10 and a simulated spray
     controller; after each value one controller pass (``ecoplan dust control --once``) runs.

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import emergency as em
 from ecoplan.supervision.emergency_evaluation import (
     area_daily,
@@ -27,7 +28,7 @@ LVLIANG_STATIONS = ["2183A", "2185A", "2867A"]
 DEMO_DOC = "演示回放：吕梁 2019-01 重污染过程"
 
 
-def run_emergency_demo(ws: Any, out_dir: Path | None = None) -> dict[str, Any]:
+def run_emergency_demo(ws: Workspace, out_dir: Path | None = None) -> dict[str, Any]:
     """Issue, lift and evaluate the replayed response (idempotent); returns a summary."""
     out_dir = out_dir or Path(ws.settings.reports_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoplan.demo.devices import DEMO_ENTERPRISE, DEMO_OUTLET_DEVICES
+from ecoplan.store.workspace import Workspace
 from ecoplan.supervision.sources import credit_code_check_character
 from ecoplan.supervision.sources_excel import import_workbook, write_template
 
@@ -52,7 +53,7 @@ def example_rows() -> dict[str, list[dict[str, Any]]]:
             "grades": []}
 
 
-def load_example(workspace: Any, say: Callable[[str, str], Any] | None = None
+def load_example(workspace: Workspace, say: Callable[[str, str], Any] | None = None
                  ) -> dict[str, Any]:
     """Write the example workbook into the workspace and import it (idempotent)."""
     path = Path(workspace.settings.home) / "examples" / "污染源登记-示例数据.xlsx"

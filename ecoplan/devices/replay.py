@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ecoplan.devices.codec import iter_packet_lines
+from ecoplan.store.workspace import Workspace
 
 
-def replay_packets(workspace: Any, data: bytes, *, source: str = "hj212-replay",
+def replay_packets(workspace: Workspace, data: bytes, *, source: str = "hj212-replay",
                    only_mns: set[str] | None = None) -> dict[str, Any]:
     """Drive the packets of ``data`` (one per line, ``#`` comments and blank lines skipped;
     only those of ``only_mns`` when given) through a gateway on ``workspace``; returns the
@@ -43,6 +44,6 @@ def replay_packets(workspace: Any, data: bytes, *, source: str = "hj212-replay",
                         for s in sink.stats.summaries]}
 
 
-def replay_file(workspace: Any, path: str | Path, **kw: Any) -> dict[str, Any]:
+def replay_file(workspace: Workspace, path: str | Path, **kw: Any) -> dict[str, Any]:
     """:func:`replay_packets` of a capture file."""
     return replay_packets(workspace, Path(path).read_bytes(), **kw)

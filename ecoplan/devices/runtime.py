@@ -36,6 +36,7 @@ from ecoplan.devices.sinks import (
     lake_writer,
 )
 from ecoplan.errors import InputFileError
+from ecoplan.store.workspace import Workspace
 
 
 def check_packets(data: bytes, *, crc_policy: tuple[str, ...] = ("hj212",),
@@ -94,7 +95,7 @@ class GatewayRuntime:
         self.recorder.close()
 
 
-def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
+def open_gateway(ws: Workspace, config: GatewayConfig | None = None, *,
                  live: LiveStore | None = None, worker: int = 0,
                  commands: bool = True) -> GatewayRuntime:
     """A gateway wired to a workspace: registry + events in its database, data into its lake,
@@ -179,7 +180,7 @@ def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
-def release_held(ws: Any, mn: str) -> dict[str, Any]:
+def release_held(ws: Workspace, mn: str) -> dict[str, Any]:
     """Load the held packets of an (now approved) device into the lake; mark them released."""
     engine = ws.engine
     devices = load_devices(engine)

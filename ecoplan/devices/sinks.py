@@ -32,6 +32,7 @@ from ecoplan.devices.records import (
 )
 from ecoplan.errors import EcoplanError
 from ecoplan.standards.hj212_flags import source_flag
+from ecoplan.store.workspace import Workspace
 
 Writer = Callable[[str, Any, str, str], Any]
 
@@ -237,7 +238,7 @@ def _pending_batch(dataset: str, items: list[Any]) -> tuple[Any, str]:
     return frame, frame_hash(dataset, frame)
 
 
-def lake_writer(workspace: Any) -> Writer:
+def lake_writer(workspace: Workspace) -> Writer:
     """A writer that loads frames through the ingestion helper's in-memory API."""
     try:
         from ecoplan.ingest.pipeline import ingest_frame

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from ecoplan.errors import ValidationError
 from ecoplan.ingest.validation import LOAD_FLAG_TEXT
 from ecoplan.store.db import session_scope
-from ecoplan.store.ingest_models import QualityFlag
+from ecoplan.store.ingest_models import REVIEW_FLAGS, QualityFlag
 
 #: Data flags sent by the source with each value (HJ 212-2017 table 8; HJ/T 212-2005), stored as
 #: ``hj212:<flag>`` by the HJ 212 gateway. The value is kept as sent; the flag says how it was
@@ -71,10 +71,6 @@ def flag_text(code: str) -> tuple[str, str]:
     if code.startswith("hj212"):
         return f"HJ 212 数据标记 {code}（原样保留）", f"HJ 212 data flag {code} (kept as sent)"
     return code, code
-
-
-#: Flags an analyst may append (the load flags are listed in ecoplan.ingest.validation).
-REVIEW_FLAGS = ("valid", "invalid", "suspect", "dust", "calibration", "maintenance")
 
 
 def append_flag(engine: Engine, dataset: str, site_code: str, timestamp: datetime,

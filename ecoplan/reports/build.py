@@ -13,6 +13,7 @@ from typing import Any
 from ecoplan.plan import Plan
 from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
 from ecoplan.store.data_labels import DEMO_LABEL, DEMO_LABEL_ZH
+from ecoplan.store.workspace import Workspace
 
 
 @dataclass
@@ -54,7 +55,7 @@ def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
     return out
 
 
-def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
+def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
                  fmt: str = "docx", report_date: date | None = None) -> ReportResult:
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
     PDF next to it), the data annex ``<stem>.xlsx`` and ``<stem>.snapshot.json``."""
@@ -89,7 +90,7 @@ def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
     return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data)
 
 
-def final_report(workspace: Any, year: int = 2025, *, fmt: str = "pdf",
+def final_report(workspace: Workspace, year: int = 2025, *, fmt: str = "pdf",
                  plan_code: str = "jiaocheng-2021-2025", report_date: date | None = None) -> Path:
     """Demo step: the final assessment report of the bundled plan into the workspace's reports
     folder (Word + PDF + Excel annex + snapshot); returns the .docx path. The file names carry

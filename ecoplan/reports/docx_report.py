@@ -1,6 +1,5 @@
-"""The evaluation report as a Word document in Chinese official-document style (GB/T 9704 page
-margins, 小标宋-style title, 黑体/楷体 headings, 仿宋-style body; Noto CJK fonts so that the
-LibreOffice PDF renders the same glyphs on any machine that has ``fonts-noto-cjk``)."""
+"""The evaluation report as a Word document in Chinese official-document style (the building
+blocks are :mod:`ecoplan.reports.docx_building`)."""
 
 from __future__ import annotations
 
@@ -8,152 +7,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm
 
 from ecoplan.assess.status import STATUS_COLOURS, STATUS_NAMES
+from ecoplan.reports.docx_building import (
+    SANS,
+    SERIF,
+    caption,
+    demo_header,
+    heading,
+    official_document,
+    page_break,
+    paragraph,
+    table,
+)
 from ecoplan.reports.evaluation import KINDS, ReportData, summary_paragraphs
 from ecoplan.store.data_labels import DEMO_LABEL
-
-SERIF = "Noto Serif CJK SC"   # stands in for 仿宋/小标宋
-SANS = "Noto Sans CJK SC"     # stands in for 黑体
-BODY_PT = 14                  # 四号 (tables are denser: 五号 10.5)
-TABLE_PT = 9
-
-
-def _font(run: Any, name: str, size: float, *, bold: bool = False,
-          colour: str | None = None) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
-    if colour:
-        run.font.color.rgb = RGBColor.from_string(colour)
-
-
-def _para(doc: Any, text: str, *, size: float = BODY_PT, font: str = SERIF, bold: bool = False,
-          align: Any = None, indent: bool = True, colour: str | None = None,
-          space_after: float = 4, style: str | None = None, keep_with_next: bool = False) -> Any:
-    p = doc.add_paragraph(style=style)
-    if align is not None:
-        p.alignment = align
-    pf = p.paragraph_format
-    pf.space_after = Pt(space_after)
-    pf.line_spacing = 1.35
-    if indent:
-        pf.first_line_indent = Pt(size * 2)
-    pf.keep_with_next = keep_with_next
-    _font(p.add_run(text), font, size, bold=bold, colour=colour)
-    return p
-
-
-def _heading(doc: Any, text: str, level: int) -> Any:
-    style = f"Heading {level}"
-    p = doc.add_paragraph(style=style)
-    p.paragraph_format.space_before = Pt(10 if level == 1 else 6)
-    p.paragraph_format.space_after = Pt(6)
-    p.paragraph_format.keep_with_next = True
-    _font(p.add_run(text), SANS if level == 1 else SERIF, 16 if level == 1 else 15,
-          bold=level != 1, colour="000000")
-    return p
-
-
-def _shade(cell: Any, hex_rgb: str) -> None:
-    tcpr = cell._element.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), hex_rgb)
-    tcpr.append(shd)
-
-
-def _table(doc: Any, header: list[str], rows: list[list[Any]], *, widths: list[float] | None = None,
-           status_col: int | None = None, statuses: list[str] | None = None,
-           size: float = TABLE_PT) -> Any:
-    t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for i, h in enumerate(header):
-        c = t.rows[0].cells[i]
-        c.text = ""
-        _font(c.paragraphs[0].add_run(h), SANS, size, bold=True)
-        c.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _shade(c, "D9E2F3")
-    trpr = t.rows[0]._tr.get_or_add_trPr()
-    hdr = OxmlElement("w:tblHeader")
-    hdr.set(qn("w:val"), "true")
-    trpr.append(hdr)
-    for ri, row in enumerate(rows):
-        cells = t.add_row().cells
-        for i, v in enumerate(row):
-            cells[i].text = ""
-            colour = None
-            if status_col is not None and i == status_col and statuses:
-                _shade(cells[i], STATUS_COLOURS[statuses[ri]])
-                colour = "FFFFFF"
-            _font(cells[i].paragraphs[0].add_run("" if v is None else str(v)), SERIF, size,
-                  bold=status_col == i, colour=colour)
-    if widths:
-        t.autofit = False
-        for i, w in enumerate(widths):
-            t.columns[i].width = Cm(w)
-        for row in t.rows:
-            for i, w in enumerate(widths):
-                row.cells[i].width = Cm(w)
-    return t
-
-
-def _page_number_footer(section: Any) -> None:
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), SERIF, 12)
-    run = p.add_run()
-    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if tag:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), tag)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
-    _font(run, SERIF, 12)
-    _font(p.add_run(" —"), SERIF, 12)
-
-
-def _demo_header(section: Any, label: str) -> None:
-    p = section.header.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run(f"【{label}——非真实监测数据，仅供演示】"), SANS, 10, bold=True, colour="C62828")
-
-
-def official_document() -> Any:
-    """An empty Word document in the layout of this module: A4 portrait, the official-document
-    margins, the body font (:data:`SERIF`, :data:`BODY_PT`, East-Asian text included) and page
-    numbers in the footer."""
-    doc = Document()
-    sec = doc.sections[0]
-    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = SERIF
-    normal.font.size = Pt(BODY_PT)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), SERIF)
-    _page_number_footer(sec)
-    return doc
 
 
 def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
@@ -161,7 +31,23 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     doc = official_document()
     sec = doc.sections[0]
     if data.demo:
-        _demo_header(sec, DEMO_LABEL)
+        demo_header(sec, DEMO_LABEL)
+    _set_properties(doc, data)
+    _title_page(doc, data)
+    _summary_section(doc, data)
+    _indicators_section(doc, data, charts)
+    _projects_section(doc, data)
+    _tasks_section(doc, data)
+    _problems_section(doc, data)
+    _method_annex(doc, data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(out))
+    return out
+
+
+def _set_properties(doc: Any, data: ReportData) -> None:
+    """Title, author, subject and the data snapshot in the document properties; fixed dates so that
+    the same data give the same file."""
     cp = doc.core_properties
     cp.title = data.title
     cp.author = "ecoplan"
@@ -174,40 +60,46 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     cp.last_printed = stamp
     cp.revision = 1
 
-    # ------------------------------------------------------------ title page
+
+def _title_page(doc: Any, data: ReportData) -> None:
+    """The title page: plan, report kind, period, region, date, data label and snapshot."""
     for _ in range(4):
-        _para(doc, "", indent=False)
-    _para(doc, data.plan.title_zh, size=22, font=SERIF, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, KINDS[data.kind][0] if data.kind != "annual" else f"{data.year}年度实施情况评估报告",
-          size=22, font=SERIF, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-          space_after=30)
-    _para(doc, f"评估期：{data.period_text}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER,
-          indent=False)
-    _para(doc, f"{data.plan.region.parent_zh or ''}{data.plan.region.name_zh}", size=16,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, f"{data.report_date.year}年{data.report_date.month}月{data.report_date.day}日",
-          size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, space_after=40)
+        paragraph(doc, "", indent=False)
+    paragraph(doc, data.plan.title_zh, size=22, font=SERIF, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, KINDS[data.kind][0] if data.kind != "annual" else f"{data.year}年度实施情况评估报告",
+              size=22, font=SERIF, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
+              space_after=30)
+    paragraph(doc, f"评估期：{data.period_text}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER,
+              indent=False)
+    paragraph(doc, f"{data.plan.region.parent_zh or ''}{data.plan.region.name_zh}", size=16,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, f"{data.report_date.year}年{data.report_date.month}月{data.report_date.day}日",
+              size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, space_after=40)
     if data.demo:
-        _para(doc, f"说明：本报告使用{DEMO_LABEL}（由2019年吕梁市真实监测日重采样生成），"
+        paragraph(doc, f"说明：本报告使用{DEMO_LABEL}（由2019年吕梁市真实监测日重采样生成），"
                    "用于演示评估方法，不代表交城县实际情况。", size=12, colour="C62828",
               align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, f"数据快照 SHA-256：{data.snapshot.digest[:32]}…", size=10,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, colour="555555")
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    paragraph(doc, f"数据快照 SHA-256：{data.snapshot.digest[:32]}…", size=10,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, colour="555555")
+    page_break(doc)
 
-    # ------------------------------------------------------------ 1 summary
-    _heading(doc, "一、总体情况", 1)
+
+def _summary_section(doc: Any, data: ReportData) -> None:
+    """一、总体情况: the summary paragraphs."""
+    heading(doc, "一、总体情况", 1)
     for text in summary_paragraphs(data):
-        _para(doc, text)
+        paragraph(doc, text)
 
-    # ------------------------------------------------------------ 2 indicators
-    _heading(doc, "二、规划指标完成情况", 1)
-    _para(doc, "表1列出各项指标的基准值（2020年）、目标值（市级下达目标优先）、"
+
+def _indicators_section(doc: Any, data: ReportData, charts: dict[str, Any]) -> None:
+    """二、规划指标完成情况: table 1, the rules applied, the charts, the next baseline."""
+    heading(doc, "二、规划指标完成情况", 1)
+    paragraph(doc, "表1列出各项指标的基准值（2020年）、目标值（市级下达目标优先）、"
                f"{data.year}年数值、按线性路径的预期值、差距和状态；约束性指标列在前面。"
                "状态判定规则见表后“判定依据”，计算方法和规则版本见附件。")
-    _para(doc, f"表1  规划指标{data.year}年评估结果", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
+    paragraph(doc, f"表1  规划指标{data.year}年评估结果", size=12, font=SANS, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     rows, statuses = [], []
     for r in data.assessment.rows:
         d = r.row("zh")
@@ -215,49 +107,51 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
             f"（{d['unit']}）" if d["unit"] else ""), d["attribute_name"], d["baseline"],
             d["target"], d["value"], d["expected"] or "—", d["gap"] or "—", d["status_name"]])
         statuses.append(r.status.status)
-    _table(doc, ["序号", "指标", "属性", "2020年", "目标值", f"{data.year}年", "预期值", "差距", "状态"],
-           rows, widths=[1.0, 4.6, 1.3, 1.4, 2.0, 1.6, 1.4, 1.2, 1.4], status_col=8,
-           statuses=statuses)
+    table(doc, ["序号", "指标", "属性", "2020年", "目标值", f"{data.year}年", "预期值", "差距", "状态"],
+          rows, widths=[1.0, 4.6, 1.3, 1.4, 2.0, 1.6, 1.4, 1.2, 1.4], status_col=8,
+          statuses=statuses)
     legend = "；".join(f"{STATUS_NAMES[s][0]}" for s in STATUS_COLOURS)
-    _para(doc, f"状态颜色：绿=达标，蓝=进展顺利，橙=存在风险，红=滞后，灰=无数据（{legend}）。",
-          size=10, indent=False, colour="555555")
-    _heading(doc, "（一）判定依据", 2)
+    paragraph(doc, f"状态颜色：绿=达标，蓝=进展顺利，橙=存在风险，红=滞后，灰=无数据（{legend}）。",
+              size=10, indent=False, colour="555555")
+    heading(doc, "（一）判定依据", 2)
     for r in data.assessment.rows:
         d = r.row("zh")
-        _para(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
+        paragraph(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
                    f"数值来源：{d['method']}。", size=11)
     if charts.get("indicators"):
-        _heading(doc, "（二）指标变化与目标路径", 2)
+        heading(doc, "（二）指标变化与目标路径", 2)
         figs = charts["indicators"]
         for i, path in enumerate(figs, 1):
             doc.add_picture(str(path), width=Cm(15.0))
-            _caption(doc, f"图1{'-' + str(i) if len(figs) > 1 else ''}  各定量指标历年数值与目标路径"
+            caption(doc, f"图1{'-' + str(i) if len(figs) > 1 else ''}  各定量指标历年数值与目标路径"
                           "（虚线为基准值至目标值的线性预期路径，点线为目标值）")
-    _heading(doc, "（三）环境质量", 2)
+    heading(doc, "（三）环境质量", 2)
     if charts.get("aqi"):
         doc.add_picture(str(charts["aqi"]), width=Cm(15.5))
-        _caption(doc, f"图2  {data.year}年县城区逐日空气质量指数（AQI）日历")
+        caption(doc, f"图2  {data.year}年县城区逐日空气质量指数（AQI）日历")
     else:
-        _para(doc, f"{data.year}年县城区逐日空气质量数据不可用，未绘制AQI日历。", size=11)
+        paragraph(doc, f"{data.year}年县城区逐日空气质量数据不可用，未绘制AQI日历。", size=11)
     if charts.get("water"):
         doc.add_picture(str(charts["water"]), width=Cm(15.5))
-        _caption(doc, "图3  地表水考核断面逐月水质类别")
+        caption(doc, "图3  地表水考核断面逐月水质类别")
 
     if data.next_baseline:
-        _heading(doc, "（四）下一规划期基准（按2026年新标准重新计算）", 2)
-        _para(doc, "GB 3095-2026、HJ 633-2026、HJ 663-2026 自2026年3月1日起施行。本期（2021—2025年）"
+        heading(doc, "（四）下一规划期基准（按2026年新标准重新计算）", 2)
+        paragraph(doc, "GB 3095-2026、HJ 633-2026、HJ 663-2026 自2026年3月1日起施行。本期（2021—2025年）"
                    f"按数据所属日期适用2012年版规则评估；下一规划期将按新规则评价，故将{data.year}年"
                    "县城区空气质量按新规则重新计算，作为下一规划期的基准参考。", size=12)
-        _table(doc, ["指标", f"{data.year}年（2012年版规则）", f"{data.year}年（2026年版规则）",
+        table(doc, ["指标", f"{data.year}年（2012年版规则）", f"{data.year}年（2026年版规则）",
                      "优良/重污染/有效天数（2012）", "优良/重污染/有效天数（2026）"],
                [[f"{b['indicator']}（{b['unit']}）", _g(b["rules_2012"]), _g(b["rules_2026"]),
                  b["days_2012"], b["days_2026"]] for b in data.next_baseline],
                widths=[4.6, 2.6, 2.6, 2.9, 2.9])
 
-    # ------------------------------------------------------------ 3 projects
-    _heading(doc, "三、重点工程实施情况", 1)
+
+def _projects_section(doc: Any, data: ReportData) -> None:
+    """三、重点工程实施情况: totals and tables 2–4."""
+    heading(doc, "三、重点工程实施情况", 1)
     tot = data.projects.totals()
-    _para(doc, f"截至{data.year}年12月31日，{tot['projects']}项重点工程中已完成{tot['completed']}项，"
+    paragraph(doc, f"截至{data.year}年12月31日，{tot['projects']}项重点工程中已完成{tot['completed']}项，"
                f"逾期未完成{tot['overdue']}项；估算总投资{tot['planned_wan_yuan']}万元，累计完成投资"
                f"{tot['invested_wan_yuan']}万元。进度均取各部门填报并经审核批准的最新数据。")
     for title, label, key, groups in (
@@ -265,15 +159,15 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
         ("表3  重点工程分牵头部门完成情况（万元）", "牵头部门", "department",
          data.projects.by_department),
     ):
-        _para(doc, title, size=12, font=SANS, bold=True,
-              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
-        _table(doc, [label, "项目数", "已完成", "逾期", "估算投资", "完成投资"],
-               [[g[key], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
+        paragraph(doc, title, size=12, font=SANS, bold=True,
+                  align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
+        table(doc, [label, "项目数", "已完成", "逾期", "估算投资", "完成投资"],
+              [[g[key], g["projects"], g["completed"], g["overdue"], g["planned_wan_yuan"],
                  g["invested_wan_yuan"]] for g in groups],
                widths=[4.5, 1.5, 1.5, 1.5, 3.0, 3.0])
-        _para(doc, "", indent=False)
-    _para(doc, "表4  重点工程进展明细", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
+        paragraph(doc, "", indent=False)
+    paragraph(doc, "表4  重点工程进展明细", size=12, font=SANS, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     prow = []
     for p in data.projects.projects:
         d = p.row("zh")
@@ -281,43 +175,49 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
                      d["investment_wan_yuan"], d["invested_wan_yuan"],
                      "—" if d["percent"] is None else f"{d['percent'].normalize():f}%",
                      d["status_name"] + ("（逾期）" if d["overdue"] else "")])
-    _table(doc, ["序号", "项目", "实施时间", "牵头部门", "估算投资", "完成投资", "进度", "状态"], prow,
-           widths=[1.0, 6.0, 1.7, 2.0, 1.6, 1.6, 1.2, 1.8], size=8)
+    table(doc, ["序号", "项目", "实施时间", "牵头部门", "估算投资", "完成投资", "进度", "状态"], prow,
+          widths=[1.0, 6.0, 1.7, 2.0, 1.6, 1.6, 1.2, 1.8], size=8)
 
-    # ------------------------------------------------------------ 4 tasks
-    _heading(doc, "四、主要任务落实情况", 1)
+
+def _tasks_section(doc: Any, data: ReportData) -> None:
+    """四、主要任务落实情况: table 5 and the per-department counts."""
+    heading(doc, "四、主要任务落实情况", 1)
     ts = data.tasks
     done = sum(1 for t in ts.tasks if t.status == "completed")
-    _para(doc, f"规划中有明确完成时限的任务{len(ts.tasks)}项，已完成{done}项，到期未完成{len(ts.overdue)}项。")
-    _para(doc, "表5  有完成时限的任务落实情况", size=12, font=SANS, bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
+    paragraph(doc, f"规划中有明确完成时限的任务{len(ts.tasks)}项，已完成{done}项，到期未完成{len(ts.overdue)}项。")
+    paragraph(doc, "表5  有完成时限的任务落实情况", size=12, font=SANS, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, keep_with_next=True)
     trow = [[t.task.key, t.task.text[:70] + ("…" if len(t.task.text) > 70 else ""),
              t.task.deadline_text or str(t.task.deadline), t.department,
              t.status_name("zh") + ("（逾期）" if t.overdue else "")] for t in ts.tasks]
-    _table(doc, ["编号", "任务", "时限", "责任部门", "状态"], trow,
-           widths=[1.3, 9.0, 2.0, 2.4, 1.9], size=8)
-    _para(doc, "", indent=False)
-    _table(doc, ["责任部门", "任务数", "已完成", "逾期"],
-           [[g["department"], g["tasks"], g["completed"], g["overdue"]]
+    table(doc, ["编号", "任务", "时限", "责任部门", "状态"], trow,
+          widths=[1.3, 9.0, 2.0, 2.4, 1.9], size=8)
+    paragraph(doc, "", indent=False)
+    table(doc, ["责任部门", "任务数", "已完成", "逾期"],
+          [[g["department"], g["tasks"], g["completed"], g["overdue"]]
             for g in ts.by_department()], widths=[6.0, 2.0, 2.0, 2.0])
 
-    # ------------------------------------------------------------ 5 problems, recommendations
-    _heading(doc, "五、存在的问题", 1)
-    for i, pr in enumerate(data.problems, 1):
-        _para(doc, f"{i}. {pr['text']}", colour="C62828" if pr["severity"] == "demo" else None)
-    _heading(doc, "六、下一步建议", 1)
-    for i, rec in enumerate(data.recommendations, 1):
-        _para(doc, f"{i}. {rec['text']}（依据：{rec['basis']}）")
 
-    # ------------------------------------------------------------ annex: method
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    _heading(doc, "附件  评估方法、规则版本与数据快照", 1)
-    _heading(doc, "（一）状态判定规则", 2)
+def _problems_section(doc: Any, data: ReportData) -> None:
+    """五、存在的问题 and 六、下一步建议."""
+    heading(doc, "五、存在的问题", 1)
+    for i, pr in enumerate(data.problems, 1):
+        paragraph(doc, f"{i}. {pr['text']}", colour="C62828" if pr["severity"] == "demo" else None)
+    heading(doc, "六、下一步建议", 1)
+    for i, rec in enumerate(data.recommendations, 1):
+        paragraph(doc, f"{i}. {rec['text']}（依据：{rec['basis']}）")
+
+
+def _method_annex(doc: Any, data: ReportData) -> None:
+    """附件: status rules, each indicator's method and rule versions, the data snapshot."""
+    page_break(doc)
+    heading(doc, "附件  评估方法、规则版本与数据快照", 1)
+    heading(doc, "（一）状态判定规则", 2)
     for text in STATUS_METHOD:
-        _para(doc, text, size=11)
-    _para(doc, f"状态规则版本：{data.assessment.status_rules_version}"
+        paragraph(doc, text, size=11)
+    paragraph(doc, f"状态规则版本：{data.assessment.status_rules_version}"
                "（阈值见 ecoplan/assess/data/status_rules.yaml）。", size=11)
-    _heading(doc, "（二）各指标的计算方法与规则版本", 2)
+    heading(doc, "（二）各指标的计算方法与规则版本", 2)
     mrows = []
     for r in data.assessment.rows:
         iv = r.value
@@ -326,29 +226,22 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
                                                               else "—"),
                       iv.method_zh or "—", "；".join(iv.rule_versions.values()) or "—",
                       r.status.rule_id])
-    _table(doc, ["指标", "来源", "计算方法 / 数据", "标准与规则版本", "判定规则"], mrows,
-           widths=[1.1, 1.5, 7.2, 4.6, 2.2], size=7.5)
-    _heading(doc, "（三）数据快照", 2)
+    table(doc, ["指标", "来源", "计算方法 / 数据", "标准与规则版本", "判定规则"], mrows,
+          widths=[1.1, 1.5, 7.2, 4.6, 2.2], size=7.5)
+    heading(doc, "（三）数据快照", 2)
     snap = data.snapshot
-    _para(doc, f"本报告由 ecoplan 根据以下数据生成，数据快照摘要（SHA-256）：{snap.digest}。"
+    paragraph(doc, f"本报告由 ecoplan 根据以下数据生成，数据快照摘要（SHA-256）：{snap.digest}。"
                f"使用数据湖文件{len(snap.lake_files)}个、入库批次{len(snap.batches)}个、"
                f"已批准的部门填报{len(snap.approved_reports)}条；规划文件内容摘要 "
                f"{(snap.plan.get('content_hash') or '')[:16]}。文件逐一的 SHA-256 列于 Excel 数据附件"
                "“数据快照”工作表；以相同数据和版本重新生成，本报告内容与摘要不变。", size=11)
-    _table(doc, ["批次", "数据集", "来源", "行数"],
-           [[b["id"], b["dataset"], Path(str(b["source_file"])).name[:60], b["rows_accepted"]]
+    table(doc, ["批次", "数据集", "来源", "行数"],
+          [[b["id"], b["dataset"], Path(str(b["source_file"])).name[:60], b["rows_accepted"]]
             for b in snap.batches], widths=[1.2, 3.0, 10.0, 2.0], size=8)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(out))
-    return out
 
 
 def _g(x: Any) -> str:
     return "—" if x is None else f"{x:g}"
-
-
-def _caption(doc: Any, text: str) -> None:
-    _para(doc, text, size=11, font=SANS, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
 
 
 STATUS_METHOD = (

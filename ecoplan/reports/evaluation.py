@@ -21,6 +21,7 @@ from ecoplan.assess.tasks import TaskSummary, task_summary
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Plan
 from ecoplan.store.data_labels import DEMO_LABEL_ZH
+from ecoplan.store.workspace import Workspace
 
 ReportKind = Literal["annual", "midterm", "final"]
 KINDS: dict[str, tuple[str, str]] = {
@@ -89,7 +90,7 @@ def check_year(plan: Plan, kind: str, year: int) -> None:
 
 
 # ---------------------------------------------------------------------------- gathering
-def _water_monthly(ws: Any, ar: Assessment, years: list[int]) -> dict[str, dict[str, int]]:
+def _water_monthly(ws: Workspace, ar: Assessment, years: list[int]) -> dict[str, dict[str, int]]:
     """Monthly class per section for the section indicators (rows 'name year')."""
     from ecoplan.standards.water_sections import classify_section_period
 
@@ -115,9 +116,9 @@ def _water_monthly(ws: Any, ar: Assessment, years: list[int]) -> dict[str, dict[
     if df.empty:
         return {}
     res = classify_section_period(df, "month")
-    from ecoplan.assess.indicators import _registry
+    from ecoplan.assess.indicators import site_registries
 
-    reg = _registry(ws)["section"]
+    reg = site_registries(ws)["section"]
     label = dict(zip(reg.code, reg.name, strict=False))
     out: dict[str, dict[str, int]] = {}
     for code in codes:
@@ -131,7 +132,7 @@ def _water_monthly(ws: Any, ar: Assessment, years: list[int]) -> dict[str, dict[
     return out
 
 
-def _daily_aqi(ws: Any, year: int, years: list[int]) -> dict[date, int | None] | None:
+def _daily_aqi(ws: Workspace, year: int, years: list[int]) -> dict[date, int | None] | None:
     """The county town's daily AQI of ``year`` from the air pipeline (None without data)."""
     from ecoplan.assess.indicators import county_town_daily_aqi
 
@@ -142,7 +143,7 @@ def _daily_aqi(ws: Any, year: int, years: list[int]) -> dict[date, int | None] |
             for d, a in zip(df["date"], df["aqi"], strict=True)}
 
 
-def gather(ws: Any, plan: Plan, kind: str, year: int, *, report_date: date | None = None
+def gather(ws: Workspace, plan: Plan, kind: str, year: int, *, report_date: date | None = None
            ) -> ReportData:
     """Run the assessments a report needs and record the data snapshot they used."""
     from ecoplan.store.plan_store import content_hash
@@ -165,7 +166,7 @@ def gather(ws: Any, plan: Plan, kind: str, year: int, *, report_date: date | Non
     return data
 
 
-def next_plan_baseline(ws: Any, year: int) -> list[dict[str, Any]]:
+def next_plan_baseline(ws: Workspace, year: int) -> list[dict[str, Any]]:
     """The end year's county-town air figures under the rules in force for its data (2012) and
     recomputed under the 2026 rules (GB 3095-2026 / HJ 633-2026 / HJ 663-2026) — the baseline
     the next plan needs, since its years will be judged by the new rules."""
@@ -189,7 +190,7 @@ def next_plan_baseline(ws: Any, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def _uses_demo_data(ws: Any) -> bool:
+def _uses_demo_data(ws: Workspace) -> bool:
     from sqlalchemy import select
 
     from ecoplan.store.models import IngestBatch

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ecoplan.errors import EcoplanError
 from ecoplan.store.models import Base, refuse_changes
 
+#: Flags an analyst may append to a value (the load flags are listed in ecoplan.ingest.validation).
+REVIEW_FLAGS = ("valid", "invalid", "suspect", "dust", "calibration", "maintenance")
+
 
 class QualityFlag(Base):
     """One quality flag on one value; appended, never changed (flag history)."""

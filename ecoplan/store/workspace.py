@@ -4,17 +4,22 @@ Parquet lake and generated reports. ``ecoplan init`` creates it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Hashable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from ecoplan.errors import WorkspaceError
 from ecoplan.settings import ENV_FILE_NAME, Settings, load_settings
 from ecoplan.store import db
-from ecoplan.store.engine import Analytics
+from ecoplan.store.engine import Analytics, EngineName
 from ecoplan.store.lake import Lake
+from ecoplan.store.reviewed_flags import ReviewedFlags
 
 
 @dataclass
@@ -64,29 +69,56 @@ def init_workspace(home: Path | None = None, *, database_url: str | None = None)
 
 
 class Workspace:
-    """The open workspace: settings, metadata database, lake and analytics engine."""
+    """The open workspace: settings, metadata database (engine and sessions), lake, analytics
+    engine and the reviewed-flag source. Created once (by a command, the web app, the gateway)
+    and passed explicitly to everything that reads or writes the workspace."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
         self.settings = settings or load_settings()
+        self._engine = engine  # a database opened by the caller (the web app's pool), else lazily
+        #: results computed from this workspace's data, kept while it lives (e.g. the county-town
+        #: daily table of the indicators); :meth:`forget_results` drops them after new data.
+        self.results: dict[str, dict[Hashable, Any]] = {}
         if not self.settings.home.exists():
             raise WorkspaceError(
                 f"工作区 {self.settings.home} 不存在，请先运行 ecoplan init。",
                 f"Workspace {self.settings.home} does not exist; run `ecoplan init` first.",
             )
 
-    @cached_property
+    @property
     def engine(self) -> Engine:
-        engine = db.make_engine(self.settings.effective_database_url)
-        db.require_current(engine)
-        return engine
+        """The metadata database (its schema checked current when first opened)."""
+        if self._engine is None:
+            engine = db.make_engine(self.settings.effective_database_url)
+            db.require_current(engine)
+            self._engine = engine
+        return self._engine
+
+    def memo(self, name: str) -> dict[Hashable, Any]:
+        """The results kept under ``name`` (created empty)."""
+        return self.results.setdefault(name, {})
+
+    def forget_results(self) -> None:
+        """Drop every kept result (the lake or the reviews changed)."""
+        self.results.clear()
 
     @cached_property
     def lake(self) -> Lake:
         return Lake(self.settings.lake_dir)
 
     @cached_property
-    def analytics(self) -> Analytics:
-        return Analytics(self.lake, self.settings.engine, spark_master=self.settings.spark_master)
+    def reviewed_flags(self) -> ReviewedFlags:
+        return ReviewedFlags(lambda: self.engine)
 
-    def session(self):  # type: ignore[no-untyped-def]
+    @cached_property
+    def analytics(self) -> Analytics:
+        return Analytics(self.lake, self.settings.engine, spark_master=self.settings.spark_master,
+                         reviewed_flags=self.reviewed_flags)
+
+    def analytics_on(self, engine: EngineName | None) -> Analytics:
+        """The analytics of this workspace on ``engine`` (its configured one when None)."""
+        return self.analytics if engine is None else self.analytics.on(engine)
+
+    def session(self) -> AbstractContextManager[Session]:
+        """A transaction on the metadata database (committed on success, rolled back on error)."""
         return db.session_scope(self.engine)

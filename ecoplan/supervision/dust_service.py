@@ -1,7 +1,7 @@
 """Dust spraying: sites in the database, the live controller loop and the history replay.
 
 Data source of the live loop: the live snapshot files the HJ 212 gateway workers rewrite every
-few seconds (:func:`ecoplan.devices.live_state.read_snapshot`). They hold the newest value per
+few seconds (:func:`ecoplan.devices.service.live_snapshot`). They hold the newest value per
 device and factor within seconds of its arrival (2011 real-time and 2051 minute uploads alike)
 with its data flag; the lake's ``air_minute`` is written in batches, only from minute data, and
 lags by the sink interval — right for :func:`replay`, too late to switch a pump. A stopped
@@ -27,9 +27,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ecoplan.devices import service as device_service
 from ecoplan.errors import ValidationError
 from ecoplan.store.db import session_scope
 from ecoplan.store.supervision_dust_models import DustAction, DustControlState, DustSite
+from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import dust_control as dc
 
 ACTOR = "dust-control"
@@ -68,8 +70,6 @@ def controller_config(mn: str, *, cn: str = DEFAULT_CN, on: Mapping[str, str] | 
 
 
 def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
-    from ecoplan.devices import command_queue as cq
-
     if not isinstance(controllers, list):
         raise DustSiteError("controllers 应为列表", "controllers must be a list")
     out = []
@@ -85,8 +85,8 @@ def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
                                     f"controller {c['mn']}: the {what} command has no cn")
             params = {str(k): str(v) for k, v in (cmd.get("params") or {}).items()}
             try:
-                cq.validate(str(cmd["cn"]), params)
-            except cq.CommandError as exc:
+                device_service.validate_command(str(cmd["cn"]), params)
+            except device_service.CommandError as exc:
                 raise DustSiteError(f"控制器 {c['mn']} 的 {what} 命令：{exc.zh}",
                                     f"controller {c['mn']}, {what} command: {exc.en}") from exc
         out.append(dict(c))
@@ -96,8 +96,6 @@ def _check_controllers(controllers: Any) -> list[dict[str, Any]]:
 def _actuate(engine: Engine, site: DustSite, action: dc.Action,
              actor: str) -> tuple[list[int], list[dict[str, str]]]:
     """Queue the command of ``action`` for every controller of the site that has one."""
-    from ecoplan.devices import command_queue as cq
-
     ids: list[int] = []
     errors: list[dict[str, str]] = []
     for c in site.controllers or []:
@@ -106,9 +104,9 @@ def _actuate(engine: Engine, site: DustSite, action: dc.Action,
             continue
         params = {str(k): str(v) for k, v in (cmd.get("params") or {}).items()}
         try:
-            ids.append(cq.enqueue(engine, c["mn"], str(cmd["cn"]), params,
+            ids.append(device_service.queue_command(engine, c["mn"], str(cmd["cn"]), params,
                                   requested_by=f"{actor}:{site.code}"[:64]))
-        except cq.CommandError as exc:  # the log keeps it; the other controllers still run
+        except device_service.CommandError as exc:  # the log keeps it; the other controllers still run
             errors.append({"mn": c["mn"], "zh": exc.zh, "en": exc.en})
     return ids, errors
 
@@ -225,9 +223,7 @@ def control_pass(engine: Engine, home: Path | None, *, now: datetime | None = No
     ``snapshot`` defaults to the gateway's live snapshot in ``home``; ``now`` (naive, the
     platform's local clock like the snapshot's receive times) to the current time."""
     if snapshot is None and home is not None:
-        from ecoplan.devices.live_state import read_snapshot
-
-        snapshot = read_snapshot(Path(home))
+        snapshot = device_service.live_snapshot(Path(home))
     now = now or datetime.now()
     done: list[dict[str, Any]] = []
     with session_scope(engine) as s:
@@ -291,16 +287,14 @@ def _command_outcome(engine: Engine, site: DustSite, saved: dict[str, Any],
     """An alarm when the last on/off commands all finished and one of them was not executed
     (not connected, rejected, failed …): the sprayer may not be in the state the rule thinks.
     Marks ``saved`` so that the finished commands are not checked again."""
-    from ecoplan.devices import command_queue as cq
-
     ids = saved.get("pending_commands") or []
     if not ids:
         return []
     rows = []
     for cid in ids:
         try:
-            rows.append(cq.get(engine, cid))
-        except cq.CommandError:
+            rows.append(device_service.get_command(engine, cid))
+        except device_service.CommandError:
             continue
     if any(not r.finished for r in rows):
         return []
@@ -355,7 +349,7 @@ def action_log(engine: Engine, *, site: str | None = None, limit: int = 200) -> 
 
 
 # ---------------------------------------------------------------------------- replay
-def history_readings(ws: Any, monitor_mn: str, parameter: str, start: datetime,
+def history_readings(ws: Workspace, monitor_mn: str, parameter: str, start: datetime,
                      end: datetime) -> list[dc.Reading]:
     """The site's stored ``air_minute`` values (the device's DataTime; lake flag None = normal,
     any other flag — HJ 212 flags other than N, quality flags — makes the value flagged)."""
@@ -371,7 +365,7 @@ def history_readings(ws: Any, monitor_mn: str, parameter: str, start: datetime,
     return out
 
 
-def replay(ws: Any, code: str, start: datetime, end: datetime) -> dict[str, Any]:
+def replay(ws: Workspace, code: str, start: datetime, end: datetime) -> dict[str, Any]:
     """What the rule would have done over the stored history (nothing is queued or logged)."""
     with session_scope(ws.engine) as s:
         site = _get(s, code)

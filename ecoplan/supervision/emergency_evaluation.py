@@ -34,8 +34,8 @@ def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime |
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ecoplan.assess.air_pipeline import HOURLY_COLUMNS, _drop_invalid_frame
-    from ecoplan.assess.reviewed_flags import excluded_values
+    from ecoplan.assess.air_pipeline import HOURLY_COLUMNS, drop_invalid_values
+    from ecoplan.store.reviewed_flags import excluded_values
 
     if not stations:
         raise EmergencyError("没有选定评估站点", "No stations selected for the evaluation",
@@ -51,7 +51,7 @@ def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime |
         frame = frame[frame["timestamp"] > pd.Timestamp(lo)]
     if hi is not None:
         frame = frame[frame["timestamp"] <= pd.Timestamp(hi)]
-    frame = _drop_invalid_frame(frame.copy(), excluded_values(engine))
+    frame = drop_invalid_values(frame.copy(), excluded_values(engine))
     return frame[[c for c in HOURLY_COLUMNS if c in frame.columns]].reset_index(drop=True)
 
 

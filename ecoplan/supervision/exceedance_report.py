@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ecoplan.errors import ValidationError
+from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import exceedance as rule
 from ecoplan.supervision.sources import find_enterprise, limits_in_force
 
@@ -48,7 +49,7 @@ _EP_COLUMNS = ["enterprise", "outlet", "parameter", "start", "end", "hours", "pe
                "peak_exceedance_multiple", "limit_value", "limit_unit", "permit"]
 
 
-def find_exceedances(workspace: Any, start: date, end: date, *, enterprise: str | None = None,
+def find_exceedances(workspace: Workspace, start: date, end: date, *, enterprise: str | None = None,
                      engine: str | None = None) -> ExceedanceResult:
     """Judge every hourly online-monitoring value of [start, end] against the permit limits in
     force (see :mod:`ecoplan.supervision.exceedance`)."""
@@ -63,9 +64,7 @@ def find_exceedances(workspace: Any, start: date, end: date, *, enterprise: str 
                                                    "status", "hours"]), len(limits))
     if not limits or not workspace.lake.files(DATASET):
         return empty
-    from ecoplan.store.engine import Analytics
-
-    an = workspace.analytics if engine is None else Analytics(workspace.lake, engine)  # type: ignore[arg-type]
+    an = workspace.analytics_on(engine)  # type: ignore[arg-type]
     om = an.table(DATASET)
     lo = datetime.combine(start, datetime.min.time())
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time())

@@ -108,11 +108,8 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
 
     settings = settings or load_settings()
     secret = settings.require_secret()
-    workspace = Workspace(settings)
-    if engine is None:
-        engine = workspace.engine  # checks the schema is current
-    else:
-        workspace.__dict__["engine"] = engine
+    workspace = Workspace(settings, engine=engine)
+    engine = workspace.engine  # checks the schema is current (when not given)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     render.install_filters(templates)
     ctx = WebContext(settings=settings, engine=engine,

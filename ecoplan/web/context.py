@@ -16,6 +16,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from ecoplan.settings import Settings
+from ecoplan.store.engine import Analytics
+from ecoplan.store.lake import Lake
+from ecoplan.store.reviewed_flags import ReviewedFlags
 from ecoplan.store.workspace import Workspace
 from ecoplan.web.security import CsrfSigner
 
@@ -51,6 +54,15 @@ class WebContext:
             return self.cookie_secure
         proto = request.headers.get("x-forwarded-proto", request.url.scheme)
         return proto == "https"
+
+    def lake_analytics(self) -> Analytics:
+        """The analytics engine the pages read the lake with (DuckDB, interactive), with the
+        workspace's reviewer judgements; created once."""
+        if "analytics" not in self.cache:
+            self.cache["analytics"] = Analytics(
+                Lake(self.settings.lake_dir), "duckdb",
+                reviewed_flags=ReviewedFlags(self.engine))
+        return self.cache["analytics"]  # type: ignore[no-any-return]
 
     def invalidate(self) -> None:
         """Drop cached read models (after an approval, an upload, a new report …)."""

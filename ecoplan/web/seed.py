@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from ecoplan.store.workspace import Workspace
 from ecoplan.web.accounts import ensure_demo_accounts
 
 
-def seed_demo_accounts(workspace: Any, say: Callable[[str, str], None] | None = None
+def seed_demo_accounts(workspace: Workspace, say: Callable[[str, str], None] | None = None
                        ) -> list[dict[str, str]]:
     """Create the demo departments and users in ``workspace`` (idempotent), print the logins
     (through ``say(zh, en)`` when given, else on stderr) and return them."""

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.store.models import PlanRecord
+from ecoplan.store.workspace import Workspace
 from ecoplan.web.context import LAKE_CACHE_SECONDS
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
@@ -207,15 +208,6 @@ def investment_summary(ctx: Any, session: Session) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- measurements (the lake)
-def _analytics(ctx: Any) -> Any:
-    if "analytics" not in ctx.cache:
-        from ecoplan.store.engine import Analytics
-        from ecoplan.store.lake import Lake
-
-        ctx.cache["analytics"] = Analytics(Lake(ctx.settings.lake_dir), "duckdb")
-    return ctx.cache["analytics"]
-
-
 SITE_COLUMNS = ("station_code", "site", "section_code", "mn")
 TIME_COLUMNS = ("timestamp", "time", "date")
 
@@ -229,7 +221,7 @@ def _measurement_table(ctx: Any, dataset: str, site: str | None, start: date | N
     if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
         return hit[1]
     with lock:
-        an = _analytics(ctx)
+        an = ctx.lake_analytics()
         t = an.table(dataset)
         cols = t.columns
         tcol = next((c for c in TIME_COLUMNS if c in cols), None)
@@ -318,7 +310,7 @@ def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int
     out = ctx.settings.reports_dir / f"{plan.code}_{kind}_{year}.docx"
     out.parent.mkdir(parents=True, exist_ok=True)
     with ctx.lake_lock:
-        ctx.workspace.__dict__.pop("_ecoplan_air_daily", None)
+        ctx.workspace.forget_results()
         result = build_report(ctx.workspace, plan, kind=kind, year=year, out=out,
                               fmt="pdf" if fmt == "pdf" else "docx")
     path = result.pdf if fmt == "pdf" and result.pdf else result.docx
@@ -346,7 +338,7 @@ def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
         if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
             return hit[1]
         ws = ctx.workspace
-        ws.__dict__.pop("_ecoplan_air_daily", None)  # the assessment layer's memo: fresh data
+        ws.forget_results()  # the assessment layer's memo: fresh data
         value = compute(ws)
     ctx.cache[key] = (time.monotonic(), value)
     return value
@@ -354,7 +346,7 @@ def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
 
 def air_years(ctx: Any) -> list[int]:
     """Years present in the lake's ``air_hourly`` dataset."""
-    def compute(ws: Any) -> list[int]:
+    def compute(ws: Workspace) -> list[int]:
         if not ws.lake.files("air_hourly"):
             return []
         t = ws.analytics.table("air_hourly")
@@ -366,7 +358,7 @@ def air_years(ctx: Any) -> list[int]:
 
 def _air_data(ctx: Any, year: int, years: list[int]) -> dict[str, Any]:
     """County-town daily AQI and annual statistics, per-station statistics and ranking."""
-    def compute(ws: Any) -> dict[str, Any]:
+    def compute(ws: Workspace) -> dict[str, Any]:
         import pandas as pd
 
         from ecoplan.assess import air_pipeline
@@ -577,7 +569,7 @@ def water_monthly(ctx: Any) -> Any:
     if "water_samples" in Lake(ctx.settings.lake_dir).datasets():
         from ecoplan.standards.water_sections import classify_section_period
 
-        an = _analytics(ctx)
+        an = ctx.lake_analytics()
         t = an.table("water_samples")
         keep = [c for c in ("site", "time", "parameter", "value", "unit", "waterbody",
                             "below_dl", "known") if c in t.columns]

@@ -12,7 +12,6 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from ecoplan.assess import reviewed_flags
 from ecoplan.assess.air_pipeline import (
     HOURLY_COLUMNS,
     hourly_table,
@@ -24,6 +23,8 @@ from ecoplan.ingest.pipeline import ingest_frame
 from ecoplan.ingest.registry import import_bundled
 from ecoplan.sample_data import sample_path
 from ecoplan.settings import load_settings
+from ecoplan.store import reviewed_flags
+from ecoplan.store.engine import Analytics
 from ecoplan.store.workspace import Workspace, init_workspace
 
 STATION = "1081A"
@@ -62,7 +63,7 @@ def test_invalid_review_equals_a_missing_hour_and_valid_restores(db_url: str,
                                                                  tmp_path: Path) -> None:
     parameter = "pm25"
     ws = _workspace(tmp_path / "home", db_url)
-    reviewed_flags.register(ws.lake.root, lambda: ws.engine)  # its database is not the default
+    # its database is not the default: the workspace hands its own to its analytics engine
     hours = _hours()
     ingest_frame(ws, "air_hourly", hours, source="test:reviewer-flags")
     con = ibis.duckdb.connect()
@@ -96,7 +97,7 @@ def test_latest_review_in_force_and_load_flags_do_not_count(tmp_path: Path) -> N
     got = reviewed_flags.excluded_values(ws.engine)
     assert sorted(got.timestamp) == [pd.Timestamp(t2), pd.Timestamp(t3)]
     assert set(got.parameter) == {"pm10"} and set(got.station_code) == {STATION}
-    assert reviewed_flags.engine_for(ws.analytics) is not None
+    assert ws.analytics.reviewed_flags is not None
     out = ws.analytics.execute(hourly_table(ws.analytics, "air_hourly").order_by("timestamp"))
     pm10 = dict(zip(out.timestamp, out.pm10, strict=True))
     assert pd.isna(pm10[pd.Timestamp(t2)]) and pd.isna(pm10[pd.Timestamp(t3)])
@@ -112,4 +113,4 @@ def test_frames_take_reviews_explicitly() -> None:
     got = con.execute(hourly_table(con, hours, reviews=reviews).order_by("timestamp"))
     assert got.no2.isna().sum() == hours.no2.isna().sum() + 1
     assert pd.isna(got.set_index("timestamp").no2[HOUR])
-    assert reviewed_flags.engine_for(con) is None  # a bare engine: no workspace, no reviews
+    assert not isinstance(con, Analytics)  # a bare engine: no workspace, no reviews

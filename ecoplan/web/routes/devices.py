@@ -2,10 +2,10 @@
 (unknown or unapproved) devices an admin approves, a device page with its latest values, events
 and reverse commands, and the read-only API ``/api/v1/devices``.
 
-The web layer decodes nothing and stores nothing itself: the registry, the held packets and the
-release into the lake are :mod:`ecoplan.devices.device_registry` and
-:func:`ecoplan.devices.runtime.release_held` (the same calls as ``ecoplan devices approve``);
-the live values are what the running gateway workers write (:func:`~ecoplan.devices.live_state.read_snapshot`).
+The web layer decodes nothing, stores nothing and runs no SQL itself: the registry, the held
+packets, the approval with the release into the lake, the command queue and the live values come
+from :mod:`ecoplan.devices.service` (the interface the CLI and supervision use too); the live
+values are what the running gateway workers write (:func:`~ecoplan.devices.service.live_snapshot`).
 
 Who sees what: admin, analyst and leader see every device; a department user sees only the
 registered devices whose ``enterprise`` names their department (e.g. the construction-site dust
@@ -22,8 +22,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
+from ecoplan.devices import service
 from ecoplan.errors import EcoplanError
 from ecoplan.web import render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
@@ -164,10 +164,9 @@ class LiveState:
 
 def live_state(home: Any, now: datetime | None = None) -> LiveState:
     """Read the live snapshot of workspace ``home`` (merged over gateway workers)."""
-    from ecoplan.devices.live_state import read_snapshot
 
     try:
-        snap = read_snapshot(home)
+        snap = service.live_snapshot(home)
     except (OSError, ValueError):  # a half-written or unreadable file: treat as no live data
         snap = None
     written = None
@@ -189,26 +188,8 @@ def type_names() -> dict[str, tuple[str, str]]:
     return {k: (v.name_zh, v.name_en) for k, v in device_types().items()}
 
 
-def _held_summary(engine: Any) -> dict[str, dict[str, Any]]:
-    from ecoplan.store.db import session_scope
-    from ecoplan.store.hj212_models import Hj212HeldPacket as H
-
-    with session_scope(engine) as s:
-        rows = s.execute(select(H.mn, func.count(H.id), func.min(H.received_at),
-                                func.max(H.received_at))
-                         .where(H.released.is_(False)).group_by(H.mn)).all()
-    return {mn: {"held": int(n), "held_first": first, "held_last": last}
-            for mn, n, first, last in rows}
 
 
-def _rejections(engine: Any) -> dict[str, int]:
-    from ecoplan.store.db import session_scope
-    from ecoplan.store.hj212_models import Hj212DeviceEvent as E
-
-    with session_scope(engine) as s:
-        rows = s.execute(select(E.mn, func.count(E.id))
-                         .where(E.kind.in_(("rejected", "wrong-password"))).group_by(E.mn)).all()
-    return {mn: int(n) for mn, n in rows}
 
 
 def _visible(user: Principal | None, row: dict[str, Any]) -> bool:
@@ -227,13 +208,12 @@ def device_rows(ctx: Any, user: Principal | None, live: LiveState | None = None,
                 lang: str = "zh") -> list[dict[str, Any]]:
     """Every device the user may see (all when ``user`` is None): registered, held or seen
     live, with its counts."""
-    from ecoplan.devices.device_registry import load_devices
 
     engine = ctx.engine
     live = live or live_state(ctx.home)
-    devs = load_devices(engine)
-    held = _held_summary(engine)
-    rejected = _rejections(engine)
+    devs = service.list_devices(engine)
+    held = service.held_summary(engine)
+    rejected = service.rejection_counts(engine)
     seen = live.devices
     names = type_names()
     out = []
@@ -328,14 +308,12 @@ def cn_words(cn: str | None, lang: str) -> str:
 
 
 def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[str, Any]]:
-    from ecoplan.devices.command_queue import STATUS_TEXT as COMMAND_STATUS
-    from ecoplan.devices.device_registry import events
 
     out = []
-    for e in events(engine, mn, limit):
+    for e in service.device_events(engine, mn, limit):
         kt = EVENT_TEXT.get(e.kind)
         if kt is None and e.kind.startswith("command-"):
-            st = COMMAND_STATUS.get(e.kind[8:], (e.kind[8:], e.kind[8:]))
+            st = service.STATUS_TEXT.get(e.kind[8:], (e.kind[8:], e.kind[8:]))
             kt = (f"命令：{st[0]}", f"command: {st[1]}")
         detail = dict(e.detail or {})
         why = detail.get("zh" if lang == "zh" else "en")
@@ -351,39 +329,15 @@ def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[st
     return out
 
 
-def _latest_held(engine: Any, mn: str, limit: int) -> list[Any]:
-    """The device's newest unreleased held packets (without loading all of them)."""
-    from ecoplan.store.db import session_scope
-    from ecoplan.store.hj212_models import Hj212HeldPacket as H
-
-    with session_scope(engine) as s:
-        return list(s.scalars(select(H).where(H.mn == mn, H.released.is_(False))
-                              .order_by(H.id.desc()).limit(limit)))
 
 
 def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
     return [{"id": h.id, "received_at": h.received_at, "cn": h.cn, "qn": h.qn, "peer": h.peer,
-             "reason": h.reason} for h in _latest_held(engine, mn, limit)]
+             "reason": h.reason} for h in service.latest_held(engine, mn, limit)]
 
 
-def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
-    """What the device's latest held packet says about it: the PW it sends (to register it with,
-    so its next packets are not refused) and the device type its system code ST suggests."""
-    from ecoplan.devices.codec import decode
-    from ecoplan.devices.crc import VARIANTS
-    from ecoplan.standards.hj212_factors import device_types
-
-    for h in _latest_held(engine, mn, 5):
-        p = decode(h.raw, crc_policy=VARIANTS).packet
-        if p is not None:
-            kind = next((k for k, v in device_types().items() if v.st and v.st == p.st), None)
-            return {"password": p.pw or None, "device_type": kind}
-    return {"password": None, "device_type": None}
 
 
-def held_password(engine: Any, mn: str) -> str | None:
-    """The PW the device sends (from its latest held packet)."""
-    return held_hint(engine, mn)["password"]
 
 
 # Long-format lake datasets the gateway feeds for the other device types: (dataset, the column
@@ -406,13 +360,12 @@ def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
     import ibis
 
     from ecoplan.store.lake import Lake
-    from ecoplan.web.views import _analytics
 
     dataset, column, _ = spec
     if dataset not in Lake(ctx.settings.lake_dir).datasets():
         return None
     with ctx.lake_lock:
-        an = _analytics(ctx)
+        an = ctx.lake_analytics()
         tab = an.table(dataset)
         if not {column, "time", "parameter", "value"} <= set(tab.columns):
             return None
@@ -474,10 +427,9 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
     lake = Lake(ctx.settings.lake_dir)
     if "air_hourly" not in lake.datasets():
         return None
-    from ecoplan.web.views import _analytics
 
     with ctx.lake_lock:
-        an = _analytics(ctx)
+        an = ctx.lake_analytics()
         tab = an.table("air_hourly")
         cols = [c for c in AIR_POLLUTANTS if c in tab.columns]
         if not cols or "station_code" not in tab.columns or "timestamp" not in tab.columns:
@@ -544,7 +496,7 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
     held = [r for r in rows if r["held"] and not r["approved"]]
     if can(user, "devices.approve"):
         for r in held:
-            r["suggested_type"] = r["device_type"] or held_hint(ctx.engine, r["mn"])["device_type"]
+            r["suggested_type"] = r["device_type"] or service.held_hint(ctx.engine, r["mn"])["device_type"]
     return render.page(request, "devices.html", rows=shown, total=len(rows), held=held,
                        live=live, live_message=live.message(t), types=type_names(),
                        type_filter=type or "", state_filter=state or "", STATE_TEXT=STATE_TEXT,
@@ -555,14 +507,13 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
 @router.get("/devices/{mn}", include_in_schema=False)
 def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                 message: str | None = None) -> Response:
-    from ecoplan.devices.device_registry import load_devices
 
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
     row = _device_or_404(ctx, user, mn, lang, live)
-    device = load_devices(ctx.engine).get(mn)
-    hint = held_hint(ctx.engine, mn) if row["held"] else {"password": None, "device_type": None}
+    device = service.list_devices(ctx.engine).get(mn)
+    hint = service.held_hint(ctx.engine, mn) if row["held"] else {"password": None, "device_type": None}
     row = dict(row, suggested_type=row["device_type"] or hint["device_type"])
     try:
         chart = recent_series(ctx, device, t)
@@ -580,27 +531,6 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
         cn_words=lambda cn: cn_words(cn, lang), when=when)
 
 
-def approve_device(ws: Any, mn: str, *, device_type: str | None, station_code: str | None,
-                   enterprise: str | None, name: str | None = None, password: str | None = None,
-                   actor: str) -> dict[str, Any]:
-    """Approve (registering it first when unknown) and release its held packets into the lake —
-    the same registry and service calls as ``ecoplan devices approve``."""
-    from ecoplan.devices.device_registry import add_device, edit_device, load_devices
-    from ecoplan.devices.runtime import release_held
-
-    before = load_devices(ws.engine).get(mn)
-    if before is not None:
-        rec = edit_device(ws.engine, mn, approved=True, device_type=device_type,
-                          station_code=station_code, enterprise=enterprise, name=name,
-                          actor=actor)
-    else:
-        password = password or held_password(ws.engine, mn)
-        rec = add_device(ws.engine, mn, device_type=device_type or "other",
-                         station_code=station_code, enterprise=enterprise, name=name,
-                         password=password or "123456", approved=True, actor=actor)
-    released = release_held(ws, mn)
-    return {"before": before.as_dict() if before is not None else None, "device": rec.as_dict(),
-            "released": released}
 
 
 def _opt(value: str | None) -> str | None:
@@ -623,7 +553,7 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
     ctx = ctx_of(request)
     db.commit()  # release the request session's lock before the registry writes (SQLite)
     with ctx.lake_lock:
-        result = approve_device(ctx.workspace, mn, device_type=_opt(device_type),
+        result = service.approve_device(ctx.workspace, mn, device_type=_opt(device_type),
                                 station_code=_opt(station_code), enterprise=_opt(enterprise),
                                 name=_opt(name), password=_opt(password), actor=user.username)
     rel = result["released"]
@@ -670,10 +600,9 @@ def _wire_time(value: str) -> str:
 
 def command_rows(ctx: Any, mn: str, lang: str, limit: int = 20) -> list[dict[str, Any]]:
     """The device's recent commands, newest first, with status and answer codes in words."""
-    from ecoplan.devices.command_queue import list_commands
 
     out = []
-    for c in list_commands(ctx.engine, mn=mn, limit=limit):
+    for c in service.list_commands(ctx.engine, mn=mn, limit=limit):
         d = c.as_dict()
         sfx = "zh" if lang == "zh" else "en"
         answer = "; ".join(x for x in (
@@ -708,7 +637,6 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
 
     from starlette.concurrency import run_in_threadpool
 
-    from ecoplan.devices.command_queue import enqueue
     from ecoplan.web import audit
 
     form = await request.form()
@@ -720,7 +648,7 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
         if value:
             params[key] = _wire_time(value) if key.endswith("Time") else value
     db.commit()  # release the request session's lock before the queue writes (SQLite)
-    cid = await run_in_threadpool(enqueue, ctx_of(request).engine, mn, cn, params,
+    cid = await run_in_threadpool(service.queue_command, ctx_of(request).engine, mn, cn, params,
                                   requested_by=user.username)
     audit.record(db, user.username, "command", "hj212_device", mn, None,
                  {"command_id": cid, "cn": cn, "params": params})
@@ -737,14 +665,13 @@ def cancel_command(request: Request, mn: str, command_id: int, db: DbDep,  # typ
     """Withdraw a command that is still queued."""
     from urllib.parse import quote
 
-    from ecoplan.devices.command_queue import cancel, get
     from ecoplan.web import audit
 
     engine = ctx_of(request).engine
     db.commit()
-    if get(engine, command_id).mn != mn:
+    if service.get_command(engine, command_id).mn != mn:
         raise _not_found(mn)
-    cmd = cancel(engine, command_id, by=user.username)
+    cmd = service.cancel_command(engine, command_id, by=user.username)
     audit.record(db, user.username, "cancel", "hj212_command", command_id,
                  {"status": "queued"}, {"status": cmd.status, "mn": mn, "cn": cmd.cn})
     return RedirectResponse(f"/devices/{quote(mn)}#commands-card", status_code=303)
@@ -822,13 +749,12 @@ def api_device(request: Request, mn: str, user: Annotated[Principal, Reader]) ->
             summary="设备最新实时值 / a device's latest live values")
 def api_device_live(request: Request, mn: str,
                     user: Annotated[Principal, Reader]) -> dict[str, Any]:
-    from ecoplan.devices.device_registry import load_devices
 
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
     row = _device_or_404(ctx, user, mn, lang, live)
-    device = load_devices(ctx.engine).get(mn)
+    device = service.list_devices(ctx.engine).get(mn)
     return {"mn": mn, "live": live.snapshot is not None and mn in live.devices,
             "stale": live.stale, "snapshot_written_at": live.written_at,
             "connected": None if live.stale else row["connected"],

@@ -119,7 +119,6 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 
     from ecoplan.supervision import exceedance as rule
     from ecoplan.supervision.sources import limits_in_force
-    from ecoplan.web.views import _analytics
 
     limits = limits_in_force(db, start, end, ent_code)
     if not limits or not ctx.workspace.lake.files("online_monitoring"):
@@ -130,7 +129,7 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
     lo = datetime.combine(start, datetime.min.time())
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time())
     with ctx.lake_lock:
-        an = _analytics(ctx)
+        an = ctx.lake_analytics()
         om = an.table("online_monitoring")
         om = om.filter((om.time >= lo) & (om.time < hi)
                        & om.outlet.isin(sorted({r["outlet"] for r in limits})))
