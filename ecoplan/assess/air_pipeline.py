@@ -9,8 +9,9 @@ materialised once by :func:`ecoplan.store.engine.materialise` and reused by ever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,17 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ecoplan.nomenclature import AIR_POLLUTANTS
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
 from ecoplan.standards.air_period import city_daily, period_statistics, rank_by_composite
 from ecoplan.store.engine import Analytics, backend_of, connect, materialise
+from ecoplan.store.lake import Lake
 from ecoplan.store.workspace import Workspace
 
-HOURLY_COLUMNS = ("station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co")
+HOURLY_COLUMNS = ("station_code", "timestamp", *AIR_POLLUTANTS)
 
 
 def _execute(analytics: Analytics | Any, expr: ir.Expr) -> pd.DataFrame:
@@ -253,13 +258,29 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     return out
 
 
+def lake_hours(lake: Lake, reviews: pd.DataFrame | None, *, stations: Sequence[str] | None = None,
+               lo: datetime | None = None, hi: datetime | None = None) -> pd.DataFrame:
+    """The lake's ``air_hourly`` rows as a pandas frame (of ``stations``, hours in (lo, hi]),
+    invalid values nulled (:func:`drop_invalid_values`), columns :data:`HOURLY_COLUMNS` — the one
+    pandas reader of the dataset (:func:`hourly_table` is the Ibis one)."""
+    table = lake.read_arrow("air_hourly")
+    if stations is not None:
+        table = table.filter(pc.is_in(table["station_code"], value_set=pa.array(list(stations))))
+    frame = table.to_pandas()
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    if lo is not None:
+        frame = frame[frame["timestamp"] > pd.Timestamp(lo)]
+    if hi is not None:
+        frame = frame[frame["timestamp"] <= pd.Timestamp(hi)]
+    frame = drop_invalid_values(frame.copy(), reviews)
+    return frame[[c for c in HOURLY_COLUMNS if c in frame.columns]].reset_index(drop=True)
+
+
 def _ingested_year(workspace: Workspace, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
     from ecoplan.ingest.registry import list_sites
 
-    frame = drop_invalid_values(workspace.lake.read_arrow("air_hourly").to_pandas(),
-                                workspace.reviewed_flags.excluded())
-    frame = frame[[c for c in HOURLY_COLUMNS if c in frame.columns]]
+    frame = lake_hours(workspace.lake, workspace.reviewed_flags.excluded())
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(
         [(s["code"], s.get("city")) for s in list_sites(workspace.engine, "station")],

@@ -15,6 +15,7 @@ import typer
 
 from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.i18n import tr
+from ecoplan.nomenclature import GB3095_ORDER
 
 NAME = "air"
 app = typer.Typer(
@@ -71,7 +72,7 @@ def hourly_aqi_frame(frame: Any, rules: str = "auto", *, publication: str = "cne
     from ecoplan.standards.air_hourly import hourly_aqi_table
     from ecoplan.store.engine import connect
 
-    keep = ["station_code", "timestamp", "so2", "no2", "co", "o3", "pm10", "pm25"]
+    keep = ["station_code", "timestamp", *GB3095_ORDER]
     for extra in ("published_so2_24h", "not_monitored"):
         if extra in frame.columns:
             keep.append(extra)

@@ -19,6 +19,7 @@ from ecoplan.commands.bench import app as bench_app
 from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.errors import EcoplanError, InputFileError, Location
 from ecoplan.i18n import tr
+from ecoplan.nomenclature import AIR_POLLUTANTS
 
 
 def _engine_callback(value: str) -> str:
@@ -69,7 +70,7 @@ def _read_hourly(path: Path) -> tuple[Any, list[Any]]:
                             location=Location(file=str(path)))
     frame = read_air_file(path)
     problems = list(frame.attrs.get("problems", []))
-    data = frame[["station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co"]].copy()
+    data = frame[["station_code", "timestamp", *AIR_POLLUTANTS]].copy()
     data.attrs = {}
     data["station_code"] = data["station_code"].astype(str)
     return data, problems

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ecoplan.devices.codec import Packet, parse_time
+from ecoplan.nomenclature import AIR_POLLUTANTS, UNITS
 from ecoplan.standards.hj212_factors import canonical_name, current_code, unit_for
 from ecoplan.standards.hj212_flags import VALID_FLAGS
 
@@ -26,10 +27,8 @@ AIR_DAILY_DEVICE = "air_daily_device"
 ONLINE_MONITORING = "online_monitoring"
 #: device types whose station code is an enterprise outlet (排放口)
 OUTLET_TYPES = frozenset({"cems", "wastewater"})
-AIR_POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 # Canonical units of air_hourly (GB 3095: μg/m³, CO mg/m³) and explicit conversions into them.
-AIR_UNITS = {"pm25": "μg/m³", "pm10": "μg/m³", "so2": "μg/m³", "no2": "μg/m³", "o3": "μg/m³",
-             "co": "mg/m³"}
+AIR_UNITS = UNITS
 _MASS = {"ng/m³": 1e-3, "μg/m³": 1.0, "µg/m³": 1.0, "ug/m3": 1.0, "mg/m³": 1e3}
 
 

@@ -24,9 +24,9 @@ from typing import Any
 from ecoplan.devices import encode
 from ecoplan.devices.codec import Packet, beijing_now, decode, parse_time
 from ecoplan.devices.framer import Framer
+from ecoplan.nomenclature import HJ212_CODES
 
-AIR_CODES = {"pm25": "a34004", "pm10": "a34002", "so2": "a21026", "no2": "a21004",
-             "o3": "a05024", "co": "a21005"}
+AIR_CODES = HJ212_CODES
 KINDS = {"hour": "2061", "minute": "2051", "realtime": "2011", "day": "2031"}
 
 

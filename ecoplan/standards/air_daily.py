@@ -27,14 +27,15 @@ import ibis.expr.types as ir
 import yaml
 
 from ecoplan.errors import StandardError
+from ecoplan.nomenclature import AIR_POLLUTANTS
 
 DATA_DIR = Path(__file__).parent / "data"
 
 #: Pollutants whose daily value is the mean of the valid hourly values of the day.
-DAILY_MEAN_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co")
-HOURLY_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "o3", "co")
+DAILY_MEAN_POLLUTANTS: tuple[str, ...] = tuple(p for p in AIR_POLLUTANTS if p != "o3")
+HOURLY_POLLUTANTS: tuple[str, ...] = AIR_POLLUTANTS
 #: Daily-value columns produced by :func:`daily_values`, in output order.
-DAILY_COLUMNS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h_max")
+DAILY_COLUMNS: tuple[str, ...] = (*DAILY_MEAN_POLLUTANTS, "o3_8h", "o3_1h_max")
 
 SCALE = 1000  # integer accumulation unit: 0.001 μg/m³ (CO: 0.001 mg/m³)
 

@@ -24,12 +24,14 @@ import ibis
 import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
+from ecoplan.nomenclature import GB3095_ORDER
 from ecoplan.standards.air_rules import check_choice, ruleset_expr_daily
 from ecoplan.standards.aqi import aqi_exprs, load_ruleset, stage, with_iaqis
 
 #: Daily indicators in the order of the daily report.
-DAILY_INDICATORS: tuple[str, ...] = ("so2", "no2", "co", "pm10", "pm25", "o3_8h", "o3_1h_max")
-REQUIRED: tuple[str, ...] = ("so2", "no2", "co", "pm10", "pm25", "o3_8h")
+_DAILY_MEANS = tuple(p for p in GB3095_ORDER if p != "o3")  # so2 no2 co pm10 pm25
+DAILY_INDICATORS: tuple[str, ...] = (*_DAILY_MEANS, "o3_8h", "o3_1h_max")
+REQUIRED: tuple[str, ...] = (*_DAILY_MEANS, "o3_8h")
 _POLLUTANT = {"so2": ("so2", "24h"), "no2": ("no2", "24h"), "co": ("co", "24h"),
               "pm10": ("pm10", "24h"), "pm25": ("pm25", "24h"), "o3_8h": ("o3", "8h"),
               "o3_1h_max": ("o3", "1h")}

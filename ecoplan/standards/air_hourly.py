@@ -29,11 +29,12 @@ import ibis
 import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
+from ecoplan.nomenclature import GB3095_ORDER
 from ecoplan.standards.air_rules import check_choice, ruleset_expr_hourly
 from ecoplan.standards.aqi import CNEMC_TOLERATED_MISSING, aqi_exprs, stage, with_iaqis
 
 #: Canonical input columns (μg/m³, CO mg/m³) in the order of HJ 633's real-time report.
-HOURLY_POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm25")
+HOURLY_POLLUTANTS: tuple[str, ...] = GB3095_ORDER
 
 Publication = Literal["cnemc", "hj633"]
 

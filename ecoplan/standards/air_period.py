@@ -23,12 +23,12 @@ import ibis
 import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
-from ecoplan.standards.air_daily import hj663, limit
+from ecoplan.standards.air_daily import DAILY_MEAN_POLLUTANTS, hj663, limit
 
 Period = Literal["year", "quarter", "month", "range"]
 PERIODS: tuple[str, ...] = ("year", "quarter", "month", "range")
 #: Daily-value columns that enter the period statistics.
-STAT_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co", "o3_8h")
+STAT_POLLUTANTS: tuple[str, ...] = (*DAILY_MEAN_POLLUTANTS, "o3_8h")
 #: Pollutants whose IAQI column (``iaqi_<p>``) can make a day's primary pollutant.
 PRIMARY_CANDIDATES: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h")
 #: AQI category levels (HJ 633 Table 2): upper AQI bound of levels 1…5; level 6 is > 300.

@@ -26,17 +26,17 @@ from typing import Any, Literal
 import yaml
 
 from ecoplan.errors import StandardError
+from ecoplan.nomenclature import GB3095_ORDER, SYMBOLS
 
 Averaging = Literal["1h", "24h", "8h"]
 
 DATA_DIR = Path(__file__).with_name("data")
 
 #: Canonical pollutant codes in code, in the order used for listing ties.
-POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm25")
+POLLUTANTS: tuple[str, ...] = GB3095_ORDER
 #: Codes users see in files (glossary).
 DISPLAY_CODES: dict[str, str] = {
-    "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3", "pm10": "PM10", "pm25": "PM2.5",
-    "o3_8h": "O3", "o3_1h_max": "O3",
+    **{code: SYMBOLS[code] for code in GB3095_ORDER}, "o3_8h": "O3", "o3_1h_max": "O3",
 }
 _AVERAGING_ALIASES = {
     "1h": "1h", "1-h": "1h", "hour": "1h", "hourly": "1h", "1小时": "1h",

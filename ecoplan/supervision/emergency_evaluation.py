@@ -31,10 +31,7 @@ HEAVY_AQI = 200
 def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime | None = None,
             hi: datetime | None = None) -> pd.DataFrame:
     """Hourly rows of ``stations`` in (lo, hi] from the lake, invalid values nulled."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from ecoplan.assess.air_pipeline import HOURLY_COLUMNS, drop_invalid_values
+    from ecoplan.assess.air_pipeline import lake_hours
     from ecoplan.store.reviewed_flags import excluded_values
 
     if not stations:
@@ -43,16 +40,7 @@ def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime |
     if not lake.files("air_hourly"):
         raise EmergencyError("数据湖中没有小时空气数据（air_hourly），请先导入",
                              "The lake has no hourly air data (air_hourly); ingest it first")
-    table = lake.read_arrow("air_hourly")
-    mask = pc.is_in(table["station_code"], value_set=pa.array(stations))
-    frame = table.filter(mask).to_pandas()
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
-    if lo is not None:
-        frame = frame[frame["timestamp"] > pd.Timestamp(lo)]
-    if hi is not None:
-        frame = frame[frame["timestamp"] <= pd.Timestamp(hi)]
-    frame = drop_invalid_values(frame.copy(), excluded_values(engine))
-    return frame[[c for c in HOURLY_COLUMNS if c in frame.columns]].reset_index(drop=True)
+    return lake_hours(lake, excluded_values(engine), stations=stations, lo=lo, hi=hi)
 
 
 def area_daily(frame: pd.DataFrame, engine_name: str = "duckdb") -> pd.DataFrame:

@@ -41,8 +41,9 @@ from ecoplan.ingest.readers.text import (
     header_line,
     read_csv_table,
 )
+from ecoplan.nomenclature import AIR_POLLUTANTS
 
-POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
+POLLUTANTS = AIR_POLLUTANTS
 AIR_COLUMNS = ("station_code", "timestamp", *POLLUTANTS)
 #: Published values carried along (CNEMC moving means, AQI, primary pollutant …).
 PUBLISHED = ("aqi", "pm25_24h", "pm10_24h", "so2_24h", "no2_24h", "o3_24h", "o3_8h",

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from ecoplan.devices import service
 from ecoplan.errors import EcoplanError
+from ecoplan.nomenclature import DISPLAY
 from ecoplan.web import render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
@@ -421,7 +422,7 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
         return recent_long_series(ctx, device, t)
     if device is None or not device.station_code or device.device_type not in ("air", "dust"):
         return None
-    from ecoplan.devices.records import AIR_POLLUTANTS
+    from ecoplan.nomenclature import AIR_POLLUTANTS
     from ecoplan.store.lake import Lake
 
     lake = Lake(ctx.settings.lake_dir)
@@ -441,8 +442,7 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
         return None
     df = df.sort_values("timestamp")
     times = [str(x)[:16] for x in df["timestamp"]]
-    labels = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO₂", "no2": "NO₂", "o3": "O₃",
-              "co": "CO"}
+    labels = DISPLAY
     series, shown = [], []
     for c in cols:
         vals = [None if v != v else round(float(v), 3) for v in df[c]]
