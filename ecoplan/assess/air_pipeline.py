@@ -9,6 +9,7 @@ materialised once by :func:`ecoplan.store.engine.materialise` and reused by ever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,9 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ecoplan.ingest.flags import INVALID_SOURCE_FLAGS
+from ecoplan.ingest.registry import list_sites
 from ecoplan.nomenclature import AIR_POLLUTANTS
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
 from ecoplan.standards.air_period import city_daily, period_statistics, rank_by_composite
+from ecoplan.standards.air_rules import SWITCH_DATE
 from ecoplan.store.engine import Analytics, backend_of, connect, materialise
 from ecoplan.store.lake import Lake
 from ecoplan.store.workspace import Workspace
@@ -37,10 +41,6 @@ def _execute(analytics: Analytics | Any, expr: ir.Expr) -> pd.DataFrame:
 
 
 def _invalid_flag_pattern() -> str:
-    import re
-
-    from ecoplan.ingest.flags import INVALID_SOURCE_FLAGS
-
     codes = "|".join(re.escape(c) for c in sorted(INVALID_SOURCE_FLAGS))
     return f"(?:^|,)(?:{codes})(?:,|$)"  # non-capturing: no pandas warning, same in RE2/Java
 
@@ -145,8 +145,6 @@ def hourly_table(analytics: Any, source: str | Path | pd.DataFrame | ir.Table,
 
 def _arrow(frame: pd.DataFrame) -> Any:
     """A frame as Arrow with NaN → null (memtables run on every engine without a warehouse)."""
-    import pyarrow as pa
-
     return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
 
 
@@ -154,7 +152,6 @@ def _resolve_ruleset(t: ir.Table, ruleset: str, analytics: Any, column: str = "d
     """``auto`` becomes a fixed rule set when every day lies on one side of 2026-03-01."""
     if ruleset != "auto":
         return ruleset
-    from ecoplan.standards.air_rules import SWITCH_DATE
 
     bounds = _execute(analytics, t.aggregate(lo=t[column].min(), hi=t[column].max()))
     lo, hi = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
@@ -278,8 +275,6 @@ def lake_hours(lake: Lake, reviews: pd.DataFrame | None, *, stations: Sequence[s
 
 def _ingested_year(workspace: Workspace, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
-    from ecoplan.ingest.registry import list_sites
-
     frame = lake_hours(workspace.lake, workspace.reviewed_flags.excluded())
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(

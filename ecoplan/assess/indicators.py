@@ -33,9 +33,21 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from ecoplan.assess import air_pipeline
+from ecoplan.assess import progress as pg
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Indicator, Plan, Target
+from ecoplan.standards.groundwater import classify_groundwater_frame
+from ecoplan.standards.water_sections import classify_section_year
+from ecoplan.store.models import (
+    DrinkingWaterSource,
+    GroundwaterPoint,
+    SiteAlias,
+    Station,
+    WaterSection,
+)
+from ecoplan.store.plan_store import plan_with_db_overrides
 from ecoplan.store.workspace import Workspace
 
 AIR_STATISTICS = ("air.pm25_annual_mean", "air.good_day_ratio", "air.heavy_day_ratio")
@@ -130,14 +142,6 @@ def _dec(x: Any, digits: int | None = None) -> Decimal | None:
 def site_registries(ws: Workspace) -> dict[str, pd.DataFrame]:
     """The site registries of the workspace as frames: station, section, drinking_source,
     groundwater_point and their aliases (``alias``)."""
-    from ecoplan.store.models import (
-        DrinkingWaterSource,
-        GroundwaterPoint,
-        SiteAlias,
-        Station,
-        WaterSection,
-    )
-
     out: dict[str, pd.DataFrame] = {}
     with ws.session() as s:
         for name, model in (("station", Station), ("section", WaterSection),
@@ -196,8 +200,6 @@ def _lake_evidence(ws: Workspace, dataset: str, df: pd.DataFrame, year: int) -> 
 # ---------------------------------------------------------------------------- water
 def _surface_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[int],
                     reg: dict[str, pd.DataFrame]) -> dict[int, IndicatorValue]:
-    from ecoplan.standards.water_sections import classify_section_year
-
     m = ind.measurement
     assert m is not None
     codes = _resolve(reg, "section", m.sections)
@@ -231,8 +233,6 @@ def _surface_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[i
 
 def _groundwater_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[int],
                         reg: dict[str, pd.DataFrame]) -> dict[int, IndicatorValue]:
-    from ecoplan.standards.groundwater import classify_groundwater_frame
-
     m = ind.measurement
     assert m is not None
     if m.statistic == "water.drinking_source_class":
@@ -277,8 +277,6 @@ def county_town_daily(ws: Workspace, years: Sequence[int], ruleset: str = "auto"
     through the air pipeline (:func:`ecoplan.assess.air_pipeline.daily_table`, ``by="city"``,
     rule set chosen by the date of the data); None without stations or data. Memoised on the
     workspace so that the statistics, the calendar and the report share one computation."""
-    from ecoplan.assess import air_pipeline
-
     stations = county_town_stations(ws)
     if not stations or not ws.lake.files("air_hourly"):
         return None
@@ -302,8 +300,6 @@ def air_annual_statistics(ws: Workspace, years: Sequence[int], ruleset: str = "a
 
     ``ruleset="auto"`` judges each day by the rules in force on its date (2012 rules before
     2026-03-01); ``"2026"`` recomputes old years under the new rules (the next plan's baseline)."""
-    from ecoplan.assess import air_pipeline
-
     got = county_town_daily(ws, years, ruleset)
     if got is None:
         return pd.DataFrame()
@@ -431,8 +427,6 @@ def _reported_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[
 # ---------------------------------------------------------------------------- assembling
 def indicator_values(ws: Workspace, plan: Plan, years: Sequence[int]) -> dict[str, dict[int, IndicatorValue]]:
     """Every indicator's value for every year in ``years``."""
-    from ecoplan.assess import progress as pg
-
     reg = site_registries(ws)
     out: dict[str, dict[int, IndicatorValue]] = {}
     air = [i for i in plan.indicators if i.measurement and i.measurement.kind == "computed"
@@ -478,8 +472,6 @@ class Assessment:
 
 def effective_plan(ws: Workspace, plan: Plan) -> Plan:
     """The plan with the municipal overrides recorded in the database."""
-    from ecoplan.store.plan_store import plan_with_db_overrides
-
     return plan_with_db_overrides(ws.engine, plan)
 
 

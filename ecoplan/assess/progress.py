@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoplan.errors import EcoplanError, ValidationError
+from ecoplan.errors import EcoplanError, Location, ValidationError
 from ecoplan.store.models import IndicatorRecord, KeyProjectRecord, PlanRecord, TaskRecord
 from ecoplan.store.progress_models import (
     PROJECT_STATUSES,
@@ -71,8 +71,6 @@ class ReportNotFound(EcoplanError):
 
 # ---------------------------------------------------------------- input checking
 def _field_error(field_name: str, zh: str, en: str) -> ValidationError:
-    from ecoplan.errors import Location
-
     return ValidationError(zh, en, location=Location(field=field_name))
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ecoplan.assess import progress as pg
+from ecoplan.store.models import IngestBatch
 from ecoplan.store.workspace import Workspace
 
 
@@ -53,9 +55,6 @@ def take_snapshot(ws: Workspace, datasets: Iterable[str], *, years: Iterable[int
                   plan_code: str | None = None, content_hash: str | None = None) -> DataSnapshot:
     """Hash the lake files of ``datasets`` (only the ``year=`` partitions of ``years`` if given),
     list the committed ingest batches of those datasets and the approved department reports."""
-    from ecoplan.assess import progress as pg
-    from ecoplan.store.models import IngestBatch
-
     snap = DataSnapshot(plan={"code": plan_code, "content_hash": content_hash})
     wanted = {f"year={y}" for y in years} if years is not None else None
     root = ws.lake.root

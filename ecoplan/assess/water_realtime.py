@@ -10,13 +10,15 @@ import pandas as pd
 from ecoplan.errors import InputFileError, Location
 from ecoplan.ingest.readers.problems import Problem
 from ecoplan.ingest.readers.water import read_cnemc_snapshot, read_cnemc_station_csv
-from ecoplan.sample_data import sample_path
 from ecoplan.standards.surface_water import LABEL_TO_CLASS
 from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
 
 
 def waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
     """(province, station) → ``lake`` or ``river`` (default: the bundled CNEMC table)."""
+    # the bundled table lives with the sample data: no production module imports it at load
+    from ecoplan.sample_data import sample_path
+
     src = path or sample_path("water", "cnemc_station_waterbody.csv")
     if not Path(src).is_file():
         raise InputFileError("水体类型表不存在", "waterbody table does not exist",

@@ -6,6 +6,9 @@ The commands are registered on the ``air`` group of :mod:`ecoplan.commands.air` 
 
 from __future__ import annotations
 
+# Deliberately deferred: the working modules (and pandas, SQLAlchemy, Ibis …) are imported
+# inside the commands, because `ecoplan --help` loads every command module and must stay
+# fast (see ecoplan/commands/__init__.py).
 import csv
 from datetime import date
 from pathlib import Path

@@ -3,6 +3,9 @@ progress reports: submit, review, approve, reject, list, overdue)."""
 
 from __future__ import annotations
 
+# Deliberately deferred: the working modules (and pandas, SQLAlchemy, Ibis …) are imported
+# inside the commands, because `ecoplan --help` loads every command module and must stay
+# fast (see ecoplan/commands/__init__.py).
 import json
 from datetime import date
 from pathlib import Path

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Deliberately deferred: the working modules (and pandas, SQLAlchemy, Ibis …) are imported
+# inside the commands, because `ecoplan --help` loads every command module and must stay
+# fast (see ecoplan/commands/__init__.py).
 import asyncio
 from pathlib import Path
 from typing import Annotated

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import socket
 import time
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from typing import Any
 
 from ecoplan.devices import encode
 from ecoplan.devices.codec import Decoded, Packet, Problem, beijing_now, decode, parse_time
+from ecoplan.devices.command_queue import wire_params
 from ecoplan.devices.crc import VARIANTS
 from ecoplan.devices.device_registry import DeviceRecord
 from ecoplan.devices.framer import Discarded, Framer, clean_frame
@@ -65,8 +67,6 @@ def settle_heap() -> None:
     """Move everything allocated at start-up (pandas, pyarrow, the registry …) out of the
     garbage collector's reach (``gc.freeze``): full collections then scan only what the packets
     allocate, not the hundreds of thousands of objects of the imported libraries."""
-    import gc
-
     gc.collect()
     gc.freeze()
 
@@ -711,8 +711,6 @@ class Gateway:
     async def _run_queued(self, cmd: Any) -> None:
         """Carry out one claimed command and write its outcome (data answers are stored by
         :meth:`handle` like any upload; they are also kept with the command)."""
-        from ecoplan.devices.command_queue import wire_params
-
         queue = self.command_queue
         loop = asyncio.get_running_loop()
         if cmd.mn not in self.by_mn:  # gone since the claim: another worker may have it now

@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ecoplan.standards.hj212_factors import canonical_name
+
 SNAPSHOT_FILE = "hj212_live.json"
 VALUE_ORDER = ("Rtd", "Avg", "ZsRtd", "ZsAvg", "Max", "Min", "Cou")
 
@@ -72,8 +74,6 @@ class LiveStore:
 
     @staticmethod
     def _value(code: str, entry: tuple[dict[str, str], str, datetime | None, datetime]) -> dict[str, Any] | None:
-        from ecoplan.standards.hj212_factors import canonical_name
-
         fields, cn, data_time, at = entry
         for suffix in VALUE_ORDER:
             raw = fields.get(suffix)

@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ecoplan.devices.codec import iter_packet_lines
+from ecoplan.devices.codec import decode, iter_packet_lines
+from ecoplan.devices.crc import VARIANTS
+from ecoplan.devices.device_registry import load_devices
+from ecoplan.devices.gateway import Gateway, GatewayConfig
+from ecoplan.devices.sinks import MeasurementSink, Recorder, lake_writer
 from ecoplan.store.workspace import Workspace
 
 
@@ -18,12 +22,6 @@ def replay_packets(workspace: Workspace, data: bytes, *, source: str = "hj212-re
     """Drive the packets of ``data`` (one per line, ``#`` comments and blank lines skipped;
     only those of ``only_mns`` when given) through a gateway on ``workspace``; returns the
     gateway statistics and the batches written."""
-    from ecoplan.devices.codec import decode
-    from ecoplan.devices.crc import VARIANTS
-    from ecoplan.devices.device_registry import load_devices
-    from ecoplan.devices.gateway import Gateway, GatewayConfig
-    from ecoplan.devices.sinks import MeasurementSink, Recorder, lake_writer
-
     sink = MeasurementSink(lake_writer(workspace), source=source, interval=3600)
     recorder = Recorder(workspace.engine, interval=0.2)
     gw = Gateway(GatewayConfig(), devices=load_devices(workspace.engine), sink=sink,

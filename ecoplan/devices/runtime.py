@@ -20,8 +20,8 @@ from ecoplan.devices.device_registry import (
     mark_released,
     registry_version,
 )
-from ecoplan.devices.gateway import Gateway, GatewayConfig
-from ecoplan.devices.live_state import LiveStore
+from ecoplan.devices.gateway import Gateway, GatewayConfig, settle_heap, use_uvloop
+from ecoplan.devices.live_state import LiveStore, snapshot_name
 from ecoplan.devices.records import (
     DATASETS,
     DeviceContext,
@@ -36,6 +36,7 @@ from ecoplan.devices.sinks import (
     lake_writer,
 )
 from ecoplan.errors import InputFileError
+from ecoplan.settings import load_settings
 from ecoplan.store.workspace import Workspace
 
 
@@ -126,11 +127,6 @@ def serve_worker(home: str | None, config: dict[str, Any], duration: float | Non
                  worker: int = 0, out: Any = None, started: Any = None) -> dict[str, Any]:
     """Run one gateway process on the workspace ``home`` until ``duration`` s have passed
     (forever when None); returns its statistics (also put on ``out`` when given)."""
-    from ecoplan.devices.gateway import settle_heap, use_uvloop
-    from ecoplan.devices.live_state import snapshot_name
-    from ecoplan.settings import load_settings
-    from ecoplan.store.workspace import Workspace
-
     use_uvloop()
     ws = Workspace(load_settings(home=home) if home else None)
     cfg = GatewayConfig(**config)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Engine
 
 from ecoplan.devices.records import (
@@ -32,6 +34,8 @@ from ecoplan.devices.records import (
 )
 from ecoplan.errors import EcoplanError
 from ecoplan.standards.hj212_flags import source_flag
+from ecoplan.store.db import session_scope
+from ecoplan.store.hj212_models import Hj212DeviceEvent, Hj212HeldPacket
 from ecoplan.store.workspace import Workspace
 
 Writer = Callable[[str, Any, str, str], Any]
@@ -43,8 +47,6 @@ class StorageUnavailable(EcoplanError):
 
 def frame_of(rows: list[tuple[Any, ...]]) -> Any:
     """Rows (tuples in :data:`~.records.COLUMNS` order) → pandas DataFrame, types fixed."""
-    import pandas as pd
-
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     for col in ("data_time", "received_at", "sample_time"):
         frame[col] = pd.to_datetime(frame[col])
@@ -84,9 +86,6 @@ def air_frame(records: list[AirRecord]) -> Any:
     (records of the same hour merged, later values win, each with its flag), hour-ending label
     (HJ 212 DataTime is the start of the period, §4); ``<pollutant>_flag`` columns only when a
     value is flagged. Built column by column: this runs for every stored packet."""
-    import numpy as np
-    import pandas as pd
-
     slot: dict[tuple[Any, Any], int] = {}
     stations: list[Any] = []
     times: list[Any] = []
@@ -141,8 +140,6 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     value, :func:`~.source_flag`). ``air_minute``, ``air_daily_device``,
     ``online_monitoring``: :func:`device_frame`.
     """
-    import pandas as pd
-
     if dataset == AIR_HOURLY:
         return air_frame(air_records(rows))
     if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE, ONLINE_MONITORING):
@@ -170,8 +167,6 @@ def device_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     ``-ZsRtd``); units as the device type sends them (never converted); ``flag`` the HJ 212
     flag of the value (:func:`~.source_flag`). Items with no number at all (a bare
     ``-Flag``, counters such as ``-ValidNum`` only) have nothing to store and are left out."""
-    import pandas as pd
-
     i = _I
     recs = []
     for r in rows:
@@ -215,8 +210,6 @@ def frame_hash(dataset: str, frame: Any) -> str:
     """Hash of what a batch stores (the canonical frame, row order ignored): the same stored
     content gives the same hash, whatever order or batch the packets arrived in. Vectorised
     (``pandas.util.hash_pandas_object``), a few µs per row instead of a ``repr`` per value."""
-    import pandas as pd
-
     h = hashlib.sha256(dataset.encode())
     if len(frame):
         key = list(frame.columns)
@@ -390,9 +383,6 @@ class Recorder:
             self.flush()
 
     def flush(self) -> None:
-        from ecoplan.store.db import session_scope
-        from ecoplan.store.hj212_models import Hj212DeviceEvent, Hj212HeldPacket
-
         items: list[tuple[str, dict[str, Any]]] = []
         while True:
             try:

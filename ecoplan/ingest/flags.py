@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ecoplan.errors import ValidationError
-from ecoplan.ingest.validation import LOAD_FLAG_TEXT
+from ecoplan.ingest.validation import LOAD_FLAG_TEXT, LOAD_FLAGS
 from ecoplan.store.db import session_scope
 from ecoplan.store.ingest_models import REVIEW_FLAGS, QualityFlag
 
@@ -76,8 +76,6 @@ def flag_text(code: str) -> tuple[str, str]:
 def append_flag(engine: Engine, dataset: str, site_code: str, timestamp: datetime,
                 parameter: str, flag: str, *, reason: str, actor: str) -> dict[str, Any]:
     """Append one flag to the history of one value."""
-    from ecoplan.ingest.validation import LOAD_FLAGS
-
     if flag not in REVIEW_FLAGS and flag not in LOAD_FLAGS:
         raise ValidationError(
             f"未知的质量标记：{flag}（可用：{', '.join(REVIEW_FLAGS + LOAD_FLAGS)}）",

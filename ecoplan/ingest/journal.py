@@ -33,6 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from ecoplan.errors import LakeError
+from ecoplan.ingest.faults import checkpoint
 from ecoplan.store.db import session_scope
 from ecoplan.store.lake import TMP_PREFIX, Lake
 from ecoplan.store.models import IngestBatch
@@ -107,8 +108,6 @@ class Staged:
 
 def apply_journal(lake: Lake, journal: list[dict[str, Any]]) -> None:
     """Make a committed batch's files visible (idempotent: safe to repeat after a crash)."""
-    from ecoplan.ingest.faults import checkpoint
-
     for n, entry in enumerate(journal):
         if entry.get("op") == "add":
             tmp, final = lake.root / entry["tmp"], lake.root / entry["path"]

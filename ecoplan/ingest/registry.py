@@ -21,6 +21,7 @@ from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.readers.problems import Problem
 from ecoplan.ingest.readers.text import decoded_bytes
 from ecoplan.store.db import session_scope
+from ecoplan.store.hj212_models import Hj212Device
 from ecoplan.store.models import (
     DrinkingWaterSource,
     GroundwaterPoint,
@@ -282,8 +283,6 @@ OUTLET_DEVICE_TYPES = ("cems", "wastewater")
 def outlets(engine: Engine) -> dict[str, dict[str, Any]]:
     """Outlets known from the HJ 212 device registry: a registered device of type cems or
     wastewater with a station code registers that outlet (code → enterprise, device MNs)."""
-    from ecoplan.store.hj212_models import Hj212Device
-
     out: dict[str, dict[str, Any]] = {}
     with session_scope(engine) as s:
         for mn, code, enterprise, dtype in s.execute(select(

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from ecoplan.errors import ValidationError
+from ecoplan.ingest.registry import list_sites
 
 AIR_HEADERS = ["站点编码", "时间", "PM2.5(μg/m³)", "PM10(μg/m³)", "SO2(μg/m³)", "NO2(μg/m³)",
                "O3(μg/m³)", "CO(mg/m³)"]
@@ -61,7 +62,6 @@ def _water_parameter_names() -> list[str]:
 def _site_codes(engine: Engine | None, kind: str) -> list[str]:
     if engine is None:
         return []
-    from ecoplan.ingest.registry import list_sites
 
     if kind == "air":
         return [r["code"] for r in list_sites(engine, "station")]

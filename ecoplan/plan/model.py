@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ecoplan.errors import PlanError
+
 Attribute = Literal["binding", "expected"]
 """约束性 (binding) or 预期性 (expected)."""
 
@@ -280,7 +282,6 @@ class Plan(_Model):
         for ind in self.indicators:
             if ind.key == key:
                 return ind
-        from ecoplan.errors import PlanError
 
         raise PlanError(f"规划 {self.code} 中没有指标 {key}",
                         f"Plan {self.code} has no indicator {key!r}")
@@ -296,7 +297,6 @@ class Plan(_Model):
         for t in self.tasks:
             if t.key == key:
                 return t
-        from ecoplan.errors import PlanError
 
         raise PlanError(f"规划 {self.code} 中没有任务 {key}", f"Plan {self.code} has no task {key!r}")
 

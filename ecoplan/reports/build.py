@@ -10,8 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ecoplan.plan import Plan
+from ecoplan.plan import Plan, bundled_plan_path, load_plan
+from ecoplan.reports import charts
+from ecoplan.reports.annex import write_xlsx
+from ecoplan.reports.docx_report import write_docx
 from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
+from ecoplan.reports.pdf import docx_to_pdf
 from ecoplan.store.data_labels import DEMO_LABEL, DEMO_LABEL_ZH
 from ecoplan.store.workspace import Workspace
 
@@ -36,8 +40,6 @@ class ReportResult:
 
 def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
     """The report's PNG charts in ``folder``."""
-    from ecoplan.reports import charts
-
     label = DEMO_LABEL if data.demo else None
     out: dict[str, Any] = {"indicators": [], "aqi": None, "water": None}
     panels = indicator_panels(data.assessment.rows, data.plan, data.year)
@@ -59,10 +61,6 @@ def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
                  fmt: str = "docx", report_date: date | None = None) -> ReportResult:
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
     PDF next to it), the data annex ``<stem>.xlsx`` and ``<stem>.snapshot.json``."""
-    from ecoplan.reports.annex import write_xlsx
-    from ecoplan.reports.docx_report import write_docx
-    from ecoplan.reports.pdf import docx_to_pdf
-
     if fmt not in ("docx", "pdf"):
         raise ReportError(f"未知的格式 {fmt}（docx|pdf）", f"Unknown format {fmt} (docx|pdf)")
     out = Path(out)
@@ -95,8 +93,6 @@ def final_report(workspace: Workspace, year: int = 2025, *, fmt: str = "pdf",
     """Demo step: the final assessment report of the bundled plan into the workspace's reports
     folder (Word + PDF + Excel annex + snapshot); returns the .docx path. The file names carry
     生成的示例数据 when the workspace holds the generated example data."""
-    from ecoplan.plan import bundled_plan_path, load_plan
-
     plan = load_plan(bundled_plan_path(plan_code))
     out = workspace.settings.reports_dir / f"{plan.code}_final_{year}.docx"
     return build_report(workspace, plan, kind="final", year=year, out=out, fmt=fmt,

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 # HJ 633 Table 2 category colours (RGB as HJ 633-2012 writes them)
 AQI_COLOURS = [(50, "#00E400"), (100, "#FFFF00"), (150, "#FF7E00"), (200, "#FF0000"),
                (300, "#99004C"), (10_000, "#7E0023")]
@@ -118,7 +120,6 @@ def indicator_grid(panels: Sequence[Mapping[str, Any]], out: Path, *,
 def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
                  title: str, demo_label: str | None = None) -> Path:
     """Daily AQI of ``year`` as a 12 × 31 calendar coloured by HJ 633 category."""
-    import numpy as np
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
@@ -154,7 +155,6 @@ def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
 def water_class_chart(classes: Mapping[str, Mapping[str, int]], out: Path, *, title: str,
                       demo_label: str | None = None) -> Path:
     """Water class by month: one row per section (and year), one column per month."""
-    import numpy as np
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 

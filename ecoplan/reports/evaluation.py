@@ -13,14 +13,26 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pandas as pd
+from sqlalchemy import select
 
-from ecoplan.assess.indicators import Assessment, IndicatorAssessment, assess_indicators
+from ecoplan.assess.indicators import (
+    Assessment,
+    IndicatorAssessment,
+    air_annual_statistics,
+    assess_indicators,
+    county_town_daily_aqi,
+    site_registries,
+)
 from ecoplan.assess.projects import ProjectSummary, project_summary
 from ecoplan.assess.snapshot import DataSnapshot, take_snapshot
 from ecoplan.assess.tasks import TaskSummary, task_summary
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Plan
+from ecoplan.standards.air_period import gbt8170_round
+from ecoplan.standards.water_sections import classify_section_period
 from ecoplan.store.data_labels import DEMO_LABEL_ZH
+from ecoplan.store.models import IngestBatch
+from ecoplan.store.plan_store import content_hash
 from ecoplan.store.workspace import Workspace
 
 ReportKind = Literal["annual", "midterm", "final"]
@@ -92,8 +104,6 @@ def check_year(plan: Plan, kind: str, year: int) -> None:
 # ---------------------------------------------------------------------------- gathering
 def _water_monthly(ws: Workspace, ar: Assessment, years: list[int]) -> dict[str, dict[str, int]]:
     """Monthly class per section for the section indicators (rows 'name year')."""
-    from ecoplan.standards.water_sections import classify_section_period
-
     codes: list[str] = []
     names: dict[str, str] = {}
     for row in ar.rows:
@@ -116,7 +126,6 @@ def _water_monthly(ws: Workspace, ar: Assessment, years: list[int]) -> dict[str,
     if df.empty:
         return {}
     res = classify_section_period(df, "month")
-    from ecoplan.assess.indicators import site_registries
 
     reg = site_registries(ws)["section"]
     label = dict(zip(reg.code, reg.name, strict=False))
@@ -134,8 +143,6 @@ def _water_monthly(ws: Workspace, ar: Assessment, years: list[int]) -> dict[str,
 
 def _daily_aqi(ws: Workspace, year: int, years: list[int]) -> dict[date, int | None] | None:
     """The county town's daily AQI of ``year`` from the air pipeline (None without data)."""
-    from ecoplan.assess.indicators import county_town_daily_aqi
-
     df = county_town_daily_aqi(ws, year, years=years)
     if df.empty:
         return None
@@ -146,8 +153,6 @@ def _daily_aqi(ws: Workspace, year: int, years: list[int]) -> dict[date, int | N
 def gather(ws: Workspace, plan: Plan, kind: str, year: int, *, report_date: date | None = None
            ) -> ReportData:
     """Run the assessments a report needs and record the data snapshot they used."""
-    from ecoplan.store.plan_store import content_hash
-
     check_year(plan, kind, year)
     ar = assess_indicators(ws, plan, year)
     as_of = date(year, 12, 31)
@@ -170,9 +175,6 @@ def next_plan_baseline(ws: Workspace, year: int) -> list[dict[str, Any]]:
     """The end year's county-town air figures under the rules in force for its data (2012) and
     recomputed under the 2026 rules (GB 3095-2026 / HJ 633-2026 / HJ 663-2026) — the baseline
     the next plan needs, since its years will be judged by the new rules."""
-    from ecoplan.assess.indicators import air_annual_statistics
-    from ecoplan.standards.air_period import gbt8170_round
-
     out: list[dict[str, Any]] = []
     old = air_annual_statistics(ws, [year], "auto")
     new = air_annual_statistics(ws, [year], "2026")
@@ -191,10 +193,6 @@ def next_plan_baseline(ws: Workspace, year: int) -> list[dict[str, Any]]:
 
 
 def _uses_demo_data(ws: Workspace) -> bool:
-    from sqlalchemy import select
-
-    from ecoplan.store.models import IngestBatch
-
     with ws.session() as s:
         return any(DEMO_LABEL_ZH in (b or "") for b in
                    s.scalars(select(IngestBatch.source_file)))

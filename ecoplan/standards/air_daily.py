@@ -28,6 +28,7 @@ import yaml
 
 from ecoplan.errors import StandardError
 from ecoplan.nomenclature import AIR_POLLUTANTS
+from ecoplan.standards.air_daily_aqi import daily_aqi_table
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -209,8 +210,6 @@ def daily_aqi(daily: ir.Table, *, ruleset: str = "auto", include_o3_1h: bool | N
     633-2026 §5.3.1 — that AQI is the one the period statistics count). Keeps every column of
     ``daily`` and ``key``; ``complete`` is renamed ``aqi_complete``.
     """
-    from ecoplan.standards.air_daily_aqi import daily_aqi_table
-
     keep = [c for c in daily.columns if c not in (key, date)]
     t = daily_aqi_table(daily, ruleset, include_o3_1h=include_o3_1h, date=date, site=key,
                         keep=keep)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+import ibis
+
 from ecoplan.errors import StandardError
 
 RulesetName = Literal["2012", "2026"]
@@ -81,8 +83,6 @@ def select_ruleset(when: date | datetime | str, ruleset: str = "auto") -> Rulese
 
 def ruleset_expr_hourly(timestamp: Any, ruleset: str = "auto") -> Any:
     """Ibis string expression "2012"/"2026" per row from an hour-ending timestamp column."""
-    import ibis
-
     choice = check_choice(ruleset)
     if choice != "auto":
         return ibis.literal(choice)
@@ -91,8 +91,6 @@ def ruleset_expr_hourly(timestamp: Any, ruleset: str = "auto") -> Any:
 
 def ruleset_expr_daily(day: Any, ruleset: str = "auto") -> Any:
     """Ibis string expression "2012"/"2026" per row from a date column."""
-    import ibis
-
     choice = check_choice(ruleset)
     if choice != "auto":
         return ibis.literal(choice)

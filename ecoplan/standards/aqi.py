@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import ibis
+import ibis.expr.types as ir
 import yaml
 
 from ecoplan.errors import StandardError
@@ -510,8 +512,6 @@ def daily_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
 
 # --------------------------------------------------------------------------- Ibis expressions
 def _is_expr(value: Any) -> bool:
-    import ibis.expr.types as ir
-
     return isinstance(value, ir.Expr)
 
 
@@ -520,8 +520,6 @@ def micro_units_expr(col: Any) -> Any:
 
     NaN and ±infinity become NULL (Spark keeps NaN distinct from NULL and refuses to cast it).
     """
-    import ibis
-
     if col.type().is_integer():
         return col.cast("int64") * MICRO
     x = col.cast("float64")
@@ -532,8 +530,6 @@ def micro_units_expr(col: Any) -> Any:
 
 def round_half_even_expr(micro: Any, decimals: int) -> Any:
     """GB/T 8170 rounding (round half to even) of a micro-unit int64 column; returns micro units."""
-    import ibis
-
     unit = 10 ** (6 - decimals)
     half = unit // 2
     k = (micro + half) // unit  # round half up …
@@ -550,8 +546,6 @@ def stage(table: Any) -> Any:
     makes the SQL grow multiplicatively. A non-deterministic dummy column is a merge barrier;
     it is dropped at once and the engines never compute it.
     """
-    import ibis
-
     return table.mutate(_stage=ibis.random()).drop("_stage")
 
 
@@ -575,8 +569,6 @@ def iaqi_expr(col: Any, pollutant: str, averaging: str = "24h",
 def iaqi_micro_expr(m: Any, pollutant: str, averaging: str = "24h",
                     ruleset: Any = "2012") -> Any:
     """IAQI (HJ 633 formula (1), ceiling) of an int64 column of 10⁻⁶ concentration units."""
-    import ibis
-
     if _is_expr(ruleset):
         return ibis.ifelse(ruleset == "2026", iaqi_micro_expr(m, pollutant, averaging, "2026"),
                            iaqi_micro_expr(m, pollutant, averaging, "2012"))
@@ -645,8 +637,6 @@ def round_concentration_expr(col: Any, pollutant: str) -> Any:
 
 def category_exprs(aqi_col: Any, ruleset: Any = "2012") -> dict[str, Any]:
     """Ibis ``level`` (int), ``category`` (Chinese name) and ``colour`` (hex) of an AQI column."""
-    import ibis
-
     if _is_expr(ruleset):
         a, b = category_exprs(aqi_col, "2026"), category_exprs(aqi_col, "2012")
         return {k: ibis.ifelse(ruleset == "2026", a[k], b[k]) for k in a}
@@ -664,8 +654,6 @@ def category_exprs(aqi_col: Any, ruleset: Any = "2012") -> dict[str, Any]:
 
 def _greatest(values: Sequence[Any]) -> Any:
     """NULL-skipping maximum of non-negative int64 expressions (NULL only when all are NULL)."""
-    import ibis
-
     top = ibis.greatest(*[v.fill_null(-1) for v in values]) if len(values) > 1 \
         else values[0].fill_null(-1)
     return ibis.ifelse(top < 0, ibis.null("int64"), top)
@@ -686,8 +674,6 @@ def aqi_exprs(source: Any, columns: Mapping[str, str] | Sequence[str] | None = N
     only, NULL under 2026), ``level``, ``category`` (Chinese name), ``colour`` (hex).
     ``aqi_column`` names a column of ``source`` already holding the AQI (saves SQL size).
     """
-    import ibis
-
     if isinstance(source, Mapping):
         iaqis = dict(source)
     else:

@@ -14,6 +14,7 @@ Times are Beijing time (UTC+8), kept naive in memory.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import EcoplanError, Location
+from ecoplan.standards.air_warning import warning_episodes
 from ecoplan.store.db import session_scope
 from ecoplan.store.emergency_models import (
     EmergencyEvent,
@@ -528,10 +530,6 @@ def active_response(engine: Engine, at: datetime | None = None) -> ResponseState
 
 def forecast_basis(path: Path, variant: str = "national_2018") -> dict[str, Any]:
     """Evaluate a forecast CSV (date,aqi) with the 2018 warning grading (环办大气函〔2018〕875号)."""
-    import csv
-
-    from ecoplan.standards.air_warning import warning_episodes
-
     if not path.exists():
         raise EmergencyError(f"文件不存在：{path}", f"File not found: {path}",
                              location=Location(file=str(path)))

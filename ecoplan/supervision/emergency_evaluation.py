@@ -13,10 +13,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import ibis
 import pandas as pd
 from sqlalchemy import Engine
 
+from ecoplan.assess.air_pipeline import daily_table, hourly_table, lake_hours
 from ecoplan.errors import Location
+from ecoplan.standards.air_hourly import hourly_aqi_table
+from ecoplan.store.engine import connect
+from ecoplan.store.reviewed_flags import excluded_values
 from ecoplan.supervision.emergency import (
     EmergencyError,
     inspections,
@@ -31,9 +36,6 @@ HEAVY_AQI = 200
 def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime | None = None,
             hi: datetime | None = None) -> pd.DataFrame:
     """Hourly rows of ``stations`` in (lo, hi] from the lake, invalid values nulled."""
-    from ecoplan.assess.air_pipeline import lake_hours
-    from ecoplan.store.reviewed_flags import excluded_values
-
     if not stations:
         raise EmergencyError("没有选定评估站点", "No stations selected for the evaluation",
                              location=Location(field="stations"))
@@ -45,9 +47,6 @@ def station_hours(engine: Engine, lake: Any, stations: list[str], lo: datetime |
 
 def area_daily(frame: pd.DataFrame, engine_name: str = "duckdb") -> pd.DataFrame:
     """Daily AQI of the stations taken together (per-day mean of stations, HJ 663 city rule)."""
-    from ecoplan.assess.air_pipeline import daily_table, hourly_table
-    from ecoplan.store.engine import connect
-
     if frame.empty:
         return pd.DataFrame(columns=["date", "aqi", "pm25", "category", "n_sites"])
     con = connect(engine_name)  # type: ignore[arg-type]
@@ -62,11 +61,6 @@ def area_daily(frame: pd.DataFrame, engine_name: str = "duckdb") -> pd.DataFrame
 
 def area_hourly_aqi(frame: pd.DataFrame, engine_name: str = "duckdb") -> pd.DataFrame:
     """Hourly AQI per station-hour (HJ 633 real-time rule) of the rows of ``frame``."""
-    import ibis
-
-    from ecoplan.standards.air_hourly import hourly_aqi_table
-    from ecoplan.store.engine import connect
-
     if frame.empty:
         return pd.DataFrame(columns=["station_code", "timestamp", "aqi"])
     con = connect(engine_name)  # type: ignore[arg-type]

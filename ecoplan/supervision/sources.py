@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import Location, ValidationError
+from ecoplan.standards.hj212_factors import factor_table
 from ecoplan.store.supervision_models import (
     Enterprise,
     Outlet,
@@ -118,8 +119,6 @@ def parse_grade(value: str, location: Location | None = None) -> str:
 def parse_parameter(value: str, location: Location | None = None) -> str:
     """A pollutant as the lake names it: canonical name (so2, nox, smoke, cod, nh3_n …), from
     an HJ 212 factor code (a21026) or its Chinese name (二氧化硫) where factors.csv has one."""
-    from ecoplan.standards.hj212_factors import factor_table
-
     text = str(value or "").strip()
     if not text:
         raise _err("污染物不能为空", "Pollutant is required", "parameter", location)
@@ -415,8 +414,6 @@ def _without_overlaps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Where two permits of an outlet state a limit for the same pollutant on the same day
     (a renewal issued before the old one expired), the later-issued permit applies from its
     issue date: the earlier one's window is cut to the day before."""
-    from datetime import timedelta
-
     rows = sorted(rows, key=lambda r: (r["outlet"], r["parameter"], r["valid_from"],
                                        r["permit"]))
     for a, b in zip(rows, rows[1:], strict=False):

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import EcoplanError, InputFileError, Location
-from ecoplan.store.supervision_models import Enterprise, Outlet, PerformanceGrade, Permit
+from ecoplan.store.supervision_models import (
+    Enterprise,
+    Outlet,
+    PerformanceGrade,
+    Permit,
+    PermitLimit,
+)
 from ecoplan.supervision import sources as S
 
 #: sheet key → (Chinese sheet name, [(field, Chinese header, required, help)])
@@ -283,8 +289,6 @@ def _import_permit(s: Session, row: dict[str, Any], loc: Location, _actor: str |
 
 
 def _import_limit(s: Session, row: dict[str, Any], loc: Location, _actor: str | None) -> str:
-    from ecoplan.store.supervision_models import PermitLimit
-
     permit = _text(row.get("permit")) or ""
     outlet = _text(row.get("outlet")) or ""
     parameter = S.parse_parameter(_text(row.get("parameter")) or "", loc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -21,6 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecoplan.errors import EcoplanError
 from ecoplan.i18n import set_lang
 from ecoplan.settings import Settings, load_settings
+from ecoplan.store.workspace import Workspace
+from ecoplan.web import render
+from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.context import WebContext
 from ecoplan.web.deps import (
     CSRF_COOKIE,
@@ -30,6 +34,9 @@ from ecoplan.web.deps import (
     LoginRequired,
     csrf_guard,
 )
+from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
+from ecoplan.web.routes import emergency as emergency_routes
+from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 
 HERE = Path(__file__).resolve().parent
@@ -102,10 +109,6 @@ def _wants_json(request: Request) -> bool:
 def create_app(settings: Settings | None = None, *, cookie_secure: bool | None = None,
                engine: Engine | None = None) -> FastAPI:
     """Build the web application for a workspace (its database must be up to date)."""
-    from ecoplan.store.workspace import Workspace
-    from ecoplan.web import render
-    from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
-
     settings = settings or load_settings()
     secret = settings.require_secret()
     workspace = Workspace(settings, engine=engine)
@@ -131,9 +134,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
-    from ecoplan.web.routes import sources as sources_routes
     app.include_router(sources_routes.router)
-    from ecoplan.web.routes import emergency as emergency_routes
     app.include_router(emergency_routes.router)
 
     @app.exception_handler(LoginRequired)
@@ -142,7 +143,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
             return JSONResponse({"detail": "authentication required / 需要登录"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
 
         return RedirectResponse(f"/login?next={quote(nxt)}", status_code=303)
 
@@ -166,8 +166,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
 
     @app.exception_handler(EcoplanError)
     async def _ecoplan_error(request: Request, exc: EcoplanError) -> Response:
-        from ecoplan.web.accounts import NotFoundError
-
         code = 404 if isinstance(exc, NotFoundError) else 400
         code = getattr(exc, "http_status", code)
         lang = getattr(request.state, "lang", "zh")

@@ -4,13 +4,19 @@ CSRF token and the navigation; ``chart()`` packs an ECharts option with its data
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select as _select
 from starlette.responses import Response
+
+from ecoplan.store.models import IngestBatch
+from ecoplan.web.context import LAKE_CACHE_SECONDS
+from ecoplan.web.deps import resolve_principal
 
 STATUS_COLOURS = {
     "achieved": "#2e7d32",
@@ -92,9 +98,6 @@ def _has_demo_data(ctx: Any) -> bool:
     cached = ctx.cache.get("demo_data")
     if cached is not None:
         return bool(cached)
-    from sqlalchemy import select as _select
-
-    from ecoplan.store.models import IngestBatch
 
     session = ctx.sessionmaker()
     try:
@@ -111,8 +114,6 @@ def _has_demo_data(ctx: Any) -> bool:
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render ``template`` with the shared context."""
-    from ecoplan.web.deps import resolve_principal
-
     ctx = request.app.state.ctx
     lang = getattr(request.state, "lang", "zh")
     user = getattr(request.state, "principal", None)
@@ -158,10 +159,6 @@ def fragment(request: Request, key: str, template: str, build: Any) -> str:
     """A page body that is the same for every reader, rendered once and kept in the read-model
     cache (``key`` must start with ``indicators`` so that an approval drops it; it also expires
     with the lake results). ``build()`` returns the template's context."""
-    import time
-
-    from ecoplan.web.context import LAKE_CACHE_SECONDS
-
     ctx = request.app.state.ctx
     hit = ctx.cache.get(key)
     if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:

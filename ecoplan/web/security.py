@@ -13,6 +13,9 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
 from ecoplan.errors import EcoplanError
 
 TOKEN_PREFIX = "ecp_"
@@ -37,8 +40,6 @@ class AuthError(EcoplanError):
 
 @lru_cache(maxsize=1)
 def _hasher():  # type: ignore[no-untyped-def]
-    from pwdlib import PasswordHash
-    from pwdlib.hashers.argon2 import Argon2Hasher
 
     return PasswordHash((Argon2Hasher(),))
 

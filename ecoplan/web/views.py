@@ -12,14 +12,27 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoplan.store.models import PlanRecord
+from ecoplan.assess import air_pipeline, progress
+from ecoplan.assess import indicators as ai
+from ecoplan.assess.indicators import assess_indicators
+from ecoplan.errors import LakeError
+from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
+from ecoplan.reports.build import build_report
+from ecoplan.reports.evaluation import check_year
+from ecoplan.reports.evaluation import default_year as report_year
+from ecoplan.store.lake import Lake
+from ecoplan.store.models import PlanRecord, Station
 from ecoplan.store.workspace import Workspace
+from ecoplan.web import audit
 from ecoplan.web.context import LAKE_CACHE_SECONDS
+from ecoplan.web.render import chart
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
 #: results computed from the lake are recomputed at most this often (new batches show up then)
@@ -51,9 +64,6 @@ def current_plan(ctx: Any, session: Session) -> Any:
     cached = ctx.cache.get("plan")
     if cached is not None:
         return cached
-    from pathlib import Path
-
-    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 
     rec = session.execute(select(PlanRecord).order_by(PlanRecord.id)).scalars().first()
     plan = None
@@ -116,7 +126,6 @@ def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
     hit = ctx.cache.get(key)
     if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
         return hit[1]  # type: ignore[no-any-return]
-    from ecoplan.assess.indicators import assess_indicators
 
     with ctx.lake_lock:
         hit = ctx.cache.get(key)
@@ -149,7 +158,6 @@ def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
 def project_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
     if "indicators:projects" in ctx.cache:
         return ctx.cache["indicators:projects"]  # type: ignore[no-any-return]
-    from ecoplan.assess import progress
 
     plan = current_plan(ctx, session)
     approved = progress.approved_project_progress(session, plan.code)
@@ -176,7 +184,6 @@ def project_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
 def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
     if "indicators:tasks" in ctx.cache:
         return ctx.cache["indicators:tasks"]  # type: ignore[no-any-return]
-    from ecoplan.assess import progress
 
     plan = current_plan(ctx, session)
     approved = progress.approved_task_progress(session, plan.code)
@@ -247,9 +254,6 @@ def _measurement_table(ctx: Any, dataset: str, site: str | None, start: date | N
 def measurement_page(ctx: Any, dataset: str, *, site: str | None, start: date | None,
                      end: date | None, page: int, page_size: int, lock: Any) -> dict[str, Any]:
     """One page of a lake dataset, ordered by time then site, filtered by site and dates."""
-    from ecoplan.errors import LakeError
-    from ecoplan.store.lake import Lake
-
     folder = Lake(ctx.settings.lake_dir).dataset_dir(dataset)
     if not folder.is_dir() or not any(folder.iterdir()):
         raise LakeError(f"数据湖中没有数据集 {dataset}。", f"The lake has no dataset {dataset}.")
@@ -299,11 +303,6 @@ def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int
                     fmt: str) -> Any:
     """Write a report through :func:`ecoplan.reports.build.build_report` into the workspace's
     reports folder (audited); returns the path of the file to download (.pdf or .docx)."""
-    from ecoplan.reports.build import build_report
-    from ecoplan.reports.evaluation import check_year
-    from ecoplan.reports.evaluation import default_year as report_year
-    from ecoplan.web import audit
-
     plan = current_plan(ctx, session)
     year = year or report_year(plan, kind)
     check_year(plan, kind, year)
@@ -359,11 +358,6 @@ def air_years(ctx: Any) -> list[int]:
 def _air_data(ctx: Any, year: int, years: list[int]) -> dict[str, Any]:
     """County-town daily AQI and annual statistics, per-station statistics and ranking."""
     def compute(ws: Workspace) -> dict[str, Any]:
-        import pandas as pd
-
-        from ecoplan.assess import air_pipeline
-        from ecoplan.assess import indicators as ai
-
         out: dict[str, Any] = {"daily": pd.DataFrame(), "annual": pd.DataFrame(),
                                "stations": pd.DataFrame(), "county_town": []}
         if not ws.lake.files("air_hourly"):
@@ -384,16 +378,12 @@ def _air_data(ctx: Any, year: int, years: list[int]) -> dict[str, Any]:
 
 
 def _station_names(ctx: Any) -> dict[str, tuple[str, str, bool]]:
-    from ecoplan.store.models import Station
-
     with ctx.sessionmaker() as s:
         return {st.code: (st.name, st.network_level, bool(st.county_town))
                 for st in s.execute(select(Station)).scalars()}
 
 
 def _aqi_calendar(daily: Any, year: int, t: Any) -> dict[str, Any]:
-    from ecoplan.web.render import chart
-
     data = [[str(r.date)[:10], None if r.aqi != r.aqi or r.aqi is None else int(r.aqi)]
             for r in daily.itertuples()]
     option = {
@@ -421,8 +411,6 @@ def _aqi_calendar(daily: Any, year: int, t: Any) -> dict[str, Any]:
 
 def _trend(annual: Any, column: str, target: Any, chart_id: str, title: str, unit: str,
            t: Any, rule: str) -> dict[str, Any]:
-    from ecoplan.web.render import chart
-
     years = [int(y) for y in annual["year"]]
     values = [None if v != v else round(float(v), 2) for v in annual[column]]
     series: dict[str, Any] = {"type": "line", "data": values, "name": title,
@@ -484,8 +472,6 @@ def air_overview_charts(ctx: Any, session: Session, t: Any) -> list[dict[str, An
 
 
 def air_page(ctx: Any, session: Session, t: Any, year: int | None = None) -> dict[str, Any]:
-    from ecoplan.web.render import chart
-
     years = air_years(ctx)
     empty = {"charts": [], "stations": [], "station_columns": [], "ranking": [],
              "ranking_columns": [], "ranking_rule": None, "note": None, "years": years,
@@ -563,7 +549,6 @@ def water_monthly(ctx: Any) -> Any:
     hit = ctx.cache.get("water_monthly")
     if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
         return hit[1]
-    from ecoplan.store.lake import Lake
 
     result = None
     if "water_samples" in Lake(ctx.settings.lake_dir).datasets():
@@ -601,7 +586,6 @@ def _water_heatmap(res: Any, t: Any) -> dict[str, Any]:
              (t("达标", "yes") if r.attained else t("未达标", "no")) if "attained" in res.columns
              and r.attained is not None else "—", r.main_pollutants or ""]
             for r in res.sort_values(["site", "period"]).itertuples()]
-    from ecoplan.web.render import chart
 
     return chart("water-months", t("断面逐月水质类别", "Section class by month"), option,
                  [t("断面", "section"), t("月份", "month"), t("类别", "class"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ecoplan.assess import progress
 from ecoplan.errors import EcoplanError, ValidationError
 from ecoplan.web import audit, evidence
 from ecoplan.web.deps import Forbidden, Principal
@@ -69,8 +70,6 @@ def own_subjects(user: Principal, plan: Any) -> dict[str, list[Any]]:
 def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[str, Any],
            files: Sequence[tuple[str, bytes]] = ()) -> Any:
     """Submit a report of ``kind`` (fields as in :mod:`ecoplan.assess.progress`)."""
-    from ecoplan.assess import progress
-
     if kind not in KINDS:
         raise ValidationError(f"未知的填报类型 {kind}", f"Unknown report kind {kind}")
     plan = current_plan(ctx, session)
@@ -113,8 +112,6 @@ ACTIONS = {"review": "progress.review", "approve": "progress.approve", "reject":
 def transition(session: Session, ctx: Any, user: Principal, kind: str, record_id: int,
                action: str, reason: str | None = None) -> str:
     """Review, approve or reject a report; returns the new state."""
-    from ecoplan.assess import progress
-
     if kind not in KINDS or action not in ACTIONS:
         raise ValidationError(f"未知的操作 {kind}/{action}", f"Unknown action {kind}/{action}")
     if not user.can(ACTIONS[action]):

@@ -28,6 +28,9 @@ import pandas as pd
 
 from ecoplan.errors import InputFileError, Location
 from ecoplan.ingest.readers.problems import Problem, ProblemList
+from ecoplan.ingest.readers.water import _read_table
+from ecoplan.standards.hj212_factors import factor_table
+from ecoplan.standards.hj212_flags import source_flag
 
 _COMMON = {
     "time": {"time", "datatime", "datetime", "timestamp", "时间", "监测时间", "数据时间"},
@@ -63,8 +66,6 @@ def _headers(dataset: str) -> dict[str, set[str]]:
 @lru_cache(maxsize=4096)
 def _parameter(raw: str) -> tuple[str, str | None]:
     """(parameter, HJ 212 code) of a parameter cell: HJ 212 codes → canonical names."""
-    from ecoplan.standards.hj212_factors import factor_table
-
     table = factor_table()
     info = table.get(raw)
     if info is not None:
@@ -77,8 +78,6 @@ def _parameter(raw: str) -> tuple[str, str | None]:
 
 
 def _flag(raw: Any) -> str | None:
-    from ecoplan.standards.hj212_flags import source_flag
-
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
         return None
     text = str(raw).strip()
@@ -91,8 +90,6 @@ def _flag(raw: Any) -> str | None:
 
 def read_device_long(path: str | Path, dataset: str) -> pd.DataFrame:
     """Read a canonical long table of ``dataset``; problems in ``frame.attrs["problems"]``."""
-    from ecoplan.ingest.readers.water import _read_table
-
     path = Path(path)
     raw, lines, problems = _read_table(path)
     names = _headers(dataset)

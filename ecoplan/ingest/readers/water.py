@@ -34,6 +34,7 @@ import pandas as pd
 from ecoplan.errors import InputFileError, Location
 from ecoplan.ingest.readers.problems import Problem
 from ecoplan.ingest.readers.text import decoded_bytes, read_csv_table
+from ecoplan.standards.water_units import canonical_unit, normalise_long
 
 WATER_COLUMNS = ("site", "time", "parameter", "value", "unit", "waterbody")
 
@@ -123,8 +124,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
 def read_water_long(path: str | Path, *, medium: str = "surface",
                     default_waterbody: str = "river") -> tuple[pd.DataFrame, list[Problem]]:
     """Read a long water table (CSV/XLSX) into the canonical frame plus located problems."""
-    from ecoplan.standards.water_units import normalise_long
-
     path = Path(path)
     frame, lines, problems = _read_table(path)
     mapping = _rename_columns(list(frame.columns))
@@ -328,8 +327,6 @@ def read_cnemc_station_csv(path: str | Path, *, year: int | None = None
 
 def cnemc_to_long(wide: pd.DataFrame) -> pd.DataFrame:
     """Wide CNEMC rows → the canonical long frame (site, time, parameter, value, unit, waterbody)."""
-    from ecoplan.standards.water_units import canonical_unit
-
     codes = [c for c in CNEMC_COLUMNS.values() if c in wide.columns]
     wb = wide["waterbody"] if "waterbody" in wide.columns else pd.Series("river", index=wide.index)
     long = (wide.assign(waterbody=wb)[["site", "time", "waterbody", *codes]]

@@ -13,10 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
+from ecoplan.assess import progress
+from ecoplan.store.lake import Lake
 from ecoplan.web import views, workflow
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, LoggedIn, ctx_of, require
@@ -138,8 +141,6 @@ def _plain(v: Any) -> Any:
 
 
 def export(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
-    import pandas as pd
-
     df = pd.DataFrame([{k: _plain(v) for k, v in r.items()} for r in rows])
     if fmt == "csv":
         body = df.to_csv(index=False).encode("utf-8-sig")
@@ -195,7 +196,6 @@ def tasks(request: Request, db: DbDep, user=Reader, format: Format = "json") -> 
 
 @router.get("/datasets", summary="数据湖中的数据集 / lake datasets")
 def datasets(request: Request, user=Reader) -> list[str]:  # type: ignore[no-untyped-def]
-    from ecoplan.store.lake import Lake
 
     return Lake(ctx_of(request).settings.lake_dir).datasets()
 
@@ -225,8 +225,6 @@ def measurements(  # type: ignore[no-untyped-def]
 @router.get("/progress/{kind}", summary="填报记录 / progress reports of one kind")
 def list_progress(request: Request, db: DbDep, kind: Literal["project", "task", "indicator"],  # type: ignore[no-untyped-def]
                   state: str | None = None, user=Reader) -> list[dict[str, Any]]:
-    from ecoplan.assess import progress
-
     plan = views.current_plan(ctx_of(request), db)
     out = []
     for v in progress.list_reports(db, kind, plan_code=plan.code, state=state):

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from ecoplan.errors import EcoplanError
 from ecoplan.web import accounts, render
 from ecoplan.web.deps import SESSION_COOKIE, DbDep, LoggedIn, UserDep, ctx_of
+from ecoplan.web.security import verify_password
 from ecoplan.web.sessions import authenticate, end_session, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -71,8 +72,6 @@ def account(request: Request, db: DbDep, user: LoggedIn) -> Response:
 def change_password(request: Request, db: DbDep, user: LoggedIn,
                     current: Annotated[str, Form()], new: Annotated[str, Form()],
                     confirm: Annotated[str, Form()]) -> Response:
-    from ecoplan.web.security import verify_password
-
     lang = getattr(request.state, "lang", "zh")
     row = accounts.get_user(db, user.username)
     message: str

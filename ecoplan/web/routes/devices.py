@@ -18,17 +18,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
+import ibis
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from ecoplan.devices import service
 from ecoplan.errors import EcoplanError
-from ecoplan.nomenclature import DISPLAY
-from ecoplan.web import render
+from ecoplan.ingest.flags import flag_text
+from ecoplan.nomenclature import AIR_POLLUTANTS, DISPLAY
+from ecoplan.standards.hj212_factors import device_types, factor_table, unit_for
+from ecoplan.standards.hj212_flags import source_flag
+from ecoplan.store.lake import Lake
+from ecoplan.web import audit, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
+from ecoplan.web.views import department_matches
 
 router = APIRouter()
 
@@ -184,8 +192,6 @@ def live_state(home: Any, now: datetime | None = None) -> LiveState:
 
 
 def type_names() -> dict[str, tuple[str, str]]:
-    from ecoplan.standards.hj212_factors import device_types
-
     return {k: (v.name_zh, v.name_en) for k, v in device_types().items()}
 
 
@@ -198,7 +204,6 @@ def _visible(user: Principal | None, row: dict[str, Any]) -> bool:
         return True
     if user is None or user.role != "department" or not row["registered"]:
         return False
-    from ecoplan.web.views import department_matches
 
     ent = row.get("enterprise")
     return bool(ent) and (ent == user.department_code
@@ -262,9 +267,6 @@ def filter_rows(rows: list[dict[str, Any]], device_type: str | None,
 
 def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
     """A value's HJ 212 data flag in words (HJ 212-2017 table 8; 2005 codes by dialect)."""
-    from ecoplan.ingest.flags import flag_text
-    from ecoplan.standards.hj212_flags import source_flag
-
     if flag is None or flag == "":
         return "—"
     code = source_flag(flag, dialect or "2017")
@@ -277,8 +279,6 @@ def flag_words(flag: str | None, dialect: str | None, lang: str) -> str:
 
 def live_values(live: LiveState, mn: str, device: Any, lang: str) -> list[dict[str, Any]]:
     """The latest value per factor with its name, unit and flag in words."""
-    from ecoplan.standards.hj212_factors import factor_table, unit_for
-
     table = factor_table()
     dialect = live.devices.get(mn, {}).get("dialect")
     out = []
@@ -358,9 +358,6 @@ def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
     key = getattr(device, spec[2]) if spec else None
     if spec is None or not key:
         return None
-    import ibis
-
-    from ecoplan.store.lake import Lake
 
     dataset, column, _ = spec
     if dataset not in Lake(ctx.settings.lake_dir).datasets():
@@ -406,8 +403,6 @@ def recent_long_series(ctx: Any, device: Any, t: Any, points: int = 48,
 
 def _factor_names(t: Any) -> dict[str, str]:
     """Canonical parameter name → the factor's name (zh or en) from the factor table."""
-    from ecoplan.standards.hj212_factors import factor_table
-
     out: dict[str, str] = {}
     for f in factor_table().values():
         if f.canonical and f.canonical not in out:
@@ -422,8 +417,6 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
         return recent_long_series(ctx, device, t)
     if device is None or not device.station_code or device.device_type not in ("air", "dust"):
         return None
-    from ecoplan.nomenclature import AIR_POLLUTANTS
-    from ecoplan.store.lake import Lake
 
     lake = Lake(ctx.settings.lake_dir)
     if "air_hourly" not in lake.datasets():
@@ -546,10 +539,6 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
             enterprise: Annotated[str | None, Form()] = None,
             name: Annotated[str | None, Form()] = None,
             password: Annotated[str | None, Form()] = None) -> Response:
-    from urllib.parse import quote
-
-    from ecoplan.web import audit
-
     ctx = ctx_of(request)
     db.commit()  # release the request session's lock before the registry writes (SQLite)
     with ctx.lake_lock:
@@ -633,12 +622,6 @@ def commands_fragment(request: Request, mn: str,  # type: ignore[no-untyped-def]
 async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def]
                        user: Annotated[Principal, need("devices.command")]) -> Response:
     """Queue a reverse command for the device (the gateway that has it connected sends it)."""
-    from urllib.parse import quote
-
-    from starlette.concurrency import run_in_threadpool
-
-    from ecoplan.web import audit
-
     form = await request.form()
     cn = str(form.get("cn") or "").strip()
     fields = dict(COMMAND_FORMS).get(cn, ())
@@ -663,10 +646,6 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
 def cancel_command(request: Request, mn: str, command_id: int, db: DbDep,  # type: ignore[no-untyped-def]
                    user: Annotated[Principal, need("devices.command")]) -> Response:
     """Withdraw a command that is still queued."""
-    from urllib.parse import quote
-
-    from ecoplan.web import audit
-
     engine = ctx_of(request).engine
     db.commit()
     if service.get_command(engine, command_id).mn != mn:

@@ -18,7 +18,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from ecoplan.errors import Location
-from ecoplan.web import render
+from ecoplan.supervision import emergency as em
+from ecoplan.web import audit, render
+from ecoplan.web import evidence as evidence_files
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 
 router = APIRouter()
@@ -38,8 +40,6 @@ def need(action: str) -> Any:
 @router.get("/emergency", include_in_schema=False)
 def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")],  # type: ignore[no-untyped-def]
                    message: str | None = None) -> Response:
-    from ecoplan.supervision import emergency as em
-
     engine = ctx_of(request).engine
     now = em.now_local()
     in_force = em.measures_in_force(engine, now)
@@ -63,10 +63,6 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                    inspected_at: Annotated[str | None, Form()] = None,
                    note: Annotated[str | None, Form()] = None,
                    evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    from ecoplan.supervision import emergency as em
-    from ecoplan.web import audit
-    from ecoplan.web import evidence as evidence_files
-
     ctx = ctx_of(request)
     try:
         at = (datetime.fromisoformat(inspected_at.strip().replace("T", " "))

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from ecoplan.assess import progress
+from ecoplan.store.web_models import EvidenceFile
 from ecoplan.web import render, views, workflow
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, LoggedIn, ctx_of, require
@@ -27,7 +29,6 @@ def _files(uploads: list[UploadFile] | None) -> list[tuple[str, bytes]]:
 
 @router.get("/entry")
 def entry(request: Request, db: DbDep, user=Reader, message: str | None = None) -> Response:  # type: ignore[no-untyped-def]
-    from ecoplan.assess import progress
 
     ctx = ctx_of(request)
     plan = views.current_plan(ctx, db)
@@ -95,7 +96,6 @@ def step(request: Request, db: DbDep, user: LoggedIn, kind: str, record_id: int,
 
 @router.get("/evidence/{evidence_id}")
 def download_evidence(request: Request, db: DbDep, evidence_id: int, user=Reader) -> Response:  # type: ignore[no-untyped-def]
-    from ecoplan.store.web_models import EvidenceFile
 
     row = db.get(EvidenceFile, evidence_id)
     path = evidence_dir(ctx_of(request).home) / row.sha256 if row else None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
 
-from ecoplan.web import charts, render, views
+from ecoplan.store.lake import Lake
+from ecoplan.store.models import IngestBatch, QuarantinedRow
+from ecoplan.web import audit, charts, render, views
+from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, ctx_of, require
 
 router = APIRouter(include_in_schema=False)
@@ -79,12 +84,6 @@ def water(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore
 @router.get("/data")
 def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignore[no-untyped-def]
          show: str = "open") -> Response:
-    import math
-
-    from sqlalchemy import func, select
-
-    from ecoplan.store.models import IngestBatch, QuarantinedRow
-
     batches = list(db.execute(select(IngestBatch).order_by(IngestBatch.id.desc()).limit(100))
                    .scalars())
     q = select(QuarantinedRow)
@@ -96,7 +95,6 @@ def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignor
     total = int(db.execute(c).scalar_one())
     rows = list(db.execute(q.order_by(QuarantinedRow.id).limit(size)
                            .offset((max(page, 1) - 1) * size)).scalars())
-    from ecoplan.store.lake import Lake
 
     datasets = Lake(ctx_of(request).settings.lake_dir).datasets()
     return render.page(request, "data.html", batches=batches, quarantine=rows, total=total,
@@ -107,12 +105,6 @@ def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignor
 @router.post("/data/quarantine/{row_id}/resolve")
 def resolve_quarantine(request: Request, db: DbDep, row_id: int,  # type: ignore[no-untyped-def]
                        user=require("quarantine.resolve")) -> Response:
-    from fastapi.responses import RedirectResponse
-
-    from ecoplan.store.models import QuarantinedRow
-    from ecoplan.web import audit
-    from ecoplan.web.accounts import NotFoundError
-
     row = db.get(QuarantinedRow, row_id)
     if row is None:
         raise NotFoundError(f"隔离记录 {row_id} 不存在。", f"Quarantined row {row_id} does not exist.")
@@ -138,7 +130,5 @@ def reports_page(request: Request, user=Reader, message: str | None = None) -> R
 def reports_new(request: Request, db: DbDep, kind: Annotated[str, Form()],  # type: ignore[no-untyped-def]
                 year: Annotated[int, Form()], format: Annotated[str, Form()] = "docx",
                 user=require("report.generate")) -> Response:
-    from fastapi.responses import RedirectResponse
-
     path = views.generate_report(ctx_of(request), db, user.username, kind, year, format)
     return RedirectResponse(f"/reports?message={path.name}", status_code=303)

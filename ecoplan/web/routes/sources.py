@@ -10,15 +10,25 @@ find_exceedances`), the tiles :func:`ecoplan.supervision.sources_indicators.summ
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from ecoplan.errors import EcoplanError
-from ecoplan.web import render
+from ecoplan.errors import EcoplanError, InputFileError
+from ecoplan.store.supervision_models import Enterprise
+from ecoplan.supervision import exceedance as rule
+from ecoplan.supervision import sources as S
+from ecoplan.supervision.exceedance_report import find_exceedances
+from ecoplan.supervision.sources import limits_in_force, parse_date, permit_in_force
+from ecoplan.supervision.sources_excel import import_workbook as run_import
+from ecoplan.supervision.sources_indicators import summary
+from ecoplan.web import audit, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
 
@@ -61,24 +71,18 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
-    from ecoplan.supervision.sources import parse_date
-
     end = parse_date(date_to, "to") if date_to else date.today()
     start = parse_date(date_from, "from") if date_from else end - timedelta(days=DEFAULT_DAYS - 1)
     return start, end
 
 
 def _exceedances(ctx: Any, start: date, end: date, enterprise: str | None = None) -> Any:
-    from ecoplan.supervision.exceedance_report import find_exceedances
-
     with ctx.lake_lock:
         return find_exceedances(ctx.workspace, start, end, enterprise=enterprise,
                                 engine="duckdb")
 
 
 def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple[str, Any]:
-    from ecoplan.supervision.sources import permit_in_force
-
     p = permit_in_force(db, ent.credit_code, on)
     if p is None:
         return ("not_required" if not ent.permit_required else "none"), None
@@ -90,9 +94,6 @@ def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple
 @router.get("/sources", include_in_schema=False)
 def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                  message: str | None = None) -> Response:
-    from ecoplan.supervision import sources as S
-    from ecoplan.supervision.sources_indicators import summary
-
     q = request.query_params
     start, end = _period(q.get("from"), q.get("to"))
     today = date.today()
@@ -115,11 +116,6 @@ def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]
 def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
            t: Any) -> list[dict[str, Any]]:
     """One chart per outlet and pollutant with a limit: the judged hourly values and the limit."""
-    import pandas as pd
-
-    from ecoplan.supervision import exceedance as rule
-    from ecoplan.supervision.sources import limits_in_force
-
     limits = limits_in_force(db, start, end, ent_code)
     if not limits or not ctx.workspace.lake.files("online_monitoring"):
         return []
@@ -178,9 +174,6 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 @router.get("/sources/{credit_code}", include_in_schema=False)
 def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: ignore[no-untyped-def]
                     user: Annotated[Principal, Reader], message: str | None = None) -> Response:
-    from ecoplan.store.supervision_models import Enterprise
-    from ecoplan.supervision import sources as S
-
     ent = db.get(Enterprise, credit_code.strip().upper())
     if ent is None:
         raise EnterpriseNotFound(f"未登记的企业：{credit_code}",
@@ -214,9 +207,6 @@ def add_grade(request: Request, db: DbDep, user: Annotated[Principal, Editor],  
               effective_from: Annotated[str, Form()] = "",
               document: Annotated[str, Form()] = "") -> Response:
     """Append a performance grade (never overwrites); audited."""
-    from ecoplan.supervision import sources as S
-    from ecoplan.web import audit
-
     row = S.record_grade(db, enterprise, grade, effective_from, document,
                          recorded_by=user.username)
     audit.record(db, user.username, "append", "performance_grade", row.enterprise, None,
@@ -233,13 +223,6 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
                           user: Annotated[Principal, Editor],
                           file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Import the registry workbook (the template of ``ecoplan sources template``); audited."""
-    import tempfile
-    from pathlib import Path
-
-    from ecoplan.errors import InputFileError
-    from ecoplan.supervision.sources_excel import import_workbook as run_import
-    from ecoplan.web import audit
-
     t = _t(request)
     if file is None or not file.filename:
         raise InputFileError("请选择要导入的 Excel 文件", "Choose a workbook to import")
