@@ -77,7 +77,7 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, str]:
         """The effective settings as strings, secrets masked, for ``ecoplan config``."""
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url  # deferred: settings load on every CLI start
 
         try:
             db = make_url(self.effective_database_url).render_as_string(hide_password=True)
@@ -106,7 +106,9 @@ def load_settings(**overrides: object) -> Settings:
             return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
         return Settings(**overrides)  # type: ignore[arg-type]
     except Exception as exc:  # pydantic ValidationError → located, readable message
-        from pydantic import ValidationError as PydanticValidationError
+        from pydantic import (
+            ValidationError as PydanticValidationError,  # deferred: settings load on every CLI start
+        )
 
         if isinstance(exc, PydanticValidationError):
             err = exc.errors()[0]

@@ -293,7 +293,7 @@ def compute_air_statistics(workspace: Workspace | None = None, *, engine: str | 
     ``air_stats_2019_cities.csv`` / ``air_stats_2019_lvliang_stations.csv`` to the workspace's
     reports folder (or ``output_dir``) and returns a summary.
     """
-    from ecoplan.sample_data import sample_path
+    from ecoplan.sample_data import sample_path  # deferred: sample data only when asked for
 
     if workspace is not None and engine is None:
         engine = workspace.settings.engine

@@ -38,6 +38,7 @@ from ecoplan.assess import progress as pg
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Indicator, Plan, Target
+from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.standards.groundwater import classify_groundwater_frame
 from ecoplan.standards.water_sections import classify_section_year
 from ecoplan.store.models import (
@@ -131,8 +132,6 @@ def _dec(x: Any, digits: int | None = None) -> Decimal | None:
         return None
     d = Decimal(repr(float(x))) if isinstance(x, float) else Decimal(str(x))
     if digits is not None:
-        from ecoplan.standards.air_period import gbt8170_round
-
         r = gbt8170_round(float(x), digits)
         return Decimal(int(r)) if digits == 0 and r is not None else Decimal(str(r))
     return d

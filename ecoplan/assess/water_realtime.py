@@ -17,7 +17,7 @@ from ecoplan.standards.water_realtime import REALTIME_ITEMS, classify_realtime
 def waterbody_table(path: Path | None) -> dict[tuple[str, str], str]:
     """(province, station) → ``lake`` or ``river`` (default: the bundled CNEMC table)."""
     # the bundled table lives with the sample data: no production module imports it at load
-    from ecoplan.sample_data import sample_path
+    from ecoplan.sample_data import sample_path  # deferred: sample data only when asked for
 
     src = path or sample_path("water", "cnemc_station_waterbody.csv")
     if not Path(src).is_file():

@@ -12,6 +12,7 @@ from typing import Any
 
 from ecoplan.devices import encode
 from ecoplan.devices.codec import decode, iter_packet_lines
+from ecoplan.devices.command_queue import CommandQueue, worker_name
 from ecoplan.devices.crc import VARIANTS
 from ecoplan.devices.device_registry import (
     DeviceRecord,
@@ -117,8 +118,6 @@ def open_gateway(ws: Workspace, config: GatewayConfig | None = None, *,
                  recorder=recorder, live=live)
     gw.hold_without_sink = sink is None
     if commands:
-        from ecoplan.devices.command_queue import CommandQueue, worker_name
-
         gw.command_queue = CommandQueue(engine, worker=worker_name(worker))
     return GatewayRuntime(gw, sink, recorder, storage_error)
 

@@ -24,6 +24,7 @@ from typing import Any
 from ecoplan.devices import encode
 from ecoplan.devices.codec import Packet, beijing_now, decode, parse_time
 from ecoplan.devices.framer import Framer
+from ecoplan.errors import ConfigError
 from ecoplan.nomenclature import HJ212_CODES
 
 AIR_CODES = HJ212_CODES
@@ -347,8 +348,6 @@ async def simulate(host: str, port: int, devices: list[SimDevice], *, count: int
                    linger: float = 0.0) -> SimulationResult:
     """Connect every device, upload, then close; ``linger`` keeps connections open afterwards."""
     if host not in ("127.0.0.1", "localhost", "::1"):
-        from ecoplan.errors import ConfigError
-
         raise ConfigError("模拟器只连接本机回环地址 127.0.0.1",
                           "the simulator only connects to the loopback address 127.0.0.1")
     t0 = time.perf_counter()
@@ -371,7 +370,7 @@ async def simulate(host: str, port: int, devices: list[SimDevice], *, count: int
 
 def hourly_source(path: Path | None = None, *, stations: int | None = None,
                   hours: int | None = None) -> dict[str, list[Measurement]]:
-    from ecoplan.sample_data import sample_path
+    from ecoplan.sample_data import sample_path  # deferred: sample data only when asked for
 
     return load_hourly(path or sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
                        stations=stations, hours=hours)

@@ -250,7 +250,7 @@ def import_bundled(engine: Engine, which: tuple[str, ...] = ("shanxi", "jiaochen
     out: list[ImportSummary] = []
     for name in which:
         if name == "national":
-            from ecoplan.sample_data import sample_path
+            from ecoplan.sample_data import sample_path  # deferred: sample data only when asked for
 
             files = [("station", sample_path("air", "StationList-2020.01.01.csv"))]
         elif name in BUNDLED:

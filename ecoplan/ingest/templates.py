@@ -75,7 +75,7 @@ def _site_codes(engine: Engine | None, kind: str) -> list[str]:
 def write_template(kind: str, path: str | Path, *, engine: Engine | None = None,
                    rows: int = 2000) -> Path:
     """Write the XLSX template for ``kind`` (air | water | groundwater) to ``path``."""
-    import xlsxwriter
+    import xlsxwriter  # deferred: the Excel writer loads only when a workbook is written
 
     if kind not in KINDS:
         raise ValidationError(f"未知的模板类型：{kind}（可用：air、water、groundwater）",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ecoplan.ingest.readers.problems import Problem
 from ecoplan.ingest.rules import DatasetRules, ParameterRule, unit_scale
+from ecoplan.standards.water_units import parameters as water_parameters
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -314,8 +315,6 @@ def _check_long_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
     not_mon = frame["not_monitored"].to_numpy(dtype=object) if "not_monitored" in frame else None
     known = set(rules.parameters)
     if rules.parameter_registry == "water_units":
-        from ecoplan.standards.water_units import parameters as water_parameters
-
         known |= set(water_parameters()[0])
     pattern = re.compile(rules.parameter_pattern) if rules.parameter_pattern else None
     _check_choices(frame, rules, result)

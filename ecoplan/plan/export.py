@@ -133,7 +133,7 @@ def export_json(plan: Plan, out: Path) -> list[Path]:
 
 def export_xlsx(plan: Plan, out: Path) -> list[Path]:
     """Excel workbook: 表1 and 表2 as in the plan (merged category cells, a total row), and tasks."""
-    import xlsxwriter
+    import xlsxwriter  # deferred: the Excel writer loads only when a workbook is written
 
     wb = xlsxwriter.Workbook(str(out))
     title = wb.add_format({"bold": True, "font_size": 13, "align": "center"})

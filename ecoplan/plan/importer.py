@@ -191,7 +191,7 @@ def _read_text_table(lines: list[str], start: int, table: Table) -> int:
 
 def read_docx(path: str | Path) -> Document:
     """Read a .docx: headings and paragraphs in order, each table with the caption before it."""
-    import docx
+    import docx  # deferred: python-docx (lxml) loads only when a .docx plan is imported
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph as DocxParagraph
 

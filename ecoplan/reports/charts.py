@@ -33,10 +33,10 @@ FONT_CANDIDATES = (
 
 @lru_cache(maxsize=1)
 def _pyplot() -> Any:
-    import matplotlib
+    import matplotlib  # deferred: matplotlib (heavy, optional for pages) loads only for report charts
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # deferred: see _pyplot()
     from matplotlib import pyplot as plt
 
     for path in FONT_CANDIDATES:
@@ -120,7 +120,7 @@ def indicator_grid(panels: Sequence[Mapping[str, Any]], out: Path, *,
 def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
                  title: str, demo_label: str | None = None) -> Path:
     """Daily AQI of ``year`` as a 12 × 31 calendar coloured by HJ 633 category."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.colors import BoundaryNorm, ListedColormap  # deferred: see _pyplot()
     from matplotlib.patches import Patch
 
     plt = _pyplot()
@@ -155,7 +155,7 @@ def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
 def water_class_chart(classes: Mapping[str, Mapping[str, int]], out: Path, *, title: str,
                       demo_label: str | None = None) -> Path:
     """Water class by month: one row per section (and year), one column per month."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.colors import BoundaryNorm, ListedColormap  # deferred: see _pyplot()
     from matplotlib.patches import Patch
 
     plt = _pyplot()

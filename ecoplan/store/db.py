@@ -65,7 +65,7 @@ def check_connection(engine: Engine) -> None:
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
-    from alembic.config import Config
+    from alembic.config import Config  # deferred: Alembic loads only for schema upgrades and checks
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -75,7 +75,7 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 def upgrade(url: str, revision: str = "heads") -> list[str]:
     """Bring the schema to ``revision`` (all heads by default); returns the heads reached."""
-    from alembic import command
+    from alembic import command  # deferred: Alembic loads only for schema upgrades and checks
 
     engine = make_engine(url)
     check_connection(engine)
@@ -94,7 +94,9 @@ def current_revisions(engine: Engine) -> list[str]:
 
 
 def head_revisions() -> list[str]:
-    from alembic.script import ScriptDirectory
+    from alembic.script import (
+        ScriptDirectory,  # deferred: Alembic loads only for schema upgrades and checks
+    )
 
     return sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 

@@ -29,7 +29,7 @@ def spark_session(master: str = "local[2]") -> Any:
     if _spark_session is None:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # deferred: PySpark is optional and slow to load
 
         _spark_session = (
             SparkSession.builder.master(master)

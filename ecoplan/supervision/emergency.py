@@ -138,7 +138,7 @@ def parse_level(raw: object, location: Location | None = None) -> str:
 # ------------------------------------------------------------------------------ reduction list
 def write_template(path: Path) -> Path:
     """An empty workbook with the two sheets (and one example row each, marked 示例)."""
-    import xlsxwriter
+    import xlsxwriter  # deferred: the Excel writer loads only when a workbook is written
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
@@ -251,7 +251,9 @@ class ImportRejected(EmergencyError):
 
 def parse_workbook(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read and check the workbook; every problem is collected (file, sheet, row, field)."""
-    from openpyxl import load_workbook
+    from openpyxl import (
+        load_workbook,  # deferred: the Excel reader loads only when a workbook is read
+    )
 
     if not path.exists():
         raise EmergencyError(f"文件不存在：{path}", f"File not found: {path}",

@@ -91,7 +91,7 @@ class ImportReport:
 def write_template(path: Path, *, example_rows: dict[str, list[dict[str, Any]]] | None = None,
                    title_note: str | None = None) -> Path:
     """Write the import template (one sheet per entity, Chinese headers, a help row)."""
-    import xlsxwriter
+    import xlsxwriter  # deferred: the Excel writer loads only when a workbook is written
 
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
@@ -130,7 +130,9 @@ def _read_sheets(path: Path, wanted: tuple[str, ...]) -> dict[str, list[tuple[in
     if not path.exists():
         raise InputFileError(f"文件不存在：{path}", f"File not found: {path}",
                              location=Location(str(path)))
-    from openpyxl import load_workbook
+    from openpyxl import (
+        load_workbook,  # deferred: the Excel reader loads only when a workbook is read
+    )
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

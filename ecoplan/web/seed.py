@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecoplan.console import info
 from ecoplan.store.workspace import Workspace
 from ecoplan.web.accounts import ensure_demo_accounts
 
@@ -19,7 +20,5 @@ def seed_demo_accounts(workspace: Workspace, say: Callable[[str, str], None] | N
     if say is not None:
         say("演示账号：\n  " + "\n  ".join(lines), "Demo logins:\n  " + "\n  ".join(lines))
     else:
-        from ecoplan.console import info
-
         info("演示账号：\n  " + "\n  ".join(lines), "Demo logins:\n  " + "\n  ".join(lines))
     return logins

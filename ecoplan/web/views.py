@@ -27,6 +27,7 @@ from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 from ecoplan.reports.build import build_report
 from ecoplan.reports.evaluation import check_year
 from ecoplan.reports.evaluation import default_year as report_year
+from ecoplan.standards.water_sections import classify_section_period
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import PlanRecord, Station
 from ecoplan.store.workspace import Workspace
@@ -552,8 +553,6 @@ def water_monthly(ctx: Any) -> Any:
 
     result = None
     if "water_samples" in Lake(ctx.settings.lake_dir).datasets():
-        from ecoplan.standards.water_sections import classify_section_period
-
         an = ctx.lake_analytics()
         t = an.table("water_samples")
         keep = [c for c in ("site", "time", "parameter", "value", "unit", "waterbody",

@@ -265,7 +265,7 @@ def read_air_file(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise InputFileError("文件不存在", "File does not exist", location=Location(str(path)))
     if path.suffix.lower() in {".parquet", ".pq"}:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # deferred: only for Parquet input
 
         try:
             table = pq.read_table(path)

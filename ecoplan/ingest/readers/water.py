@@ -33,7 +33,7 @@ import pandas as pd
 
 from ecoplan.errors import InputFileError, Location
 from ecoplan.ingest.readers.problems import Problem
-from ecoplan.ingest.readers.text import decoded_bytes, read_csv_table
+from ecoplan.ingest.readers.text import DecodedText, decoded_bytes, read_csv_table
 from ecoplan.standards.water_units import canonical_unit, normalise_long
 
 WATER_COLUMNS = ("site", "time", "parameter", "value", "unit", "waterbody")
@@ -105,8 +105,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
         else:
             break
     if skip:
-        from ecoplan.ingest.readers.text import DecodedText
-
         lines_all = decoded.data.splitlines(keepends=True)
         body = b"".join(lines_all[skip:])
         table = read_csv_table(path, DecodedText(body, decoded.encoding), string_columns=True)

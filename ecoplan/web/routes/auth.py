@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ecoplan.errors import EcoplanError
 from ecoplan.web import accounts, render
-from ecoplan.web.deps import SESSION_COOKIE, DbDep, LoggedIn, UserDep, ctx_of
+from ecoplan.web.deps import SESSION_COOKIE, DbDep, Forbidden, LoggedIn, UserDep, ctx_of
 from ecoplan.web.security import verify_password
 from ecoplan.web.sessions import authenticate, end_session, start_session
 
@@ -106,8 +106,6 @@ def create_own_token(request: Request, db: DbDep, user: LoggedIn,
 def revoke_own_token(request: Request, db: DbDep, user: LoggedIn, token_id: int) -> Response:
     mine = {t.id for t, _ in accounts.list_tokens(db, user.username)}
     if token_id not in mine and not user.can("users.manage"):
-        from ecoplan.web.deps import Forbidden
-
         raise Forbidden("tokens.own")
     accounts.revoke_token(db, user.username, token_id)
     return RedirectResponse("/account", status_code=303)
