@@ -106,9 +106,8 @@ def load_settings(**overrides: object) -> Settings:
             return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
         return Settings(**overrides)  # type: ignore[arg-type]
     except Exception as exc:  # pydantic ValidationError → located, readable message
-        from pydantic import (
-            ValidationError as PydanticValidationError,  # deferred: settings load on every CLI start
-        )
+        # deferred: settings load on every CLI start
+        from pydantic import ValidationError as PydanticValidationError
 
         if isinstance(exc, PydanticValidationError):
             err = exc.errors()[0]

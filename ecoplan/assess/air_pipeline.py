@@ -22,15 +22,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import select
 
-from ecoplan.ingest.flags import INVALID_SOURCE_FLAGS
-from ecoplan.ingest.registry import list_sites
 from ecoplan.nomenclature import AIR_POLLUTANTS
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
 from ecoplan.standards.air_period import city_daily, period_statistics, rank_by_composite
 from ecoplan.standards.air_rules import SWITCH_DATE
+from ecoplan.standards.hj212_flags import INVALID_SOURCE_FLAGS
 from ecoplan.store.engine import Analytics, backend_of, connect, materialise
 from ecoplan.store.lake import Lake
+from ecoplan.store.models import Station
 from ecoplan.store.workspace import Workspace
 
 HOURLY_COLUMNS = ("station_code", "timestamp", *AIR_POLLUTANTS)
@@ -277,10 +278,9 @@ def _ingested_year(workspace: Workspace, year: int) -> pd.DataFrame:
     """The ingested hourly rows of ``year`` (the lake's ``air_hourly``) with each station's city."""
     frame = lake_hours(workspace.lake, workspace.reviewed_flags.excluded())
     frame = frame[frame["timestamp"].dt.year == year]
-    cities = pd.DataFrame(
-        [(s["code"], s.get("city")) for s in list_sites(workspace.engine, "station")],
-        columns=["station_code", "city"],
-    ).dropna()
+    with workspace.session() as s:
+        cities = pd.DataFrame(s.execute(select(Station.code, Station.city).order_by(Station.code))
+                              .all(), columns=["station_code", "city"]).dropna()
     return frame.merge(cities, on="station_code", how="inner")
 
 

@@ -39,8 +39,6 @@ SOURCE_FLAG_TEXT = {
     "hj212-2005:2": ("HJ/T 212-2005 空气标记 2：异常数据", "HJ/T 212-2005 air flag 2: "
                      "abnormal data"),
 }
-INVALID_SOURCE_FLAGS = frozenset({"hj212:F", "hj212:M", "hj212:S", "hj212:D", "hj212:C",
-                                  "hj212:B", "hj212:P", "hj212-2005:2"})
 
 
 #: Entered in the flag history when the source re-sends a value unchanged but without the flag

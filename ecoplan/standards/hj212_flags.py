@@ -32,3 +32,10 @@ def source_flag(flag: str | None, dialect: str) -> str | None:
     if not f:
         return None
     return f"hj212:{f.upper() if len(f) == 1 else f}"
+
+
+#: Lake flag codes of values that are not measurements (HJ 212-2017 table 8: F stopped, M
+#: maintenance, S set value, D fault, C calibrating, B logger link abnormal; 2005 P power failure
+#: and the air digit 2 abnormal data): kept with their flag, never counted by a statistic.
+INVALID_SOURCE_FLAGS = frozenset({"hj212:F", "hj212:M", "hj212:S", "hj212:D", "hj212:C",
+                                  "hj212:B", "hj212:P", "hj212-2005:2"})

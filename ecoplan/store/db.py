@@ -94,9 +94,8 @@ def current_revisions(engine: Engine) -> list[str]:
 
 
 def head_revisions() -> list[str]:
-    from alembic.script import (
-        ScriptDirectory,  # deferred: Alembic loads only for schema upgrades and checks
-    )
+    # deferred: Alembic loads only for schema upgrades and checks
+    from alembic.script import ScriptDirectory
 
     return sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
@@ -112,9 +111,9 @@ def require_current(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A transaction: committed on success, rolled back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session of ``factory`` as one transaction: committed on success, rolled back on any
+    error, closed in every case."""
     session = factory()
     try:
         yield session
@@ -124,3 +123,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed on success, rolled back on any error."""
+    with transaction(sessionmaker(engine, expire_on_commit=False)) as session:
+        yield session

@@ -251,9 +251,8 @@ class ImportRejected(EmergencyError):
 
 def parse_workbook(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read and check the workbook; every problem is collected (file, sheet, row, field)."""
-    from openpyxl import (
-        load_workbook,  # deferred: the Excel reader loads only when a workbook is read
-    )
+    # deferred: the Excel reader loads only when a workbook is read
+    from openpyxl import load_workbook
 
     if not path.exists():
         raise EmergencyError(f"文件不存在：{path}", f"File not found: {path}",
@@ -264,6 +263,20 @@ def parse_workbook(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
         raise EmergencyError(f"无法读取 Excel 文件：{exc}", f"Cannot read the workbook: {exc}",
                              location=Location(file=str(path))) from exc
     errors: list[EcoplanError] = []
+    measures = _measure_rows(path, wb, errors)
+    rules = _rule_rows(path, wb, errors)
+    wb.close()
+    if not measures and not errors:
+        errors.append(EmergencyError("减排清单没有数据行", "The reduction list has no rows",
+                                     location=Location(file=f"{path}:{MEASURE_SHEET}")))
+    if errors:
+        raise ImportRejected(errors)
+    return measures, rules
+
+
+def _measure_rows(path: Path, wb: Any, errors: list[EcoplanError]) -> list[dict[str, Any]]:
+    """The rows of the reduction list (sheet :data:`MEASURE_SHEET`), each checked; problems go
+    to ``errors``."""
     headers = {key: name for name, key, _ in MEASURE_COLUMNS}
     measures: list[dict[str, Any]] = []
     where = f"{path}:{MEASURE_SHEET}"
@@ -331,6 +344,11 @@ def parse_workbook(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
                          "process": v.get("process") or None, "level": level,
                          "measure": measure, "limit_percent": pct,
                          "description": v.get("description") or None, "reduction": reduction})
+    return measures
+
+
+def _rule_rows(path: Path, wb: Any, errors: list[EcoplanError]) -> list[dict[str, Any]]:
+    """The county's handling rules per performance grade (sheet :data:`RULE_SHEET`), checked."""
     rules: list[dict[str, Any]] = []
     where = f"{path}:{RULE_SHEET}"
     for row, v in _read_sheet(path, wb, RULE_SHEET, RULE_COLUMNS, False, errors):
@@ -358,13 +376,8 @@ def parse_workbook(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 location=Location(file=where, row=row, field="处理方式")))
         rules.append({"grade": grade, "level": level, "action": action,
                       "basis": v.get("basis") or "县级应急预案配置 / county configuration"})
-    wb.close()
-    if not measures and not errors:
-        errors.append(EmergencyError("减排清单没有数据行", "The reduction list has no rows",
-                                     location=Location(file=f"{path}:{MEASURE_SHEET}")))
-    if errors:
-        raise ImportRejected(errors)
-    return measures, rules
+    return rules
+
 
 
 def import_measures(engine: Engine, path: Path, *, valid_from: date, name: str | None = None,

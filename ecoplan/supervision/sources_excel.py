@@ -130,9 +130,8 @@ def _read_sheets(path: Path, wanted: tuple[str, ...]) -> dict[str, list[tuple[in
     if not path.exists():
         raise InputFileError(f"文件不存在：{path}", f"File not found: {path}",
                              location=Location(str(path)))
-    from openpyxl import (
-        load_workbook,  # deferred: the Excel reader loads only when a workbook is read
-    )
+    # deferred: the Excel reader loads only when a workbook is read
+    from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

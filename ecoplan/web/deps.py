@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoplan.store.db import transaction
 from ecoplan.store.models import ApiToken, Department, User
 from ecoplan.store.web_models import WebSession
 from ecoplan.web.context import WebContext
@@ -67,15 +68,8 @@ def ctx_of(request: Request) -> WebContext:
 
 def get_db(request: Request) -> Iterator[Session]:
     """A session per request: committed when the endpoint returns, rolled back on error."""
-    session = ctx_of(request).sessionmaker()
-    try:
+    with transaction(ctx_of(request).sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbDep = Annotated[Session, Depends(get_db, scope="function")]

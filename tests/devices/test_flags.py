@@ -13,14 +13,13 @@ from ecoplan.devices.encode import frame
 from ecoplan.devices.records import DeviceContext, rows_of
 from ecoplan.devices.sinks import air_frame, air_records, dataset_batch
 from ecoplan.ingest.flags import (
-    INVALID_SOURCE_FLAGS,
     SOURCE_FLAG_TEXT,
     flag_history,
     flag_text,
 )
 from ecoplan.ingest.pipeline import ingest_frame
 from ecoplan.ingest.registry import import_bundled
-from ecoplan.standards.hj212_flags import source_flag
+from ecoplan.standards.hj212_flags import INVALID_SOURCE_FLAGS, source_flag
 from ecoplan.store.workspace import Workspace, init_workspace
 
 
