@@ -19,7 +19,7 @@ def test_layer_contracts() -> None:
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.fail("lint-imports is not installed (pip install -e '.[dev]')")
-    proc = subprocess.run([exe, "--config", str(ROOT / ".importlinter")], cwd=ROOT,
+    proc = subprocess.run([exe, str(ROOT / ".importlinter")], cwd=ROOT,
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 broken" in proc.stdout

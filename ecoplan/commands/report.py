@@ -73,45 +73,12 @@ def bench_report(
 ) -> None:
     """评估与报告基准：生成示例数据、指标评估、终期报告（docx、pdf）/ benchmark: demo data,
     assessment, final report."""
-    import statistics
-    import tempfile
-    import time
-
-    from ecoplan.assess.indicators import assess_indicators
+    from ecoplan.bench.report import run_benchmark
     from ecoplan.console import console, progress
-    from ecoplan.demo.air_series import build_demo_series
-    from ecoplan.plan import bundled_plan_path, load_plan
-    from ecoplan.reports.build import build_report
-    from ecoplan.settings import load_settings
-    from ecoplan.store.workspace import Workspace, init_workspace
 
-    plan = load_plan(bundled_plan_path("jiaocheng-2021-2025"))
-    times: dict[str, list[float]] = {"demo_series": [], "assess_2025": [], "report_docx": [],
-                                     "report_pdf": []}
-    with tempfile.TemporaryDirectory(prefix="ecoplan-bench-report-") as tmp, progress() as bar:
+    with progress() as bar:
         task = bar.add_task(tr("评估与报告基准", "assessment/report benchmark"), total=1 + repeat)
-        home = Path(tmp) / "home"
-        init_workspace(home)
-        t0 = time.perf_counter()
-        build_demo_series(Workspace(load_settings(home=home)))
-        times["demo_series"].append(time.perf_counter() - t0)
-        bar.advance(task)
-        for i in range(repeat):
-            for key, fn in (
-                ("assess_2025", lambda ws: assess_indicators(ws, plan, 2025)),
-                ("report_docx", lambda ws, i=i: build_report(
-                    ws, plan, kind="final", year=2025, out=Path(tmp) / f"r{i}.docx")),
-                ("report_pdf", lambda ws, i=i: build_report(
-                    ws, plan, kind="final", year=2025, out=Path(tmp) / f"p{i}.docx", fmt="pdf")),
-            ):
-                ws = Workspace(load_settings(home=home))  # fresh: nothing memoised
-                t0 = time.perf_counter()
-                fn(ws)
-                times[key].append(time.perf_counter() - t0)
-                ws.engine.dispose()
-            bar.advance(task)
-    result = {k: {"median_s": round(statistics.median(v), 2), "runs": [round(x, 2) for x in v]}
-              for k, v in times.items()}
+        result = run_benchmark(repeat, advance=lambda: bar.advance(task))
     if as_json:
         emit_json(result)
         return

@@ -291,31 +291,12 @@ def bench_water(
     as_json: JsonOpt = False,
 ) -> None:
     """水质单因子分类基准（5 项实时规则）/ benchmark: real-time 5-item classification."""
-    import statistics
-    import time
+    from ecoplan.bench.water import run_benchmark
 
-    import numpy as np
-    import pandas as pd
-
-    from ecoplan.standards.water_realtime import classify_realtime
-
-    rng = np.random.default_rng(42)
-    wide = pd.DataFrame({
-        "ph": rng.uniform(5.5, 9.5, rows), "do": rng.uniform(0.5, 12, rows),
-        "codmn": rng.uniform(0.5, 20, rows), "nh3_n": rng.uniform(0.01, 3, rows),
-        "tp": rng.uniform(0.005, 0.6, rows),
-        "waterbody": np.where(rng.random(rows) < 0.1, "lake", "river"),
-    })
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        classify_realtime(wide)
-        times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
-    result = {"rows": rows, "runs": repeat, "median_s": round(med, 3),
-              "rows_per_s": int(rows / med)}
+    result = run_benchmark(rows, repeat)
+    med = result["median_s"]
     if as_json:
         emit_json(result)
     else:
-        ok(f"{rows} 个样本，中位数 {med:.3f} s（{rows / med:,.0f} 样本/秒）",
-           f"{rows} samples, median {med:.3f} s ({rows / med:,.0f} samples/s)")
+        ok(f"{rows} 个样本，中位数 {med:.3f} s（{result['rows_per_s']:,} 样本/秒）",
+           f"{rows} samples, median {med:.3f} s ({result['rows_per_s']:,} samples/s)")
