@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
-from ecoplan.standards.air_daily import hj663, limit
+from ecoplan.standards.air_daily import DailyRules, daily_values, hj663, limit
 
 Period = Literal["year", "quarter", "month", "range"]
 PERIODS: tuple[str, ...] = ("year", "quarter", "month", "range")
@@ -376,3 +376,48 @@ def city_daily(daily: ir.Table, stations: ir.Table, *, key: str = "city") -> ir.
         for p in (*STAT_POLLUTANTS, "o3_1h_max") if f"s_{p}" in g.columns
     }
     return g.select(key, "date", "n_sites", **cols)
+
+
+#: City O3 daily max 8-h methods (``hj663-2013.yaml`` ``city_o3``).
+CITY_O3_METHODS: tuple[str, ...] = ("site_max_mean", "city_series_max")
+
+
+def city_o3_series_max(hourly: ir.Table, stations: ir.Table, *, key: str = "city",
+                       rules: DailyRules | None = None) -> ir.Table:
+    """City O3 daily max 8-h as the maximum of the *city's* 8-h series (``city_series_max``).
+
+    City hourly O3 = mean of the valid site hourly values of the hour; the 8-h windows, their
+    6-of-8 rule and the 14-window rule (HJ 663 §6.1.2) are then applied to that series. The
+    alternative to the default mean of the sites' daily maxima (:func:`city_daily`).
+    """
+    j = hourly.inner_join(stations.select("station_code", key), "station_code")
+    g = j.group_by([key, "timestamp"]).aggregate(o3=j.o3.cast("float64").mean())
+    g = g.mutate(**{p: ibis.null("float64") for p in ("pm25", "pm10", "so2", "no2", "co")})
+    d = daily_values(g, rules=rules, station=key)
+    return d.select(d.station_code.name(key), "date", o3_8h_city_series=d.o3_8h)
+
+
+def three_year_sliding(stats: Any, columns: Sequence[str], *, key: str = "city") -> Any:
+    """Three-year sliding averages of annual statistics (HJ 663-2026 三年滑动平均 — NOT VERIFIED).
+
+    ``stats`` is a pandas frame of annual rows (``period`` = year) per ``key``; returns, per key
+    and year with the two previous years present, the arithmetic mean of each of ``columns`` over
+    the three years (``<column>_3y``), rounded per GB/T 8170 like the annual figure.
+    """
+    import pandas as pd
+
+    frame = stats[[key, "period", *columns]].copy()
+    frame["year"] = frame["period"].astype(int)
+    rows = []
+    for k, part in frame.groupby(key):
+        part = part.set_index("year")
+        for y in part.index:
+            if {y - 1, y - 2} <= set(part.index):
+                row: dict[str, Any] = {key: k, "period": str(y), "years": f"{y - 2}-{y}"}
+                for c in columns:
+                    vals = [part.loc[y - i, c] for i in range(3)]
+                    mean = None if any(pd.isna(v) for v in vals) else sum(vals) / 3
+                    digits = 1 if c.startswith("co") else (2 if "index" in c else 0)
+                    row[f"{c}_3y"] = gbt8170_round(mean, digits)
+                rows.append(row)
+    return pd.DataFrame(rows)
