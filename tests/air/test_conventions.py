@@ -1,0 +1,109 @@
+"""Named conventions of the period statistics (dust, incomplete days, spanning 2026-03-01,
+composite inputs, city O3) on constructed cases worked by hand (tests/data/air/convention_cases.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pytest
+
+from ecoplan.assess.air_pipeline import daily_table, run_period_stats
+from ecoplan.standards.air_period import period_statistics
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "air"
+STATS = ("pm25", "pm10", "so2", "no2", "co", "o3_8h")
+
+
+def _expected(case: str, setting: str) -> list[dict[str, str]]:
+    with open(DATA / "convention_cases.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    out = [r for r in rows if r["case"] == case and r["setting"] == setting]
+    assert out
+    return out
+
+
+@pytest.fixture(scope="module")
+def con() -> ibis.BaseBackend:
+    c = ibis.duckdb.connect()
+    c.raw_sql("SET TimeZone = 'UTC'")
+    return c
+
+
+def _frame(n: int, start: date, **cols: list[object]) -> pd.DataFrame:
+    f = pd.DataFrame({"station_code": "S1", "date": [start + timedelta(days=i) for i in range(n)]})
+    for p in STATS:
+        f[p] = pd.Series(cols.pop(p, [None] * n), dtype="float64")
+    f["aqi"] = pd.Series(cols.pop("aqi", [None] * n), dtype="Int64")
+    for k, v in cols.items():
+        f[k] = v
+    return f
+
+
+def _check(out: pd.DataFrame, rows: list[dict[str, str]], key: str = "period") -> None:
+    frame = out.set_index(key)
+    for r in rows:
+        got = frame.loc[r["period"], r["column"]]
+        assert float(got) == pytest.approx(float(r["expected"])), (r["setting"], r["column"])
+
+
+@pytest.mark.parametrize("setting", ["none", "bulletin", "assessment"])
+def test_dust_conventions(setting: str, con: ibis.BaseBackend) -> None:
+    pm10 = [50.0] * 27 + [400.0, 400.0, 100.0, 200.0]
+    pm25 = [20.0] * 27 + [80.0, 80.0, 30.0, 100.0]
+    aqi = [50] * 27 + [250, 250, 75, 150]
+    dust = [False] * 27 + [True, True, True, False]
+    f = _frame(31, date(2019, 1, 1), pm10=pm10, pm25=pm25, aqi=aqi, dust=dust)
+    out = con.execute(period_statistics(con.create_table("dc", f, overwrite=True),
+                                        period="month", dust_convention=setting))
+    _check(out, _expected("dust", setting))
+
+
+@pytest.mark.parametrize("setting", ["count", "exclude"])
+def test_incomplete_days(setting: str, con: ibis.BaseBackend) -> None:
+    f = _frame(13, date(2019, 1, 1), aqi=[60] * 10 + [40] * 3,
+               complete=[True] * 10 + [False] * 3)
+    out = con.execute(period_statistics(con.create_table("ic", f, overwrite=True),
+                                        period="month", incomplete_days=setting))
+    _check(out, _expected("incomplete", setting))
+
+
+@pytest.mark.parametrize("period", ["year", "quarter", "month"])
+def test_period_spanning_the_switch(period: str, con: ibis.BaseBackend) -> None:
+    days = pd.date_range("2026-01-01", "2026-12-31").date
+    f = _frame(len(days), days[0], pm25=[42.0] * len(days), aqi=[60] * len(days))
+    t = con.create_table("sp", f, overwrite=True)
+    out = run_period_stats(con, None, "auto", period=period, daily=t)  # type: ignore[arg-type]
+    _check(out, _expected("spanning", period))
+    row = out.set_index("period").loc[_expected("spanning", period)[0]["period"]]
+    assert row["ruleset"] == "auto"
+
+
+@pytest.mark.parametrize("setting", ["raw", "rounded"])
+def test_composite_inputs(setting: str, con: ibis.BaseBackend) -> None:
+    vals = {"pm25": 21.4, "pm10": 39.4, "so2": 9.4, "no2": 15.4, "co": 0.74, "o3_8h": 192.4}
+    f = _frame(31, date(2019, 1, 1), **{p: [v] * 31 for p, v in vals.items()})
+    out = con.execute(period_statistics(con.create_table("ci", f, overwrite=True),
+                                        period="month", composite_inputs=setting))
+    _check(out, _expected("rounded", setting))
+
+
+@pytest.mark.parametrize("setting", ["site_max_mean", "city_series_max"])
+def test_city_o3_methods(setting: str, con: ibis.BaseBackend) -> None:
+    day = datetime(2019, 7, 1)
+    rows = []
+    for code, high in (("A", range(1, 9)), ("B", range(17, 25))):
+        for h in range(1, 25):
+            rows.append({"station_code": code, "timestamp": day + timedelta(hours=h),
+                         "pm25": 10.0, "pm10": 20.0, "so2": 5.0, "no2": 10.0, "co": 0.5,
+                         "o3": 200.0 if h in high else 40.0})
+    hourly = con.create_table("h3", pd.DataFrame(rows), overwrite=True)
+    stations = pd.DataFrame({"station_code": ["A", "B"], "city": "C"})
+    d = con.execute(daily_table(con, hourly, ruleset="2012", stations=stations, by="city",
+                                city_o3=setting, cache=False))
+    (r,) = _expected("city_o3", setting)
+    assert float(d.o3_8h.iloc[0]) == pytest.approx(float(r["expected"]))
