@@ -107,3 +107,16 @@ def test_city_o3_methods(setting: str, con: ibis.BaseBackend) -> None:
                                 city_o3=setting, cache=False))
     (r,) = _expected("city_o3", setting)
     assert float(d.o3_8h.iloc[0]) == pytest.approx(float(r["expected"]))
+
+
+def test_so2_above_800_without_24h_is_not_silent() -> None:
+    """HJ 633-2012 Table 1 note 2: SO2 1 h > 800 → the 24-h IAQI; without one the sub-index is
+    missing, the AQI incomplete and the result says so (issue 20 point 8)."""
+    from ecoplan.standards.aqi import hourly_aqi
+
+    values = {"so2": 850, "no2": 40, "co": 1.0, "o3": 50, "pm10": 60, "pm25": 30}
+    res = hourly_aqi(values, "2012")
+    assert res.iaqi["so2"] is None and res.complete is False
+    assert res.notes == ("so2_1h_above_800_without_24h",)
+    with_24h = hourly_aqi(values, "2012", so2_24h=300)
+    assert with_24h.iaqi["so2"] is not None and with_24h.complete and not with_24h.notes
