@@ -253,6 +253,10 @@ def stats_command(
     composite_inputs: Annotated[str, typer.Option(
         "--composite-inputs", help="综合指数用 raw（未修约统计量，默认）|rounded（修约后）"
         " / composite index from raw or rounded statistics")] = "raw",
+    three_year: Annotated[bool, typer.Option(
+        "--three-year/--no-three-year",
+        help="年统计加三年滑动平均（HJ 663-2026，未核实原文）/ add three-year sliding averages "
+        "to annual statistics (HJ 663-2026, text not verified)")] = False,
     rank: Annotated[bool, typer.Option(
         "--rank/--no-rank", help="按综合指数排名排序输出 / sort by composite rank")] = False,
     markdown: Annotated[Path | None, typer.Option(
@@ -297,6 +301,15 @@ def stats_command(
                                composite_inputs=composite_inputs)
         bar.advance(task)
     out = _csv_ready(out)
+    if three_year and period == "year":
+        from ecoplan.standards.air_period import three_year_sliding
+
+        key = "city" if by == "city" else "station_code"
+        cols = [c for c in ("pm25_mean", "pm10_mean", "so2_mean", "no2_mean", "co_p95",
+                            "o3_8h_p90", "composite_index") if c in out.columns]
+        sliding = three_year_sliding(out, cols, key=key)
+        if len(sliding):
+            out = out.merge(sliding, on=[key, "period"], how="left")
     if rank:
         out = out.sort_values(["period", "composite_rank"], na_position="last",
                               kind="stable").reset_index(drop=True)

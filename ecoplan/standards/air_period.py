@@ -416,8 +416,8 @@ def three_year_sliding(stats: Any, columns: Sequence[str], *, key: str = "city")
                 row: dict[str, Any] = {key: k, "period": str(y), "years": f"{y - 2}-{y}"}
                 for c in columns:
                     vals = [part.loc[y - i, c] for i in range(3)]
-                    mean = None if any(pd.isna(v) for v in vals) else sum(vals) / 3
-                    digits = 1 if c.startswith("co") else (2 if "index" in c else 0)
+                    mean = None if any(pd.isna(v) for v in vals) else float(sum(vals)) / 3
+                    digits = 2 if "index" in c else (1 if c.startswith("co_") else 0)
                     row[f"{c}_3y"] = gbt8170_round(mean, digits)
                 rows.append(row)
     return pd.DataFrame(rows)

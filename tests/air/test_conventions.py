@@ -120,3 +120,41 @@ def test_so2_above_800_without_24h_is_not_silent() -> None:
     assert res.notes == ("so2_1h_above_800_without_24h",)
     with_24h = hourly_aqi(values, "2012", so2_24h=300)
     assert with_24h.iaqi["so2"] is not None and with_24h.complete and not with_24h.notes
+
+
+def _published() -> list[dict[str, str]]:
+    with open(DATA / "composite_published_cases.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@pytest.mark.parametrize("case", _published(), ids=lambda c: c["case"])
+def test_published_composite_indices_need_raw_statistics(case: dict[str, str],
+                                                         con: ibis.BaseBackend) -> None:
+    """Published indices that rounded statistics cannot reproduce (point 7: default raw)."""
+    vals = {"pm25": case["pm25"], "pm10": case["pm10"], "so2": case["so2"], "no2": case["no2"],
+            "co": case["co_p95"], "o3_8h": case["o3_8h_p90"]}
+    f = _frame(31, date(2019, 1, 1), **{p: [float(v)] * 31 for p, v in vals.items()})
+    out = con.execute(period_statistics(con.create_table("pc", f, overwrite=True),
+                                        period="month", composite_inputs="rounded"))
+    got = float(out.composite_index.iloc[0])
+    assert got == pytest.approx(float(case["rounded_index"]))
+    reproduces = got == pytest.approx(float(case["published_index"]))
+    assert reproduces == bool(int(case["rounded_reproduces"]))
+    # the raw statistics (unknown here) lie within ±0.5 of the rounded ones: the published index
+    # is within reach of the raw method
+    assert abs(got - float(case["published_index"])) <= 0.011
+
+
+def test_three_year_sliding_average() -> None:
+    """HJ 663-2026 三年滑动平均 (opt-in, NOT VERIFIED against the text): mean of 3 annual values."""
+    from ecoplan.standards.air_period import three_year_sliding
+
+    stats = pd.DataFrame({"city": "X", "period": ["2019", "2020", "2021", "2022"],
+                          "pm25_mean": [40.0, 37.0, 35.0, 30.0],
+                          "composite_index": [5.01, 4.80, 4.62, 4.40]})
+    out = three_year_sliding(stats, ["pm25_mean", "composite_index"]).set_index("period")
+    assert list(out.index) == ["2021", "2022"]
+    assert out.loc["2021", "pm25_mean_3y"] == 37.0  # (40 + 37 + 35) / 3 = 37.33 -> 37
+    assert out.loc["2022", "pm25_mean_3y"] == 34.0  # (37 + 35 + 30) / 3 = 34
+    assert out.loc["2022", "composite_index_3y"] == 4.61  # 13.82 / 3 = 4.6067 -> 4.61
+    assert out.loc["2021", "years"] == "2019-2021"
