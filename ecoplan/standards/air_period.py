@@ -168,6 +168,8 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
         hit = daily.dust
         daily = daily.mutate(pm10=ibis.ifelse(hit, ibis.null("float64"), daily.pm10.cast("float64")),
                              pm25=ibis.ifelse(hit, ibis.null("float64"), daily.pm25.cast("float64")))
+    if "complete" not in daily.columns and "aqi_complete" in daily.columns:
+        daily = daily.mutate(complete=daily.aqi_complete)  # as daily_aqi() names it
     has_complete = "complete" in daily.columns
     extra: dict[str, ir.Value] = {}
     if has_complete:
