@@ -216,11 +216,23 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
         flags = dust.copy()
         flags["date"] = pd.to_datetime(flags["date"]).dt.date
         flags = flags[flags["dust"].astype(bool)]
-        keys = ["date"] + ([key] if key in flags.columns else [])
-        ft = ibis.memtable(_arrow(flags[keys].drop_duplicates().assign(dust=True)))
-        j = d.left_join(ft, keys)
-        hit = j.dust.fill_null(False)
-        d = j.mutate(dust=hit).drop(*[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
+        # a row naming the station/city flags that one; a row without (blank) flags every key
+        if key in flags.columns:
+            blank = flags[key].isna() | (flags[key].astype(str).str.strip() == "")
+            groups = [(["date", key], flags[~blank]), (["date"], flags[blank])]
+        else:
+            groups = [(["date"], flags)]
+        hit: Any = ibis.literal(False)
+        for i, (keys, part) in enumerate(groups):
+            if not len(part):
+                continue
+            mark = f"_dust{i}"
+            ft = ibis.memtable(_arrow(part[keys].drop_duplicates().astype(
+                {k: str for k in keys if k != "date"}).assign(**{mark: True})))
+            j = d.left_join(ft, keys)
+            d = j.drop(*[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
+            hit = hit | d[mark].fill_null(False)
+        d = d.mutate(dust=hit).drop(*[c for c in d.columns if c.startswith("_dust")])
         if dust_convention == "recompute":
             d = d.mutate(pm10=ibis.ifelse(d.dust, ibis.null("float64"), d.pm10),
                          pm25=ibis.ifelse(d.dust, ibis.null("float64"), d.pm25))

@@ -158,3 +158,31 @@ def test_three_year_sliding_average() -> None:
     assert out.loc["2022", "pm25_mean_3y"] == 34.0  # (37 + 35 + 30) / 3 = 34
     assert out.loc["2022", "composite_index_3y"] == 4.61  # 13.82 / 3 = 4.6067 -> 4.61
     assert out.loc["2021", "years"] == "2019-2021"
+
+
+@pytest.mark.parametrize("setting", ["bulletin", "recompute"])
+def test_dust_flags_through_the_pipeline(setting: str, con: ibis.BaseBackend) -> None:
+    """A flag row naming a city flags that city; a blank city flags every city of the day.
+    ``recompute`` (legacy) removes PM before the daily AQI; the others keep it for the AQI."""
+    rows = []
+    for code, day in (("A", 1), ("A", 2), ("B", 1), ("B", 2)):
+        for h in range(1, 25):
+            rows.append({"station_code": code, "timestamp": datetime(2019, 4, day) +
+                         timedelta(hours=h), "pm25": 80.0, "pm10": 400.0, "so2": 5.0,
+                         "no2": 10.0, "co": 0.5, "o3": 60.0})
+    hourly = con.create_table("hd", pd.DataFrame(rows), overwrite=True)
+    stations = pd.DataFrame({"station_code": ["A", "B"], "city": ["CA", "CB"]})
+    flags = pd.DataFrame({"date": ["2019-04-01", "2019-04-02"], "city": ["CA", None],
+                          "dust": [True, True]})
+    d = con.execute(daily_table(con, hourly, ruleset="2012", stations=stations, by="city",
+                                dust=flags, dust_convention=setting, cache=False))
+    d = d.set_index(["city", d.date.astype(str)])
+    assert d.loc[("CA", "2019-04-01"), "dust"] and d.loc[("CB", "2019-04-02"), "dust"]
+    assert not d.loc[("CB", "2019-04-01"), "dust"]
+    if setting == "recompute":
+        assert pd.isna(d.loc[("CA", "2019-04-01"), "pm10"])
+        assert d.loc[("CA", "2019-04-01"), "aqi"] < 100  # recomputed from the gases
+    else:
+        assert d.loc[("CA", "2019-04-01"), "pm10"] == 400.0
+        # PM10 400: 200 + (400 − 350)·100/70 = 271.4 → IAQI 272 (HJ 633 ceiling), kept for the AQI
+        assert d.loc[("CA", "2019-04-01"), "aqi"] == 272
