@@ -54,6 +54,12 @@ def test_air_stats_monthly_city_ranking_real_year(tmp_path: Path,
             == [8.51, 3])
     assert frame.loc[("2019-08", "大同市"), "composite_rank"] == 1 == frame.loc[
         ("2019-08", "忻州市"), "composite_rank"]
+    oct_ = frame.loc["2019-10"].composite_rank
+    pub = _published_rankings()
+    for r in pub[pub.period == "2019-10"].itertuples():  # the published October notice
+        assert oct_[r.city] == r.ecoplan_rank, r.city
+        expected = r.position if r.list == "best" else 12 - r.position
+        assert (oct_[r.city] == expected) == bool(r.agrees), r.city
     text = md.read_text(encoding="utf-8")
     assert "| 吕梁市 | 8.51 (3) | 6.36 (3) |" in text and "station_set=assessment" in text
 
@@ -73,3 +79,26 @@ def test_air_stats_bad_period(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["air", "stats", str(sample_path("air", "china_sites_20190101.csv")),
                  "--period", "decade"])
     assert code != 0
+
+
+def _published_rankings() -> pd.DataFrame:
+    path = Path(__file__).resolve().parent.parent / "data" / "air" / (
+        "shanxi_2019_published_rankings.csv")
+    return pd.read_csv(path, comment="#")
+
+
+@pytest.mark.slow
+def test_shanxi_published_rankings_jan_oct_2019(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Places of the published 1—10月 2019 ranking the recomputation reproduces."""
+    out = tmp_path / "jan_oct.csv"
+    code = main(["air", "stats", str(sample_path("realdata", "shanxi_hourly_2019.csv.gz")),
+                 "--period", "range", "--start", "2019-01-01", "--end", "2019-10-31",
+                 "--by", "city", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    ranks = pd.read_csv(out).set_index("city").composite_rank
+    pub = _published_rankings()
+    for r in pub[pub.period == "2019-01/2019-10"].itertuples():
+        assert ranks[r.city] == r.ecoplan_rank, r.city
+        expected = r.position if r.list == "best" else 12 - r.position
+        assert (ranks[r.city] == expected) == bool(r.agrees), r.city
