@@ -70,3 +70,15 @@ def test_registry_stores_station_type(db_url: str, tmp_path: Path) -> None:
     sites = {x["code"]: x for x in list_sites(ws.engine, "station")}
     assert [sites[c]["station_type"] for c in ("JC01", "JC02", "JC03")] == [
         "county", "reference", "source"]
+
+
+def test_county_town_figures_use_assessment_stations(db_url: str, tmp_path: Path) -> None:
+    from ecoplan.assess.indicators import county_town_stations
+
+    ws: Workspace = open_workspace(tmp_path / "home", db_url)
+    f = tmp_path / "county.csv"
+    f.write_text("code,name,network_level,county_town,station_type\n"
+                 "JC01,县环保局,county,1,county\nJC02,卦山(对照点),county,1,\n"
+                 "JC03,开发区,county,1,\n", encoding="utf-8")
+    import_file(ws.engine, "station", f)
+    assert county_town_stations(ws) == ["JC01", "JC03"]  # the 对照点 is not averaged
