@@ -191,9 +191,9 @@ server {{
 }}
 
 server {{
-    listen 443 ssl;
-    listen [::]:443 ssl;
-    http2 on;
+    # Debian 12's nginx 1.22 (from 1.25 on, write `http2 on;` instead)
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
     server_name {name};
 
     ssl_certificate     /etc/ssl/ecoplan/{name}.fullchain.pem;

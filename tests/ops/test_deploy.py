@@ -4,12 +4,16 @@ Environment and EnvironmentFile) against the PostgreSQL test server, and answer.
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -122,6 +126,72 @@ def _stop(proc: subprocess.Popen[str], unit: dict[str, dict[str, list[str]]]) ->
         return proc.communicate()
 
 
+def _nginx() -> str | None:
+    """nginx, if installed (or named by NGINX_FOR_TESTS): the site is then run for real."""
+    found = os.environ.get("NGINX_FOR_TESTS") or shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    return found if found and shutil.which("openssl") else None
+
+
+def _through_nginx(nginx: str, site: Path, tmp: Path) -> None:
+    """Run the generated site (ports and certificate paths moved to the test's own) and fetch the
+    login page over TLS through it; plain HTTP is redirected to HTTPS."""
+    tmp.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=ecoplan.test", "-keyout", str(tmp / "key.pem"), "-out",
+                    str(tmp / "cert.pem")], check=True, capture_output=True)
+    http_port, https_port = _free_port(), _free_port()
+    conf = site.read_text()
+    conf = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp / 'cert.pem'};", conf)
+    conf = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp / 'key.pem'};", conf)
+    conf = conf.replace("/var/log/nginx/", f"{tmp}/")
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    conf = conf.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    conf = "\n".join(line for line in conf.splitlines() if "[::]" not in line)
+    (tmp / "site.conf").write_text(conf)
+    temps = " ".join(f"{k}_temp_path {tmp / k};" for k in
+                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp / "nginx.conf").write_text(
+        f"error_log {tmp / 'error.log'};\npid {tmp / 'nginx.pid'};\nevents {{}}\n"
+        f"http {{\n access_log {tmp / 'access.log'};\n {temps}\n include {tmp / 'site.conf'};\n}}\n")
+    args = [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")]
+    check = subprocess.run([*args, "-t"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([*args, "-g", "daemon off;"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        ctx = ssl.create_default_context(cafile=str(tmp / "cert.pem"))
+        ctx.check_hostname = False
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                req = urllib.request.Request(f"https://127.0.0.1:{https_port}/login",
+                                             headers={"Host": "ecoplan.test"})
+                with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:
+                    assert resp.status == 200 and 'action="/login"' in resp.read().decode()
+                    assert "max-age" in (resp.headers.get("Strict-Transport-Security") or "")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "nginx did not answer"
+                time.sleep(0.3)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):  # type: ignore[no-untyped-def]
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            opener.open(urllib.request.Request(f"http://127.0.0.1:{http_port}/login",
+                                               headers={"Host": "ecoplan.test"}), timeout=5)
+            raise AssertionError("plain HTTP was not redirected")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 301 and exc.headers["Location"] == "https://ecoplan.test/login"
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        proc.communicate(timeout=30)
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_units_run_the_real_services_on_postgresql(tmp_path: Path, postgres,  # type: ignore[no-untyped-def]
@@ -185,6 +255,9 @@ def test_units_run_the_real_services_on_postgresql(tmp_path: Path, postgres,  # 
         reply = _hj212_exchange(gw_port, packet.raw, procs["ecoplan-gateway.service"])
         assert reply == encode.reply_for(decode(packet.raw).packet)
         assert procs["ecoplan-dust.service"].poll() is None
+        nginx = _nginx()
+        if nginx:  # the TLS site in front of the running web server
+            _through_nginx(nginx, out / "nginx-ecoplan.conf", tmp_path / "nginx")
     finally:
         results = {n: _stop(p, units[n]) for n, p in procs.items()}
     for name, p in procs.items():
