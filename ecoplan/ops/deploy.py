@@ -264,8 +264,9 @@ ROLE=${{ECOPLAN_DB_ROLE:-ecoplan}}
 HOST=${{PGHOST:-127.0.0.1}}
 PORT=${{PGPORT:-5432}}
 PASSWORD=${{ECOPLAN_DB_PASSWORD:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')}}
-runuser -u postgres -- psql -v ON_ERROR_STOP=1 -v role="$ROLE" -v db="$DB" \\
-    -v password="$PASSWORD" -f "$HERE/postgresql-setup.sql"
+# the SQL is read by this shell (root) and fed to psql, so the postgres user need not read $HERE
+runuser -u postgres -- psql -X -q -d postgres -v ON_ERROR_STOP=1 -v role="$ROLE" -v db="$DB" \\
+    -v password="$PASSWORD" < "$HERE/postgresql-setup.sql"
 # the URL (with its password) goes into the workspace's settings file only (mode 600)
 sed -i '/^ECOPLAN_DATABASE_URL=/d' {env_file}
 echo "ECOPLAN_DATABASE_URL=postgresql+psycopg://$ROLE:$PASSWORD@$HOST:$PORT/$DB" >> {env_file}

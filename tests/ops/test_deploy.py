@@ -264,3 +264,38 @@ def test_units_run_the_real_services_on_postgresql(tmp_path: Path, postgres,  # 
         assert p.returncode in (0, -signal.SIGTERM), (name, p.returncode, results[name][1])
     assert "HJ 212" in results["ecoplan-gateway.service"][0] + results[
         "ecoplan-gateway.service"][1]
+
+
+@pytest.mark.postgres
+def test_postgresql_recipe_creates_role_database_and_schema(
+        tmp_path: Path, postgres, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """postgresql-setup.sh as written by deploy, run against the PostgreSQL test server (the
+    service user is root here: the test cannot create system users)."""
+    if postgres is None:
+        pytest.skip("PostgreSQL not available outside CI (install Debian's postgresql)")
+    if os.geteuid() != 0 or not shutil.which("runuser") or not shutil.which("psql"):
+        pytest.skip("the recipe runs as root with runuser and psql")
+    home = tmp_path / "ws"
+    init_workspace(home)
+    monkeypatch.setenv("ECOPLAN_HOME", str(home))
+    out = tmp_path / "deploy"
+    assert main(["deploy", "--out", str(out), "--user", "root"]) == 0
+    name = f"p_{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(postgres.port), PGUSER="ecoplan",
+               ECOPLAN_DB=name, ECOPLAN_DB_ROLE=f"{name}_role", ECOPLAN_DB_PASSWORD="Pw-0123456789")
+    for _ in range(2):  # safe to re-run
+        run = subprocess.run(["sh", str(out / "postgresql-setup.sh")], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr + run.stdout
+    url = (f"postgresql+psycopg://{name}_role:Pw-0123456789@127.0.0.1:{postgres.port}/{name}")
+    lines = (home / "ecoplan.env").read_text().splitlines()
+    assert [x for x in lines if x.startswith("ECOPLAN_DATABASE_URL=")] == [
+        f"ECOPLAN_DATABASE_URL={url}"]
+    assert (home / "ecoplan.env").stat().st_mode & 0o777 == 0o600
+    from ecoplan.settings import load_settings
+    from ecoplan.store import db
+
+    assert load_settings(home=home).effective_database_url == url
+    engine = db.make_engine(url)  # the new role logs in with its password and owns the schema
+    assert db.current_revisions(engine) == db.head_revisions()
+    engine.dispose()
