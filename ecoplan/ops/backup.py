@@ -452,11 +452,11 @@ def _safe_member(name: str) -> PurePosixPath:
     return p
 
 
-def _damaged(archive: Path, why: str) -> BackupError:
+def _damaged(archive: Path, why_zh: str, why_en: str | None = None) -> BackupError:
     return BackupError(
-        f"备份文件 {archive} 已损坏或不完整（{why}），未做任何改动。请改用另一份备份。",
-        f"The backup archive {archive} is damaged or incomplete ({why}); nothing was changed. "
-        "Use another backup.")
+        f"备份文件 {archive} 已损坏或不完整（{why_zh}），未做任何改动。请改用另一份备份。",
+        f"The backup archive {archive} is damaged or incomplete ({why_en or why_zh}); nothing "
+        "was changed. Use another backup.")
 
 
 def verify_archive(archive: Path, into: Path) -> dict[str, Any]:
@@ -488,16 +488,18 @@ def verify_archive(archive: Path, into: Path) -> dict[str, Any]:
                 got[rel.as_posix()] = (h.hexdigest(), m.size)
     except BackupError:
         raise
+    except tarfile.ReadError as exc:
+        raise _damaged(archive, "不是可读的 tar.gz 归档", "not a readable tar.gz archive") from exc
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, OSError) and exc.errno is not None:  # a disk error, not the archive
             raise BackupError(f"解包备份时出错：{exc}", f"Error while unpacking: {exc}") from exc
         raise _damaged(archive, f"{type(exc).__name__}: {exc}") from exc
     if MANIFEST not in got or MANIFEST_SUM not in got:
-        raise _damaged(archive, "缺少 manifest.json / manifest.json is missing")
+        raise _damaged(archive, "缺少 manifest.json", "manifest.json is missing")
     data = (into / MANIFEST).read_bytes()
     stated = (into / MANIFEST_SUM).read_text(encoding="utf-8", errors="replace").split()[:1]
     if stated != [hashlib.sha256(data).hexdigest()]:
-        raise _damaged(archive, "manifest.json 校验和不符 / manifest checksum mismatch")
+        raise _damaged(archive, "manifest.json 校验和不符", "manifest checksum mismatch")
     manifest = json.loads(data)
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{archive} 不是 ecoplan 备份文件。",
@@ -510,13 +512,13 @@ def verify_archive(archive: Path, into: Path) -> dict[str, Any]:
     files: dict[str, dict[str, Any]] = manifest["files"]
     for name, meta in sorted(files.items()):
         if name not in got:
-            raise _damaged(archive, f"缺少成员 {name} / member {name} is missing")
+            raise _damaged(archive, f"缺少成员 {name}", f"member {name} is missing")
         digest, size = got[name]
         if digest != meta["sha256"] or size != meta["bytes"]:
-            raise _damaged(archive, f"成员 {name} 校验和不符 / checksum mismatch in {name}")
+            raise _damaged(archive, f"成员 {name} 校验和不符", f"checksum mismatch in {name}")
     extra = sorted(set(got) - set(files) - {MANIFEST, MANIFEST_SUM})
     if extra:
-        raise _damaged(archive, f"清单外的成员 {extra[0]} / member {extra[0]} not in the manifest")
+        raise _damaged(archive, f"清单外的成员 {extra[0]}", f"member {extra[0]} not in the manifest")
     return manifest
 
 
