@@ -75,7 +75,6 @@ def _service(description: str, exec_start: str, settings: Settings, opts: Deploy
         "# Re-run `ecoplan deploy` after moving the workspace; see docs/operations.md.",
         "[Unit]",
         f"Description={description}",
-        "Documentation=file://" + str(home / "ecoplan.env"),
         f"After={after_line}",
         "Wants=network-online.target" + (f" {wants}" if wants else ""),
         "",
