@@ -204,10 +204,15 @@ def _committed(url: str) -> int:
 
 
 @pytest.mark.slow
-def test_backup_during_a_running_load(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_during_a_running_load(db_url: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      request: pytest.FixtureRequest) -> None:
     home = tmp_path / "home"
-    ws = Workspace(load_settings(home=init_workspace(home).home))
+    init_workspace(home, database_url=db_url)
+    env_file = home / "ecoplan.env"
+    env_file.write_text(env_file.read_text() + f"ECOPLAN_DATABASE_URL={db_url}\n")
+    ws = Workspace(load_settings(home=home))
     import_bundled(ws.engine, ("shanxi",))
     files = _monthly_files(tmp_path / "year")
     url = ws.settings.effective_database_url
@@ -231,7 +236,9 @@ def test_backup_during_a_running_load(tmp_path: Path, capsys: pytest.CaptureFixt
     in_backup = made["batches_committed"]  # type: ignore[index]
     assert 2 <= in_backup < len(files), "the backup was not taken while the load ran"
     dst = tmp_path / "restored"
-    assert main(["restore", str(archive), "--home", str(dst)]) == 0
+    target = _target_url(db_url, request, tmp_path)
+    assert main(["restore", str(archive), "--home", str(dst),
+                 *(["--database-url", target] if target else [])]) == 0
     # every batch of the restored ledger is wholly in the restored lake, and nothing else is
     rws = Workspace(load_settings(home=dst))
     with rws.engine.connect() as conn:
