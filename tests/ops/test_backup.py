@@ -178,18 +178,20 @@ def test_damaged_archive_refused_and_target_unchanged(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, bad.name, broken.name])
 
 
-def _monthly_files(folder: Path) -> list[Path]:
-    """The bundled 2019 Shanxi year cut into monthly files (12 loads of ~40 000 rows)."""
+def _half_month_files(folder: Path) -> list[Path]:
+    """January to April of the bundled 2019 Shanxi year cut into half-month files (8 loads of
+    ~20 000 rows each)."""
     folder.mkdir()
     with gzip.open(sample_path("realdata", "shanxi_hourly_2019.csv.gz"), "rt",
                    encoding="utf-8") as fh:
         df = pd.read_csv(fh, dtype={"station_code": str})
-    month = pd.to_datetime(df["timestamp"]).dt.month
+    ts = pd.to_datetime(df["timestamp"])
     out = []
-    for m in range(1, 13):
-        p = folder / f"shanxi_2019_{m:02d}.csv"
-        df[month == m].to_csv(p, index=False)
-        out.append(p)
+    for m in range(1, 5):
+        for half, days in ((1, ts.dt.day <= 15), (2, ts.dt.day > 15)):
+            p = folder / f"shanxi_2019_{m:02d}_{half}.csv"
+            df[(ts.dt.month == m) & days].to_csv(p, index=False)
+            out.append(p)
     return out
 
 
@@ -214,7 +216,7 @@ def test_backup_during_a_running_load(db_url: str, tmp_path: Path,
     env_file.write_text(env_file.read_text() + f"ECOPLAN_DATABASE_URL={db_url}\n")
     ws = Workspace(load_settings(home=home))
     import_bundled(ws.engine, ("shanxi",))
-    files = _monthly_files(tmp_path / "year")
+    files = _half_month_files(tmp_path / "year")
     url = ws.settings.effective_database_url
     env = dict(os.environ, ECOPLAN_HOME=str(home))
     load = subprocess.Popen([sys.executable, "-m", "ecoplan.cli", "ingest", "air",
@@ -251,5 +253,5 @@ def test_backup_during_a_running_load(db_url: str, tmp_path: Path,
     assert set(per_batch) == {b.id for b in batches}
     for b in batches:
         assert per_batch[b.id] == json.loads(b.message)["written"]
-    # and the source, finished meanwhile, holds all twelve months
+    # and the source, finished meanwhile, holds every file
     assert _committed(url) == len(files)
