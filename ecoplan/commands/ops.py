@@ -135,9 +135,10 @@ def restore(
              f"--force --new-secret, or add the ECOPLAN_SECRET_KEY line of the original ecoplan.env to "
              f"{result.home / 'ecoplan.env'}")
     if result.needs_upgrade:
-        info(f"备份来自较早的版本（{result.ecoplan_version}）：请运行 ECOPLAN_HOME={result.home} "
+        revs = ", ".join(result.revisions) or "-"
+        info(f"恢复的数据库结构（{revs}）比本版 ecoplan 旧：请运行 ECOPLAN_HOME={result.home} "
              "ecoplan db upgrade",
-             f"The backup comes from an earlier version ({result.ecoplan_version}): run "
+             f"The restored database schema ({revs}) is older than this ecoplan: run "
              f"ECOPLAN_HOME={result.home} ecoplan db upgrade")
     console.print(tr(f"使用：export ECOPLAN_HOME={result.home}",
                      f"Use it: export ECOPLAN_HOME={result.home}"), highlight=False)
