@@ -115,7 +115,7 @@ def _service(description: str, exec_start: str, settings: Settings, opts: Deploy
         "RestrictRealtime=yes",
         "RestrictNamespaces=yes",
         "LockPersonality=yes",
-        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
         "CapabilityBoundingSet=",
     ]
     if extra:
