@@ -102,7 +102,10 @@ def backup(
 
 def restore(
     archive: Annotated[Path, typer.Argument(help="备份文件 / backup archive")],
-    home: Annotated[Path, typer.Option("--home", help="恢复到的工作区目录 / target workspace")],
+    home: Annotated[Path | None, typer.Option("--home", help="恢复到的工作区目录 / target "
+                                              "workspace")] = None,
+    check: Annotated[bool, typer.Option("--check", help="只校验备份文件，不恢复 / only verify the "
+                                        "archive")] = False,
     force: Annotated[bool, typer.Option("--force", help="替换非空目录（或非空数据库）中的内容 / "
                                         "replace a non-empty folder or database")] = False,
     database_url: Annotated[str | None, typer.Option(
@@ -114,9 +117,27 @@ def restore(
 ) -> None:
     """校验并恢复备份到工作区目录（先校验全部校验和，再改动）/ verify every checksum, then
     restore a backup into a workspace folder."""
+    from ecoplan.errors import ConfigError
+    from ecoplan.ops.backup import check_archive, result_dict
     from ecoplan.ops.backup import restore as run_restore
-    from ecoplan.ops.backup import result_dict
 
+    if check:
+        summary = check_archive(archive)
+        if as_json:
+            emit_json(summary)
+            return
+        ok(f"备份文件完好：{summary['files']} 个文件校验通过（{summary['created_at']} 由 ecoplan "
+           f"{summary['ecoplan_version']} 生成，{summary['database']}，结构版本 "
+           f"{', '.join(summary['schema_revisions'] or [])}，已提交批次 "
+           f"{summary['batches_committed']} 个）",
+           f"Archive intact: {summary['files']} files verified (made {summary['created_at']} by "
+           f"ecoplan {summary['ecoplan_version']}, {summary['database']}, schema "
+           f"{', '.join(summary['schema_revisions'] or [])}, {summary['batches_committed']} "
+           "committed batches)")
+        return
+    if home is None:
+        raise ConfigError("请用 --home 指定恢复到的目录（或用 --check 只校验）。",
+                          "Give the target folder with --home (or only verify with --check).")
     result = run_restore(archive, home, force=force, database_url=database_url,
                          new_secret=new_secret)
     if as_json:

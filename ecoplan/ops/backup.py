@@ -522,6 +522,23 @@ def verify_archive(archive: Path, into: Path) -> dict[str, Any]:
     return manifest
 
 
+def check_archive(archive: Path) -> dict[str, Any]:
+    """Verify every checksum of ``archive`` without restoring it; returns its manifest summary."""
+    archive = Path(archive).expanduser().resolve()
+    with tempfile.TemporaryDirectory(prefix=RESTORE_PREFIX) as tmp:
+        manifest = verify_archive(archive, Path(tmp))
+    files = manifest["files"]
+    return {"archive": str(archive), "ok": True, "created_at": manifest.get("created_at"),
+            "ecoplan_version": manifest.get("ecoplan_version"),
+            "database": manifest["database"]["kind"],
+            "schema_revisions": manifest.get("schema_revisions"),
+            "include_secrets": manifest.get("include_secrets"),
+            "batches_committed": manifest.get("batches_committed"),
+            "files": len(files), "lake_files": manifest.get("lake_files"),
+            "bytes": sum(int(f["bytes"]) for f in files.values()),
+            "source_home": manifest.get("source_home")}
+
+
 def _target_empty_pg(url: str) -> bool:
     engine = db.make_engine(url)
     try:

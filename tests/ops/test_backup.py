@@ -159,6 +159,9 @@ def test_damaged_archive_refused_and_target_unchanged(
 
     bad = tmp_path / "bad-member.tar.gz"
     _flip_member(good, lake_member, bad)
+    checked = _json(capsys, ["restore", str(good), "--check"])
+    assert checked["ok"] is True and checked["batches_committed"] == 1  # type: ignore[index]
+    assert main(["restore", str(bad), "--check"]) == 1
     capsys.readouterr()
     assert main(["restore", str(bad), "--home", str(target), "--force"]) == 1
     err = capsys.readouterr().err
