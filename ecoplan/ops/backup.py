@@ -23,7 +23,9 @@ the slow part (``pg_dump``, compression) runs while loads go on. So the archive 
 batches that were committed at one instant, each with all its files: a load running at that
 moment is either wholly in the archive (it finished before the lock was granted) or wholly
 absent (it starts after). Files are never modified in place in the lake (new files are renamed
-into place, compaction removes old ones), so the hard links keep the snapshot intact.
+into place, compaction removes old ones), so the hard links keep the snapshot intact. The other
+files of the workspace (reports, evidence) are read after the snapshot; an evidence file is
+written before its database row, so every file the snapshot refers to is in the archive.
 """
 
 from __future__ import annotations
@@ -358,7 +360,8 @@ def backup(out: str | Path, *, settings: Settings | None = None, include_secrets
                 (staging / ENV_FILE_NAME).write_text(masked, encoding="utf-8")
                 _add(tar, f"{HOME_PREFIX}{ENV_FILE_NAME}", staging / ENV_FILE_NAME, files)
             for path in _home_files(home, settings, url, out):
-                _add(tar, f"{HOME_PREFIX}{path.relative_to(home).as_posix()}", path, files)
+                with contextlib.suppress(FileNotFoundError):  # removed meanwhile: not needed
+                    _add(tar, f"{HOME_PREFIX}{path.relative_to(home).as_posix()}", path, files)
             manifest = {
                 "format": FORMAT, "format_version": FORMAT_VERSION,
                 "ecoplan_version": __version__,
