@@ -111,11 +111,16 @@ def test_round_trip_identical(db_url: str, tmp_path: Path, capsys: pytest.Captur
     assert main(["restore", str(archive), "--home", str(dst)]) == 1
     assert "--force" in capsys.readouterr().err
     assert (dst / "reports" / "年报.txt").stat().st_mtime_ns == marker
-    if target is None:  # with --force the workspace is replaced (SQLite: keeps its own file)
-        (dst / "extra.txt").write_text("x")
-        assert main(["restore", str(archive), "--home", str(dst), "--force"]) == 0
-        assert not (dst / "extra.txt").exists()
-        assert _views(capsys, monkeypatch, dst) == before
+    # with --force the workspace (and a non-empty PostgreSQL database) is replaced
+    (dst / "extra.txt").write_text("x")
+    if target:  # an empty folder, but the database is not empty: refused without --force
+        assert main(["restore", str(archive), "--home", str(tmp_path / "e"), "--database-url",
+                     target]) == 1
+        assert "不为空" in capsys.readouterr().err and not (tmp_path / "e").exists()
+    args = ["restore", str(archive), "--home", str(dst), "--force"]
+    assert main([*args, *(["--database-url", target] if target else [])]) == 0
+    assert not (dst / "extra.txt").exists()
+    assert _views(capsys, monkeypatch, dst) == before
 
 
 def test_include_secrets_keeps_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
