@@ -350,6 +350,8 @@ def backup(out: str | Path, *, settings: Settings | None = None, include_secrets
                     committed = 0
                 _pg_dump(url, engine, snap_id, staging / DB_PG)
         files: dict[str, dict[str, Any]] = {}
+        tmp_out.touch(mode=0o600)  # the archive holds the whole database: owner only
+        tmp_out.chmod(0o600)
         with tarfile.open(tmp_out, "w:gz", compresslevel=6) as tar:
             _add(tar, db_member, staging / db_member, files)
             for rel in lake_files:

@@ -84,6 +84,7 @@ def test_round_trip_identical(db_url: str, tmp_path: Path, capsys: pytest.Captur
     monkeypatch.setenv("ECOPLAN_HOME", str(src))
     made = _json(capsys, ["backup", "-o", str(archive)])
     assert made["batches_committed"] == 2 and made["lake_files"] >= 2  # type: ignore[index]
+    assert archive.stat().st_mode & 0o777 == 0o600  # the whole database: owner only
     names = tarfile.open(archive).getnames()
     assert "home/reports/年报.txt" in names and "home/evidence/ab/abc.pdf" in names
     assert "home/hj212_live.json" not in names and MANIFEST in names
