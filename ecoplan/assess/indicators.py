@@ -173,7 +173,9 @@ def county_town_stations(ws: Any) -> list[str]:
         return []
     st = st[(st.county_town == True) & (st.active != False)]  # noqa: E712
     if "station_type" in st.columns:
-        st = st[[is_assessment(t if isinstance(t, str) else None) for t in st.station_type]]
+        keep = pd.Series([is_assessment(t if isinstance(t, str) else None)
+                          for t in st.station_type], index=st.index, dtype=bool)
+        st = st[keep]
     return sorted(st.code)
 
 

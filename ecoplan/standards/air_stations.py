@@ -90,7 +90,9 @@ def select_stations(stations: pd.DataFrame, station_set: str = "assessment") -> 
     out["station_type"] = [normalise_type(g) if isinstance(g, str) and g.strip() else i
                            for g, i in zip(given, inferred, strict=True)]
     if station_set == "assessment":
-        out = out[[is_assessment(t) for t in out["station_type"]]]
+        keep = pd.Series([is_assessment(t) for t in out["station_type"]], index=out.index,
+                         dtype=bool)
+        out = out[keep]
     return out.reset_index(drop=True)
 
 
