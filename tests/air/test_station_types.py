@@ -82,3 +82,8 @@ def test_county_town_figures_use_assessment_stations(db_url: str, tmp_path: Path
                  "JC03,开发区,county,1,\n", encoding="utf-8")
     import_file(ws.engine, "station", f)
     assert county_town_stations(ws) == ["JC01", "JC03"]  # the 对照点 is not averaged
+
+
+def test_empty_station_table_keeps_columns() -> None:
+    out = select_stations(pd.DataFrame(columns=["station_code", "city"]))
+    assert list(out.columns) == ["station_code", "city", "station_type"] and out.empty
