@@ -72,8 +72,10 @@ def test_air_template_round_trip(ws: Workspace, tmp_path: Path) -> None:
     sh.append(["2183A", datetime(2021, 7, 1, 11), "三十", 50, 8, 21, 130, 0.6])
     wb.save(p)
     s = ingest_file(ws, "air", p)
+    # "三十" quarantines that PM2.5 value only; the hour's other five values are stored
     assert (s.format, s.rows_read, s.rows_accepted, s.rows_quarantined) == (
-        "xlsx_template", 3, 2, 1)
+        "xlsx_template", 3, 3, 0)
+    assert (s.values_read, s.values_accepted, s.values_quarantined) == (17, 16, 1)
     assert s.flags == {"not_monitored": 1}
     assert s.problems[0]["row"] == 4 and s.problems[0]["field"] == "PM2.5(μg/m³)"
 
