@@ -317,7 +317,7 @@ def _excel_serials(s: pa.Array) -> np.ndarray | None:
     if not pc.any(is_serial).as_py():
         return None
     days = pd.to_numeric(pd.Series(s.to_numpy(zero_copy_only=False), dtype=object),
-                         errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                         errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     days[~is_serial.to_numpy(zero_copy_only=False)] = np.nan
     days[(days < 20000) | (days > 80000)] = np.nan  # 1954 … 2119
     minutes = np.round(days * 1440)
@@ -460,8 +460,11 @@ def read_xlsx_table(path: Path) -> CsvTable:
 
 
 def _header_is_first_line(head: str) -> bool:
+    """Whether line 1 is a complete header (no title, no group row over empty cells)."""
     cols = [c.strip().strip('"') for c in re.split(r"[,\t;]", head)]
-    return _air_header_ok({k for k in (_classify(c) for c in cols) if k})
+    found = {k for k in (_classify(c) for c in cols) if k}
+    values = {k for k in found if k in POLLUTANTS or k.startswith("published_")}
+    return _air_header_ok(found) and bool(values) and all(cols)
 
 
 def read_text_grid(path: Path, decoded: DecodedText) -> CsvTable:
