@@ -88,6 +88,8 @@ _FIXED: dict[str, Header] = {
     "field": Header("字段", "field"), "batch_id": Header("批次", "batch", digits=0),
     "recorded_at": Header("记录时间", "recorded at"), "actor": Header("记录人", "by"),
     "kind": Header("类型", "kind"), "resolved": Header("已处理", "resolved"),
+    "meaning": Header("含义", "meaning"), "warning": Header("警告", "warning"),
+    "site_name": Header("名称", "name"),
 }
 
 
