@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -682,20 +683,26 @@ _CHINA_SITES_TYPES = {
 }
 
 
-def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
-    """CNEMC ``date,hour,type,<stations>``: one line per (hour, type) → one row per station-hour."""
-    head = [c.strip() for c in header_line(decoded.data).split(",")]
-    csv = read_csv_table(path, decoded, column_types={"date": pa.string(), "hour": pa.string(),
-                                                      "type": pa.string()},
-                         try_types={c: pa.float64() for c in head[3:] if c})
-    table, lines, problems = csv.table, csv.lines, list(csv.problems)
-    stations = [c for c in table.column_names[3:] if c]
-    S = len(stations)
+@dataclass
+class _WideLines:
+    """The lines of a CNEMC wide file: text of date/hour/type, the canonical column of each
+    line's type, its hour-ending label and whether it holds usable values."""
+
+    dates: np.ndarray
+    hours: np.ndarray
+    types: np.ndarray
+    kind: list[str | None]
+    keys: np.ndarray
+    row_ok: np.ndarray
+
+
+def _china_sites_lines(path: Path, table: pa.Table, lines: np.ndarray,
+                       problems: list[Problem]) -> _WideLines:
+    """Label each line with its hour-ending time and type; unreadable ones become problems."""
     dates = pc.utf8_trim_whitespace(table.column("date")).to_numpy(zero_copy_only=False)
     hours = pc.utf8_trim_whitespace(table.column("hour")).to_numpy(zero_copy_only=False)
     types = pc.utf8_trim_whitespace(table.column("type")).to_numpy(zero_copy_only=False)
     kind = [_CHINA_SITES_TYPES.get(t) if t is not None else None for t in types]
-    # hour-ending label of each line
     labels = pd.to_datetime(pd.Series(dates, dtype=object), format="%Y%m%d", errors="coerce")
     hrs = pd.to_numeric(pd.Series(hours, dtype=object), errors="coerce")
     good_h = hrs.between(0, 23) & (hrs == hrs.round())
@@ -717,48 +724,87 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
                                     f"未知的数据类型：{types[i]}", f"unknown type: {types[i]}",
                                     whole_row=True, code="unknown_parameter"))
             row_ok[i] = False
-    keys = labels.to_numpy(dtype="datetime64[ns]")
-    uniq = np.unique(keys[row_ok])
-    K = len(uniq)
-    kidx = np.searchsorted(uniq, keys)
-    targets = [*POLLUTANTS, *[f"published_{p}" for p in PUBLISHED]]
-    tindex = {t: j for j, t in enumerate(targets)}
-    cube = np.full((len(targets), K, S), np.nan)
-    text_bad: list[tuple[int, int, int, str]] = []  # (line idx, k, s, raw)
+    return _WideLines(dates, hours, types, kind, labels.to_numpy(dtype="datetime64[ns]"), row_ok)
+
+
+def _china_sites_duplicates(path: Path, w: _WideLines, lines: np.ndarray, kidx: np.ndarray,
+                            tindex: dict[str, int], problems: list[Problem]) -> None:
+    """A second line for the same hour and type is a problem (the first is kept)."""
     seen: dict[tuple[int, int], int] = {}
-    # column-wise numbers (fast path: Arrow already parsed numeric station columns)
-    mat = np.full((table.num_rows, S), np.nan)
+    for i in np.flatnonzero(w.row_ok):
+        key = (int(kidx[i]), tindex[str(w.kind[i])])
+        if key in seen:
+            problems.append(Problem(str(path), int(lines[i]), "type", str(w.types[i]),
+                                    f"同一小时同一类型重复出现（首次在第 {seen[key]} 行）",
+                                    f"the same hour and type appears twice (first on line "
+                                    f"{seen[key]})", whole_row=True, code="duplicate"))
+            w.row_ok[i] = False
+            continue
+        seen[key] = int(lines[i])
+
+
+def _china_sites_matrix(table: pa.Table, stations: list[str], w: _WideLines, kidx: np.ndarray
+                        ) -> tuple[np.ndarray, list[tuple[int, int, int, str]]]:
+    """Numbers line × station (Arrow already parsed numeric station columns) and the cells that
+    are text: (line index, hour index, station index, text)."""
+    mat = np.full((table.num_rows, len(stations)), np.nan)
+    text_bad: list[tuple[int, int, int, str]] = []
     for s, name in enumerate(stations):
         nums, bad, _nm = to_numbers(table.column(name))
         mat[:, s] = nums
         if bad.any():
             raw = table.column(name).cast(pa.string())
-            for i in np.flatnonzero(bad & row_ok):
+            for i in np.flatnonzero(bad & w.row_ok):
                 text_bad.append((int(i), int(kidx[i]), s, raw[int(i)].as_py()))
-    for i in np.flatnonzero(row_ok):
-        key = (int(kidx[i]), tindex[kind[i]])
-        if key in seen:
-            problems.append(Problem(str(path), int(lines[i]), "type", str(types[i]),
-                                    f"同一小时同一类型重复出现（首次在第 {seen[key]} 行）",
-                                    f"the same hour and type appears twice (first on line "
-                                    f"{seen[key]})", whole_row=True, code="duplicate"))
-            row_ok[i] = False
-            continue
-        seen[key] = int(lines[i])
-    ok_idx = np.flatnonzero(row_ok)
-    cube[np.array([tindex[kind[i]] for i in ok_idx], dtype=np.int64), kidx[ok_idx], :] = mat[ok_idx]
+    return mat, text_bad
+
+
+def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
+    """CNEMC ``date,hour,type,<stations>``: one line per (hour, type) → one row per station-hour."""
+    head = [c.strip() for c in header_line(decoded.data).split(",")]
+    csv = read_csv_table(path, decoded, column_types={"date": pa.string(), "hour": pa.string(),
+                                                      "type": pa.string()},
+                         try_types={c: pa.float64() for c in head[3:] if c})
+    table, lines, problems = csv.table, csv.lines, list(csv.problems)
+    stations = [c for c in table.column_names[3:] if c]
+    w = _china_sites_lines(path, table, lines, problems)
+    uniq = np.unique(w.keys[w.row_ok])
+    kidx = np.searchsorted(uniq, w.keys)
+    targets = [*POLLUTANTS, *[f"published_{p}" for p in PUBLISHED]]
+    tindex = {t: j for j, t in enumerate(targets)}
+    mat, text_bad = _china_sites_matrix(table, stations, w, kidx)
+    _china_sites_duplicates(path, w, lines, kidx, tindex, problems)
+    ok_idx = np.flatnonzero(w.row_ok)
+    S, K = len(stations), len(uniq)
+    cube = np.full((len(targets), K, S), np.nan)
+    cube[np.array([tindex[str(w.kind[i])] for i in ok_idx], dtype=np.int64), kidx[ok_idx], :] = \
+        mat[ok_idx]
     flat = cube.reshape(len(targets), K * S)
     keep = ~np.all(np.isnan(flat), axis=0)
-    bad_pos = {k * S + s for (_i, k, s, _r) in text_bad}
-    for pos in bad_pos:
-        keep[pos] = True
+    for _i, k, s, _r in text_bad:  # a station-hour whose only cells are text is still read
+        keep[k * S + s] = True
     positions = np.flatnonzero(keep)
     new_index = np.cumsum(keep) - 1
-    # first line of each hour block, for locating a station-hour
-    first_line = np.full(K, 0, dtype=np.int64)
+    first_line = np.full(K, 0, dtype=np.int64)  # first line of each hour block
     for i in ok_idx[::-1]:
         first_line[kidx[i]] = lines[i]
-    line_of = {(int(kidx[i]), kind[i]): int(lines[i]) for i in ok_idx}
+    frame = _china_sites_frame(stations, uniq, positions, flat, tindex, first_line)
+    for i, k, s, raw in text_bad:
+        zh, en, code = value_reason(raw)
+        problems.append(Problem(str(path), int(lines[i]), stations[s], raw,
+                                f"{zh}（{w.types[i]}）", f"{en} ({w.types[i]})",
+                                frame_index=int(new_index[k * S + s]), code=code,
+                                parameter=w.kind[i]))
+    line_of = {(int(kidx[i]), w.kind[i]): int(lines[i]) for i in ok_idx}
+    return _finish(frame, path, FORMAT_CHINA_SITES, problems, csv.encoding,
+                   {"line_of": line_of, "hour_labels": uniq})
+
+
+def _china_sites_frame(stations: list[str], uniq: np.ndarray, positions: np.ndarray,
+                       flat: np.ndarray, tindex: dict[str, int], first_line: np.ndarray
+                       ) -> pd.DataFrame:
+    """The station-hours kept (``positions`` in the hour × station grid) as the canonical frame."""
+    S = len(stations)
     if S and len(set(stations)) == S:
         station_col: Any = pd.Categorical.from_codes(positions % S, categories=pd.Index(
             stations, dtype=object))
@@ -776,14 +822,7 @@ def _china_sites(path: Path, decoded: DecodedText) -> pd.DataFrame:
     out["source_row"] = first_line[positions // S] if S else np.array([], np.int64)
     frame = pd.DataFrame(out)
     frame["not_monitored"] = pd.Series(np.full(len(frame), None, dtype=object), dtype=object)
-    for i, k, s, raw in text_bad:
-        zh, en, code = value_reason(raw)
-        problems.append(Problem(str(path), int(lines[i]), stations[s], raw,
-                                f"{zh}（{types[i]}）", f"{en} ({types[i]})",
-                                frame_index=int(new_index[k * S + s]), code=code,
-                                parameter=kind[i]))
-    return _finish(frame, path, FORMAT_CHINA_SITES, problems, csv.encoding,
-                   {"line_of": line_of, "hour_labels": uniq})
+    return frame
 
 
 # ---------------------------------------------------------------------------- folders
