@@ -145,7 +145,8 @@ def _pattern_header(c: str) -> Header:  # noqa: PLR0911 - one branch per family 
     if m:
         if m.group(2):
             return Header(f"{m.group(2)} 级天数", f"level {m.group(2)} days", None, 0)
-        return Header(f"首要污染物天数 {m.group(3)}", f"days with primary pollutant {m.group(3)}",
+        name = _POLLUTANT.get(m.group(3), (m.group(3),))[0]
+        return Header(f"首要污染物为 {name} 的天数", f"days with primary pollutant {name}",
                       None, 0)
     m = re.fullmatch(r"n_(\w+)", c)
     if m:
