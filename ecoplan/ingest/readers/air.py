@@ -412,10 +412,10 @@ def grid_table(path: Path, grid: list[list[str | None]], encoding: str,
     if layout is None:
         head = [c for c in (grid[0] if grid else []) if c]
         raise InputFileError(
-            "找不到表头：前 15 行中没有同时含站点编码和时间的行（现有首行："
-            f"{', '.join(head) or '空'}）",
-            "No header found: none of the first 15 rows names both the station code and the "
-            f"time (first row: {', '.join(head) or 'empty'})",
+            "找不到表头：前 15 行中没有同时含站点编码（station_code）和时间（timestamp）列的行"
+            f"（现有首行：{', '.join(head) or '空'}）",
+            "No header found: none of the first 15 rows names both the station code "
+            f"(station_code) and the time (timestamp) (first row: {', '.join(head) or 'empty'})",
             location=Location(str(path), 1, "station_code"),
             hint_zh="可用 ecoplan template air 生成模板", hint_en="`ecoplan template air` writes a template")
     names = _unique_names(layout.names)
