@@ -224,7 +224,11 @@ def _print_summaries(summaries: list[Any]) -> None:
 @ingest_app.command("air")
 def ingest_air(paths: PathsArg, dry_run: DryRunOpt = False, correction: CorrectionOpt = False,
                as_json: JsonOpt = False) -> None:
-    """导入空气小时数据（CNEMC china_sites、实时快照、标准小时表 CSV/Parquet/XLSX）/ air hourly data."""
+    """导入空气小时数据（CNEMC china_sites、实时快照、标准小时表 CSV/Parquet/XLSX，含标题行、合并表头、
+    单位行的部门表格）/ air hourly data (also department sheets with titles, merged headers, units).
+
+    退出码 / exit codes: 0 全部接受 / all accepted; 3 部分行或数值被隔离 / some rows or values
+    quarantined; 1 文件被拒收或没有数据被接受 / a file refused or nothing accepted."""
     _run("air_hourly", paths, dry_run, correction, as_json)
 
 
