@@ -76,9 +76,17 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _status_word(code: Any, lang: str = "zh") -> str:
+    """A project/task status code in words (``in_progress`` → 实施中); empty when none."""
+    from ecoplan.assess.progress import status_name
+
+    return status_name(str(code), lang) if code else ""
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["fmt"] = _fmt
+    env.filters["status_word"] = _status_word
     env.filters["tojson_safe"] = to_json
     env.globals["STATUS_COLOURS"] = STATUS_COLOURS
     env.globals["STATUS_LABELS"] = STATUS_LABELS
@@ -142,6 +150,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "nav": nav,
         "path": request.url.path,
+        "distinct_approver": ctx.settings.distinct_approver,
     }
     base.update(context)
     return ctx.templates.TemplateResponse(request, template, base, status_code=status_code)
