@@ -628,7 +628,8 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
                                 name=_opt(name), password=_opt(password), actor=user.username)
     rel = result["released"]
     after = {k: v for k, v in result["device"].items() if k not in ("code_map", "units")}
-    after.update(released=rel["released"], rows=rel["rows"], still_held=rel["kept"])
+    after.update(released=rel["released"], rows=rel["rows"], stored=rel.get("stored", 0),
+                 quarantined=rel.get("quarantined", 0), still_held=rel["kept"])
     before = result["before"]
     if before is not None:
         before = {k: v for k, v in before.items() if k not in ("code_map", "units")}
@@ -637,11 +638,14 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
     for key in [k for k in ctx.cache if isinstance(k, tuple) and k and k[0] == "measurements"]:
         ctx.cache.pop(key, None)
     lang = getattr(request.state, "lang", "zh")
-    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包（{rel['rows']} 行写入数据湖）"
+    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包：入库 {rel.get('stored', 0)} 行，"
+           f"暂存待审 {rel.get('quarantined', 0)} 行"
            if lang == "zh" else
-           f"Approved {mn}; released {rel['released']} held packets ({rel['rows']} rows into the lake)")
+           f"Approved {mn}; released {rel['released']} held packets: {rel.get('stored', 0)} rows "
+           f"stored, {rel.get('quarantined', 0)} quarantined")
     if rel["kept"]:
-        msg += (f"；仍暂存 {rel['kept']} 包：{'; '.join(rel['reasons'][:3])}" if lang == "zh"
+        msg += (f"；仍暂存 {rel['kept']} 包：{'；'.join(rel.get('reasons_zh', rel['reasons'])[:3])}"
+                if lang == "zh"
                 else f"; {rel['kept']} still held: {'; '.join(rel['reasons'][:3])}")
     return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}", status_code=303)
 
