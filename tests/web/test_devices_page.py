@@ -165,7 +165,7 @@ def test_stale_snapshot_is_said_in_words(fed, client_for) -> None:  # type: igno
     assert live["stale"] is True and live["connected"] is None and live["values"]
     os.remove(path)
     html = c.get("/devices?lang=en").text
-    assert "the HJ 212 gateway has never run" in html
+    assert "the HJ 212 gateway service has never run" in html
 
 
 def test_department_sees_only_its_own_devices(clients) -> None:  # type: ignore[no-untyped-def]

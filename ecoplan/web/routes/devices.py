@@ -150,9 +150,9 @@ class LiveState:
 
     def message(self, t: Any) -> str | None:
         if self.snapshot is None:
-            return t("没有实时数据：本工作区的 HJ 212 网关尚未运行过（ecoplan gateway）。",
-                     "No live data: the HJ 212 gateway has never run in this workspace "
-                     "(ecoplan gateway).")
+            return t("没有实时数据：本工作区的 HJ 212 网关服务尚未运行过，请系统管理员启动网关服务。",
+                     "No live data: the HJ 212 gateway service has never run in this workspace; "
+                     "ask the system administrator to start it.")
         if self.stale:
             when = self.written_at.strftime("%Y-%m-%d %H:%M:%S") if self.written_at else "?"
             return t(f"实时数据已过期：网关最近一次更新于 {when}，网关可能未在运行；"
