@@ -350,6 +350,10 @@ def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
             iv = IndicatorValue(ind.key, y, unit=ind.unit, source="computed")
             row = stats[stats.year == y] if not stats.empty else stats
             if row.empty:
+                iv.method_zh = (f"数据湖中没有县城评价点位 {'、'.join(stations) or '（未登记）'} "
+                                f"{y} 年的空气质量小时数据，无法计算")
+                iv.method_en = (f"the lake holds no hourly air data of the county-town stations "
+                                f"{', '.join(stations) or '(none registered)'} for {y}; not computed")
                 out[ind.key][y] = iv
                 continue
             r = row.iloc[0].to_dict()

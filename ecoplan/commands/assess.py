@@ -25,8 +25,8 @@ ReporterOpt = Annotated[str | None, typer.Option(
     help="填报人：网页登录名或姓名（环境变量 ECOPLAN_USER）/ reporter: web login or name")]
 DepartmentOpt = Annotated[str | None, typer.Option(
     "--department", help="填报部门（默认该账号所属部门）/ department (default: the account's)")]
-STATUS_HELP = ("状态：未开工|实施中（进行中）|已完成|暂停|取消，或英文 not_started|in_progress|…"
-               " / status in Chinese or English")
+STATUS_HELP = ("状态：未开工、实施中（进行中）、已完成、暂停、取消 / status: not started, in progress, "
+               "completed, suspended, cancelled")
 EvidenceOpt = Annotated[list[str] | None, typer.Option(
     "--evidence", help="佐证材料：名称[=地址]，可重复 / name[=uri]")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="说明 / note")]
@@ -101,9 +101,13 @@ def assess(
     for r in rows:
         console.print(f"  {r['key']:>3} [{r['status_name']}] {r['rule']}", highlight=False,
                       markup=False)
+    from ecoplan.assess.status import STATUS_NAMES
+
     c = result.counts()
-    ok("；".join(f"{k} {v}" for k, v in c.items()) + f"（{result.status_rules_version}）",
-       "; ".join(f"{k} {v}" for k, v in c.items()) + f" ({result.status_rules_version})")
+    ok("；".join(f"{STATUS_NAMES.get(k, (k, k))[0]} {v}" for k, v in c.items())
+       + f"（状态规则 {result.status_rules_version}）",
+       "; ".join(f"{STATUS_NAMES.get(k, (k, k))[1]} {v}" for k, v in c.items())
+       + f" (status rules {result.status_rules_version})")
 
 
 # ---------------------------------------------------------------------------- progress
@@ -166,7 +170,7 @@ def submit_project(
     reporter: ReporterOpt = None,
     department: DepartmentOpt = None,
     milestone: Annotated[list[str] | None, typer.Option(
-        "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done_on]]")] = None,
+        "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done]]")] = None,
     evidence: EvidenceOpt = None,
     note: NoteOpt = None,
     plan: PlanOpt = None,

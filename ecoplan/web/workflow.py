@@ -32,6 +32,11 @@ def owners(plan: Any, kind: str, subject: str, session: Session | None = None) -
         recorded = owners_of(session, plan.code, kind, str(subject))
         if recorded is not None:
             return recorded
+    from ecoplan.assess.owners import plan_owners
+
+    derived = plan_owners(plan).get((kind, str(subject)))  # a task of a project → its owners
+    if derived:
+        return derived
     if kind == "project":
         for p in plan.key_projects:
             if str(p.number) == str(subject):

@@ -327,6 +327,39 @@ def cn_words(cn: str | None, lang: str) -> str:
     return f"{cn} {text[0] if lang == 'zh' else text[1]}" if text else cn
 
 
+#: the words for device fields and event details (never the internal key)
+FIELD_WORDS = {
+    "device_type": ("设备类型", "device type"), "crc_policy": ("CRC 算法", "CRC policy"),
+    "station_code": ("站点/排放口编码", "station/outlet code"), "enterprise": ("企业", "enterprise"),
+    "name": ("名称", "name"), "dialect": ("协议版本", "dialect"), "password": ("密码", "password"),
+    "approved": ("已批准", "approved"), "code_map": ("编码映射", "code map"),
+    "units": ("单位", "units"), "previous": ("原连接", "previous connection"),
+    "skew_s": ("时钟偏差（秒）", "clock skew (s)"), "qn": ("请求编码 QN", "QN"),
+    "error": ("错误", "error"), "reason": ("原因", "reason"), "code": ("代码", "code"),
+    "parts": ("分包数", "parts"), "received": ("已收到", "received"), "cn": ("命令", "CN"),
+    "released": ("释放报文", "released"), "rows": ("行数", "rows"),
+    "stored": ("入库行数", "rows stored"), "quarantined": ("暂存待审行数", "rows quarantined"),
+    "still_held": ("仍暂存", "still held"), "mn": ("设备编号", "MN"),
+}
+
+
+def _field_word(key: str, lang: str) -> str:
+    words = FIELD_WORDS.get(key)
+    return (words[0] if lang == "zh" else words[1]) if words else key
+
+
+def _value_word(value: Any, lang: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, dict):
+        return "、".join(f"{k}={v}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple)):
+        return "、".join(map(str, value)) or "—"
+    return str(value)
+
+
 def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[str, Any]]:
     from ecoplan.ingest.hj212.commands import STATUS_TEXT as COMMAND_STATUS
     from ecoplan.ingest.hj212.registry import events
@@ -341,10 +374,12 @@ def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[st
         why = detail.get("zh" if lang == "zh" else "en")
         if not why and e.kind == "edited":
             before, after = detail.get("before") or {}, detail.get("after") or {}
-            why = ", ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in sorted(after)
-                            if before.get(k) != after.get(k))
+            why = "；".join(f"{_field_word(k, lang)}：{_value_word(before.get(k), lang)} → "
+                           f"{_value_word(after.get(k), lang)}" for k in sorted(after)
+                           if before.get(k) != after.get(k))
         if not why:
-            why = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, "", {}, []))
+            why = "；".join(f"{_field_word(k, lang)}：{_value_word(v, lang)}"
+                           for k, v in detail.items() if v not in (None, "", {}, []))
         out.append({"at": e.at, "kind": e.kind,
                     "kind_text": (kt[0] if lang == "zh" else kt[1]) if kt else e.kind,
                     "actor": e.actor, "peer": e.peer, "detail": why})
