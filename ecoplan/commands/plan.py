@@ -60,6 +60,10 @@ def _measure_text(ind: Any) -> str:
     return tr(f"{m.department}报送", f"reported by {m.department}")
 
 
+RECURRING_WORDS = {"yearly": ("每年", "yearly"), "quarterly": ("每季度", "quarterly"),
+                   "monthly": ("每月", "monthly"), "seasonal": ("季节性", "seasonal")}
+
+
 @app.command("show")
 def show(plan_file: PlanOpt = None, as_json: JsonOpt = False) -> None:
     """显示规划的指标、重点工程与任务 / show indicators, key projects and tasks."""
@@ -89,10 +93,14 @@ def show(plan_file: PlanOpt = None, as_json: JsonOpt = False) -> None:
     )
     console.print(tr(f"合计投资 {plan.total_investment()} 万元；", f"Total investment {plan.total_investment()} ×10⁴ CNY; ")
                   + "；".join(f"{k} {v}" for k, v in plan.investment_by_category().items()))
+    from ecoplan.assess.owners import plan_owners
+
+    owners = plan_owners(plan)
     print_table(
         tr("任务", "Tasks"),
-        [tr("编号", "key"), tr("期限", "deadline"), tr("目标", "target"), tr("任务", "task")],
-        [(t.key, t.deadline or t.recurring or "",
+        [tr("编号", "key"), tr("期限", "deadline"), tr("责任部门", "department"), tr("目标", "target"),
+         tr("任务", "task")],
+        [(t.key, t.deadline or (tr(*RECURRING_WORDS[t.recurring]) if t.recurring else ""), "、".join(owners.get(("task", t.key), [])) or "—",
           f"{t.target.quantity} {t.target.operator} {t.target.value if t.target.value is not None else ''}"
           f"{t.target.unit or ''}" if t.target else "", t.text[:60] + ("…" if len(t.text) > 60 else ""))
          for t in plan.tasks],
