@@ -91,7 +91,7 @@ def test_command_output_is_chinese(workspace_home, capsys: pytest.CaptureFixture
                 ["progress", "overdue", "--as-of", "2026-12-06"], ["departments", "list"],
                 ["departments", "owners"], ["users", "list"], ["devices", "list"],
                 ["devices", "events"], ["hj212", "check", str(sample_path("hj212", "packets.txt"))],
-                ["assess", "--year", "2021"], ["emergency", "history"]]
+                ["assess", "--year", "2021"], ["emergency", "history"], ["plan", "show"]]
     bad = {}
     for args in commands:
         code = main(args)
