@@ -233,7 +233,7 @@ def test_admin_approves_held_device_and_its_data_reaches_the_lake(fed, clients) 
         assert entry.actor == "admin" and entry.action == "approve"
         assert entry.after["released"] == 1 and entry.after["approved"] is True
     admin_page = c.get("/admin").text
-    assert "hj212_device" in admin_page
+    assert "HJ 212 设备" in admin_page  # the audit entity in words
 
 
 @pytest.mark.parametrize("role", ["analyst", "leader", "zjj", None])
