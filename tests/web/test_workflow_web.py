@@ -45,3 +45,23 @@ def test_cli_and_web_record_one_identity(client_for, web_ws, capsys) -> None:  #
     assert '"reporter": "zjj"' in capsys.readouterr().out
     page = client_for("zjj").get("/entry").text
     assert "2.3-2" in page and ">zjj<" in page
+
+
+def test_admin_changes_a_task_owner_and_the_department_may_report(client_for) -> None:  # type: ignore[no-untyped-def]
+    zjj = client_for("zjj")
+    r = zjj.post("/entry/task", data={"task_key": "3.1-1", "as_of": "2023-12-31",
+                                      "status": "in_progress"}, follow_redirects=False)
+    assert r.status_code == 403  # the plan names no department for task 3.1-1
+    admin = client_for("admin")
+    assert 'id="owners-form"' in admin.get("/admin").text
+    r = admin.post("/admin/owners", data={"kind": "task", "subject": "3.1-1",
+                                          "departments": ["zjj"]}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client_for("analyst").post("/admin/owners", data={
+        "kind": "task", "subject": "3.1-1", "departments": ["slj"]},
+        follow_redirects=False).status_code == 403
+    r = zjj.post("/entry/task", data={"task_key": "3.1-1", "as_of": "2023-12-31",
+                                      "status": "in_progress"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "3.1-1" in zjj.get("/entry").text
+    assert "县住建局" in admin.get("/projects").text
