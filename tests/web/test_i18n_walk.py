@@ -121,3 +121,17 @@ def test_web_pages_show_words_not_codes(client_for) -> None:  # type: ignore[no-
         if found:
             bad[path] = sorted(set(found))
     assert bad == {}
+
+
+def test_device_page_shows_held_reasons_in_words(client_for, web_ws) -> None:  # type: ignore[no-untyped-def]
+    from ecoplan.ingest.hj212.encode import frame
+    from ecoplan.ingest.hj212.storage import Recorder
+
+    raw = frame("QN=20261128110000001;ST=22;CN=2061;PW=123456;MN=HOLD1;Flag=5;CP=&&"
+                "DataTime=20190301000000;a34004-Avg=33&&")
+    rec = Recorder(web_ws.engine, interval=60)
+    rec.hold(raw, mn="HOLD1", cn="2061", qn="20261128110000001", peer=None,
+             reason="unknown device")
+    rec.close()
+    page = client_for("admin").get("/devices/HOLD1").text
+    assert "未登记设备" in page and "unknown device" not in page

@@ -396,9 +396,26 @@ def _latest_held(engine: Any, mn: str, limit: int) -> list[Any]:
                               .order_by(H.id.desc()).limit(limit)))
 
 
-def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
+#: the gateway's reasons for holding a packet, in words
+HELD_REASONS = {"unknown device": ("未登记设备", "unknown device"),
+                "device not approved": ("设备未批准", "device not approved"),
+                "storage unavailable": ("数据湖暂不可写", "storage unavailable")}
+
+
+def held_reason(reason: str | None, lang: str = "zh") -> str:
+    """A held packet's reason in ``lang`` (the gateway stores it in English)."""
+    from ecoplan.ingest.hj212.service import _why_zh
+
+    text = reason or ""
+    words = HELD_REASONS.get(text)
+    if words:
+        return words[0] if lang == "zh" else words[1]
+    return _why_zh(text) if lang == "zh" else text
+
+
+def held_rows(engine: Any, mn: str, limit: int = 20, lang: str = "zh") -> list[dict[str, Any]]:
     return [{"id": h.id, "received_at": h.received_at, "cn": h.cn, "qn": h.qn, "peer": h.peer,
-             "reason": h.reason} for h in _latest_held(engine, mn, limit)]
+             "reason": held_reason(h.reason, lang)} for h in _latest_held(engine, mn, limit)]
 
 
 def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
@@ -607,7 +624,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
     return render.page(
         request, "devices_detail.html", d=row, device=device,
         values=live_values(live, mn, device, lang), events=event_rows(ctx.engine, mn, lang),
-        held_packets=held_rows(ctx.engine, mn), chart=chart, live=live,
+        held_packets=held_rows(ctx.engine, mn, lang=lang), chart=chart, live=live,
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
         can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
         default_password=hint["password"] if not row["registered"] else None,
