@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -213,7 +214,8 @@ def departments_owners(
     with ws.session() as s:
         owners = all_owners(s, p.code)
     rows = [{"kind": k, "subject": subj, "departments": names}
-            for (k, subj), names in sorted(owners.items())
+            for (k, subj), names in sorted(owners.items(), key=lambda kv: (
+                kv[0][0], [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", kv[0][1])]))
             if (kind is None or k == kind)
             and (department is None or any(normalise(department) == normalise(n) or department == n
                                            for n in names))]
