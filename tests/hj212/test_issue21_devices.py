@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -118,8 +119,7 @@ def test_water_items_without_a_name_are_kept_and_counted() -> None:
     p = decode(raw).packet
     assert p is not None
     rows, _problems = rows_of(p, DeviceContext("water", "JC-WYH-BYK", None, None, None),
-                              p_time := __import__("datetime").datetime(2025, 3, 1))
-    del p_time
+                              datetime(2025, 3, 1))
     df, _digest = dataset_batch("water_samples", rows)
     assert sorted(df["parameter"]) == ["nh3_n", "ph", "w99001"]
     assert df.attrs["unmapped"] == 1
