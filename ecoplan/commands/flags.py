@@ -33,7 +33,8 @@ KindOpt = Annotated[str, typer.Option(
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="数据集（默认全部），如 air_hourly / dataset (default: all)")]
 FlagOpt = Annotated[list[str] | None, typer.Option(
-    "--flag", help="只列出这些标记，可重复（如 suspect_spike）/ only these flags (repeatable)")]
+    "--flag", help="只列出这些标记，可重复（标记名见 flags list 的“标记”列）/ only these flags "
+                   "(repeatable; the names are in the flag column of flags list)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 
 
@@ -143,8 +144,9 @@ def list_command(
     limit: Annotated[int, typer.Option("--limit", help="每类最多显示条数 / max rows per kind")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出有质量标记的数值（suspect_constant、suspect_spike…）和被隔离的行与数值（含原因）/ list
-    flagged values and quarantined rows and values with their reasons."""
+    """列出有质量标记的数值（长时间恒定、突变尖峰、异常偏高、未监测、审核标记……）和被隔离的行与数值
+    （含原因）/ list flagged values (constant runs, spikes, high values, reviewers' flags …) and
+    quarantined rows and values with their reasons."""
     from ecoplan.reports.tables import prepare, title
 
     tables = _tables(kind, dataset, flag, station, date_from, date_to, None)
