@@ -185,7 +185,9 @@ def county_town_stations(ws: Workspace) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- lake readers
-def _lake_frame(ws: Workspace, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
+def lake_frame(ws: Workspace, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
+    """Water samples of ``sites`` in ``years`` from the lake, as the assessment reads them
+    (also the reader of ``ecoplan water classify|assess --from-lake``)."""
     if not ws.lake.files(dataset) or not sites:
         return pd.DataFrame(columns=["site", "time", "parameter", "value", "unit", "below_dl",
                                      "waterbody", "batch"])
@@ -214,7 +216,7 @@ def _surface_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[i
         sec = reg["section"]
         codes += [c for c in sec[sec.river == m.river].code if c not in codes]
     names = dict(zip(reg["section"].code, reg["section"].name, strict=False))
-    df = _lake_frame(ws, "water_samples", years, codes)
+    df = lake_frame(ws, "water_samples", years, codes)
     res = classify_section_year(df) if not df.empty else pd.DataFrame()
     out: dict[int, IndicatorValue] = {}
     for y in years:
@@ -222,8 +224,9 @@ def _surface_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[i
         per = {str(r.site): int(r.water_class) for r in sub.itertuples() if int(r.water_class) > 0}
         iv = IndicatorValue(ind.key, y, unit=None, source="computed", rule_versions={
             "water": "GB 3838-2002 表1；环办〔2011〕22号（21项单因子，年均值=月均值的算术平均）"})
-        iv.method_zh = (f"{'、'.join(names.get(c, c) for c in codes)} 断面 {y} 年水质类别"
-                        "（年均值按月均值算术平均，单因子评价），取各断面最差类别")
+        iv.method_zh = (f"{'、'.join(names.get(c, c) for c in codes) or '（断面未登记）'} 断面 "
+                        f"{y} 年水质类别（年均值按月均值算术平均，单因子评价），取各断面最差类别"
+                        + ("" if per else "；本年度数据湖中没有这些断面的监测数据"))
         iv.method_en = (f"annual class of the sections {', '.join(codes)} in {y} (annual value = "
                         "mean of the monthly means, single-factor), worst section")
         iv.details = {"is_class": True, "sections": {names.get(c, c): WATER_CLASS_LABELS[v]
@@ -250,7 +253,7 @@ def _groundwater_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequen
         codes = sorted(gp.code) if m.points in (None, "all") else \
             _resolve(reg, "groundwater_point", m.points if isinstance(m.points, list) else [m.points])
         names = dict(zip(gp.code, gp.name, strict=False))
-    frames = [f for f in (_lake_frame(ws, d, years, codes) for d in
+    frames = [f for f in (lake_frame(ws, d, years, codes) for d in
                           ("groundwater_samples", "water_samples")) if not f.empty]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     res = classify_groundwater_frame(df) if not df.empty else pd.DataFrame()
@@ -356,6 +359,10 @@ def _air_values(ws: Workspace, plan: Plan, inds: list[Indicator], years: Sequenc
             iv = IndicatorValue(ind.key, y, unit=ind.unit, source="computed")
             row = stats[stats.year == y] if not stats.empty else stats
             if row.empty:
+                iv.method_zh = (f"数据湖中没有县城评价点位 {'、'.join(stations) or '（未登记）'} "
+                                f"{y} 年的空气质量小时数据，无法计算")
+                iv.method_en = (f"the lake holds no hourly air data of the county-town stations "
+                                f"{', '.join(stations) or '(none registered)'} for {y}; not computed")
                 out[ind.key][y] = iv
                 continue
             r = row.iloc[0].to_dict()

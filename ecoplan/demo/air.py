@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecoplan.demo.result import DemoResult, Reporter
+from ecoplan.reports.tables import write_tables
 from ecoplan.standards.air_hourly import hourly_aqi_table
 from ecoplan.store.workspace import Workspace
 
@@ -38,7 +39,7 @@ def demo_step_hourly_aqi(ws: Workspace, say: Reporter, result: DemoResult,
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = df.copy()
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M")
-    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    write_tables(out, frame)
     figures["csv"] = str(out)
     result.outputs["hourly_aqi"] = figures
     say(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ecoplan.assess.owners import sync_plan_owners
 from ecoplan.demo.result import DemoResult, Reporter
 from ecoplan.plan import bundled_plan_path, load_plan
 from ecoplan.plan.check import check_plan
@@ -20,7 +21,9 @@ def load_bundled_plan(workspace: Workspace, code: str = "jiaocheng-2021-2025") -
     path = bundled_plan_path(code)
     plan = load_plan(path)
     result = load_plan_into_db(workspace.engine, plan, source_file=path)
-    return {**result.as_dict(), "title": plan.title_zh,
+    with workspace.session() as s:
+        owners = sync_plan_owners(s, plan)  # the workflow layer, as plan load does
+    return {**result.as_dict(), "owners": owners.as_dict(), "title": plan.title_zh,
             "numbered_indicators": len(plan.indicators_by_number()),
             "total_investment_wan_yuan": str(plan.total_investment())}
 

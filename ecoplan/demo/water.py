@@ -9,6 +9,7 @@ import pandas as pd
 from ecoplan.assess.water_realtime import realtime_classes
 from ecoplan.demo.result import DemoResult, Reporter
 from ecoplan.ingest.readers.water import cnemc_to_long, read_cnemc_station_csv
+from ecoplan.reports.tables import write_tables
 from ecoplan.sample_data import sample_path
 from ecoplan.standards.water_profiles import get_profile
 from ecoplan.standards.water_sections import classify_section_period
@@ -36,7 +37,7 @@ def demo_step(ws: Workspace, say: Reporter, result: DemoResult) -> None:
         hit += int(frame.loc[published, "match"].astype(bool).sum())
 
     rt_out = reports / "water_realtime_reproduction.csv"
-    pd.concat(frames).to_csv(rt_out, index=False, encoding="utf-8-sig")
+    write_tables(rt_out, pd.concat(frames))
     say(f"国家地表水自动站实时类别复现 {hit}/{total}，已写入 {rt_out}",
         f"Real-time classes reproduced {hit}/{total}, written to {rt_out}")
     src = sample_path("water", "cnemc_station_csv", "山西省", "黄河流域", "北峪口", "2021-04",
@@ -46,7 +47,7 @@ def demo_step(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     profile = get_profile("jiaocheng-2021-2025")
     month = classify_section_period(long, "month", profile=profile)
     sec_out = reports / "water_wenyu_beiyukou_2021-04.csv"
-    month.to_csv(sec_out, index=False, encoding="utf-8-sig")
+    write_tables(sec_out, month)
     row = month.iloc[0]
     say(f"文峪河北峪口 2021-04：{row['label']}类（{row['status_zh']}），目标 {row['target']}类，"
         f"{'达标' if row['attained'] else '未达标'}；已写入 {sec_out}",

@@ -39,7 +39,7 @@ from ecoplan.devices.device_registry import (
     load_devices,
 )
 from ecoplan.devices.live_state import read_snapshot
-from ecoplan.devices.runtime import check_packets, release_held
+from ecoplan.devices.runtime import _why_zh, check_packets, release_held
 from ecoplan.standards.hj212_factors import device_types
 from ecoplan.store.db import session_scope
 from ecoplan.store.hj212_models import Hj212DeviceEvent, Hj212HeldPacket
@@ -50,7 +50,7 @@ __all__ = [
     "QueuedCommand", "add_device", "approve_device", "cancel_command", "check_packets",
     "device_events", "edit_device", "get_command", "held_counts", "held_hint", "held_summary",
     "latest_held", "list_commands", "list_devices", "live_snapshot", "queue_command",
-    "rejection_counts", "release_held", "validate_command",
+    "rejection_counts", "release_held", "target_reason_zh", "validate_command",
 ]
 
 # -- devices ---------------------------------------------------------------------------------
@@ -127,6 +127,12 @@ def held_hint(engine: Engine, mn: str) -> dict[str, str | None]:
             kind = next((k for k, v in device_types().items() if v.st and v.st == p.st), None)
             return {"password": p.pw or None, "device_type": kind}
     return {"password": None, "device_type": None}
+
+
+def target_reason_zh(why: str) -> str:
+    """Why an upload has no lake dataset (:func:`~ecoplan.devices.records.lake_target`), in
+    Chinese."""
+    return _why_zh(why)
 
 
 # -- reverse commands ------------------------------------------------------------------------

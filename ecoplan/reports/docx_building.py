@@ -104,14 +104,27 @@ def table(doc: Any, header: list[str], rows: list[list[Any]], *, widths: list[fl
                 colour = "FFFFFF"
             set_font(cells[i].paragraphs[0].add_run("" if v is None else str(v)), SERIF, size,
                      bold=status_col == i, colour=colour)
-    if widths:
-        t.autofit = False
-        for i, w in enumerate(widths):
-            t.columns[i].width = Cm(w)
-        for row in t.rows:
-            for i, w in enumerate(widths):
-                row.cells[i].width = Cm(w)
+    # every table fits the page's text width: given widths are scaled down when they add up to
+    # more, and a table without widths gets equal columns across the text width
+    text_cm = text_width_cm(doc)
+    cols = widths or [text_cm / len(header)] * len(header)
+    if sum(cols) > text_cm:
+        cols = [w * text_cm / sum(cols) for w in cols]
+    t.autofit = False
+    for i, w in enumerate(cols):
+        t.columns[i].width = Cm(w)
+    for row in t.rows:
+        for i, w in enumerate(cols):
+            row.cells[i].width = Cm(w)
     return t
+
+
+def text_width_cm(doc: Any) -> float:
+    """The width between the margins of the document's last section, in cm (rounded down to
+    the millimetre so that rounding in EMU never makes a table wider)."""
+    sec = doc.sections[-1]
+    emu = int(sec.page_width) - int(sec.left_margin) - int(sec.right_margin)
+    return int(emu / 36000) / 10
 
 
 def page_number_footer(section: Any) -> None:

@@ -116,8 +116,9 @@ def _indicators_section(doc: Any, data: ReportData, charts: dict[str, Any]) -> N
     heading(doc, "（一）判定依据", 2)
     for r in data.assessment.rows:
         d = r.row("zh")
+        method = (d["method"] or "").strip() or "无（该年度没有可用于计算的数据）"
         paragraph(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
-                   f"数值来源：{d['method']}。", size=11)
+                       f"数值来源：{method.rstrip('。')}。", size=11)
     if charts.get("indicators"):
         heading(doc, "（二）指标变化与目标路径", 2)
         figs = charts["indicators"]

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import ValidationError
+from ecoplan.store import audit
 from ecoplan.store.web_models import EvidenceFile
-from ecoplan.web import audit
 
 # extension → (content type, leading bytes that a real file of that type starts with)
 ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecoplan.store import audit
 from ecoplan.store.models import User
 from ecoplan.store.web_models import LoginAttempt, WebSession
-from ecoplan.web import audit
 from ecoplan.web.security import (
     AuthError,
     dummy_hash,

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ecoplan.store import audit
 from ecoplan.store.models import Role
-from ecoplan.web import accounts, audit, render
+from ecoplan.web import accounts, render
 from ecoplan.web.deps import DbDep, require
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +80,23 @@ def add_department(db: DbDep, code: Annotated[str, Form()], name_zh: Annotated[s
                    name_en: Annotated[str, Form()] = "", user=DeptAdmin) -> Response:  # type: ignore[no-untyped-def]
     accounts.create_department(db, user.username, code, name_zh, name_en or None)
     return _back("department-created")
+
+
+@router.post("/admin/owners")
+def assign_owner(request: Request, db: DbDep, kind: Annotated[str, Form()],  # type: ignore[no-untyped-def]
+                 subject: Annotated[str, Form()], departments: Annotated[list[str], Form()],
+                 user=DeptAdmin) -> Response:
+    """Set the departments responsible for a project, task or indicator (as ``ecoplan
+    departments assign``); kept on later plan loads, written to the audit log."""
+    from ecoplan.assess.owners import assign
+    from ecoplan.web import views
+    from ecoplan.web.deps import ctx_of
+
+    ctx = ctx_of(request)
+    assign(db, views.current_plan(ctx, db), kind, subject.strip(), departments,
+           actor=user.username)
+    ctx.invalidate()
+    return _back("owners-assigned")
 
 
 @router.post("/admin/tokens/{token_id}/revoke")

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
+from ecoplan.store import audit
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import IngestBatch, QuarantinedRow
-from ecoplan.web import audit, charts, render, views
+from ecoplan.web import charts, render, views
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, ctx_of, require
 

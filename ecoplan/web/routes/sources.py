@@ -18,9 +18,10 @@ from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from ecoplan.errors import EcoplanError, InputFileError
+from ecoplan.store import audit
 from ecoplan.store.supervision_models import Enterprise
 from ecoplan.supervision import exceedance as rule
 from ecoplan.supervision import sources as S
@@ -28,7 +29,7 @@ from ecoplan.supervision.exceedance_report import find_exceedances
 from ecoplan.supervision.sources import limits_in_force, parse_date, permit_in_force
 from ecoplan.supervision.sources_excel import import_workbook as run_import
 from ecoplan.supervision.sources_indicators import summary
-from ecoplan.web import audit, render
+from ecoplan.web import render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
 
@@ -94,6 +95,11 @@ def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple
 @router.get("/sources", include_in_schema=False)
 def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                  message: str | None = None) -> Response:
+    return _sources_page(request, db, user, message)
+
+
+def _sources_page(request: Request, db: Any, user: Principal, message: str | None,
+                  report: dict[str, Any] | None = None) -> Response:
     q = request.query_params
     start, end = _period(q.get("from"), q.get("to"))
     today = date.today()
@@ -110,7 +116,18 @@ def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]
     return render.page(
         request, "sources.html", rows=rows, s=summary(db, today), start=start, end=end,
         result=res, GRADE_NAMES=S.GRADE_NAMES, PERMIT_STATE_TEXT=PERMIT_STATE_TEXT,
-        can_edit=allowed(user.role, "sources.edit"), message=message)
+        can_edit=allowed(user.role, "sources.edit"), message=message, report=report)
+
+
+@router.get("/sources/template.xlsx", include_in_schema=False)
+def template(request: Request, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
+    """The registry import template (as ``ecoplan sources template``)."""
+    from ecoplan.supervision.sources_excel import write_template
+
+    folder = ctx_of(request).settings.reports_dir / "templates"
+    out = write_template(folder / "污染源登记导入模板.xlsx")
+    return FileResponse(out, filename=out.name, media_type="application/vnd.openxmlformats-"
+                        "officedocument.spreadsheetml.sheet")
 
 
 def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
@@ -238,8 +255,12 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
             f"未变 {sum(rep.unchanged.values())}，错误 {len(rep.errors)}",
             f"Imported {name}: {sum(rep.added.values())} added, {sum(rep.updated.values())} "
             f"updated, {sum(rep.unchanged.values())} unchanged, {len(rep.errors)} errors")
-    if rep.errors:
-        msg += "；" + "；".join(
-            f"{e['sheet']} {t('第', 'row ')}{e['row']}{t('行', '')} {e['field'] or ''}: "
-            f"{t(e['zh'], e['en'])}" for e in rep.errors[:10])
-    return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+    if not rep.errors:
+        return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+    # the error report: one row per bad row with file, sheet, row, field (its column header)
+    from ecoplan.supervision.sources_excel import SHEETS
+
+    headers = {(sheet, f): h for sheet, cols in SHEETS.values() for f, h, _r, _h in cols}
+    errors = [{**e, "header": headers.get((e["sheet"], e["field"]), e["field"] or "")}
+              for e in rep.errors]
+    return _sources_page(request, db, user, msg, {"file": name, "errors": errors})
