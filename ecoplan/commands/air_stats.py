@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,7 +25,9 @@ from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.errors import EcoplanError, InputFileError, Location
 from ecoplan.i18n import tr
 from ecoplan.nomenclature import AIR_POLLUTANTS
-from ecoplan.reports.tables import prepare, title, write_tables
+
+if TYPE_CHECKING:
+    from ecoplan.store.workspace import Workspace
 
 
 def _engine_callback(value: str) -> str:
@@ -145,7 +147,7 @@ class HourlySource:
     data: Any
     problems: list[Any]
     lake: bool
-    ws: Any
+    ws: Workspace | None
     description: str
 
 
@@ -170,7 +172,7 @@ def hourly_source(input_file: Path | None, from_lake: bool, stations: list[str] 
                         ai.describe_source(input_file, False, f))
 
 
-def _registry_cities(ws: Any) -> Any:
+def _registry_cities(ws: Workspace) -> Any:
     import pandas as pd
     from sqlalchemy import select
 
@@ -207,6 +209,7 @@ def daily_command(
 
     from ecoplan.assess.air_pipeline import run_daily
     from ecoplan.console import progress
+    from ecoplan.reports.tables import prepare, title, write_tables
 
     problems: list[Any] = []
     with progress() as bar:
@@ -356,6 +359,7 @@ def stats_command(
 
     from ecoplan.assess.air_pipeline import daily_table, hourly_table, run_period_stats
     from ecoplan.console import progress
+    from ecoplan.reports.tables import prepare, title, write_tables
     from ecoplan.standards.air_period import PERIODS
 
     if period not in PERIODS:

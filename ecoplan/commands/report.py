@@ -7,15 +7,18 @@ from __future__ import annotations
 # fast (see ecoplan/commands/__init__.py).
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecoplan.console import emit_json, info, ok
 from ecoplan.i18n import tr
 
+if TYPE_CHECKING:
+    from ecoplan.store.workspace import Workspace
 
-def register_in_workspace(ws: Any, files: list[Path | None]) -> list[Path]:
+
+def register_in_workspace(ws: Workspace, files: list[Path | None]) -> list[Path]:
     """Copy report files written outside the workspace's reports folder into it, so that the
     web's /reports lists every report the CLI wrote; returns the copies made."""
     import shutil
