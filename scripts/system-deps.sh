@@ -31,7 +31,6 @@ PACKAGES=(
   "poppler-utils|test|pdftoppm renders the report PDF to PNG to check it (tests/reports/test_report.py)"
   "lua5.4|test|an independent HJ 212 client in another language against the gateway (tests/hj212/test_lua_client.py)"
   "lua-socket|test|LuaSocket, the TCP library that Lua client uses"
-  "tzdata|test|time zones (Asia/Shanghai) for zoneinfo and PostgreSQL"
 )
 
 case "$SET" in
