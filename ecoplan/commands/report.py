@@ -64,8 +64,8 @@ def report(
     info(f"数据快照 {res.digest[:16]}…（{res.snapshot_json}）",
          f"Data snapshot {res.digest[:16]}… ({res.snapshot_json})")
     if res.data.demo:
-        info("注意：本报告使用生成的示例数据（生成的示例数据）。",
-             "Note: this report uses generated example data (生成的示例数据).")
+        info("注意：本报告使用生成的示例数据，并非真实监测数据。",
+             "Note: this report uses generated example data (生成的示例数据), not measurements.")
 
 
 def bench_report(
