@@ -5,7 +5,7 @@
 #
 #   build  what `make install` needs to create .venv and compile the HJ 212 C accelerator
 #   demo   build + what `make demo` needs (Chinese fonts for the charts, LibreOffice for the PDF)
-#   test   demo + what `make test` needs (PostgreSQL, Chromium, Java, poppler, Lua)
+#   test   demo + what `make test` needs (PostgreSQL, Chromium, Java, poppler, Lua, nginx)
 #
 # Only missing packages are installed (one `apt-get update`, then
 # `apt-get install -y --no-install-recommends …`), as root. When nothing is missing, apt is not
@@ -31,6 +31,7 @@ PACKAGES=(
   "poppler-utils|test|pdftoppm renders the report PDF to PNG to check it (tests/reports/test_report.py)"
   "lua5.4|test|an independent HJ 212 client in another language against the gateway (tests/hj212/test_lua_client.py)"
   "lua-socket|test|LuaSocket, the TCP library that Lua client uses"
+  "nginx-light|test|the TLS site 'ecoplan deploy' writes is run for real in front of the web server (tests/ops/test_deploy.py)"
 )
 
 case "$SET" in
