@@ -218,6 +218,14 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         return render.page(request, "error.html", status_code=code,
                            message_zh=exc.message("zh"), message_en=exc.message("en"))
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, _exc: OverflowError) -> Response:
+        # a number too large for the database in a parameter nobody bounded: a bad request
+        zh, en = "参数数值过大。", "A parameter is too large."
+        if _wants_json(request):
+            return JSONResponse({"detail": en, "detail_zh": zh, "detail_en": en}, status_code=400)
+        return render.page(request, "error.html", status_code=400, message_zh=zh, message_en=en)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

@@ -4,7 +4,8 @@ CSRF token and the navigation; ``chart()`` packs an ECharts option with its data
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import math
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+BEIJING = timezone(timedelta(hours=8))
 STATUS_COLOURS = {
     "achieved": "#2e7d32",
     "on_track": "#66bb6a",
@@ -51,7 +53,7 @@ NAV = (
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return float(obj)
+        return float(obj) if obj.is_finite() and abs(obj) < 10**15 else None
     if isinstance(obj, (datetime, date)):
         return obj.isoformat()
     if hasattr(obj, "item"):
@@ -67,18 +69,30 @@ def to_json(obj: Any) -> str:
 def _fmt(value: Any, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, datetime):
+        return beijing(value)
     if isinstance(value, Decimal):
-        value = float(value)
+        value = float(value) if value.is_finite() else float("nan")
     if isinstance(value, float):
-        if value != value:  # NaN
+        if not math.isfinite(value) or abs(value) >= 1e15:  # never seen in a real value
             return "—"
         return f"{value:,.{digits}f}"
     return str(value)
 
 
+def beijing(value: datetime | None) -> str:
+    """A time as Beijing time to the second (naive times are taken as UTC, as stored)."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["fmt"] = _fmt
+    env.filters["beijing"] = beijing
     env.filters["tojson_safe"] = to_json
     env.globals["STATUS_COLOURS"] = STATUS_COLOURS
     env.globals["STATUS_LABELS"] = STATUS_LABELS

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from ecoplan.errors import EcoplanError
 from ecoplan.web import accounts, render
 from ecoplan.web.deps import SESSION_COOKIE, DbDep, LoggedIn, UserDep, ctx_of
+from ecoplan.web.inputs import RowId
 from ecoplan.web.sessions import authenticate, end_session, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +105,7 @@ def create_own_token(request: Request, db: DbDep, user: LoggedIn,
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_own_token(request: Request, db: DbDep, user: LoggedIn, token_id: int) -> Response:
+def revoke_own_token(request: Request, db: DbDep, user: LoggedIn, token_id: RowId) -> Response:
     mine = {t.id for t, _ in accounts.list_tokens(db, user.username)}
     if token_id not in mine and not user.can("users.manage"):
         from ecoplan.web.deps import Forbidden

@@ -25,7 +25,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from ecoplan.errors import EcoplanError
-from ecoplan.web import render
+from ecoplan.web import flash, render
+from ecoplan.web.inputs import RowId
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
 
@@ -534,8 +535,7 @@ def _device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
 # ---------------------------------------------------------------- pages
 @router.get("/devices", include_in_schema=False)
 def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                 type: str | None = None, state: str | None = None,
-                 message: str | None = None) -> Response:
+                 type: str | None = None, state: str | None = None) -> Response:
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
@@ -548,13 +548,12 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
     return render.page(request, "devices.html", rows=shown, total=len(rows), held=held,
                        live=live, live_message=live.message(t), types=type_names(),
                        type_filter=type or "", state_filter=state or "", STATE_TEXT=STATE_TEXT,
-                       can_approve=can(user, "devices.approve"), message=message,
+                       can_approve=can(user, "devices.approve"), message=flash.read(request),
                        cn_words=lambda cn: cn_words(cn, lang), when=when, stats=(live.snapshot or {}).get("stats") or {})
 
 
 @router.get("/devices/{mn}", include_in_schema=False)
-def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                message: str | None = None) -> Response:
+def device_page(request: Request, mn: str, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
     from ecoplan.ingest.hj212.registry import load_devices
 
     ctx, t = ctx_of(request), _t(request)
@@ -576,7 +575,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
         can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
         default_password=hint["password"] if not row["registered"] else None,
-        commands=commands, command_forms=COMMAND_FORMS, message=message,
+        commands=commands, command_forms=COMMAND_FORMS, message=flash.read(request),
         cn_words=lambda cn: cn_words(cn, lang), when=when)
 
 
@@ -637,13 +636,12 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
     for key in [k for k in ctx.cache if isinstance(k, tuple) and k and k[0] == "measurements"]:
         ctx.cache.pop(key, None)
     lang = getattr(request.state, "lang", "zh")
-    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包（{rel['rows']} 行写入数据湖）"
-           if lang == "zh" else
-           f"Approved {mn}; released {rel['released']} held packets ({rel['rows']} rows into the lake)")
+    kept = ""
     if rel["kept"]:
-        msg += (f"；仍暂存 {rel['kept']} 包：{'; '.join(rel['reasons'][:3])}" if lang == "zh"
+        kept = (f"；仍暂存 {rel['kept']} 包：{'; '.join(rel['reasons'][:3])}" if lang == "zh"
                 else f"; {rel['kept']} still held: {'; '.join(rel['reasons'][:3])}")
-    return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}", status_code=303)
+    return flash.redirect(request, f"/devices/{quote(mn)}", "device-approved", mn=mn,
+                          released=rel["released"], rows=rel["rows"], kept=kept)
 
 
 # ---------------------------------------------------------------- reverse commands
@@ -724,15 +722,12 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
                                   requested_by=user.username)
     audit.record(db, user.username, "command", "hj212_device", mn, None,
                  {"command_id": cid, "cn": cn, "params": params})
-    lang = getattr(request.state, "lang", "zh")
-    msg = (f"命令 {cn} 已排队（编号 {cid}），网关将发送给设备" if lang == "zh"
-           else f"Command {cn} queued (id {cid}); the gateway will send it to the device")
-    return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}#commands-card",
-                            status_code=303)
+    return flash.redirect(request, f"/devices/{quote(mn)}", "command-queued", "commands-card",
+                          cn=cn, id=cid)
 
 
 @router.post("/devices/{mn}/commands/{command_id}/cancel", include_in_schema=False)
-def cancel_command(request: Request, mn: str, command_id: int, db: DbDep,  # type: ignore[no-untyped-def]
+def cancel_command(request: Request, mn: str, command_id: RowId, db: DbDep,  # type: ignore[no-untyped-def]
                    user: Annotated[Principal, need("devices.command")]) -> Response:
     """Withdraw a command that is still queued."""
     from urllib.parse import quote

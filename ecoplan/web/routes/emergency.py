@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from ecoplan.errors import Location
-from ecoplan.web import render
+from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 
 router = APIRouter()
@@ -36,8 +35,8 @@ def need(action: str) -> Any:
 
 
 @router.get("/emergency", include_in_schema=False)
-def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")],  # type: ignore[no-untyped-def]
-                   message: str | None = None) -> Response:
+def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")]  # type: ignore[no-untyped-def]
+                   ) -> Response:
     from ecoplan.supervision import emergency as em
 
     engine = ctx_of(request).engine
@@ -50,7 +49,7 @@ def emergency_page(request: Request, user: Annotated[Principal, need("emergency.
                       key=lambda x: x[1])
     return render.page(request, "emergency.html", in_force=in_force, current=current,
                        history=history, inspections=checks, now=now, subjects=subjects,
-                       can_inspect=user.can("emergency.inspect"), message=message,
+                       can_inspect=user.can("emergency.inspect"), message=flash.read(request),
                        LEVEL_NAMES=em.LEVEL_NAMES, LEVEL_COLOURS=em.LEVEL_COLOURS,
                        EVENT_NAMES=em.EVENT_NAMES)
 
@@ -95,6 +94,4 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     audit.record(db, user.username, "create", "emergency_inspection", rid, None,
                  {"response_id": st.id, "credit_code": credit_code.strip(),
                   "complied": complied == "yes", "at": at.isoformat()})
-    lang = getattr(request.state, "lang", "zh")
-    msg = f"检查记录 {rid} 已录入" if lang == "zh" else f"Inspection {rid} recorded"
-    return RedirectResponse(f"/emergency?message={quote(msg)}#inspections", status_code=303)
+    return flash.redirect(request, "/emergency", "inspection-recorded", "inspections", id=rid)

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from ecoplan.web import charts, render, views
+from ecoplan.web import charts, flash, render, views
 from ecoplan.web.deps import DbDep, ctx_of, require
+from ecoplan.web.inputs import PageNo, RowId, Year
 
 router = APIRouter(include_in_schema=False)
 Reader = require("read.internal")
@@ -20,7 +21,7 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 
 @router.get("/")
-def overview(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
+def overview(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
@@ -63,7 +64,7 @@ def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
 
 
 @router.get("/air")
-def air(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
+def air(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     data = views.air_page(ctx, db, t, year)
     return render.page(request, "air.html", **data)
@@ -77,7 +78,7 @@ def water(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore
 
 
 @router.get("/data")
-def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignore[no-untyped-def]
+def data(request: Request, db: DbDep, user=Reader, page: PageNo = 1,  # type: ignore[no-untyped-def]
          show: str = "open") -> Response:
     import math
 
@@ -105,7 +106,7 @@ def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignor
 
 
 @router.post("/data/quarantine/{row_id}/resolve")
-def resolve_quarantine(request: Request, db: DbDep, row_id: int,  # type: ignore[no-untyped-def]
+def resolve_quarantine(request: Request, db: DbDep, row_id: RowId,  # type: ignore[no-untyped-def]
                        user=require("quarantine.resolve")) -> Response:
     from fastapi.responses import RedirectResponse
 
@@ -127,10 +128,10 @@ def resolve_quarantine(request: Request, db: DbDep, row_id: int,  # type: ignore
 
 
 @router.get("/reports")
-def reports_page(request: Request, user=Reader, message: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def reports_page(request: Request, user=Reader) -> Response:  # type: ignore[no-untyped-def]
     ctx = ctx_of(request)
     return render.page(request, "reports.html", files=views.report_files(ctx),
-                       kinds=views.report_kinds(), message=message,
+                       kinds=views.report_kinds(), message=flash.read(request),
                        year=min(views.today().year, 2025))
 
 
@@ -138,7 +139,5 @@ def reports_page(request: Request, user=Reader, message: str | None = None) -> R
 def reports_new(request: Request, db: DbDep, kind: Annotated[str, Form()],  # type: ignore[no-untyped-def]
                 year: Annotated[int, Form()], format: Annotated[str, Form()] = "docx",
                 user=require("report.generate")) -> Response:
-    from fastapi.responses import RedirectResponse
-
     path = views.generate_report(ctx_of(request), db, user.username, kind, year, format)
-    return RedirectResponse(f"/reports?message={path.name}", status_code=303)
+    return flash.redirect(request, "/reports", "report-generated", name=path.name)

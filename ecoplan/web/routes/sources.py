@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from ecoplan.errors import EcoplanError
-from ecoplan.web import render
+from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
 
@@ -88,8 +88,8 @@ def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple
 
 
 @router.get("/sources", include_in_schema=False)
-def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                 message: str | None = None) -> Response:
+def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]  # type: ignore[no-untyped-def]
+                 ) -> Response:
     from ecoplan.supervision import sources as S
     from ecoplan.supervision.sources_indicators import summary
 
@@ -109,7 +109,7 @@ def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]
     return render.page(
         request, "sources.html", rows=rows, s=summary(db, today), start=start, end=end,
         result=res, GRADE_NAMES=S.GRADE_NAMES, PERMIT_STATE_TEXT=PERMIT_STATE_TEXT,
-        can_edit=allowed(user.role, "sources.edit"), message=message)
+        can_edit=allowed(user.role, "sources.edit"), message=flash.read(request))
 
 
 def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
@@ -178,7 +178,7 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 
 @router.get("/sources/{credit_code}", include_in_schema=False)
 def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: ignore[no-untyped-def]
-                    user: Annotated[Principal, Reader], message: str | None = None) -> Response:
+                    user: Annotated[Principal, Reader]) -> Response:
     from ecoplan.store.supervision_models import Enterprise
     from ecoplan.supervision import sources as S
 
@@ -206,7 +206,7 @@ def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: igno
         result=res, charts=charts, start=start, end=end, GRADE_NAMES=S.GRADE_NAMES,
         OUTLET_KIND_NAMES=S.OUTLET_KIND_NAMES, MANAGEMENT_CLASS_NAMES=S.MANAGEMENT_CLASS_NAMES,
         PERMIT_STATE_TEXT=PERMIT_STATE_TEXT, can_edit=allowed(user.role, "sources.edit"),
-        message=message, today=today)
+        message=flash.read(request), today=today)
 
 
 @router.post("/sources/grades", include_in_schema=False)
@@ -222,11 +222,8 @@ def add_grade(request: Request, db: DbDep, user: Annotated[Principal, Editor],  
                          recorded_by=user.username)
     audit.record(db, user.username, "append", "performance_grade", row.enterprise, None,
                  S.as_dict(row))
-    t = _t(request)
-    msg = t(f"已追加绩效分级 {row.grade}（{row.effective_from} 起）",
-            f"Grade {row.grade} appended (from {row.effective_from})")
-    return RedirectResponse(f"/sources/{quote(row.enterprise)}?message={quote(msg)}",
-                            status_code=303)
+    return flash.redirect(request, f"/sources/{quote(row.enterprise)}", "grade-appended",
+                          grade=row.grade, effective_from=row.effective_from)
 
 
 @router.post("/sources/import", include_in_schema=False)
@@ -252,12 +249,12 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
         rep = run_import(db, path, actor=user.username)
     audit.record(db, user.username, "import", "sources_workbook", name, None,
                  {"added": rep.added, "updated": rep.updated, "errors": len(rep.errors)})
-    msg = t(f"导入 {name}：新增 {sum(rep.added.values())}，更新 {sum(rep.updated.values())}，"
-            f"未变 {sum(rep.unchanged.values())}，错误 {len(rep.errors)}",
-            f"Imported {name}: {sum(rep.added.values())} added, {sum(rep.updated.values())} "
-            f"updated, {sum(rep.unchanged.values())} unchanged, {len(rep.errors)} errors")
+    details = ""
     if rep.errors:
-        msg += "；" + "；".join(
+        details = "；" + "；".join(
             f"{e['sheet']} {t('第', 'row ')}{e['row']}{t('行', '')} {e['field'] or ''}: "
             f"{t(e['zh'], e['en'])}" for e in rep.errors[:10])
-    return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+    return flash.redirect(request, "/sources", "workbook-imported", name=name,
+                          added=sum(rep.added.values()), updated=sum(rep.updated.values()),
+                          unchanged=sum(rep.unchanged.values()), errors=len(rep.errors),
+                          details=details)
