@@ -51,6 +51,7 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "audit",
 )
 
 

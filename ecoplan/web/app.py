@@ -28,11 +28,13 @@ from ecoplan.settings import Settings, load_settings
 from ecoplan.web.deps import (
     CSRF_COOKIE,
     LANG_COOKIE,
+    SESSION_COOKIE,
     CsrfFailed,
     Forbidden,
     LoginRequired,
     csrf_guard,
 )
+from ecoplan.web.limits import RequestLimits
 from ecoplan.web.security import CsrfSigner
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +58,10 @@ class WebContext:
     max_failures_ip: int = 20
     throttle_window: timedelta = timedelta(minutes=15)
     max_evidence_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 25 * 1024 * 1024
+    body_chunk_timeout: float = 10.0
+    body_total_timeout: float = 120.0
+    future_tolerance_days: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
     workspace: Any = None  # ecoplan.store.workspace.Workspace (settings, engine, lake, analytics)
     lake_lock: Any = field(default_factory=threading.RLock)
@@ -110,12 +116,16 @@ class LangAndHeaders:
         scope["state"]["lang"] = lang
         set_lang(lang)
         csrf = request.cookies.get(CSRF_COOKIE)
-        new_csrf = None if self.ctx.csrf.valid(csrf) else self.ctx.csrf.new()
+        bind = request.cookies.get(SESSION_COOKIE, "")
+        new_csrf = None if self.ctx.csrf.valid(csrf, bind) else self.ctx.csrf.new(bind)
         scope["state"]["csrf_token"] = new_csrf or csrf
         secure = "; Secure" if self.ctx.secure_cookie(request) else ""
+        started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if new_csrf:
@@ -129,7 +139,17 @@ class LangAndHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            if not started:  # the 500 page carries the security headers too
+                body = ("<!doctype html><meta charset=utf-8><title>500</title><p>服务器内部错误，"
+                        "已记录。Internal server error; it has been logged.</p>").encode()
+                await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+            raise
 
 
 def _wants_json(request: Request) -> bool:
@@ -156,7 +176,12 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     ctx = WebContext(settings=settings, engine=engine,
                      sessionmaker=sessionmaker(engine, expire_on_commit=False),
                      csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure,
-                     workspace=workspace)
+                     workspace=workspace,
+                     max_evidence_bytes=settings.web_max_evidence_mb * 1024 * 1024,
+                     max_body_bytes=settings.web_max_body_mb * 1024 * 1024,
+                     body_chunk_timeout=settings.web_body_chunk_timeout,
+                     body_total_timeout=settings.web_body_total_timeout,
+                     future_tolerance_days=settings.web_future_tolerance_days)
     app = FastAPI(
         title="ecoplan",
         version="1",
@@ -168,7 +193,8 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     )
     app.state.ctx = ctx
     app.state.instance = secrets.token_hex(4)
-    app.add_middleware(LangAndHeaders, ctx=ctx)
+    app.add_middleware(RequestLimits, ctx=ctx)
+    app.add_middleware(LangAndHeaders, ctx=ctx)  # outermost: headers on every answer
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)

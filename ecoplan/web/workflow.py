@@ -4,7 +4,7 @@ a department reports only on its own projects, tasks and indicators; every step 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -68,7 +68,7 @@ def own_subjects(user: Principal, plan: Any) -> dict[str, list[Any]]:
 
 
 def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[str, Any],
-           files: Sequence[tuple[str, bytes]] = ()) -> Any:
+           files: Sequence[tuple[str, bytes | BinaryIO]] = ()) -> Any:
     """Submit a report of ``kind`` (fields as in :mod:`ecoplan.assess.progress`)."""
     from ecoplan.assess import progress
 
@@ -94,7 +94,8 @@ def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[st
         data["value"] = num
         data["unit"] = data.get("unit") or getattr(ind, "unit", None)
     refs = [evidence.store(session, ctx.home, user.username, name, content,
-                           ctx.max_evidence_bytes, f"{kind}_report")
+                           ctx.max_evidence_bytes, f"{kind}_report",
+                           user.department_name or DEFAULT_DEPARTMENT)
             for name, content in files if name]
     refs += list(data.pop("evidence", None) or [])
     department = user.department_name or DEFAULT_DEPARTMENT

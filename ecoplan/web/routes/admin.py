@@ -12,6 +12,7 @@ from ecoplan.store.models import Role
 from ecoplan.web import accounts, audit, flash, render
 from ecoplan.web.deps import DbDep, require
 from ecoplan.web.inputs import PageNo, RowId
+from ecoplan.web.sessions import LOGIN_ACTIONS
 
 router = APIRouter(include_in_schema=False)
 AuditReader = require("read.audit")
@@ -25,12 +26,13 @@ def admin(request: Request, db: DbDep, user=AuditReader, page: PageNo = 1,  # ty
     size = 50
     total, entries = audit.entries(db, limit=size, offset=(max(page, 1) - 1) * size,
                                    actor=actor or None, entity=entity or None)
+    login_total, logins = audit.entries(db, limit=50, actions=LOGIN_ACTIONS)
     depts = accounts.list_departments(db)
     return render.page(
         request, "admin.html", users=accounts.list_users(db), departments=depts,
         dept_by_id={d.id: d for d in depts}, roles=db.query(Role).all(), entries=entries,
         page=max(page, 1), pages=max(1, math.ceil(total / size)), total=total,
-        tokens=accounts.list_tokens(db), actor=actor or "", entity=entity or "", message=flash.read(request),
+        tokens=accounts.list_tokens(db), logins=logins, login_total=login_total, actor=actor or "", entity=entity or "", message=flash.read(request),
     )
 
 

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from ecoplan.errors import Location
 from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.inputs import NOTE_MAX, check_not_future
 
 router = APIRouter()
 
@@ -60,7 +61,7 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                    credit_code: Annotated[str, Form()] = "",
                    complied: Annotated[str, Form()] = "",
                    inspected_at: Annotated[str | None, Form()] = None,
-                   note: Annotated[str | None, Form()] = None,
+                   note: Annotated[str | None, Form(max_length=NOTE_MAX)] = None,
                    evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     from ecoplan.supervision import emergency as em
     from ecoplan.web import audit
@@ -82,8 +83,10 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
         raise em.EmergencyError(f"{at:%Y-%m-%d %H:%M} 没有执行中的应急响应",
                                 f"No response in force at {at:%Y-%m-%d %H:%M}",
                                 location=Location(field="inspected_at"))
-    refs = [evidence_files.store(db, ctx.home, user.username, up.filename, up.file.read(),
-                                 ctx.max_evidence_bytes, "emergency_inspection")
+    check_not_future(at, "inspected_at", ctx.future_tolerance_days)
+    refs = [evidence_files.store(db, ctx.home, user.username, up.filename, up.file,
+                                 ctx.max_evidence_bytes, "emergency_inspection",
+                                 user.department_name)
             for up in evidence or [] if up is not None and up.filename]
     db.commit()  # release the request session's lock before the domain write (SQLite)
     department = user.department_name or user.username

@@ -3,15 +3,16 @@ reviews, approves or rejects (the workflow of :mod:`ecoplan.assess.progress`).""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 
 from ecoplan.web import flash, render, views, workflow
 from ecoplan.web.accounts import NotFoundError
-from ecoplan.web.deps import DbDep, LoggedIn, ctx_of, require
-from ecoplan.web.evidence import evidence_dir
+from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, ctx_of, require
+from ecoplan.web.evidence import evidence_dir, evidence_readable
 from ecoplan.web.inputs import (
     NOTE_MAX,
     IndicatorValueIn,
@@ -25,12 +26,9 @@ router = APIRouter(include_in_schema=False)
 Reader = require("read.internal")
 
 
-def _files(uploads: list[UploadFile] | None) -> list[tuple[str, bytes]]:
-    out = []
-    for up in uploads or []:
-        if up is not None and up.filename:
-            out.append((up.filename, up.file.read()))
-    return out
+def _files(uploads: list[UploadFile] | None) -> list[tuple[str, BinaryIO]]:
+    """The uploaded files (spooled to disk by the parser; copied on with the size limit)."""
+    return [(up.filename, up.file) for up in uploads or [] if up is not None and up.filename]
 
 
 @router.get("/entry")
@@ -101,13 +99,20 @@ def step(request: Request, db: DbDep, user: LoggedIn, kind: str, record_id: RowI
     return flash.redirect(request, "/entry", f"report-{action}", kind=kind, id=record_id)
 
 
-@router.get("/evidence/{evidence_id}")
-def download_evidence(request: Request, db: DbDep, evidence_id: RowId, user=Reader) -> Response:  # type: ignore[no-untyped-def]
+@router.get("/evidence/{public_id}")
+def download_evidence(request: Request, db: DbDep, user: LoggedIn,
+                      public_id: Annotated[str, PathParam(max_length=64)]) -> Response:
+    """An evidence file, for the submitting department, reviewers/approvers and admins."""
+    from sqlalchemy import select
+
     from ecoplan.store.web_models import EvidenceFile
 
-    row = db.get(EvidenceFile, evidence_id)
+    row = db.execute(select(EvidenceFile).where(EvidenceFile.public_id == public_id)
+                     ).scalar_one_or_none()
     path = evidence_dir(ctx_of(request).home) / row.sha256 if row else None
     if row is None or path is None or not path.exists():
-        raise NotFoundError(f"证明材料 {evidence_id} 不存在。",
-                            f"Evidence file {evidence_id} does not exist.")
-    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+        raise NotFoundError("证明材料不存在。", "The evidence file does not exist.")
+    if not evidence_readable(user, row):
+        raise Forbidden("evidence.read")
+    return FileResponse(path, media_type=row.content_type, filename=row.filename,
+                        headers={"Cache-Control": "private, no-store"})
