@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -25,12 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecoplan.errors import EcoplanError
 from ecoplan.i18n import set_lang
 from ecoplan.settings import Settings, load_settings
+from ecoplan.web.assets import AssetFiles, docs_page, swagger_dir
 from ecoplan.web.deps import (
     CSRF_COOKIE,
     LANG_COOKIE,
     SESSION_COOKIE,
     CsrfFailed,
     Forbidden,
+    LoggedIn,
     LoginRequired,
     csrf_guard,
 )
@@ -186,7 +187,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         title="ecoplan",
         version="1",
         description="生态环境保护规划平台 API / eco-environment plan platform API",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from local files, signed-in users only
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         dependencies=[Depends(csrf_guard)],
@@ -195,7 +196,10 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.state.instance = secrets.token_hex(4)
     app.add_middleware(RequestLimits, ctx=ctx)
     app.add_middleware(LangAndHeaders, ctx=ctx)  # outermost: headers on every answer
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.mount("/static", AssetFiles(STATIC_DIR), name="static")
+    docs_files = swagger_dir() if settings.web_api_docs else None
+    if docs_files is not None:
+        app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
     from ecoplan.web.routes import sources as sources_routes
@@ -255,6 +259,16 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(user: LoggedIn) -> Response:
+        """Swagger UI for the API (local files; 404 when switched off or not installed)."""
+        from ecoplan.web.accounts import NotFoundError
+
+        if docs_files is None:
+            raise NotFoundError("API 文档未启用（ECOPLAN_WEB_API_DOCS）。",
+                                "The API documentation is switched off (ECOPLAN_WEB_API_DOCS).")
+        return HTMLResponse(docs_page("/api/v1/openapi.json", "ecoplan API"))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

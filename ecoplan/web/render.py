@@ -7,6 +7,7 @@ import json
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -14,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 BEIJING = timezone(timedelta(hours=8))
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATUS_COLOURS = {
     "achieved": "#2e7d32",
     "on_track": "#66bb6a",
@@ -93,11 +95,19 @@ def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["fmt"] = _fmt
     env.filters["beijing"] = beijing
+    env.globals["static_url"] = static_url
     env.filters["tojson_safe"] = to_json
     env.globals["STATUS_COLOURS"] = STATUS_COLOURS
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["STATE_LABELS"] = STATE_LABELS
 
+
+
+def static_url(rel: str) -> str:
+    """``/static/<rel>?v=<content hash>`` (cached for a year; a new file gets a new URL)."""
+    from ecoplan.web.assets import content_hash
+
+    return f"/static/{rel}?v={content_hash(STATIC_DIR, rel)}"
 
 
 def _has_demo_data(ctx: Any) -> bool:
