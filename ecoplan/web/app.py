@@ -189,7 +189,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         description="生态环境保护规划平台 API / eco-environment plan platform API",
         docs_url=None,  # served below from local files, signed-in users only
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served below to signed-in users
         dependencies=[Depends(csrf_guard)],
     )
     app.state.ctx = ctx
@@ -259,6 +259,10 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi_schema(user: LoggedIn) -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(user: LoggedIn) -> Response:
