@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -77,10 +79,20 @@ class WebContext:
         proto = request.headers.get("x-forwarded-proto", request.url.scheme)
         return proto == "https"
 
+    warmer: Any = None  # ecoplan.web.warm.Warmer while the server runs
+    rewarm_pending: bool = False
+
     def invalidate(self) -> None:
-        """Drop cached read models (after an approval, an upload, a new report …)."""
+        """Drop cached read models (after an approval, an upload, a new report …); the
+        overview is recomputed in the background once the change is committed."""
         for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
             self.cache.pop(key, None)
+        self.rewarm_pending = True
+
+    def after_commit(self) -> None:
+        if self.rewarm_pending and self.warmer is not None:
+            self.rewarm_pending = False
+            self.warmer.poke()
 
 
 SECURITY_HEADERS = [
@@ -183,7 +195,20 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
                      body_chunk_timeout=settings.web_body_chunk_timeout,
                      body_total_timeout=settings.web_body_total_timeout,
                      future_tolerance_days=settings.web_future_tolerance_days)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from ecoplan.web.warm import Warmer
+
+        ctx.warmer = Warmer(ctx)
+        ctx.warmer.start()
+        try:
+            yield
+        finally:
+            ctx.warmer.stop()
+            ctx.warmer = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ecoplan",
         version="1",
         description="生态环境保护规划平台 API / eco-environment plan platform API",

@@ -73,6 +73,7 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        ctx_of(request).after_commit()
     except BaseException:
         session.rollback()
         raise

@@ -182,19 +182,24 @@ def fragment(request: Request, key: str, template: str, build: Any) -> str:
     """A page body that is the same for every reader, rendered once and kept in the read-model
     cache (``key`` must start with ``indicators`` so that an approval drops it; it also expires
     with the lake results). ``build()`` returns the template's context."""
-    import time
-
-    from ecoplan.web.views import LAKE_CACHE_SECONDS
+    from ecoplan.web.views import fresh
 
     ctx = request.app.state.ctx
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]  # type: ignore[no-any-return]
     lang = getattr(request.state, "lang", "zh")
+    return store_fragment(ctx, key, template, lang, build())
+
+
+def store_fragment(ctx: Any, key: str, template: str, lang: str,
+                   context: dict[str, Any]) -> str:
+    """Render a shared page body and keep it in the read-model cache under ``key``."""
+    import time
 
     def t(zh: str, en: str) -> str:
         return zh if lang == "zh" else en
 
-    html = ctx.templates.env.get_template(template).render(lang=lang, t=t, **build())
+    html = ctx.templates.env.get_template(template).render(lang=lang, t=t, **context)
     ctx.cache[key] = (time.monotonic(), html)
     return html

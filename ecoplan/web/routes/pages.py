@@ -28,26 +28,52 @@ def overview(request: Request, db: DbDep, user=Reader, year: Year = None) -> Res
     if year is not None and not plan.baseline_year <= year <= plan.end_year + 5:
         year = None
     year = year or views.default_year(plan)
-
-    def build() -> dict:
-        rows = views.indicator_rows(ctx, db, lang, year)
-        projects = views.project_rows(ctx, db)
-        summary = views.investment_summary(ctx, db)
-        by_key = {r.key: r for r in rows}
-        blocks = [charts.status_pie(rows, t)]
-        if summary["by_category"]:
-            blocks.append(charts.investment_bar(summary, projects, t))
-        blocks.extend(views.air_overview_charts(ctx, db, t))
-        return {"plan": plan, "rows": rows, "charts": blocks, "summary": summary, "year": year,
-                "air_cards": [by_key[k] for k in ("1", "2", "3") if k in by_key],
-                "water_cards": [by_key[k] for k in ("4a", "4b", "5") if k in by_key],
-                "binding": [r for r in rows if r.attribute == "binding"],
-                "years": list(range(plan.start_year, max(plan.end_year,
-                                                         views.today().year) + 1))}
-
-    body = render.fragment(request, f"indicators:overview-html:{lang}:{year}",
-                           "overview_body.html", build)
+    body = render.fragment(request, overview_key(lang, year), "overview_body.html",
+                           lambda: overview_context(ctx, db, lang, year, t))
     return render.page(request, "overview.html", body=body)
+
+
+def overview_key(lang: str, year: int) -> str:
+    return f"indicators:overview-html:{lang}:{year}"
+
+
+def overview_context(ctx, db, lang: str, year: int, t) -> dict:  # type: ignore[no-untyped-def]
+    """What the overview body shows (the same for every reader of a language and year)."""
+    plan = views.current_plan(ctx, db)
+    rows = views.indicator_rows(ctx, db, lang, year)
+    projects = views.project_rows(ctx, db)
+    summary = views.investment_summary(ctx, db)
+    by_key = {r.key: r for r in rows}
+    blocks = [charts.status_pie(rows, t)]
+    if summary["by_category"]:
+        blocks.append(charts.investment_bar(summary, projects, t))
+    blocks.extend(views.air_overview_charts(ctx, db, t))
+    return {"plan": plan, "rows": rows, "charts": blocks, "summary": summary, "year": year,
+            "air_cards": [by_key[k] for k in ("1", "2", "3") if k in by_key],
+            "water_cards": [by_key[k] for k in ("4a", "4b", "5") if k in by_key],
+            "binding": [r for r in rows if r.attribute == "binding"],
+            "years": list(range(plan.start_year, max(plan.end_year,
+                                                     views.today().year) + 1))}
+
+
+def warm_overview(ctx) -> list[str]:  # type: ignore[no-untyped-def]
+    """Render the overview body of the default year in both languages into the cache (what
+    the first reader after a start, an approval or the lake-cache expiry would wait for)."""
+    done = []
+    db = ctx.sessionmaker()
+    try:
+        year = views.default_year(views.current_plan(ctx, db))
+        for lang in ("zh", "en"):
+            def t(zh: str, en: str, _lang: str = lang) -> str:
+                return zh if _lang == "zh" else en
+
+            key = overview_key(lang, year)
+            render.store_fragment(ctx, key, "overview_body.html", lang,
+                                  overview_context(ctx, db, lang, year, t))
+            done.append(key)
+    finally:
+        db.close()
+    return done
 
 
 @router.get("/projects")
