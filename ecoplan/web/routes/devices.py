@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from ecoplan.errors import EcoplanError
 from ecoplan.web import flash, render
+from ecoplan.web.render import BEIJING
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.inputs import RowId
 from ecoplan.web.permissions import allowed
@@ -72,8 +73,8 @@ EVENT_TEXT = {
 
 
 def when(value: Any) -> str:
-    """A time for display: database times (UTC; naive from SQLite) in the server's local time,
-    the snapshot's local ISO strings as they are, to the second."""
+    """A time for display: database times (UTC; naive from SQLite) in Beijing time, the
+    snapshot's local ISO strings as they are, to the second."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -86,7 +87,7 @@ def when(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
 
 
