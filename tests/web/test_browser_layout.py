@@ -52,13 +52,13 @@ def test_navigation_fits_and_links_only_to_allowed_pages(server: str, browser,  
 def test_phone_width_has_no_sideways_scrolling(demo_server: str, browser,  # type: ignore[no-untyped-def]  # noqa: F811
                                                artifacts_dir: Path) -> None:
     """With the demo data (charts, calendars, long tables): the overview was 409 px wide."""
-    server = demo_server
+    base = demo_server
     page = browser.new_page()
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, server, "admin")
+    sign_in(page, base, "admin")
     wide = {}
     for path in PAGES:
-        page.goto(server + path)
+        page.goto(base + path)
         page.wait_for_load_state("load")
         over = page.evaluate("""() => {
             const w = window.innerWidth;
@@ -70,7 +70,7 @@ def test_phone_width_has_no_sideways_scrolling(demo_server: str, browser,  # typ
         }""")
         if over["scroll"] > 1:
             wide[path] = over
-    page.goto(server + "/")
+    page.goto(base + "/")
     page.screenshot(path=str(artifacts_dir / "overview-390.png"), full_page=True)
     assert not wide, wide
 

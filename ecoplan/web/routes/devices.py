@@ -26,10 +26,10 @@ from sqlalchemy import func, select
 
 from ecoplan.errors import EcoplanError
 from ecoplan.web import flash, render
-from ecoplan.web.render import BEIJING
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.inputs import RowId
 from ecoplan.web.permissions import allowed
+from ecoplan.web.render import BEIJING
 
 router = APIRouter()
 
