@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
+from ecoplan.web.security import same
+
 #: key → (Chinese, English) with ``{name}`` placeholders filled from the signed values
 MESSAGES: dict[str, tuple[str, str]] = {
     "report-saved": ("已保存：{kind} 填报 {id}，等待审核。", "Saved: {kind} report {id}, awaiting review."),
@@ -81,7 +83,7 @@ def read(request: Request) -> str | None:
         return None
     names = [k for k in q if k not in ("flash", "fs", "lang")]
     params = {k: q[k] for k in names}
-    if not hmac.compare_digest(q.get("fs", ""), _signature(request, key, params)):
+    if not same(q.get("fs", ""), _signature(request, key, params)):
         return None
     lang = getattr(request.state, "lang", "zh")
     zh, en = MESSAGES[key]

@@ -54,6 +54,14 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def same(a: str | None, b: str | None) -> bool:
+    """Constant-time equality of two strings from a request (any characters; hmac's own
+    comparison refuses non-ASCII text with a TypeError)."""
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def hash_token(token: str) -> str:
     """SHA-256 hex digest of an API or session token (what the database stores)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -94,8 +102,8 @@ class CsrfSigner:
         if not token or "." not in token:
             return False
         nonce, mac = token.rsplit(".", 1)
-        return hmac.compare_digest(mac, self._mac(nonce, bind or ""))
+        return same(mac, self._mac(nonce, bind or ""))
 
     def matches(self, cookie: str | None, submitted: str | None, bind: str | None = "") -> bool:
-        return bool(cookie and submitted and hmac.compare_digest(cookie, submitted)
+        return bool(cookie and submitted and same(cookie, submitted)
                     and self.valid(cookie, bind))

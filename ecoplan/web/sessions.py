@@ -27,6 +27,7 @@ from ecoplan.web.security import (
     dummy_hash,
     hash_token,
     new_session_token,
+    same,
     verify_password,
 )
 
@@ -155,8 +156,7 @@ def complete_totp(session: Session, ctx, challenge: str, code: str, ip: str) -> 
         raise AuthError("登录已过期，请重新登录。", "The sign-in expired; sign in again.") from None
     user = session.get(User, uid)
     if (user is None or expires < time.time() or not user.totp_secret
-            or not hmac.compare_digest(mac, _challenge_mac(ctx, uid, expires,
-                                                           user.password_hash))):
+            or not same(mac, _challenge_mac(ctx, uid, expires, user.password_hash))):
         raise AuthError("登录已过期，请重新登录。", "The sign-in expired; sign in again.")
     now = datetime.now(UTC)
     until = _aware(user.locked_until)

@@ -57,7 +57,7 @@ def verify(secret_b32: str, code: str, *, last_step: int | None = None,
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if last_step is not None and step <= last_step:
             continue
-        if hmac.compare_digest(hotp(key, step), code):
+        if hmac.compare_digest(hotp(key, step).encode(), code.encode()):
             return step
     return None
 

@@ -22,6 +22,7 @@ from ecoplan.web.deps import (
     ctx_of,
 )
 from ecoplan.web.inputs import RowId
+from ecoplan.web.security import same
 from ecoplan.web.sessions import (
     SecondFactorRequired,
     authenticate,
@@ -144,7 +145,7 @@ def totp_enable(request: Request, db: DbDep, user: LoggedIn,
                 secret: Annotated[str, Form(max_length=64)], sig: Annotated[str, Form(max_length=64)],
                 code: Annotated[str, Form(max_length=16)]) -> Response:
     lang = getattr(request.state, "lang", "zh")
-    if not hmac.compare_digest(sig, _setup_sig(request, user, secret)):
+    if not same(sig, _setup_sig(request, user, secret)):
         raise Forbidden("totp.enable")
     step = totp.verify(secret, code)
     if step is None:
