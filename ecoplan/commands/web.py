@@ -154,6 +154,20 @@ def users_disable(username: Annotated[str, typer.Argument(help="用户名 / user
     ok(f"已停用 {username}", f"Disabled {username}")
 
 
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(help="用户名 / user name")],
+                 totp: Annotated[bool, typer.Option(
+                     "--totp", help="同时清除动态口令（丢失身份验证器时）/ also clear the "
+                     "one-time-password key (lost authenticator)")] = False) -> None:
+    """解除账号锁定（可同时清除动态口令）/ unlock an account (and optionally clear its TOTP key)."""
+    from ecoplan.web import accounts
+
+    with _workspace().session() as s:
+        accounts.unlock(s, ACTOR, username, clear_totp=totp)
+    ok(f"已解除 {username} 的锁定" + ("并清除动态口令" if totp else ""),
+       f"Unlocked {username}" + (" and cleared the one-time-password key" if totp else ""))
+
+
 @users_app.command("enable")
 def users_enable(username: Annotated[str, typer.Argument(help="用户名 / user name")]) -> None:
     """启用账号 / enable an account."""

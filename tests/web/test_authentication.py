@@ -184,3 +184,15 @@ def test_totp_second_factor_for_an_admin(app, web_ws) -> None:  # type: ignore[n
     r = d.post("/login/totp", data={"challenge": ch2, "code": later, "csrf_token": csrf_of(d)},
                follow_redirects=False)
     assert r.status_code == 401
+
+
+def test_unlock_command(web_ws, capsys) -> None:  # type: ignore[no-untyped-def]
+    from ecoplan.cli import main
+    from ecoplan.store.models import User
+
+    with web_ws.session() as s:
+        u = s.execute(select(User).where(User.username == "lyj")).scalar_one()
+        u.failed_logins, u.locked_until, u.totp_secret = 9, datetime.now(UTC) + timedelta(hours=1), "JBSWY3DPEHPK3PXP"
+    assert main(["users", "unlock", "lyj", "--totp"]) == 0
+    after = _user(web_ws, "lyj")
+    assert (after.failed_logins, after.locked_until, after.totp_secret) == (0, None, None)
