@@ -27,14 +27,17 @@ LAKE_CACHE_SECONDS = 300
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
 
 
-#: set in the cache-warming thread: every cached result is recomputed, not reused
+#: set in the cache-warming thread: results cached before ``since`` are recomputed
 _REFRESHING = threading.local()
 
 
 def fresh(hit: Any) -> bool:
-    """Whether a cached ``(monotonic time, value)`` entry may be served (younger than
-    LAKE_CACHE_SECONDS, and not while this thread is refreshing the caches)."""
-    if hit is None or getattr(_REFRESHING, "active", False):
+    """Whether a cached ``(monotonic time, value)`` entry may be served: younger than
+    LAKE_CACHE_SECONDS and, in the warming thread, computed during this warm-up."""
+    if hit is None:
+        return False
+    since = getattr(_REFRESHING, "since", None)
+    if since is not None and hit[0] < since:
         return False
     return bool(hit[0] > time.monotonic() - LAKE_CACHE_SECONDS)
 

@@ -69,7 +69,7 @@ class Warmer:
             self._wake.clear()
             with self._done:
                 self.started += 1
-            views._REFRESHING.active = True
+            views._REFRESHING.since = time.monotonic()
             try:
                 warm_overview(self.ctx)
                 self.last_error = None
@@ -77,7 +77,7 @@ class Warmer:
                 self.last_error = repr(exc)
                 log.warning("overview warm-up failed: %r", exc)
             finally:
-                views._REFRESHING.active = False
+                views._REFRESHING.since = None
             with self._done:
                 self.generation += 1
                 self._done.notify_all()
