@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-BEIJING = timezone(timedelta(hours=8))
+from ecoplan.web.inputs import BEIJING
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATUS_COLOURS = {
     "achieved": "#2e7d32",

@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.store.models import PlanRecord
+from ecoplan.web.inputs import BEIJING
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
-BEIJING = timezone(timedelta(hours=8))
 #: results computed from the lake are recomputed at most this often (new batches show up then)
 LAKE_CACHE_SECONDS = 300
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")

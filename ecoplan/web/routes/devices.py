@@ -27,9 +27,8 @@ from sqlalchemy import func, select
 from ecoplan.errors import EcoplanError
 from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
-from ecoplan.web.inputs import RowId
+from ecoplan.web.inputs import BEIJING, RowId
 from ecoplan.web.permissions import allowed
-from ecoplan.web.render import BEIJING
 
 router = APIRouter()
 
