@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     web_future_tolerance_days: int = Field(default=0, ge=0, le=3660,
                                            description="how far ahead other dates may lie")
     web_api_docs: bool = Field(default=True, description="serve /api/docs (signed-in users)")
+    #: four-eyes rule: the approver of a progress report must differ from its reviewer (the
+    #: reporter may never review or approve); ``ECOPLAN_DISTINCT_APPROVER=false`` relaxes it
+    distinct_approver: bool = True
 
     @field_validator("home", mode="after")
     @classmethod
@@ -105,6 +108,7 @@ class Settings(BaseSettings):
             "lang": self.lang,
             "spark_master": self.spark_master,
             "web": f"{self.web_host}:{self.web_port}",
+            "distinct_approver": str(self.distinct_approver).lower(),
             "env_file": str(self.env_file) + ("" if self.env_file.exists() else " (absent)"),
         }
 

@@ -33,13 +33,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "totp-reset": ("已清除该用户的动态口令。", "The user's one-time-password key was cleared."),
     "department-created": ("已创建部门。", "Department created."),
     "token-revoked": ("已吊销令牌。", "Token revoked."),
-    "device-approved": ("已批准设备 {mn}；释放暂存报文 {released} 包（{rows} 行写入数据湖）{kept}",
-                        "Approved {mn}; released {released} held packets ({rows} rows into the "
-                        "lake){kept}"),
+    "device-approved": ("已批准设备 {mn}；释放暂存报文 {released} 包：入库 {stored} 行，"
+                        "暂存待审 {quarantined} 行{kept}",
+                        "Approved {mn}; released {released} held packets: {stored} rows stored, "
+                        "{quarantined} quarantined{kept}"),
     "command-queued": ("命令 {cn} 已排队（编号 {id}），网关将发送给设备",
                        "Command {cn} queued (id {id}); the gateway will send it to the device"),
     "command-cancelled": ("命令 {id} 已取消", "Command {id} cancelled"),
     "inspection-recorded": ("检查记录 {id} 已录入", "Inspection {id} recorded"),
+    # a warning issued / changed / lifted: the words are made by the server (and signed)
+    "emergency-step": ("{zh}", "{en}"),
     "grade-appended": ("已追加绩效分级 {grade}（{effective_from} 起）",
                        "Grade {grade} appended (from {effective_from})"),
     "workbook-imported": ("导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}，错误 {errors}{details}",

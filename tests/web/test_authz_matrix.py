@@ -88,18 +88,37 @@ def matrix_env(template_home: Path, tmp_path_factory: pytest.TempPathFactory):  
 def _world(ws) -> None:  # type: ignore[no-untyped-def]
     """What the write rows act on, so that "allow" means the action is really done: an
     enterprise, a heavy-pollution response in force, a registered device."""
-    from datetime import timedelta
 
     from ecoplan.ingest.hj212.registry import add_device
-    from ecoplan.supervision import emergency as em
     from ecoplan.supervision import sources as S
 
     with ws.session() as s:
         S.add_enterprise(s, "91141122MA0K0C0016", "矩阵测试企业")
-    now = em.now_local()
-    em.issue(ws.engine, level="orange", start=now - timedelta(hours=1),
-             planned_end=now + timedelta(days=2), doc_no="交环应急〔2026〕矩阵")
+    _active_response(ws)
     add_device(ws.engine, "MATRIX-DEV-0001", device_type="air", name="矩阵设备")
+
+
+def _active_response(ws) -> int:  # type: ignore[no-untyped-def]
+    """The heavy-pollution response in force now (issued when there is none)."""
+    from datetime import timedelta
+
+    from ecoplan.supervision import emergency as em
+
+    now = em.now_local()
+    st = em.active_response(ws.engine, now)
+    if st is None:
+        st = em.issue(ws.engine, level="orange", start=now - timedelta(minutes=30),
+                      planned_end=now + timedelta(days=2), doc_no="交环应急〔2026〕矩阵")
+    return int(st.id)
+
+
+def _no_response(ws) -> None:  # type: ignore[no-untyped-def]
+    """Lift the response in force, so that a new warning may be issued."""
+    from ecoplan.supervision import emergency as em
+
+    st = em.active_response(ws.engine, em.now_local())
+    if st is not None:
+        em.lift(ws.engine, st.id, at=em.now_local(), doc_no="交环应急〔2026〕矩阵解除")
 
 
 def _workbook(tmp: Path) -> bytes:
@@ -133,6 +152,8 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
             return str(q.id)
         if placeholder == "token":
             return str(accounts.create_token(s, "test", "lyj", "victim").id)
+    if placeholder == "response":
+        return str(_active_response(ws))
     if placeholder == "command":
         from ecoplan.ingest.hj212.commands import enqueue
 
@@ -149,9 +170,13 @@ def test_authorization(matrix_env, row: dict[str, str], role: str,  # type: igno
                        tmp_path: Path) -> None:
     ws, clients = matrix_env
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
+    if row["id"] == "form-emergency-issue":
+        _no_response(ws)
+    elif row["id"] == "form-emergency-inspection":
+        _active_response(ws)
     uniq = str(next(_counter))
     body = json.loads(row["body"].replace("{uniq}", uniq).replace("{demo}", DEMO_PASSWORD)
                       ) if row["body"] else {}
