@@ -32,6 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "user-updated": ("已更新用户。", "User updated."),
     "totp-reset": ("已清除该用户的动态口令。", "The user's one-time-password key was cleared."),
     "department-created": ("已创建部门。", "Department created."),
+    "owners-assigned": ("已调整责任部门。", "Responsible departments changed."),
     "token-revoked": ("已吊销令牌。", "Token revoked."),
     "device-approved": ("已批准设备 {mn}；释放暂存报文 {released} 包：入库 {stored} 行，"
                         "暂存待审 {quarantined} 行{kept}",

@@ -13,6 +13,7 @@ import itertools
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -107,18 +108,23 @@ def _active_response(ws) -> int:  # type: ignore[no-untyped-def]
     now = em.now_local()
     st = em.active_response(ws.engine, now)
     if st is None:
-        st = em.issue(ws.engine, level="orange", start=now - timedelta(minutes=30),
+        st = em.issue(ws.engine, level="orange", start=now,
                       planned_end=now + timedelta(days=2), doc_no="交环应急〔2026〕矩阵")
     return int(st.id)
 
 
 def _no_response(ws) -> None:  # type: ignore[no-untyped-def]
     """Lift the response in force, so that a new warning may be issued."""
+    from datetime import timedelta
+
     from ecoplan.supervision import emergency as em
 
     st = em.active_response(ws.engine, em.now_local())
     if st is not None:
-        em.lift(ws.engine, st.id, at=em.now_local(), doc_no="交环应急〔2026〕矩阵解除")
+        at = max(st.start, em.now_local() - timedelta(minutes=1))
+        em.lift(ws.engine, st.id, at=at, doc_no="交环应急〔2026〕矩阵解除")
+        while em.now_local() <= at:  # the new warning starts after the lift
+            time.sleep(0.2)
 
 
 def _workbook(tmp: Path) -> bytes:
@@ -139,7 +145,7 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
                 s, plan_code="jiaocheng-2021-2025", indicator_key="6", year=2023, value="0",
                 reporter="zjj", department="县住建局")
             if placeholder == "reviewed":
-                progress.review(s, "indicator", rec.id, actor="analyst")
+                progress.review(s, "indicator", rec.id, actor="matrix-reviewer")
             return str(rec.id)
         if placeholder == "quarantine":
             b = IngestBatch(dataset="air_hourly", source_file="x.csv", file_hash="0" * 64)
@@ -152,7 +158,8 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
             return str(q.id)
         if placeholder == "token":
             return str(accounts.create_token(s, "test", "lyj", "victim").id)
-    if placeholder == "response":
+    if placeholder == "response":  # a fresh warning (orange) for each change or lift
+        _no_response(ws)
         return str(_active_response(ws))
     if placeholder == "command":
         from ecoplan.ingest.hj212.commands import enqueue

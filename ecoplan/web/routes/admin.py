@@ -98,7 +98,7 @@ def assign_owner(request: Request, db: DbDep, kind: Annotated[str, Form()],  # t
     assign(db, views.current_plan(ctx, db), kind, subject.strip(), departments,
            actor=user.username)
     ctx.invalidate()
-    return _back("owners-assigned")
+    return _back(request, "owners-assigned")
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
