@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "demo",
     "sources",
     "audit",
+    "flags",
     "ops",
 )
 
