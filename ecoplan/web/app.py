@@ -8,12 +8,13 @@ security rules (see :mod:`ecoplan.web.deps` and :mod:`ecoplan.web.permissions`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -25,15 +26,19 @@ from ecoplan.settings import Settings, load_settings
 from ecoplan.store.workspace import Workspace
 from ecoplan.web import render
 from ecoplan.web.accounts import NotFoundError
+from ecoplan.web.assets import AssetFiles, docs_page, swagger_dir
 from ecoplan.web.context import WebContext
 from ecoplan.web.deps import (
     CSRF_COOKIE,
     LANG_COOKIE,
+    SESSION_COOKIE,
     CsrfFailed,
     Forbidden,
+    LoggedIn,
     LoginRequired,
     csrf_guard,
 )
+from ecoplan.web.limits import RequestLimits
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import sources as sources_routes
@@ -79,12 +84,16 @@ class LangAndHeaders:
         scope["state"]["lang"] = lang
         set_lang(lang)
         csrf = request.cookies.get(CSRF_COOKIE)
-        new_csrf = None if self.ctx.csrf.valid(csrf) else self.ctx.csrf.new()
+        bind = request.cookies.get(SESSION_COOKIE, "")
+        new_csrf = None if self.ctx.csrf.valid(csrf, bind) else self.ctx.csrf.new(bind)
         scope["state"]["csrf_token"] = new_csrf or csrf
         secure = "; Secure" if self.ctx.secure_cookie(request) else ""
+        started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if new_csrf:
@@ -98,7 +107,17 @@ class LangAndHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            if not started:  # the 500 page carries the security headers too
+                body = ("<!doctype html><meta charset=utf-8><title>500</title><p>服务器内部错误，"
+                        "已记录。Internal server error; it has been logged.</p>").encode()
+                await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+            raise
 
 
 def _wants_json(request: Request) -> bool:
@@ -118,20 +137,42 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     ctx = WebContext(settings=settings, engine=engine,
                      sessionmaker=sessionmaker(engine, expire_on_commit=False),
                      csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure,
-                     workspace=workspace)
+                     workspace=workspace,
+                     max_evidence_bytes=settings.web_max_evidence_mb * 1024 * 1024,
+                     max_body_bytes=settings.web_max_body_mb * 1024 * 1024,
+                     body_chunk_timeout=settings.web_body_chunk_timeout,
+                     body_total_timeout=settings.web_body_total_timeout,
+                     future_tolerance_days=settings.web_future_tolerance_days)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from ecoplan.web.warm import Warmer
+
+        ctx.warmer = Warmer(ctx)
+        ctx.warmer.start()
+        try:
+            yield
+        finally:
+            ctx.warmer.stop()
+            ctx.warmer = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ecoplan",
         version="1",
         description="生态环境保护规划平台 API / eco-environment plan platform API",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from local files, signed-in users only
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served below to signed-in users
         dependencies=[Depends(csrf_guard)],
     )
     app.state.ctx = ctx
     app.state.instance = secrets.token_hex(4)
-    app.add_middleware(LangAndHeaders, ctx=ctx)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(RequestLimits, ctx=ctx)
+    app.add_middleware(LangAndHeaders, ctx=ctx)  # outermost: headers on every answer
+    app.mount("/static", AssetFiles(STATIC_DIR), name="static")
+    docs_files = swagger_dir() if settings.web_api_docs else None
+    if docs_files is not None:
+        app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
     app.include_router(sources_routes.router)
@@ -175,9 +216,31 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         return render.page(request, "error.html", status_code=code,
                            message_zh=exc.message("zh"), message_en=exc.message("en"))
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, _exc: OverflowError) -> Response:
+        # a number too large for the database in a parameter nobody bounded: a bad request
+        zh, en = "参数数值过大。", "A parameter is too large."
+        if _wants_json(request):
+            return JSONResponse({"detail": en, "detail_zh": zh, "detail_en": en}, status_code=400)
+        return render.page(request, "error.html", status_code=400, message_zh=zh, message_en=en)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi_schema(user: LoggedIn) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(user: LoggedIn) -> Response:
+        """Swagger UI for the API (local files; 404 when switched off or not installed)."""
+        from ecoplan.web.accounts import NotFoundError
+
+        if docs_files is None:
+            raise NotFoundError("API 文档未启用（ECOPLAN_WEB_API_DOCS）。",
+                                "The API documentation is switched off (ECOPLAN_WEB_API_DOCS).")
+        return HTMLResponse(docs_page("/api/v1/openapi.json", "ecoplan API"))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

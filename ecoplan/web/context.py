@@ -5,6 +5,7 @@ templates, limits, the read-model cache and the workspace). Created once by
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,21 @@ from ecoplan.web.security import CsrfSigner
 #: How long a lake computation (read model, rendered fragment) is kept in the cache at most.
 LAKE_CACHE_SECONDS = 300
 
+#: set in the cache-warming thread: results cached before ``since`` are recomputed
+REFRESHING = threading.local()
+
+
+def fresh(hit: Any) -> bool:
+    """Whether a cached ``(monotonic time, value)`` entry may be served: younger than
+    LAKE_CACHE_SECONDS and, in the warming thread, computed during this warm-up."""
+    if hit is None:
+        return False
+    since = getattr(REFRESHING, "since", None)
+    if since is not None and hit[0] < since:
+        return False
+    return bool(hit[0] > time.monotonic() - LAKE_CACHE_SECONDS)
+
+
 @dataclass
 class WebContext:
     """What every request needs: settings, database, signer, templates, limits, caches."""
@@ -41,6 +57,10 @@ class WebContext:
     max_failures_ip: int = 20
     throttle_window: timedelta = timedelta(minutes=15)
     max_evidence_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 25 * 1024 * 1024
+    body_chunk_timeout: float = 10.0
+    body_total_timeout: float = 120.0
+    future_tolerance_days: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
     workspace: Workspace | None = None
     lake_lock: Any = field(default_factory=threading.RLock)
@@ -55,6 +75,21 @@ class WebContext:
         proto = request.headers.get("x-forwarded-proto", request.url.scheme)
         return proto == "https"
 
+    warmer: Any = None  # ecoplan.web.warm.Warmer while the server runs
+    rewarm_pending: bool = False
+
+    def invalidate(self) -> None:
+        """Drop cached read models (after an approval, an upload, a new report …); the
+        overview is recomputed in the background once the change is committed."""
+        for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
+            self.cache.pop(key, None)
+        self.rewarm_pending = True
+
+    def after_commit(self) -> None:
+        if self.rewarm_pending and self.warmer is not None:
+            self.rewarm_pending = False
+            self.warmer.poke()
+
     def lake_analytics(self) -> Analytics:
         """The analytics engine the pages read the lake with (DuckDB, interactive), with the
         workspace's reviewer judgements; created once."""
@@ -64,7 +99,3 @@ class WebContext:
                 reviewed_flags=ReviewedFlags(self.engine))
         return self.cache["analytics"]  # type: ignore[no-any-return]
 
-    def invalidate(self) -> None:
-        """Drop cached read models (after an approval, an upload, a new report …)."""
-        for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
-            self.cache.pop(key, None)

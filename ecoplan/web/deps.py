@@ -70,6 +70,7 @@ def get_db(request: Request) -> Iterator[Session]:
     """A session per request: committed when the endpoint returns, rolled back on error."""
     with transaction(ctx_of(request).sessionmaker) as session:
         yield session
+    ctx_of(request).after_commit()  # committed: e.g. recompute the overview in the background
 
 
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -162,6 +163,8 @@ async def csrf_guard(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return  # token clients send no cookies; CSRF does not apply
+    if request.scope.get("state", {}).get("csrf_checked"):
+        return  # multipart bodies: checked from the headers before the body was read
     submitted = request.headers.get("x-csrf-token")
     if not submitted:
         ctype = request.headers.get("content-type", "")
@@ -169,7 +172,8 @@ async def csrf_guard(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             submitted = value if isinstance(value, str) else None
-    if not ctx_of(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted):
+    if not ctx_of(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted,
+                                        request.cookies.get(SESSION_COOKIE, "")):
         raise CsrfFailed()
 
 

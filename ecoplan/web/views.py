@@ -32,7 +32,8 @@ from ecoplan.store import audit
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import PlanRecord, Station
 from ecoplan.store.workspace import Workspace
-from ecoplan.web.context import LAKE_CACHE_SECONDS
+from ecoplan.web.context import fresh
+from ecoplan.web.inputs import BEIJING
 from ecoplan.web.render import chart
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
@@ -40,8 +41,13 @@ DEFAULT_PLAN = "jiaocheng-2021-2025"
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
 
 
+
+
+
+
 def today() -> date:
-    return datetime.now(UTC).date()
+    """Today in Beijing (UTC+8), the date county users mean."""
+    return datetime.now(BEIJING).date()
 
 
 def normalise_department(name: str | None) -> str:
@@ -125,12 +131,12 @@ def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
     year = year or default_year(plan)
     key = f"indicators:{lang}:{year}"
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]  # type: ignore[no-any-return]
 
     with ctx.lake_lock:
         hit = ctx.cache.get(key)
-        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        if fresh(hit):
             return hit[1]  # type: ignore[no-any-return]
         assessment = assess_indicators(ctx.workspace, plan, year)
     rows: list[IndicatorRow] = []
@@ -230,7 +236,7 @@ def _measurement_table(ctx: Any, dataset: str, site: str | None, start: date | N
     LAKE_CACHE_SECONDS per filter, so paging through it does not re-run the query)."""
     key = ("measurements", dataset, site, start, end)
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
     with lock:
         an = ctx.lake_analytics()
@@ -335,11 +341,11 @@ AQI_BANDS = [(0, 50, "#00e400", ("优", "good")), (51, 100, "#ffff00", ("良", "
 def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
     """Memoise a lake computation for LAKE_CACHE_SECONDS (one computation at a time)."""
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
     with ctx.lake_lock:
         hit = ctx.cache.get(key)
-        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        if fresh(hit):
             return hit[1]
         ws = ctx.workspace
         ws.forget_results()  # the assessment layer's memo: fresh data
@@ -552,7 +558,7 @@ def water_monthly(ctx: Any) -> Any:
     """Monthly section classes with the plan's targets (GB 3838-2002 via the water engine),
     computed from the lake's ``water_samples``; None when the lake has none."""
     hit = ctx.cache.get("water_monthly")
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
 
     result = None
