@@ -100,7 +100,7 @@ def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
     return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data, pdf_skipped=skipped)
 
 
-def final_report(workspace: Any, year: int = 2025, *, fmt: str = "pdf",
+def final_report(workspace: Workspace, year: int = 2025, *, fmt: str = "pdf",
                  plan_code: str = "jiaocheng-2021-2025",
                  report_date: date | None = None) -> ReportResult:
     """Demo step: the final assessment report of the bundled plan into the workspace's reports
