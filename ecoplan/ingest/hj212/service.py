@@ -14,6 +14,7 @@ from ecoplan.errors import InputFileError
 from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212.codec import decode, iter_packet_lines
 from ecoplan.ingest.hj212.crc import VARIANTS
+from ecoplan.ingest.hj212.dialect2025 import attach as attach_2025
 from ecoplan.ingest.hj212.gateway import Gateway, GatewayConfig
 from ecoplan.ingest.hj212.live import LiveStore
 from ecoplan.ingest.hj212.records import (
@@ -114,6 +115,7 @@ def open_gateway(ws: Any, config: GatewayConfig | None = None, *,
                  registry_version=lambda: registry_version(engine), sink=sink,
                  recorder=recorder, live=live)
     gw.hold_without_sink = sink is None
+    attach_2025(gw, ws)  # HJ 212-2025 keys, encryption policy and new commands
     if commands:
         from ecoplan.ingest.hj212.commands import CommandQueue, worker_name
 
