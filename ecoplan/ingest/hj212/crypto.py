@@ -141,6 +141,19 @@ def _plain_looking(area: bytes) -> bool:
     return all(c.isprintable() for c in text)
 
 
+def _decodes(area: bytes) -> bool:
+    """Decrypted text: empty, or UTF-8/GBK with a ``key=value`` item (with the CRC, a wrong key
+    passes by chance far less than once in 10⁹)."""
+    if not area:
+        return True
+    for enc in ("utf-8", "gbk"):
+        try:
+            return "=" in area.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
 def unseal(raw: bytes) -> Sealed | None:
     """The parts of a packet whose data area looks encrypted (None: it looks plain or is not a
     recognisable packet). Recognises raw ciphertext (framed by the length field, which is the
@@ -189,6 +202,6 @@ def open_sealed(sealed: Sealed, key: bytes) -> bytes | None:
     segment = sealed.head + plain_area + b"&&"
     if crc_hj212(segment) != int(sealed.crc_sent, 16):
         return None
-    if not _plain_looking(plain_area):
+    if not _decodes(plain_area):
         return None
     return b"##%04d%s%s\r\n" % (len(segment), segment, sealed.crc_sent.upper().encode("ascii"))
