@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ecoplan.ingest.hj212 import encode
-from ecoplan.ingest.hj212.codec import Packet, Problem, beijing_now, parse_time
+from ecoplan.ingest.hj212.codec import Packet, Problem, parse_time
 from ecoplan.ingest.hj212.crypto import encrypt_packet, encrypted_cn, open_sealed, unseal
 from ecoplan.ingest.hj212.keys import (
     IDENTITY_CODES,
@@ -344,6 +344,9 @@ class Hj2025:
     # ---------------------------------------------------------------- keys
     def _delivered(self, mn: str, key_id: int, qn: str | None) -> None:
         self.stats.keys_delivered += 1
+        now = datetime.now(UTC)
+        self.keys[mn] = [replace(k, delivered_at=now) if k.id == key_id and k.delivered_at is None
+                         else k for k in self.keys.get(mn, [])]
         engine = self.engine
         if engine is not None:
             self._background(lambda: mark_delivered(engine, mn, key_id, qn=qn))
@@ -375,7 +378,6 @@ class Hj2025:
             return
         if active.id == used.id:
             if active.delivered_at is None:  # the device already uses it: delivered
-                self.inflight[mn] = t
                 self._delivered(mn, active.id, None)
             elif datetime.now(UTC) >= active.expires_at:
                 self.inflight[mn] = t
@@ -458,6 +460,3 @@ def attach(gw: Gateway, workspace: Any) -> Hj2025:
     gw.hj2025 = sec
     return sec
 
-
-def now_beijing_text() -> str:
-    return encode.fmt_time(beijing_now())
