@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "report",
     "web",
     "hj212",
+    "devkeys",
     "emergency",
     "dust",
     "bench",

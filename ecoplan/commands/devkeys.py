@@ -1,0 +1,161 @@
+"""``ecoplan devices key show|create|rotate|revoke|policy MN`` and ``devices identity``:
+HJ 212-2025 SM4 keys and settings (docs/hj212.md "HJ 212-2025")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecoplan.console import emit_json, info, ok, print_table
+from ecoplan.i18n import tr
+
+key_app = typer.Typer(help="HJ 212-2025 数据加密密钥 / HJ 212-2025 data-area keys",
+                      no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
+MnArg = Annotated[str, typer.Argument(help="设备唯一标识 MN / device id")]
+
+
+def register(app: typer.Typer) -> None:
+    from ecoplan.commands.hj212 import devices_app
+
+    devices_app.add_typer(key_app, name="key")
+    devices_app.command("identity")(devices_identity)
+
+
+def _ws():  # type: ignore[no-untyped-def]
+    from ecoplan.store.workspace import Workspace
+
+    return Workspace()
+
+
+def _known(ws, mn: str) -> None:  # type: ignore[no-untyped-def]
+    from ecoplan.ingest.hj212.keys import DeviceKeyError
+    from ecoplan.ingest.hj212.registry import load_devices
+
+    if mn not in load_devices(ws.engine):
+        raise DeviceKeyError(f"设备 {mn} 未登记", f"device {mn} is not registered")
+
+
+@key_app.command("show")
+def key_show(mn: MnArg, as_json: JsonOpt = False) -> None:
+    """密钥状态与密钥年龄（从不显示密钥本身）/ key states and age (never the key itself)."""
+    from ecoplan.ingest.hj212.keys import get_profile, key_report
+
+    ws = _ws()
+    _known(ws, mn)
+    keys = key_report(ws.engine, mn)
+    prof = get_profile(ws.engine, mn).as_dict()
+    if as_json:
+        emit_json({"profile": prof, "keys": keys})
+        return
+    info(f"加密策略 {prof['encryption']}，密文格式 {prof['wire_format']}，轮换周期 "
+         f"{prof['rotate_days']} 天，宽限期 {prof['grace_hours']} 小时",
+         f"encryption {prof['encryption']}, ciphertext format {prof['wire_format']}, rotation "
+         f"every {prof['rotate_days']} days, grace window {prof['grace_hours']} h")
+    print_table(tr(f"设备 {mn} 的密钥", f"Keys of {mn}"),
+                ["id", tr("指纹", "fingerprint"), tr("状态", "state"), tr("年龄（天）", "age (days)"),
+                 tr("来源", "origin"), tr("到期", "expires"), tr("宽限至", "grace until")],
+                [(k["key_id"], k["fingerprint"], k["state"], k["age_days"], k["origin"],
+                  k["expires_at"][:16], (k["grace_until"] or "")[:16]) for k in keys])
+
+
+def _issue(mn: str, origin: str, as_json: bool) -> None:
+    from ecoplan.ingest.hj212.keys import issue_key, vault_for
+
+    ws = _ws()
+    _known(ws, mn)
+    key, text = issue_key(ws.engine, vault_for(ws), mn, origin=origin, actor="cli")
+    if as_json:
+        emit_json({"mn": mn, "key_id": key.id, "fingerprint": key.fingerprint,
+                   "expires_at": key.expires_at.isoformat(),
+                   **({"key": text} if origin == "operator" else {})})
+        return
+    if origin == "operator":
+        ok(f"已为 {mn} 生成初始密钥（仅显示这一次，请配置到数采仪）：{text}",
+           f"Initial key for {mn} (shown only this once; configure it in the logger): {text}")
+    else:
+        ok(f"已轮换 {mn} 的密钥（id {key.id}，指纹 {key.fingerprint}）；网关将在设备下次连接时"
+           "以 CN 1014 下发，旧密钥在宽限期内仍有效",
+           f"Rotated the key of {mn} (id {key.id}, fingerprint {key.fingerprint}); the gateway "
+           "hands it to the logger with CN 1014 when it next sends; the old key stays valid "
+           "during the grace window")
+
+
+@key_app.command("create")
+def key_create(mn: MnArg, as_json: JsonOpt = False) -> None:
+    """生成初始密钥并显示一次（配置到数采仪）/ create an initial key, shown once."""
+    _issue(mn, "operator", as_json)
+
+
+@key_app.command("rotate")
+def key_rotate(mn: MnArg, as_json: JsonOpt = False) -> None:
+    """立即轮换：新密钥经 CN 1014 下发，不显示 / rotate now: delivered with CN 1014, not shown."""
+    _issue(mn, "rotation", as_json)
+
+
+@key_app.command("revoke")
+def key_revoke(mn: MnArg,
+               key_id: Annotated[int | None, typer.Option("--id", help="只吊销该密钥 / one key")] = None,
+               as_json: JsonOpt = False) -> None:
+    """吊销设备密钥（立即拒收该密钥加密的报文）/ revoke keys (refused at once)."""
+    from ecoplan.ingest.hj212.keys import revoke
+
+    ws = _ws()
+    _known(ws, mn)
+    ids = revoke(ws.engine, mn, actor="cli", key_id=key_id)
+    if as_json:
+        emit_json({"mn": mn, "revoked": ids})
+        return
+    ok(f"已吊销 {mn} 的密钥 {ids}", f"Revoked keys {ids} of {mn}")
+
+
+@key_app.command("policy")
+def key_policy(
+    mn: MnArg,
+    encryption: Annotated[str | None, typer.Option("--encryption", help="required|allowed|off")] = None,
+    wire_format: Annotated[str | None, typer.Option("--wire-format", help="raw|hex-braces|hex（厂商偏差 / vendor deviation）")] = None,
+    rotate_days: Annotated[int | None, typer.Option("--rotate-days", help="轮换周期（天）/ rotation period (days)")] = None,
+    grace_hours: Annotated[int | None, typer.Option("--grace-hours", help="新旧密钥并存小时数 / grace window (h)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """设置加密策略、密文格式、轮换周期、宽限期 / set policy, format, rotation, grace."""
+    from ecoplan.ingest.hj212.keys import set_profile
+
+    ws = _ws()
+    _known(ws, mn)
+    prof = set_profile(ws.engine, mn, encryption=encryption, wire_format=wire_format,
+                       rotate_days=rotate_days, grace_hours=grace_hours, actor="cli")
+    if as_json:
+        emit_json(prof.as_dict())
+        return
+    ok(f"已更新 {mn} 的加密设置", f"Updated the encryption settings of {mn}")
+
+
+def devices_identity(
+    mn: MnArg,
+    assign: Annotated[bool, typer.Option("--assign-mn", help="按 CPUID/MAC 分配新 MN 并排队 1002 / assign an MN from CPUID/MAC and queue CN 1002")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """数采仪身份（CN 1001：数采仪编号、CPUID、MAC）/ logger identity (CN 1001)."""
+    from ecoplan.ingest.hj212.keys import DeviceKeyError, assign_mn, get_profile
+
+    ws = _ws()
+    prof = get_profile(ws.engine, mn)
+    out = prof.as_dict()
+    if assign:
+        if not prof.cpuid:
+            raise DeviceKeyError(f"设备 {mn} 尚未上报 CPUID（先发送 devices command {mn} 1001）",
+                                 f"{mn} has not reported its CPUID (send `devices command {mn} "
+                                 "1001` first)")
+        from ecoplan.ingest.hj212.commands import enqueue
+
+        new = assign_mn(prof.cpuid, prof.mac1)
+        out["assigned_mn"] = new
+        out["command_id"] = enqueue(ws, mn, "1002", {"NewMN": new}, requested_by="cli")
+    if as_json:
+        emit_json(out)
+        return
+    print_table(tr(f"数采仪 {mn} 身份", f"Identity of {mn}"), [tr("项目", "item"), tr("值", "value")],
+                [(k, v) for k, v in out.items()])
