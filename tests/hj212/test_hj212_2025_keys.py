@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from ecoplan.cli import main
@@ -44,7 +45,7 @@ def test_keys_sealed_rotated_revoked(db_url: str) -> None:
     with db.session_scope(engine) as s:
         blob = s.scalar(select(Hj212DeviceKey.key_sealed).where(Hj212DeviceKey.id == k1.id))
     assert t1.encode() not in blob  # sealed at rest
-    with pytest.raises(Exception):  # another workspace secret cannot unseal it
+    with pytest.raises(InvalidTag):  # another workspace secret cannot unseal it
         load_keys(engine, KeyVault("another-secret-of-32-characters!!"))
     k2, t2 = issue_key(engine, vault, MN, origin="rotation", actor="test")
     keys = load_keys(engine, vault)[MN]
