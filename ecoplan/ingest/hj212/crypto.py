@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -55,18 +56,41 @@ def _check_key(key: bytes) -> None:
                                f"an SM4 key has {KEY_BYTES} bytes, not {len(key)}")
 
 
+_CONTEXTS: dict[tuple[bytes, bool], Any] = {}
+
+
+def _context(key: bytes, encrypt: bool) -> Any:
+    """An OpenSSL SM4-ECB context per key and direction, kept: ECB without padding carries no
+    state from one call to the next, so a context is reused instead of rebuilt per packet."""
+    ctx = _CONTEXTS.get((key, encrypt))
+    if ctx is None:
+        _check_key(key)
+        if len(_CONTEXTS) >= 8192:
+            _CONTEXTS.clear()
+        cipher = Cipher(algorithms.SM4(key), modes.ECB())
+        ctx = _CONTEXTS[(key, encrypt)] = cipher.encryptor() if encrypt else cipher.decryptor()
+    return ctx
+
+
+def _blocks(data: bytes) -> None:
+    if len(data) % BLOCK:
+        raise Hj212CryptoError(f"SM4-ECB 无填充：数据长度 {len(data)} 不是 16 的倍数",
+                               f"SM4-ECB without padding: {len(data)} bytes is not a multiple "
+                               "of 16")
+
+
 def sm4_ecb_encrypt(key: bytes, data: bytes) -> bytes:
     """SM4-ECB without padding (``len(data)`` a multiple of 16)."""
     _check_key(key)
-    enc = Cipher(algorithms.SM4(key), modes.ECB()).encryptor()
-    return enc.update(data) + enc.finalize()
+    _blocks(data)
+    return bytes(_context(key, True).update(data))
 
 
 def sm4_ecb_decrypt(key: bytes, data: bytes) -> bytes:
     """Inverse of :func:`sm4_ecb_encrypt`."""
     _check_key(key)
-    dec = Cipher(algorithms.SM4(key), modes.ECB()).decryptor()
-    return dec.update(data) + dec.finalize()
+    _blocks(data)
+    return bytes(_context(key, False).update(data))
 
 
 def encrypt_area(key: bytes, area: bytes) -> tuple[bytes, bytes]:
