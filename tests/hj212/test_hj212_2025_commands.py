@@ -76,7 +76,7 @@ def test_2025_commands_end_to_end(ws: Workspace, capsys: pytest.CaptureFixture[s
     assert out["live"]["online"] is True and out["live"]["last_heartbeat"]
     assert out["sec"]["heartbeats"] == 1 and out["sec"]["resends"] == 1
     assert out["cmd"] == "ok" and out["sec"]["identities"] == 1
-    raw = ws.lake.read_arrow("hj212_raw").to_pandas().sort_values("parameter")
+    raw = ws.lake.read_arrow("hj212_raw").to_pandas().sort_values("code")
     assert len(raw) == 2 and raw["mn"].tolist() == [MN, MN]
     assert raw["code"].tolist() == ["a24088", "a25002"] and raw["value"].tolist() == [12.5, 0.8]
     assert raw["sample_time"].dt.strftime("%H:%M").tolist() == ["09:30", "09:30"]
