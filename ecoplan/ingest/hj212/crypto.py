@@ -135,6 +135,7 @@ def encrypt_packet(key: bytes, segment: bytes | str, fmt: str = "raw") -> bytes:
 
 _BRACES = re.compile(rb"\{((?:0[xX][0-9A-Fa-f]{2},)*0[xX][0-9A-Fa-f]{2})\}")
 _HEXRUN = re.compile(rb"(?:[0-9A-F]{32})+")
+_KEY_START = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}=")  # a CP area starts with ``Name=``
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def _plain_looking(area: bytes) -> bool:
             text = area.decode("gbk")
         except UnicodeDecodeError:
             return False
-    if "=" not in text[:40]:
+    if _KEY_START.match(text) is None:
         return False
     return all(c.isprintable() for c in text)
 
@@ -178,10 +179,12 @@ def _decodes(area: bytes) -> bool:
     return False
 
 
-def unseal(raw: bytes) -> Sealed | None:
+def unseal(raw: bytes, *, force: bool = False) -> Sealed | None:
     """The parts of a packet whose data area looks encrypted (None: it looks plain or is not a
     recognisable packet). Recognises raw ciphertext (framed by the length field, which is the
-    plaintext length), ``{0x..}`` and bare hex."""
+    plaintext length), ``{0x..}`` and bare hex. ``force``: take a data area that looks like text
+    as raw ciphertext anyway (one block of ciphertext can look like GBK text by chance; the
+    caller does this when the packet's CRC does not verify as plain text)."""
     if raw[:2] != b"##" or not raw[2:6].isdigit():
         return None
     declared = int(raw[2:6])
@@ -211,7 +214,7 @@ def unseal(raw: bytes) -> Sealed | None:
     if m is not None and len(area) - m.end() < BLOCK:
         return Sealed(head, bytes.fromhex(m.group(0).decode("ascii")), area[m.end():], crc_text,
                       "hex", declared)
-    if _plain_looking(area):
+    if not force and _plain_looking(area):
         return None
     whole = len(area) - len(area) % BLOCK
     if not whole:

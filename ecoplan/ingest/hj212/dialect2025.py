@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212.codec import Packet, Problem, parse_time
+from ecoplan.ingest.hj212.crc import crc_hj212
 from ecoplan.ingest.hj212.crypto import encrypt_packet, encrypted_cn, open_sealed, unseal
 from ecoplan.ingest.hj212.keys import (
     IDENTITY_CODES,
@@ -229,7 +230,17 @@ class Hj2025:
             return raw
         sealed = unseal(raw)
         if sealed is None:
-            return raw
+            # Looks plain. A short ciphertext can look like text: when the CRC does not verify
+            # over the bytes as sent, try them as ciphertext before the decoder refuses them.
+            body = raw.rstrip(b"\r\n")
+            try:
+                if crc_hj212(body[6:-4]) == int(body[-4:], 16):
+                    return raw
+            except ValueError:
+                return raw
+            sealed = unseal(raw, force=True)
+            if sealed is None:
+                return raw
         self.stats.encrypted += 1
         for key in self._accepted(mn):
             plain = open_sealed(sealed, key.key)
@@ -241,8 +252,6 @@ class Hj2025:
                 return plain
         # Not opened by any accepted key. A plain packet that merely looked sealed still
         # verifies with its own CRC: let the decoder have it.
-        from ecoplan.ingest.hj212.crc import crc_hj212
-
         body = raw.rstrip(b"\r\n")
         if sealed.fmt == "raw" and crc_hj212(body[6:-4]) == int(sealed.crc_sent, 16):
             self.stats.encrypted -= 1
