@@ -135,7 +135,7 @@ def key_policy(
 
 def devices_identity(
     mn: MnArg,
-    assign: Annotated[bool, typer.Option("--assign-mn", help="按 CPUID/MAC 分配新 MN 并排队 1002 / assign an MN from CPUID/MAC and queue CN 1002")] = False,
+    assign: Annotated[bool, typer.Option("--assign-mn", help="按 CPUID/MAC 分配新 MN、以相同设置登记并排队 1002 / assign an MN from CPUID/MAC, register it with the same settings, queue CN 1002")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """数采仪身份（CN 1001：数采仪编号、CPUID、MAC）/ logger identity (CN 1001)."""
@@ -150,8 +150,16 @@ def devices_identity(
                                  f"{mn} has not reported its CPUID (send `devices command {mn} "
                                  "1001` first)")
         from ecoplan.ingest.hj212.commands import enqueue
+        from ecoplan.ingest.hj212.registry import add_device, load_devices
 
         new = assign_mn(prof.cpuid, prof.mac1)
+        devices = load_devices(ws.engine)
+        old = devices.get(mn)
+        if new not in devices and old is not None:  # the logger reconnects under its new MN
+            add_device(ws.engine, new, password=old.password, device_type=old.device_type,
+                       dialect=old.dialect, crc_policy="+".join(old.crc_policy),
+                       station_code=old.station_code, enterprise=old.enterprise,
+                       name=old.name, approved=old.approved, actor="cli")
         out["assigned_mn"] = new
         out["command_id"] = enqueue(ws, mn, "1002", {"NewMN": new}, requested_by="cli")
     if as_json:

@@ -94,3 +94,7 @@ def test_2025_commands_end_to_end(ws: Workspace, capsys: pytest.CaptureFixture[s
     assert len(res["assigned_mn"]) == 24
     queued = cq.get(ws, res["command_id"])
     assert queued.cn == "1002" and queued.params == {"NewMN": res["assigned_mn"]}
+    from ecoplan.ingest.hj212.registry import load_devices
+
+    assigned = load_devices(ws.engine)[res["assigned_mn"]]  # registered like the old MN
+    assert assigned.device_type == "power" and assigned.dialect == "2025"

@@ -300,7 +300,7 @@ class Hj2025:
             if d is not None:
                 d["last_heartbeat"] = datetime.now()
                 d["online"] = True
-        elif cn == IDENTITY_CN and known:
+        elif cn == IDENTITY_CN and dev is not None:  # registered, approved or not
             self._identity(p, mn)
         elif known and (cn in RAW_CNS or cn in DATA_2025_CNS) and p.factors:
             self._store(p, mn, cn, dev)
