@@ -135,6 +135,8 @@ def encrypt_packet(key: bytes, segment: bytes | str, fmt: str = "raw") -> bytes:
 
 _BRACES = re.compile(rb"\{((?:0[xX][0-9A-Fa-f]{2},)*0[xX][0-9A-Fa-f]{2})\}")
 _HEXRUN = re.compile(rb"(?:[0-9A-F]{32})+")
+_HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
+_HEX_FIRST = frozenset(bytes([c]) for c in b"0123456789ABCDEF")
 _KEY_START = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}=")  # a CP area starts with ``Name=``
 
 
@@ -187,39 +189,38 @@ def unseal(raw: bytes, *, force: bool = False) -> Sealed | None:
     caller does this when the packet's CRC does not verify as plain text)."""
     if raw[:2] != b"##" or not raw[2:6].isdigit():
         return None
-    declared = int(raw[2:6])
     body = raw.rstrip(b"\r\n \t")
-    if len(body) < 12:
-        return None
     crc = body[-4:]
-    try:
-        crc_text = crc.decode("ascii")
-        int(crc_text, 16)
-    except (UnicodeDecodeError, ValueError):
+    if len(body) < 12 or _HEX4.fullmatch(crc) is None:
         return None
-    segment = body[6:-4]
-    at = segment.find(_CP_OPEN)
-    if at < 0 or not segment.endswith(b"&&"):
+    at = body.find(_CP_OPEN, 6)
+    if at < 0 or body[-6:-4] != b"&&":
         return None
-    start = at + len(_CP_OPEN)
-    area = segment[start:-2]
-    head = segment[:start]
-    m = _BRACES.match(area)
-    if m is not None:
-        cipher = bytes(int(x[2:], 16) for x in m.group(1).split(b","))
-        if len(cipher) % BLOCK:
-            return None
-        return Sealed(head, cipher, area[m.end():], crc_text, "hex-braces", declared)
-    m = _HEXRUN.match(area)
-    if m is not None and len(area) - m.end() < BLOCK:
-        return Sealed(head, bytes.fromhex(m.group(0).decode("ascii")), area[m.end():], crc_text,
-                      "hex", declared)
-    if not force and _plain_looking(area):
+    start = at + 5
+    area = body[start:-6]
+    head = body[6:start]
+    crc_text = crc.decode("ascii")
+    first = area[:1]
+    if first == b"{":
+        m = _BRACES.match(area)
+        if m is not None:
+            cipher = bytes.fromhex(m.group(1).replace(b"0x", b"").replace(b"0X", b"")
+                                   .replace(b",", b"").decode("ascii"))
+            if len(cipher) % BLOCK:
+                return None
+            return Sealed(head, cipher, area[m.end():], crc_text, "hex-braces", int(raw[2:6]))
+    elif first in _HEX_FIRST:
+        m = _HEXRUN.match(area)
+        if m is not None and len(area) - m.end() < BLOCK:
+            return Sealed(head, bytes.fromhex(m.group(0).decode("ascii")), area[m.end():],
+                          crc_text, "hex", int(raw[2:6]))
+    # plain text starts with ``Name=``: only then is the (slower) text check needed
+    if not force and (not area or (first.isalpha() and _plain_looking(area))):
         return None
     whole = len(area) - len(area) % BLOCK
     if not whole:
         return None
-    return Sealed(head, area[:whole], area[whole:], crc_text, "raw", declared)
+    return Sealed(head, area[:whole], area[whole:], crc_text, "raw", int(raw[2:6]))
 
 
 def open_sealed(sealed: Sealed, key: bytes) -> bytes | None:
