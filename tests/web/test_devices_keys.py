@@ -7,6 +7,7 @@ import pytest
 
 from ecoplan.ingest.hj212.keys import issue_key, key_report, vault_for
 from ecoplan.ingest.hj212.registry import add_device, events
+from tests.web.test_browser import browser, server  # noqa: F401 - fixtures of the browser test
 
 MN = "5A0000000000000000002025"
 
@@ -66,3 +67,28 @@ def test_rotate_needs_the_csrf_token(keyed, client_for) -> None:  # type: ignore
     del c.headers["X-CSRF-Token"]
     assert c.post(f"/devices/{MN}/keys/rotate", follow_redirects=False).status_code == 403
     assert [k["state"] for k in key_report(ws.engine, MN)] == ["active"]
+
+
+@pytest.mark.browser
+def test_key_card_in_chromium(keyed, server, browser, artifacts_dir) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The key card as an admin sees it at 1440 px and 390 px; rotating from the page."""
+    from tests.web.test_browser import sign_in
+
+    ws, text = keyed
+    page = browser.new_page()  # 1440 × 900
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, server, "admin")
+    page.goto(f"{server}/devices/{MN}")
+    page.wait_for_selector("#keys-table")
+    assert page.locator("#keys-table >> text=有效").is_visible()
+    assert text not in page.content()
+    page.screenshot(path=str(artifacts_dir / "device-keys-1440-zh.png"), full_page=True)
+    page.click("#rotate-key")
+    page.wait_for_selector("#keys-table >> text=待下发")
+    assert page.locator("#keys-table >> text=宽限期内").is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/devices/{MN}?lang=en")
+    page.wait_for_selector("#keys-table >> text=pending delivery")
+    page.screenshot(path=str(artifacts_dir / "device-keys-390-en.png"), full_page=True)
+    assert not errors, errors
