@@ -22,10 +22,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ecoplan.errors import ConfigError
 from ecoplan.ingest.hj212 import encode
 from ecoplan.ingest.hj212.codec import Packet, Problem, parse_time
 from ecoplan.ingest.hj212.crc import crc_hj212
 from ecoplan.ingest.hj212.crypto import encrypt_packet, encrypted_cn, open_sealed, unseal
+from ecoplan.ingest.hj212.factors import canonical_name, unit_for
 from ecoplan.ingest.hj212.keys import (
     IDENTITY_CODES,
     DeviceKey,
@@ -37,8 +39,9 @@ from ecoplan.ingest.hj212.keys import (
     load_profiles,
     mark_delivered,
     record_identity,
+    vault_for,
 )
-from ecoplan.ingest.hj212.records import DeviceContext, unit_for
+from ecoplan.ingest.hj212.records import DeviceContext, source_flag
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -120,8 +123,6 @@ def raw_rows(p: Packet, mn: str, ctx: DeviceContext) -> list[tuple[Any, ...]]:
         t = data_time or sample
         if t is None:
             continue
-        from ecoplan.ingest.hj212.factors import canonical_name
-
         out.append((mn, ctx.station_code, t, sample, complete,
                     f.get("SampleType") or p.params.get("SampleType"),
                     canonical_name(code) or code, code, value,
@@ -131,8 +132,6 @@ def raw_rows(p: Packet, mn: str, ctx: DeviceContext) -> list[tuple[Any, ...]]:
 
 def data_2025_rows(p: Packet, mn: str, cn: str, ctx: DeviceContext) -> list[tuple[Any, ...]]:
     """Rows of a CN 2052 / 2062 / 2111 upload (:data:`DATA_2025_COLUMNS`)."""
-    from ecoplan.ingest.hj212.factors import canonical_name
-
     t = p.data_time
     if t is None:
         return []
@@ -152,9 +151,7 @@ def data_2025_rows(p: Packet, mn: str, cn: str, ctx: DeviceContext) -> list[tupl
 def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     """The lake frame of :data:`RAW_DATASET` / :data:`DATA_2025_DATASET` rows (``flag`` as the
     lake flag code of the HJ 212 flag; ``resent`` is dropped: a re-send stores the same row)."""
-    import pandas as pd
-
-    from ecoplan.ingest.hj212.records import source_flag
+    import pandas as pd  # deferred like the other sinks: pandas only when a batch is written
 
     cols = RAW_COLUMNS if dataset == RAW_DATASET else DATA_2025_COLUMNS
     frame = pd.DataFrame.from_records(rows, columns=list(cols))
@@ -457,9 +454,6 @@ class Hj2025:
 def attach(gw: Gateway, workspace: Any) -> Hj2025:
     """Give ``gw`` its HJ 212-2025 companion for ``workspace`` (keys only when the workspace has
     a real secret key to unseal them with)."""
-    from ecoplan.errors import ConfigError
-    from ecoplan.ingest.hj212.keys import vault_for
-
     try:
         vault: KeyVault | None = vault_for(workspace)
     except ConfigError:
