@@ -76,6 +76,14 @@ class DatabaseError(EcoplanError):
     """The metadata database cannot be reached or is not at the expected schema."""
 
 
+class SchemaTooNewError(DatabaseError):
+    """The database carries a schema revision this ecoplan does not know (made by a newer one)."""
+
+
+class BackupError(EcoplanError):
+    """A backup cannot be written, or an archive is damaged, incomplete or not ecoplan's."""
+
+
 class WorkspaceError(EcoplanError):
     """The workspace directory is missing, not initialised or not writable."""
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ecoplan.errors import DatabaseError
+from ecoplan.errors import DatabaseError, SchemaTooNewError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -79,6 +79,7 @@ def upgrade(url: str, revision: str = "heads") -> list[str]:
 
     engine = make_engine(url)
     check_connection(engine)
+    require_known(engine)
     cfg = alembic_config(url)
     cfg.attributes["connection_engine"] = engine
     command.upgrade(cfg, revision)
@@ -99,9 +100,39 @@ def head_revisions() -> list[str]:
     return sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this version of ecoplan knows (its migrations)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def require_known(engine: Engine) -> None:
+    """Refuse a database stamped with a revision this ecoplan does not know: it was created or
+    upgraded by a newer ecoplan, and an older one must neither use nor "upgrade" it."""
+    from ecoplan import __version__
+
+    unknown = [r for r in current_revisions(engine) if r not in known_revisions()]
+    if unknown:
+        names = ", ".join(unknown)
+        raise SchemaTooNewError(
+            f"数据库结构版本 {names} 不是本版 ecoplan（{__version__}）所知的版本：该数据库已由更新的 "
+            "ecoplan 创建或升级。为免损坏数据，ecoplan 拒绝在其上运行。请先将 ecoplan 升级到"
+            "与该数据库相同或更新的版本（git pull && make install，或 pip install -U ecoplan），"
+            "再运行 ecoplan db upgrade；不要降级数据库。",
+            f"The database schema revision {names} is unknown to this ecoplan ({__version__}): "
+            "the database was created or upgraded by a newer ecoplan. To protect the data, "
+            "ecoplan refuses to run on it. Upgrade ecoplan to that version or later (git pull && "
+            "make install, or pip install -U ecoplan), then run `ecoplan db upgrade`; do not "
+            "downgrade the database.",
+        )
+
+
 def require_current(engine: Engine) -> None:
-    """Refuse to work on a database whose schema is behind the code."""
+    """Refuse to work on a database whose schema is behind the code (or ahead of it)."""
     check_connection(engine)
+    require_known(engine)
     if current_revisions(engine) != head_revisions():
         raise DatabaseError(
             "数据库结构不是最新版本，请运行 ecoplan db upgrade。",

@@ -1,0 +1,1 @@
+"""Operating a workspace on a server: service files (``deploy``), backup and restore."""
