@@ -112,6 +112,7 @@ def test_encrypting_logger_through_key_rotation(ws: Workspace, caplog: pytest.Lo
     assert sec["plain_refused"] == 1 and sec["decrypt_failed"] == 1 and sec["heartbeats"] == 1
     assert sec["resends"] == 1
     assert stats["rejected"] == {"not-encrypted": 1, "decrypt-failed": 1}
+    assert stats["encryption"] == sec  # the 2025 counters travel with the gateway statistics
     assert out["live"]["devices"][0]["online"] is True
     # every hour stored once, with the values sent (no loss, no duplicate)
     lake = ws.lake.read_arrow("air_hourly").to_pandas()

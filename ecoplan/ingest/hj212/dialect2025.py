@@ -461,5 +461,7 @@ def attach(gw: Gateway, workspace: Any) -> Hj2025:
     sec = Hj2025(gw, workspace.engine, vault)
     sec.reload()
     gw.hj2025 = sec
+    # the 2025 counters travel with the gateway's statistics (live snapshot, `ecoplan gateway`)
+    gw.stats.encryption = sec.stats.__dict__  # type: ignore[attr-defined]
     return sec
 
