@@ -460,6 +460,12 @@ def attach(gw: Gateway, workspace: Any) -> Hj2025:
         vault = None
     sec = Hj2025(gw, workspace.engine, vault)
     sec.reload()
+    if vault is None:
+        if keys_version(workspace.engine)[0]:  # keys exist but cannot be unsealed: say so
+            gw.recorder.event("?", "key-vault-unavailable", detail={
+                "zh": "工作区密钥为默认值，设备密钥未加载，加密报文将被拒收",
+                "en": "default workspace secret: device keys not loaded, encrypted packets "
+                      "will be refused"})
     gw.hj2025 = sec
     # the 2025 counters travel with the gateway's statistics (live snapshot, `ecoplan gateway`)
     gw.stats.encryption = sec.stats.__dict__  # type: ignore[attr-defined]
