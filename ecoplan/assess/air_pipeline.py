@@ -18,8 +18,16 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from ecoplan.errors import StandardError
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
-from ecoplan.standards.air_period import city_daily, period_statistics, rank_by_composite
+from ecoplan.standards.air_period import (
+    check_dust_convention,
+    city_daily,
+    city_o3_series_max,
+    period_statistics,
+    rank_by_composite,
+)
+from ecoplan.standards.air_stations import select_stations, station_set_summary
 
 HOURLY_COLUMNS = ("station_code", "timestamp", "pm25", "pm10", "so2", "no2", "o3", "co")
 
@@ -173,36 +181,61 @@ def _resolve_ruleset(t: ir.Table, ruleset: str, analytics: Any, column: str = "d
 
 def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
                 include_o3_1h: bool | None = None, rules: DailyRules | None = None,
-                dust: pd.DataFrame | None = None, dust_deducted: bool = False,
+                dust: pd.DataFrame | None = None, dust_convention: str = "none",
                 stations: pd.DataFrame | None = None, by: str = "station",
+                station_set: str = "assessment", city_o3: str = "site_max_mean",
                 cache: bool = True) -> ir.Table:
     """Daily values with daily AQI per station (or per city with ``by="city"``), cached.
 
-    ``dust`` is a frame of (``date`` [, ``station_code`` or ``city``], ``dust``) flags; with
-    ``dust_deducted`` the PM10 and PM2.5 values of flagged days are removed before the AQI
-    (环办监测〔2016〕120号). ``stations`` maps ``station_code`` to ``city`` for ``by="city"``.
+    ``dust`` is a frame of (``date`` [, ``station_code`` or ``city``], ``dust``) flags; they
+    become the ``dust`` column the period statistics deduct by ``dust_convention``; only the
+    legacy ``recompute`` convention removes the PM10/PM2.5 values of flagged days before the AQI
+    (环办监测〔2016〕120号). ``stations`` maps ``station_code`` to ``city`` for ``by="city"``;
+    ``station_set`` chooses the stations averaged (``assessment``: HJ 664 assessment types only,
+    环办〔2014〕64号 三(一); ``all``); ``city_o3`` the city O3 8-h method (``hj663-2013.yaml``).
     """
+    check_dust_convention(dust_convention)
     rules = rules or DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
     d = daily_values(hourly, rules=rules)
     key = "station_code"
     if by == "city":
         if stations is None:
             raise ValueError("stations table needed for by='city'")
-        st = ibis.memtable(_arrow(stations[["station_code", "city"]].drop_duplicates()
-                                  .astype(str)))
+        used = select_stations(stations, station_set)
+        st = ibis.memtable(_arrow(used[["station_code", "city"]].drop_duplicates().astype(str)))
         d = city_daily(d, st, key="city")
+        if city_o3 == "city_series_max":
+            series = city_o3_series_max(hourly, st, key="city", rules=rules)
+            j = d.left_join(series, ["city", "date"])
+            d = j.mutate(o3_8h=j.o3_8h_city_series).drop(
+                "o3_8h_city_series", *[c for c in j.columns if c.endswith("_right")])
+        elif city_o3 != "site_max_mean":
+            raise StandardError(f"未知的城市臭氧方法：{city_o3}", f"Unknown city O3 method: {city_o3}")
         key = "city"
-    if dust_deducted and dust is not None and len(dust):
+    if dust is not None and len(dust) and dust_convention != "none":
         flags = dust.copy()
         flags["date"] = pd.to_datetime(flags["date"]).dt.date
         flags = flags[flags["dust"].astype(bool)]
-        keys = ["date"] + ([key] if key in flags.columns else [])
-        ft = ibis.memtable(_arrow(flags[keys].drop_duplicates().assign(_dust=True)))
-        j = d.left_join(ft, keys)
-        hit = j._dust.fill_null(False)
-        d = j.mutate(pm10=ibis.ifelse(hit, ibis.null("float64"), j.pm10),
-                     pm25=ibis.ifelse(hit, ibis.null("float64"), j.pm25)).drop(
-            "_dust", *[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
+        # a row naming the station/city flags that one; a row without (blank) flags every key
+        if key in flags.columns:
+            blank = flags[key].isna() | (flags[key].astype(str).str.strip() == "")
+            groups = [(["date", key], flags[~blank]), (["date"], flags[blank])]
+        else:
+            groups = [(["date"], flags)]
+        hit: Any = ibis.literal(False)
+        for i, (keys, part) in enumerate(groups):
+            if not len(part):
+                continue
+            mark = f"_dust{i}"
+            ft = ibis.memtable(_arrow(part[keys].drop_duplicates().astype(
+                {k: str for k in keys if k != "date"}).assign(**{mark: True})))
+            j = d.left_join(ft, keys)
+            d = j.drop(*[f"{k}_right" for k in keys if f"{k}_right" in j.columns])
+            hit = hit | d[mark].fill_null(False)
+        d = d.mutate(dust=hit).drop(*[c for c in d.columns if c.startswith("_dust")])
+        if dust_convention == "recompute":
+            d = d.mutate(pm10=ibis.ifelse(d.dust, ibis.null("float64"), d.pm10),
+                         pm25=ibis.ifelse(d.dust, ibis.null("float64"), d.pm25))
     rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
     out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
     return _materialise(analytics, out) if cache else out
@@ -245,36 +278,100 @@ class PeriodRequest:
     by: str = "station"
 
 
+def _period_end(period: str, label: str, end: date | None) -> date:
+    """Last day of a period row (year, quarter, month label; a range's end)."""
+    if period == "range" and end is not None:
+        return end
+    if period == "year":
+        return date(int(label), 12, 31)
+    if period == "quarter":
+        y, q = label.split("-Q")
+        month = int(q) * 3
+    else:
+        y, m = label.split("-")
+        month = int(m)
+    nxt = date(int(y) + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
 def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame | ir.Table,
                      ruleset: str = "auto", *, period: str = "year", by: str = "station",
                      start: date | None = None, end: date | None = None,
                      stations: pd.DataFrame | None = None, dust: pd.DataFrame | None = None,
-                     dust_deducted: bool = False, include_o3_1h: bool | None = None,
+                     dust_convention: str = "none", include_o3_1h: bool | None = None,
                      composite: str = "2014", daily: ir.Table | None = None,
+                     station_set: str = "assessment", city_o3: str = "site_max_mean",
+                     incomplete_days: str = "count", composite_inputs: str = "raw",
                      ) -> pd.DataFrame:
-    """HJ 663 statistics per station or city and period, ranked by composite index."""
+    """HJ 663 statistics per station or city and period, ranked by composite index.
+
+    Every row says how it was computed: ``ruleset`` (rules of the daily AQI), ``limits_ruleset``
+    (GB 3095 limits of the exceedance multiples: those in force on the period's last day; a
+    period spanning 2026-03-01 also gets ``alt_limits_ruleset`` and ``alt_exceedance_multiple_*``
+    against the other rule set), ``dust_convention``, ``station_set``, ``city_o3``,
+    ``incomplete_days``, ``composite_inputs``; by city also ``stations_used``/``n_stations``.
+    """
+    from ecoplan.standards.air_rules import SWITCH_DATE
+
     key = "city" if by == "city" else "station_code"
     if daily is None:
         hourly = hourly_table(analytics, table_or_dataset)
         daily = daily_table(analytics, hourly, ruleset=ruleset, include_o3_1h=include_o3_1h,
-                            stations=stations, by=by, dust=dust, dust_deducted=dust_deducted)
+                            stations=stations, by=by, dust=dust, dust_convention=dust_convention,
+                            station_set=station_set, city_o3=city_o3)
     stat_rules = "2012" if ruleset == "auto" else ruleset
+    mixed = False
     if ruleset == "auto":
         resolved = _resolve_ruleset(daily, "auto", analytics)
         stat_rules = "2026" if resolved == "2026" else "2012"
-    stats = period_statistics(daily, period=period, key=key, ruleset=stat_rules, start=start,
-                              end=end, composite=composite)
-    stats = rank_by_composite(stats, key=key)
+        mixed = resolved == "auto"
+    opts = dict(period=period, key=key, start=start, end=end, composite=composite,
+                dust_convention=dust_convention, incomplete_days=incomplete_days,
+                composite_inputs=composite_inputs)
+    stats = rank_by_composite(period_statistics(daily, ruleset=stat_rules, **opts), key=key)
     out = _execute(analytics, stats.order_by(["period", key]))
+    out.insert(2, "ruleset", "auto" if mixed else stat_rules)
+    out.insert(3, "limits_ruleset", stat_rules)
+    if mixed:  # GB 3095-2026 from 2026-03-01: the limits in force on the period's last day
+        other = _execute(analytics, period_statistics(daily, ruleset="2026", **opts)
+                         .order_by(["period", key]))
+        exc = [c for c in out.columns if c.startswith("exceedance_multiple_")]
+        starts = pd.to_datetime(out["period_start"]).dt.date
+        ends = [_period_end(period, str(lbl), end) for lbl in out["period"]]
+        use26 = pd.Series([e >= SWITCH_DATE for e in ends], index=out.index)
+        spans = pd.Series([s0 < SWITCH_DATE <= e for s0, e in zip(starts, ends, strict=True)],
+                          index=out.index)
+        other = other.set_index(out.index)
+        base = out[exc].copy()
+        for c in exc:
+            out[c] = other[c].where(use26, base[c])
+            out[f"alt_{c}"] = base[c].where(use26, other[c]).where(spans)
+        out["limits_ruleset"] = use26.map({True: "2026", False: "2012"})
+        out["alt_limits_ruleset"] = use26.map({True: "2012", False: "2026"}).where(spans)
     # a period with neither a valid daily AQI nor a valid daily value (e.g. the 2018-12-31 CNEMC
     # day made of the single row labelled 2019-01-01 00:00) is not reported
     day_cols = [c for c in out.columns if c.endswith("_days") and c != "valid_days"
-                and not c.startswith(("good", "heavy", "primary"))]
+                and not c.startswith(("good", "heavy", "primary", "dust", "aqi_incomplete"))]
     has_data = out["valid_days"].fillna(0).gt(0) | out[day_cols].fillna(0).gt(0).any(axis=1)
     out = out[has_data].reset_index(drop=True)
-    out.insert(2, "ruleset", stat_rules)
-    out.insert(3, "dust_deducted", bool(dust_deducted))
+    out["composite_rank"] = out["composite_rank"].astype("Int64")
+    settings = {"dust_convention": dust_convention, "station_set": station_set if by == "city"
+                else None, "city_o3": city_o3 if by == "city" else None,
+                "incomplete_days": incomplete_days, "composite_inputs": composite_inputs}
+    for i, (name, value) in enumerate(settings.items(), start=4):
+        out.insert(i, name, value)
+    if by == "city" and stations is not None:
+        used = station_set_summary(select_stations(stations, station_set), "city")
+        out = out.merge(used, on="city", how="left")
     return out
+
+
+def _station_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """station_code, city, name and station_type (when known) of an hourly frame's stations."""
+    cols = [c for c in ("station_code", "city", "station_name", "station_type")
+            if c in frame.columns]
+    out = frame[cols].drop_duplicates("station_code").rename(columns={"station_name": "name"})
+    return out.reset_index(drop=True)
 
 
 def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
@@ -287,9 +384,10 @@ def _ingested_year(workspace: Any, year: int) -> pd.DataFrame:
     frame = frame[[c for c in HOURLY_COLUMNS if c in frame.columns]]
     frame = frame[frame["timestamp"].dt.year == year]
     cities = pd.DataFrame(
-        [(s["code"], s.get("city")) for s in list_sites(workspace.engine, "station")],
-        columns=["station_code", "city"],
-    ).dropna()
+        [(s["code"], s.get("city"), s.get("name"), s.get("station_type"))
+         for s in list_sites(workspace.engine, "station")],
+        columns=["station_code", "city", "station_name", "station_type"],
+    ).dropna(subset=["city"])
     return frame.merge(cities, on="station_code", how="inner")
 
 
@@ -315,7 +413,7 @@ def compute_air_statistics(workspace: Any = None, *, engine: str | None = None,
     else:
         frame = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
                             parse_dates=["timestamp"], dtype={"station_code": str})
-    stations = frame[["station_code", "city"]].drop_duplicates()
+    stations = _station_frame(frame)
     cities = run_period_stats(con, frame, "auto", period="year", by="city", stations=stations)
     lv = run_period_stats(con, frame[frame.city == "吕梁市"], "auto", period="year")
     written: list[str] = []

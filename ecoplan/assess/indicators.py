@@ -163,11 +163,20 @@ def _resolve(reg: dict[str, pd.DataFrame], kind: str, names: Iterable[str]) -> l
 
 
 def county_town_stations(ws: Any) -> list[str]:
-    """Codes of the active county-town evaluation stations (registry ``county_town``)."""
+    """Codes of the active county-town evaluation stations (registry ``county_town``); a
+    station whose HJ 664 type is not an assessment type (e.g. 对照点) is left out
+    (:func:`ecoplan.standards.air_stations.is_assessment`)."""
+    from ecoplan.standards.air_stations import is_assessment
+
     st = _registry(ws)["station"]
     if st.empty:
         return []
-    return sorted(st[(st.county_town == True) & (st.active != False)].code)  # noqa: E712
+    st = st[(st.county_town == True) & (st.active != False)]  # noqa: E712
+    if "station_type" in st.columns:
+        keep = pd.Series([is_assessment(t if isinstance(t, str) else None)
+                          for t in st.station_type], index=st.index, dtype=bool)
+        st = st[keep]
+    return sorted(st.code)
 
 
 # ---------------------------------------------------------------------------- lake readers

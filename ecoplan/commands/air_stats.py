@@ -76,25 +76,41 @@ def _read_hourly(path: Path) -> tuple[Any, list[Any]]:
 
 
 def _station_cities(path: Path, stations: Path | None) -> Any:
-    """station_code → city from ``--stations`` (CNEMC station list) or the input's city column."""
+    """station_code → city (+ name, station type when given) from ``--stations`` or the input.
+
+    Station types come from the table's type column when it has one, else from the bundled
+    registry (``ecoplan/ingest/data/registry/stations_shanxi_2019.csv``) for its stations, else
+    from the name's marker ("(对照点)") — :func:`ecoplan.standards.air_stations.select_stations`.
+    """
     import pandas as pd
+
+    from ecoplan.ingest.registry import DATA_DIR
 
     source = stations or path
     cols = _header(source)
     code = next((c for c in cols if c in ("station_code", "监测点编码", "stationcode", "code")),
                 None)
     city = next((c for c in cols if c in ("city", "城市", "area")), None)
+    name = next((c for c in cols if c in ("station_name", "name", "监测点名称", "站点名称")), None)
+    kind = next((c for c in cols if c in ("station_type", "点位类型", "站点性质")), None)
     if code is None or city is None:
         raise AirInputError(
             "按城市统计需要站点与城市的对应表（--stations，含 监测点编码、城市 列）",
             "Statistics by city need a station → city table (--stations with station code "
             "and city columns)", location=Location(file=str(source), field="city"))
+    use = [c for c in (code, city, name, kind) if c is not None]
     if source.suffix == ".parquet":
-        frame = pd.read_parquet(source, columns=[code, city])
+        frame = pd.read_parquet(source, columns=use)
     else:
-        frame = pd.read_csv(source, usecols=[code, city], dtype=str)
-    frame = frame.rename(columns={code: "station_code", city: "city"}).dropna()
-    return frame.drop_duplicates("station_code")
+        frame = pd.read_csv(source, usecols=use, dtype=str)
+    frame = frame.rename(columns={code: "station_code", city: "city", **(
+        {name: "name"} if name else {}), **({kind: "station_type"} if kind else {})})
+    frame = frame.dropna(subset=["station_code", "city"]).drop_duplicates("station_code")
+    if "station_type" not in frame.columns:
+        bundled = pd.read_csv(DATA_DIR / "stations_shanxi_2019.csv", comment="#", dtype=str)
+        known = dict(zip(bundled["code"], bundled["station_type"], strict=True))
+        frame["station_type"] = frame["station_code"].map(known)
+    return frame.reset_index(drop=True)
 
 
 def _connect(engine: str) -> Any:
@@ -220,9 +236,32 @@ def stats_command(
         "--stations", help="站点—城市对应表（CNEMC 站点列表）/ station → city table")] = None,
     dust: Annotated[Path | None, typer.Option(
         "--dust", help="沙尘日标记 CSV（date[,station_code|city],dust）/ dust-day flags")] = None,
-    dust_deducted: Annotated[bool, typer.Option(
-        "--dust-deducted/--no-dust-deducted",
-        help="扣除沙尘影响（环办监测〔2016〕120号）/ deduct dust-affected PM days")] = False,
+    dust_convention: Annotated[str, typer.Option(
+        "--dust-convention",
+        help="沙尘扣除口径 none|bulletin|assessment|recompute（环办监测〔2016〕120号；"
+        "bulletin=总站月报：浓度扣沙、比例保留沙尘；assessment=考核：比例扣除沙尘超标天）"
+        " / dust-deduction convention")] = "none",
+    station_set: Annotated[str, typer.Option(
+        "--station-set", help="城市/县城值所用站点 assessment（评价点，默认）|all"
+        " / stations averaged into a city value")] = "assessment",
+    city_o3: Annotated[str, typer.Option(
+        "--city-o3", help="城市臭氧8小时 site_max_mean（各站日最大值均值，默认）|city_series_max"
+        " / city O3 8-h method")] = "site_max_mean",
+    incomplete_days: Annotated[str, typer.Option(
+        "--incomplete-days", help="缺项日（日 AQI 缺污染物）count（计入，默认）|exclude"
+        " / days whose AQI lacks a pollutant")] = "count",
+    composite_inputs: Annotated[str, typer.Option(
+        "--composite-inputs", help="综合指数用 raw（未修约统计量，默认）|rounded（修约后）"
+        " / composite index from raw or rounded statistics")] = "raw",
+    three_year: Annotated[bool, typer.Option(
+        "--three-year/--no-three-year",
+        help="年统计加三年滑动平均（HJ 663-2026，未核实原文）/ add three-year sliding averages "
+        "to annual statistics (HJ 663-2026, text not verified)")] = False,
+    rank: Annotated[bool, typer.Option(
+        "--rank/--no-rank", help="按综合指数排名排序输出 / sort by composite rank")] = False,
+    markdown: Annotated[Path | None, typer.Option(
+        "--markdown", help="另存 Markdown 表（城市、时段、综合指数、排名、所用站点）"
+        " / also write a Markdown table")] = None,
     composite: Annotated[str, typer.Option(
         "--composite", help="综合指数方法 2014 | 2026-unverified / composite-index method",
     )] = "2014",
@@ -255,16 +294,36 @@ def stats_command(
         flags = _read_dust(dust) if dust else None
         bar.advance(task)
         out = run_period_stats(_connect(engine), frame, rules, period=period, by=by, start=d0,
-                               end=d1, stations=st, dust=flags, dust_deducted=dust_deducted,
-                               include_o3_1h=o3_1h, composite=composite)
+                               end=d1, stations=st, dust=flags, dust_convention=dust_convention,
+                               include_o3_1h=o3_1h, composite=composite,
+                               station_set=station_set, city_o3=city_o3,
+                               incomplete_days=incomplete_days,
+                               composite_inputs=composite_inputs)
         bar.advance(task)
     out = _csv_ready(out)
+    if three_year and period == "year":
+        from ecoplan.standards.air_period import three_year_sliding
+
+        key = "city" if by == "city" else "station_code"
+        cols = [c for c in ("pm25_mean", "pm10_mean", "so2_mean", "no2_mean", "co_p95",
+                            "o3_8h_p90", "composite_index") if c in out.columns]
+        sliding = three_year_sliding(out, cols, key=key)
+        if len(sliding):
+            out = out.merge(sliding, on=[key, "period"], how="left")
+    if rank:
+        out = out.sort_values(["period", "composite_rank"], na_position="last",
+                              kind="stable").reset_index(drop=True)
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(stats_markdown(out, "city" if by == "city" else "station_code",
+                                           period), encoding="utf-8")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         out.to_csv(output, index=False, encoding="utf-8")
     key = "city" if by == "city" else "station_code"
     if as_json:
         emit_json({"input": str(input_file), "period": period, "by": by, "engine": engine,
+                   "conventions": _settings_line(out, "en"),
                    "output": str(output) if output else None,
                    "problems": [p.as_dict() for p in problems],
                    "records": out.astype(object).where(pd.notna(out), None).to_dict("records")})
@@ -274,8 +333,53 @@ def stats_command(
     head = out[cols].head(40)
     print_table(tr("HJ 663 统计", "HJ 663 statistics"), cols,
                 head.astype(object).where(head.notna(), None).itertuples(index=False))
+    info(_settings_line(out), _settings_line(out, "en"))
     ok(f"{len(out)} 行" + (f"；已写入 {output}" if output else ""),
        f"{len(out)} rows" + (f"; written to {output}" if output else ""))
+
+
+def _settings_line(out: Any, lang: str = "zh") -> str:
+    """Which rules the statistics used (rule set, limits, dust, stations, O3, missing days)."""
+    first = out.iloc[0] if len(out) else {}
+    keys = ("ruleset", "limits_ruleset", "dust_convention", "station_set", "city_o3",
+            "incomplete_days", "composite_inputs")
+    parts = [f"{k}={first.get(k)}" for k in keys if k in getattr(out, "columns", ())
+             and first.get(k) is not None]
+    head = "口径" if lang == "zh" else "Conventions"
+    return f"{head}: " + ", ".join(parts)
+
+
+def stats_markdown(out: Any, key: str, period: str) -> str:
+    """A Markdown table of the key figures and, per city, the stations used."""
+    import pandas as pd
+
+    cols = [key, "period", "valid_days", "pm25_mean", "pm10_mean", "so2_mean", "no2_mean",
+            "co_p95", "o3_8h_p90", "good_day_ratio", "heavy_day_ratio", "composite_index",
+            "composite_rank"]
+    cols = [c for c in cols if c in out.columns]
+    lines = [f"<!-- ecoplan air stats --period {period}: {_settings_line(out, 'en')} -->",
+             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    digits = {"co_p95": 1, "good_day_ratio": 1, "heavy_day_ratio": 1, "composite_index": 2}
+    for row in out[cols].itertuples(index=False):
+        cells = ["" if pd.isna(v) else (f"{v:.{digits.get(c, 0)}f}" if isinstance(v, float)
+                                        else str(v)) for c, v in zip(cols, row, strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    periods = sorted(out["period"].astype(str).unique())
+    if len(periods) > 1:  # compact view: composite index (rank) per key and period
+        lines += ["", "| " + key + " | " + " | ".join(periods) + " |",
+                  "|---|" + "---:|" * len(periods)]
+        cell = {(str(r[key]), str(r["period"])): (
+            "" if pd.isna(r["composite_index"]) else
+            f"{r['composite_index']:.2f} ({'' if pd.isna(r['composite_rank']) else int(r['composite_rank'])})")
+            for _, r in out.iterrows()}
+        for k in sorted(out[key].astype(str).unique()):
+            lines.append(f"| {k} | " + " | ".join(cell.get((k, p), "") for p in periods) + " |")
+    if "stations_used" in out.columns:
+        lines += ["", f"| {key} | station_set | stations_used |", "|---|---|---|"]
+        for k, part in out.groupby(key, sort=True):
+            first = part.iloc[0]
+            lines.append(f"| {k} | {first.get('station_set')} | {first['stations_used']} |")
+    return "\n".join(lines) + "\n"
 
 
 def _parse_date(text: str, option: str) -> date:

@@ -17,9 +17,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from ecoplan.errors import InputFileError, Location, ValidationError
+from ecoplan.errors import InputFileError, Location, StandardError, ValidationError
 from ecoplan.ingest.readers.problems import Problem
 from ecoplan.ingest.readers.text import decoded_bytes
+from ecoplan.standards.air_stations import infer_type, normalise_type
 from ecoplan.store.db import session_scope
 from ecoplan.store.models import (
     DrinkingWaterSource,
@@ -53,6 +54,7 @@ _HEADERS: dict[str, set[str]] = {
     "latitude": {"latitude", "lat", "纬度"},
     "network_level": {"network_level", "级别", "站点级别", "站点类型", "level_air"},
     "county_town": {"county_town", "县城评价点", "县城", "参与县城评价"},
+    "station_type": {"station_type", "点位类型", "站点性质", "点位性质", "点位属性", "type_air"},
     "active": {"active", "启用", "在用"},
     "river": {"river", "河流", "所属河流", "水系"},
     "waterbody": {"waterbody", "水体类型", "水体"},
@@ -146,6 +148,8 @@ def _convert(kind: str, canon: str, raw: str) -> Any:
         return x
     if canon == "network_level":
         return _LEVELS[raw.lower() if raw.isascii() else raw]
+    if canon == "station_type":
+        return normalise_type(raw)
     if canon in {"county_town", "active"}:
         return raw.strip().lower() in _TRUE
     if canon == "waterbody":
@@ -188,7 +192,7 @@ def import_file(engine: Engine, kind: str, path: str | Path) -> ImportSummary:
                     continue
                 try:
                     values[canon] = _convert(kind, canon, raw)
-                except (ValueError, KeyError):
+                except (ValueError, KeyError, StandardError):
                     summary.problems.append(Problem(
                         str(path), line, str(col), raw, f"取值无法识别：{raw}",
                         f"value not understood: {raw}", code="bad_value").as_dict())
@@ -202,6 +206,11 @@ def import_file(engine: Engine, kind: str, path: str | Path) -> ImportSummary:
                 continue
             code = values["code"]
             obj = existing.get(code)
+            if kind == "station" and "station_type" not in values and (
+                    obj is None or obj.station_type is None):
+                # HJ 664 type from the name's marker ("(对照点)") or the network level
+                values["station_type"] = infer_type(values.get("name"), values.get(
+                    "network_level", getattr(obj, "network_level", None) or "national"))
             if obj is None:
                 obj = model(**values)
                 s.add(obj)

@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from ecoplan.errors import StandardError
-from ecoplan.standards.air_daily import hj663, limit
+from ecoplan.standards.air_daily import DailyRules, daily_values, hj663, limit
 
 Period = Literal["year", "quarter", "month", "range"]
 PERIODS: tuple[str, ...] = ("year", "quarter", "month", "range")
@@ -34,6 +34,21 @@ PRIMARY_CANDIDATES: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co", "o3_8
 #: AQI category levels (HJ 633 Table 2): upper AQI bound of levels 1…5; level 6 is > 300.
 LEVEL_UPPER: tuple[int, ...] = (50, 100, 150, 200, 300)
 MEAN_SCALE = 1_000_000  # daily values enter exact sums in units of 1e-6
+
+
+# --------------------------------------------------------------------------- dust
+def dust_conventions() -> dict[str, Any]:
+    """The named dust-deduction conventions with their sources (``hj663-2013.yaml``)."""
+    return dict(hj663()["dust_conventions"]["variants"])
+
+
+def check_dust_convention(name: str) -> str:
+    """Validate a dust convention name ("none", "bulletin", "assessment", "recompute")."""
+    known = dust_conventions()
+    if name not in known:
+        raise StandardError(f"未知的沙尘扣除口径：{name}（可用：{'、'.join(known)}）",
+                            f"Unknown dust convention: {name} (known: {', '.join(known)})")
+    return name
 
 
 # --------------------------------------------------------------------------- rounding
@@ -115,14 +130,63 @@ def _long(t: ir.Table, key: str) -> ir.Table:
 def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "station_code",
                       ruleset: str = "2012", start: date | None = None,
                       end: date | None = None, composite: str = "2014",
-                      zone_class: int = 2) -> ir.Table:
+                      zone_class: int = 2, dust_convention: str = "none",
+                      incomplete_days: str = "count", composite_inputs: str = "raw",
+                      ) -> ir.Table:
     """HJ 663 period statistics per ``key`` and period (§ 年评价, Appendix A, 城市排名规定).
 
     ``composite`` chooses the composite-index method: "2014" (环办〔2014〕64号, GB 3095-2012
     class-2 limits, unit weights) or "2026-unverified" (GB 3095-2026 limits with the unconfirmed
-    weights noted in hj663-2013.yaml — only for explicit comparisons).
+    weights noted in hj663-2013.yaml — only for explicit comparisons). ``composite_inputs``:
+    "raw" (unrounded statistics, default) or "rounded" (statistics rounded per GB/T 8170 first).
+
+    ``dust_convention`` (``hj663-2013.yaml`` ``dust_conventions``; needs a boolean ``dust``
+    column in ``daily``): "none" keeps every value; "bulletin" (CNEMC monthly report) drops
+    PM10/PM2.5 of dust days from the concentrations and the composite index but keeps the days
+    in the good/heavy-day ratios; "assessment" also removes dust days with AQI > 100 from the
+    valid days (扣除沙尘异常超标天); "recompute" is applied before the daily AQI (the daily table
+    then already lacks the PM values of dust days).
+
+    ``incomplete_days`` (days whose AQI lacks a pollutant, ``complete`` false): "count" keeps
+    them as valid AQI days (as published), "exclude" leaves them out; either way their number
+    is reported as ``aqi_incomplete_days``.
     """
     spec = hj663()
+    conv = check_dust_convention(dust_convention)
+    if incomplete_days not in ("count", "exclude"):
+        raise StandardError(f"未知的缺项日处理：{incomplete_days}（应为 count 或 exclude）",
+                            f"Unknown incomplete-day rule: {incomplete_days} "
+                            "(expected count or exclude)")
+    if composite_inputs not in ("raw", "rounded"):
+        raise StandardError(f"未知的综合指数输入：{composite_inputs}（应为 raw 或 rounded）",
+                            f"Unknown composite-index inputs: {composite_inputs} "
+                            "(expected raw or rounded)")
+    has_dust = "dust" in daily.columns
+    if has_dust:
+        daily = daily.mutate(dust=daily.dust.fill_null(False).cast("boolean"))
+    if has_dust and conv in ("bulletin", "assessment"):
+        hit = daily.dust
+        daily = daily.mutate(pm10=ibis.ifelse(hit, ibis.null("float64"), daily.pm10.cast("float64")),
+                             pm25=ibis.ifelse(hit, ibis.null("float64"), daily.pm25.cast("float64")))
+    if "complete" not in daily.columns and "aqi_complete" in daily.columns:
+        daily = daily.mutate(complete=daily.aqi_complete)  # as daily_aqi() names it
+    has_complete = "complete" in daily.columns
+    extra: dict[str, ir.Value] = {}
+    if has_complete:
+        extra["_incomplete"] = daily.aqi.notnull() & ~daily.complete.fill_null(True)
+    if has_dust:
+        extra["_dust_day"] = daily.dust
+        extra["_dust_excluded"] = ibis.literal(False) if conv != "assessment" else (
+            daily.dust & (daily.aqi > int(spec["day_counts"]["good_day_max_aqi"])))
+    if extra:
+        daily = daily.mutate(**extra)
+    aqi_drop = ibis.literal(False)
+    if has_complete and incomplete_days == "exclude":
+        aqi_drop = aqi_drop | daily._incomplete
+    if has_dust and conv == "assessment":
+        aqi_drop = aqi_drop | daily._dust_excluded
+    if has_complete or (has_dust and conv == "assessment"):
+        daily = daily.mutate(aqi=ibis.ifelse(aqi_drop, ibis.null(daily.aqi.type()), daily.aqi))
     t, n_months = _period_columns(daily, period, start, end)
     gk = [key, "period", "period_start"]
 
@@ -190,6 +254,11 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
         col = f"iaqi_{p}"
         if col in t.columns:
             cnt[f"primary_days_{p}"] = ((aqi > 50) & (t[col] == aqi)).cast("int32").sum()
+    if has_complete:
+        cnt["aqi_incomplete_days"] = t._incomplete.cast("int32").sum()
+    if has_dust:
+        cnt["dust_days"] = t._dust_day.cast("int32").sum()
+        cnt["dust_days_excluded"] = t._dust_excluded.cast("int32").sum()
     days = t.group_by(gk).aggregate(**cnt)
 
     out = days.outer_join(wide, gk).select(
@@ -205,7 +274,8 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
             vd > 0, out.heavy_days.cast("float64") * 100 / vd.cast("float64"), None),
     }
     out = out.mutate(**derived)
-    out = _indices(out, ruleset=ruleset, composite=composite, zone_class=zone_class, pct=pct)
+    out = _indices(out, ruleset=ruleset, composite=composite, zone_class=zone_class, pct=pct,
+                   inputs=composite_inputs)
     return _reported(out, pct)
 
 
@@ -214,7 +284,7 @@ def _stat_column(p: str, stat: str, pct: dict[str, int]) -> str:
 
 
 def _indices(t: ir.Table, *, ruleset: str, composite: str, zone_class: int,
-             pct: dict[str, int]) -> ir.Table:
+             pct: dict[str, int], inputs: str = "raw") -> ir.Table:
     """Single indices, composite index and exceedance multiples (城市排名规定; HJ 663 超标倍数)."""
     spec = hj663()
     ci = spec["composite_index"]
@@ -232,8 +302,11 @@ def _indices(t: ir.Table, *, ruleset: str, composite: str, zone_class: int,
                             f"Unknown composite-index method: {composite}")
     cols: dict[str, ir.Value] = {}
     total: ir.Value | None = None
+    digits = spec["rounding"]["digits"]
     for p, stat in ci["statistic"].items():
         c = t[_stat_column(p, stat, pct)]
+        if inputs == "rounded":  # statistics as reported (GB/T 8170) enter the index
+            c = gbt8170_round_expr(c, int(digits["co" if p == "co" else "pm25"]))
         idx = c / limits[p]
         cols[f"single_index_{p}_raw"] = idx
         term = idx * weights[p]
@@ -275,11 +348,16 @@ def _reported(t: ir.Table, pct: dict[str, int]) -> ir.Table:
 
 
 def rank_by_composite(stats: ir.Table, *, key: str = "station_code") -> ir.Table:
-    """Rank keys within each period by composite index, 1 = best (城市排名规定, ascending)."""
-    w = ibis.window(group_by="period", order_by=[stats.composite_index, stats.composite_index_raw,
-                                                 stats[key]])
+    """Rank keys within each period by the *reported* composite index, 1 = best.
+
+    城市环境空气质量排名技术规定（环办〔2014〕64号）ranks on the composite index as reported
+    (GB/T 8170, 2 decimals); equal reported indices share a rank and the next rank is skipped
+    (competition ranking 1, 1, 3 — bulletins: "指数相同的城市以并列计", see
+    ``hj663-2013.yaml`` ``ranking``). Keys without an index get no rank.
+    """
+    w = ibis.window(group_by="period", order_by=[stats.composite_index])
     return stats.mutate(composite_rank=ibis.ifelse(
-        stats.composite_index_raw.notnull(), ibis.rank().over(w) + 1, None))
+        stats.composite_index.notnull(), ibis.rank().over(w) + 1, None))
 
 
 def city_daily(daily: ir.Table, stations: ir.Table, *, key: str = "city") -> ir.Table:
@@ -300,3 +378,48 @@ def city_daily(daily: ir.Table, stations: ir.Table, *, key: str = "city") -> ir.
         for p in (*STAT_POLLUTANTS, "o3_1h_max") if f"s_{p}" in g.columns
     }
     return g.select(key, "date", "n_sites", **cols)
+
+
+#: City O3 daily max 8-h methods (``hj663-2013.yaml`` ``city_o3``).
+CITY_O3_METHODS: tuple[str, ...] = ("site_max_mean", "city_series_max")
+
+
+def city_o3_series_max(hourly: ir.Table, stations: ir.Table, *, key: str = "city",
+                       rules: DailyRules | None = None) -> ir.Table:
+    """City O3 daily max 8-h as the maximum of the *city's* 8-h series (``city_series_max``).
+
+    City hourly O3 = mean of the valid site hourly values of the hour; the 8-h windows, their
+    6-of-8 rule and the 14-window rule (HJ 663 §6.1.2) are then applied to that series. The
+    alternative to the default mean of the sites' daily maxima (:func:`city_daily`).
+    """
+    j = hourly.inner_join(stations.select("station_code", key), "station_code")
+    g = j.group_by([key, "timestamp"]).aggregate(o3=j.o3.cast("float64").mean())
+    g = g.mutate(**{p: ibis.null("float64") for p in ("pm25", "pm10", "so2", "no2", "co")})
+    d = daily_values(g, rules=rules, station=key)
+    return d.select(d.station_code.name(key), "date", o3_8h_city_series=d.o3_8h)
+
+
+def three_year_sliding(stats: Any, columns: Sequence[str], *, key: str = "city") -> Any:
+    """Three-year sliding averages of annual statistics (HJ 663-2026 三年滑动平均 — NOT VERIFIED).
+
+    ``stats`` is a pandas frame of annual rows (``period`` = year) per ``key``; returns, per key
+    and year with the two previous years present, the arithmetic mean of each of ``columns`` over
+    the three years (``<column>_3y``), rounded per GB/T 8170 like the annual figure.
+    """
+    import pandas as pd
+
+    frame = stats[[key, "period", *columns]].copy()
+    frame["year"] = frame["period"].astype(int)
+    rows = []
+    for k, part in frame.groupby(key):
+        part = part.set_index("year")
+        for y in part.index:
+            if {y - 1, y - 2} <= set(part.index):
+                row: dict[str, Any] = {key: k, "period": str(y), "years": f"{y - 2}-{y}"}
+                for c in columns:
+                    vals = [part.loc[y - i, c] for i in range(3)]
+                    mean = None if any(pd.isna(v) for v in vals) else float(sum(vals)) / 3
+                    digits = 2 if "index" in c else (1 if c.startswith("co_") else 0)
+                    row[f"{c}_3y"] = gbt8170_round(mean, digits)
+                rows.append(row)
+    return pd.DataFrame(rows)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
@@ -410,6 +410,9 @@ class AqiResult:
     category: Category | None
     complete: bool
     published_aqi: int | None
+    #: what was done where the standard's rule could not be applied (e.g. SO2 1 h > 800
+    #: without a 24-h value: the SO2 sub-index is missing and the AQI is incomplete)
+    notes: tuple[str, ...] = ()
 
 
 #: Pollutants whose absence alone the CNEMC real-time feed ignores when publishing the AQI
@@ -465,6 +468,7 @@ def hourly_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
     iaqis: dict[str, int | None] = {}
     complete = True
     blocking = False
+    notes: list[str] = []
     for ind in rs.hourly_indicators:
         raw = round_concentration(ind.pollutant, values.get(ind.name))
         if raw is None:
@@ -477,8 +481,14 @@ def hourly_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,
         value = iaqi(ind.pollutant, raw, ind.averaging, rs)
         if value is None and ind.pollutant == "so2":
             value = iaqi("so2", round_concentration("so2", so2_24h), "24h", rs)
+            if value is None:
+                # HJ 633-2012 Table 1 note 2 wants the 24-h IAQI, which is not available: the
+                # SO2 sub-index is missing — said in ``notes`` and ``complete``, never silent
+                complete = False
+                notes.append("so2_1h_above_800_without_24h")
         iaqis[ind.name] = value
-    return _result(rs, iaqis, complete, blocking)
+    res = _result(rs, iaqis, complete, blocking)
+    return replace(res, notes=tuple(notes)) if notes else res
 
 
 def daily_aqi(values: Mapping[str, Any], ruleset: str | Ruleset = "2012", *,

@@ -4,7 +4,9 @@
   and in 劣Ⅴ decide the status word (thresholds in ``data/water_evaluation_2011.yaml``).
 * Fewer than 5 sections: each indicator is averaged over the sections and the single-factor
   method is applied to the averages (class and status word of that class).
-Main pollutants of a river: indicators ordered by the share of sections exceeding class Ⅲ.
+Main pollutants of a river: with 5 or more sections, indicators ordered by the share of sections
+exceeding class Ⅲ; with fewer, the main pollutants of the averaged values (worst class, then
+exceedance multiple against Ⅲ, toxic items first — :func:`surface_water.main_pollutants`).
 """
 
 from __future__ import annotations
@@ -53,16 +55,13 @@ def status_from_proportions(classes: Sequence[int]) -> dict[str, Any]:
     good = Decimal(sum(1 for c in cls if c <= 3)) / Decimal(n)
     worse = Decimal(sum(1 for c in cls if c == 6)) / Decimal(n)
     for th in gb3838().river["thresholds"]:
-        if "good_share_min" in th:
-            if good >= Decimal(str(th["good_share_min"])):
-                return {**th, "good_share": float(good), "worse_v_share": float(worse)}
-            continue
-        if "worse_v_share_max_excl" in th:
-            if worse < Decimal(str(th["worse_v_share_max_excl"])):
-                return {**th, "good_share": float(good), "worse_v_share": float(worse)}
-            continue
-        return {**th, "good_share": float(good), "worse_v_share": float(worse)}
-    raise AssertionError("thresholds table must end with a catch-all")  # pragma: no cover
+        checks = (("good_share_min", good, lambda v, t: v >= t),
+                  ("good_share_max_excl", good, lambda v, t: v < t),
+                  ("worse_v_share_min", worse, lambda v, t: v >= t),
+                  ("worse_v_share_max_excl", worse, lambda v, t: v < t))
+        if all(ok(v, Decimal(str(th[name]))) for name, v, ok in checks if name in th):
+            return {**th, "good_share": float(good), "worse_v_share": float(worse)}
+    raise AssertionError("the thresholds table covers every share")  # pragma: no cover
 
 
 def evaluate_river(sections: pd.DataFrame, *, items: Sequence[str] | None = None) -> RiverResult:
@@ -99,6 +98,8 @@ def evaluate_river(sections: pd.DataFrame, *, items: Sequence[str] | None = None
     means = {c: float(sections[c].mean()) for c in chosen if sections[c].notna().any()}
     waterbody = str(sections["waterbody"].iloc[0]) if "waterbody" in sections.columns else "river"
     res = evaluate_section(means, waterbody, items=chosen)
+    # fewer than 5 sections: the main pollutants, like the class, come from the averaged values
+    mean_mains = [{**m, "from": "section_mean"} for m in res.main_pollutants]
     return RiverResult(n, "mean", res.status, res.status_zh, res.status_en, shares,
                        shares["Ⅰ"] + shares["Ⅱ"] + shares["Ⅲ"], shares["劣Ⅴ"], res.water_class,
-                       mains)
+                       mean_mains)

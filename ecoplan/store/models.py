@@ -48,6 +48,9 @@ class Station(Base):
     network_level: Mapped[str] = mapped_column(String(16), default="national")
     county_town: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: HJ 664-2013 point type (urban, county, regional, background, reference, traffic, source,
+    #: other — ecoplan/standards/data/air_station_types.yaml); None = inferred from the name.
+    station_type: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class WaterSection(Base):

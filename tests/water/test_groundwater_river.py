@@ -117,3 +117,34 @@ def test_nonconventional_file_covers_54_indicators() -> None:
 def test_gb14848_nonconventional_boundary(case: dict[str, str]) -> None:
     got = classify_groundwater_item(case["item"], [float(case["value"])])[0]
     assert got == int(case["expected_class"]), case["note"]
+
+
+def _cases_2011() -> list[dict[str, str]]:
+    path = Path(__file__).resolve().parent.parent / "data" / "water" / (
+        "river_evaluation_2011_cases.csv")
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def _values(text: str) -> dict[str, float]:
+    return {k: float(v) for k, v in (kv.split("=") for kv in text.split(";"))}
+
+
+def _mains(mains: list[dict[str, object]]) -> str:
+    return "|".join(f"{m['item']}({m['exceedance_multiple']})" for m in mains)
+
+
+@pytest.mark.parametrize("case", _cases_2011(), ids=lambda c: f"{c['kind']}:{c['input']}")
+def test_river_evaluation_2011_cases(case: dict[str, str]) -> None:
+    from ecoplan.standards.surface_water import evaluate_section
+
+    if case["kind"] == "status":
+        classes = [int(c) for c in case["input"].split(";")]
+        assert status_from_proportions(classes)["status_zh"] == case["expected"]
+    elif case["kind"] == "section_mains":
+        assert _mains(evaluate_section(_values(case["input"])).main_pollutants) == (
+            case["expected"])
+    else:
+        frame = pd.DataFrame([_values(part) for part in case["input"].split("/")])
+        res = evaluate_river(frame)
+        assert res.method == "mean" and _mains(res.main_pollutants) == case["expected"]

@@ -95,7 +95,9 @@ def test_evaluate_section_worst_item_main_pollutants_and_target() -> None:
                             target_class=2)
     assert good.water_class == 2 and good.attained is True and good.main_pollutants == []
     bad = evaluate_section({"nh3_n": 0.8}, target_class=2)
-    assert bad.attained is False and bad.exceedance_multiples["nh3_n"] == 0.6
+    # 超标倍数 against class Ⅲ (环办〔2011〕22号): 0.8 ≤ 1.0 is none; against the target Ⅱ: 0.6
+    assert bad.attained is False and "nh3_n" not in bad.exceedance_multiples
+    assert bad.target_exceedance_multiples["nh3_n"] == 0.6
 
 
 def test_surface_drinking_source_tables_2_and_3() -> None:
