@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,57 @@ def test_encrypting_logger_through_key_rotation(ws: Workspace, caplog: pytest.Lo
     for t in texts:
         assert t not in logs
     assert "DataTime=" not in logs and "a34004-Avg" not in logs
+
+
+def test_expired_key_is_rotated_by_the_gateway(ws: Workspace) -> None:
+    """A key past its rotation period (``rotate_days``) is replaced after the device's next
+    encrypted packet: new key issued (origin ``expiry``), pushed with CN 1014 under the old
+    key, the logger switches and goes on; platform requests of §6.4.4 CNs go out encrypted."""
+    from sqlalchemy import update
+
+    from ecoplan.ingest.hj212.crypto import open_sealed, unseal
+    from ecoplan.store.db import session_scope
+    from ecoplan.store.hj212_keys_models import Hj212DeviceKey
+
+    series = sim.hourly_source(stations=1, hours=6)
+    code = next(iter(series))
+    hours = [m for m in series[code] if any(v is not None for v in m.values.values())][:4]
+    add_device(ws.engine, MN, device_type="air", station_code=code, dialect="2025")
+    set_profile(ws.engine, MN, encryption="required", rotate_days=90)
+    key, text = issue_key(ws.engine, vault_for(ws), MN, origin="operator", actor="test")
+    with session_scope(ws.engine) as s:  # the key is 91 days old
+        s.execute(update(Hj212DeviceKey).where(Hj212DeviceKey.id == key.id).values(
+            created_at=key.created_at - timedelta(days=91),
+            expires_at=key.created_at - timedelta(days=1)))
+    out: dict = {}
+
+    async def go() -> None:
+        rt = open_gateway(ws, GatewayConfig(host="127.0.0.1", port=0, registry_refresh=0.2))
+        port = await rt.gateway.start()
+        dev = SimLogger2025(MN, key=text.encode(), series=hours, kind="hour",
+                            stats=sim.SimStats(), over_time=3, re_count=2, st="22")
+        assert await sim.connect(dev, "127.0.0.1", port)
+        ups = dev.uploads()
+        assert await dev.send_reliably(*next(ups))
+        assert await _until(lambda: dev.key_changes == 1)
+        for _ in range(3):
+            assert await dev.send_reliably(*next(ups))
+        sent = rt.gateway.hj2025.outbound(MN, "2061", encode.request_history(
+            "2061", datetime(2019, 1, 1), datetime(2019, 1, 2), mn=MN, pw="123456",
+            qn="20261206120000000", dialect="2025"))
+        out["opened"] = open_sealed(unseal(sent), dev.key)
+        out["plain_cmd"] = rt.gateway.hj2025.outbound(MN, "1012", b"##0000X\r\n")
+        out["sec"] = rt.gateway.hj2025.stats.as_dict()
+        dev.transport.close()
+        await rt.gateway.stop()
+        await asyncio.get_running_loop().run_in_executor(None, rt.close)
+
+    asyncio.run(go())
+    assert out["sec"]["keys_issued"] == 1 and out["sec"]["keys_pushed"] == 1
+    assert out["opened"] is not None and b"CN=2061" in out["opened"]
+    assert out["plain_cmd"] == b"##0000X\r\n"  # 1012 is not under encryption
+    report = key_report(ws.engine, MN)
+    assert [r["state"] for r in report] == ["active", "grace"]
+    assert report[0]["origin"] == "expiry"
+    lake = ws.lake.read_arrow("air_hourly").to_pandas()
+    assert len(lake[lake.station_code == code]) == len(hours)
