@@ -3,6 +3,7 @@ HJ 212-2025 SM4 keys and settings (docs/hj212.md "HJ 212-2025")."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -131,6 +132,52 @@ def key_policy(
         emit_json(prof.as_dict())
         return
     ok(f"已更新 {mn} 的加密设置", f"Updated the encryption settings of {mn}")
+
+
+@key_app.command("test")
+def key_test(
+    mn: MnArg,
+    file: Annotated[Path, typer.Argument(help="抓包文件（原始字节或每行一包）/ captured packets (raw bytes or one per line)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """用设备的有效密钥解密抓包中的报文并校验（接入时确认加密可用）/ open captured packets
+    with the device's accepted keys and check them (onboarding)."""
+    from ecoplan.errors import InputFileError
+    from ecoplan.ingest.hj212.codec import decode
+    from ecoplan.ingest.hj212.crypto import open_sealed, unseal
+    from ecoplan.ingest.hj212.framer import Framer
+    from ecoplan.ingest.hj212.keys import load_keys, vault_for
+
+    ws = _ws()
+    _known(ws, mn)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"无法读取 {file}：{exc.strerror}", f"cannot read {file}: {exc.strerror}") from exc
+    keys = [k for k in load_keys(ws.engine, vault_for(ws), mn).get(mn, []) if k.accepted()]
+    rows = []
+    for i, raw in enumerate([x for x in Framer().feed(data + b"\r\n") if isinstance(x, bytes)], 1):
+        sealed = unseal(raw)
+        plain, key_id = raw, None
+        if sealed is not None:
+            opened = next(((k.id, p) for k in keys if (p := open_sealed(sealed, k.key)) is not None),
+                          None)
+            plain, key_id = (opened[1], opened[0]) if opened else (None, None)
+        d = decode(plain) if plain is not None else None
+        rows.append({"packet": i, "encrypted": sealed is not None,
+                     "wire_format": sealed.fmt if sealed else None, "key_id": key_id,
+                     "ok": bool(d and d.ok),
+                     "cn": d.packet.cn if d and d.packet else None,
+                     "problem": (d.rejection.en if d and d.rejection else None) if plain is not None
+                     else "no accepted key of the device opens it"})
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr(f"{mn} 的报文解密检查", f"Decryption check for {mn}"),
+                ["#", tr("加密", "encrypted"), tr("格式", "format"), tr("密钥", "key id"), "CN",
+                 tr("结果", "result")],
+                [(r["packet"], "✓" if r["encrypted"] else "—", r["wire_format"] or "",
+                  r["key_id"] or "", r["cn"] or "", "✓" if r["ok"] else r["problem"]) for r in rows])
 
 
 def devices_identity(

@@ -24,6 +24,7 @@ from ecoplan.ingest.hj212.keys import (
     record_identity,
     revoke,
     set_profile,
+    vault_for,
 )
 from ecoplan.ingest.hj212.registry import add_device, events
 from ecoplan.store import db
@@ -108,3 +109,33 @@ def test_cli_key_commands(workspace_home: Path, capsys: pytest.CaptureFixture[st
     assert main(["devices", "key", "revoke", MN, "--id", str(created["key_id"])]) == 0
     assert main(["devices", "key", "show", "NOPE"]) == 1
     assert main(["devices", "identity", MN, "--assign-mn"]) == 1  # no CPUID reported yet
+
+
+def test_cli_key_test_opens_the_appendix_example(workspace_home: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`devices key test` opens the standard's A.2 example (key = 16 × 0x30) in both wire
+    forms, and says so when no key of the device opens a packet."""
+    from ecoplan.ingest.hj212.crypto import encrypt_packet
+    from ecoplan.store.workspace import Workspace
+
+    vectors = json.loads((Path(__file__).parents[1] / "data" / "hj212" /
+                          "hj212_2025_appendix_a.json").read_text(encoding="utf-8"))
+    v = vectors["a2_with_tail"]
+    mn = "010000A8900016F000169DC0"
+    init_workspace(workspace_home)
+    ws = Workspace()
+    add_device(ws.engine, mn, device_type="cems", dialect="2025")
+    key, _ = issue_key(ws.engine, vault_for(ws), mn, origin="operator", actor="test",
+                       key_text="0" * 16)
+    segment = v["plaintext_packet"].encode()[6:-4]
+    capture = tmp_path / "capture.bin"
+    capture.write_bytes(v["encrypted_packet_as_printed"].encode() + b"\r\n"
+                        + encrypt_packet(b"0" * 16, segment, "raw")
+                        + encrypt_packet(b"1" * 16, segment, "raw"))
+    capsys.readouterr()
+    assert main(["devices", "key", "test", mn, str(capture), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["wire_format"], r["key_id"], r["ok"]) for r in rows] == [
+        ("hex-braces", key.id, True), ("raw", key.id, True), ("raw", None, False)]
+    assert rows[2]["problem"] == "no accepted key of the device opens it"
+    assert main(["devices", "key", "test", mn, str(tmp_path / "missing.bin")]) == 1
