@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ecoplan.errors import EcoplanError
-from ecoplan.ingest.hj212.dialect2025 import DATASETS_2025
-from ecoplan.ingest.hj212.dialect2025 import dataset_frame as frame_2025
+from ecoplan.ingest.hj212.datasets2025 import DATASETS_2025
+from ecoplan.ingest.hj212.datasets2025 import dataset_frame as frame_2025
 from ecoplan.ingest.hj212.records import (
     _AIR_COL,
     AIR_DAILY_DEVICE,
