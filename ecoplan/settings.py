@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     spark_master: str = "local[2]"
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    #: four-eyes rule: the approver of a progress report must differ from its reviewer (the
+    #: reporter may never review or approve); ``ECOPLAN_DISTINCT_APPROVER=false`` relaxes it
+    distinct_approver: bool = True
 
     @field_validator("home", mode="after")
     @classmethod
@@ -93,6 +96,7 @@ class Settings(BaseSettings):
             "lang": self.lang,
             "spark_master": self.spark_master,
             "web": f"{self.web_host}:{self.web_port}",
+            "distinct_approver": str(self.distinct_approver).lower(),
             "env_file": str(self.env_file) + ("" if self.env_file.exists() else " (absent)"),
         }
 

@@ -219,8 +219,9 @@ def _surface_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
         per = {str(r.site): int(r.water_class) for r in sub.itertuples() if int(r.water_class) > 0}
         iv = IndicatorValue(ind.key, y, unit=None, source="computed", rule_versions={
             "water": "GB 3838-2002 表1；环办〔2011〕22号（21项单因子，年均值=月均值的算术平均）"})
-        iv.method_zh = (f"{'、'.join(names.get(c, c) for c in codes)} 断面 {y} 年水质类别"
-                        "（年均值按月均值算术平均，单因子评价），取各断面最差类别")
+        iv.method_zh = (f"{'、'.join(names.get(c, c) for c in codes) or '（断面未登记）'} 断面 "
+                        f"{y} 年水质类别（年均值按月均值算术平均，单因子评价），取各断面最差类别"
+                        + ("" if per else "；本年度数据湖中没有这些断面的监测数据"))
         iv.method_en = (f"annual class of the sections {', '.join(codes)} in {y} (annual value = "
                         "mean of the monthly means, single-factor), worst section")
         iv.details = {"is_class": True, "sections": {names.get(c, c): WATER_CLASS_LABELS[v]
@@ -359,6 +360,10 @@ def _air_values(ws: Any, plan: Plan, inds: list[Indicator], years: Sequence[int]
             iv = IndicatorValue(ind.key, y, unit=ind.unit, source="computed")
             row = stats[stats.year == y] if not stats.empty else stats
             if row.empty:
+                iv.method_zh = (f"数据湖中没有县城评价点位 {'、'.join(stations) or '（未登记）'} "
+                                f"{y} 年的空气质量小时数据，无法计算")
+                iv.method_en = (f"the lake holds no hourly air data of the county-town stations "
+                                f"{', '.join(stations) or '(none registered)'} for {y}; not computed")
                 out[ind.key][y] = iv
                 continue
             r = row.iloc[0].to_dict()

@@ -9,7 +9,12 @@ is immutable; its state is the last of its append-only workflow events:
         └───────reject────────┴──────────────▶ rejected (reason required)
 
 Approved and rejected are final; a correction is a new submission. The reporter may not
-review or approve their own report (four-eyes rule). Only approved reports feed assessments:
+review or approve their own report, and the approver may not be the reviewer (four-eyes rule;
+``ECOPLAN_DISTINCT_APPROVER=false`` allows one person to review and approve). Status words are
+accepted as codes, Chinese or English (``进行中``, ``实施中``, ``in progress`` → ``in_progress``,
+:func:`parse_status`). A project report whose money invested exceeds the plan's estimate, or
+whose percentage is inconsistent, carries review flags (:func:`review_flags`) shown in the
+review queue. Only approved reports feed assessments:
 :func:`approved_project_progress`, :func:`approved_task_progress` and
 :func:`approved_indicator_values` return, per subject, the approved report with the latest
 ``as_of`` (then the latest approval). Every function takes an open SQLAlchemy session and
@@ -30,7 +35,6 @@ from sqlalchemy.orm import Session
 from ecoplan.errors import EcoplanError, ValidationError
 from ecoplan.store.models import IndicatorRecord, KeyProjectRecord, PlanRecord, TaskRecord
 from ecoplan.store.progress_models import (
-    PROJECT_STATUSES,
     IndicatorReport,
     ProgressEvent,
     ProjectProgress,
@@ -59,6 +63,51 @@ PROJECT_STATUS_NAMES = {
     "suspended": ("暂停", "suspended"),
     "cancelled": ("取消", "cancelled"),
 }
+#: further words users type for a status (Chinese office usage and English spellings)
+_STATUS_ALIASES = {
+    "未开始": "not_started", "未启动": "not_started", "尚未开工": "not_started",
+    "进行中": "in_progress", "在建": "in_progress", "推进中": "in_progress", "实施": "in_progress",
+    "正在实施": "in_progress", "完成": "completed", "已竣工": "completed", "竣工": "completed",
+    "已暂停": "suspended", "停工": "suspended", "已取消": "cancelled", "撤销": "cancelled",
+    "ongoing": "in_progress", "started": "in_progress",
+    "complete": "completed", "finished": "completed", "paused": "suspended",
+    "canceled": "cancelled",
+}
+
+
+def parse_status(value: Any, field_name: str = "status") -> str:
+    """The status code for a status word: the code itself, its Chinese or English name, or a
+    usual synonym (``进行中`` → ``in_progress``); ValidationError naming the accepted words."""
+    raw = "" if value is None else str(value).strip()
+    key = raw.lower().replace("-", " ").replace("_", " ")
+    for code, (zh, en) in PROJECT_STATUS_NAMES.items():
+        if key in (code.replace("_", " "), en) or raw == zh:
+            return code
+    alias = _STATUS_ALIASES.get(raw) or _STATUS_ALIASES.get(key)
+    if alias:
+        return alias
+    zh_words = "、".join(z for z, _ in PROJECT_STATUS_NAMES.values())
+    en_words = ", ".join(e for _, e in PROJECT_STATUS_NAMES.values())
+    raise _field_error(field_name, f"状态“{raw}”无效，应为：{zh_words}",
+                       f"invalid status “{raw}”; one of: {en_words}")
+
+
+def parse_state(value: Any) -> str:
+    """A workflow state from its code, Chinese or English word (``已批准`` → ``approved``)."""
+    raw = "" if value is None else str(value).strip()
+    for code, (zh, en) in STATE_NAMES.items():
+        if raw.lower() in (code, en) or raw in (zh, zh.removeprefix("已")):
+            return code
+    raise _field_error("state", f"状态“{raw}”无效，应为：{'、'.join(z for z, _ in STATE_NAMES.values())}",
+                       f"invalid state “{raw}”; one of: {', '.join(STATE_NAMES)}")
+
+
+def status_name(code: str | None, lang: str = "zh") -> str:
+    """The word for a status code in ``lang`` (the code itself when unknown)."""
+    names = PROJECT_STATUS_NAMES.get(code or "")
+    if names is None:
+        return code or ""
+    return names[0] if lang == "zh" else names[1]
 
 
 class WorkflowError(EcoplanError):
@@ -190,9 +239,7 @@ def submit_project_progress(
     except (TypeError, ValueError):
         raise _field_error("project_number", f"“{project_number}”不是工程序号",
                            f"“{project_number}” is not a project number") from None
-    if status not in PROJECT_STATUSES:
-        raise _field_error("status", f"状态“{status}”无效，应为 {'/'.join(PROJECT_STATUSES)}",
-                           f"invalid status “{status}”; one of {'/'.join(PROJECT_STATUSES)}")
+    status = parse_status(status)
     pct = _decimal(percent_complete, "percent_complete", lo=Decimal(0), hi=Decimal(100))
     if status == "completed" and pct != 100:
         raise _field_error("percent_complete", "状态为已完成时完成比例应为 100",
@@ -219,9 +266,7 @@ def submit_task_progress(
     """Submit a task's status as of a date; returns the new report in state ``submitted``."""
     plan_code = _text(plan_code, "plan_code", max_len=64)
     key = _text(task_key, "task_key", max_len=32)
-    if status not in PROJECT_STATUSES:
-        raise _field_error("status", f"状态“{status}”无效，应为 {'/'.join(PROJECT_STATUSES)}",
-                           f"invalid status “{status}”; one of {'/'.join(PROJECT_STATUSES)}")
+    status = parse_status(status)
     pct = None
     if percent_complete is not None and str(percent_complete).strip() != "":
         pct = _decimal(percent_complete, "percent_complete", lo=Decimal(0),
@@ -301,7 +346,8 @@ def state_of(session: Session, kind: Kind, record_id: int) -> str:
 
 
 def _step(session: Session, kind: Kind, record_id: int, *, actor: str, to: str,
-          allowed_from: Sequence[str], reason: str | None) -> ProgressEvent:
+          allowed_from: Sequence[str], reason: str | None,
+          distinct_approver: bool = True) -> ProgressEvent:
     rec = get_report(session, kind, record_id)
     actor = _text(actor, "actor", max_len=64)
     current = state_of(session, kind, record_id)
@@ -317,6 +363,15 @@ def _step(session: Session, kind: Kind, record_id: int, *, actor: str, to: str,
             f"填报人 {actor} 不能审核或批准自己的填报",
             f"The reporter {actor} may not review or approve their own report",
         )
+    if to == "approved" and distinct_approver:
+        reviewer = next((e.actor for e in reversed(history(session, kind, record_id))
+                         if e.state == "reviewed"), None)
+        if reviewer == actor:
+            raise WorkflowError(
+                f"审核人 {actor} 不能再批准同一份填报（填报、审核、批准须由三人分别完成）",
+                f"The reviewer {actor} may not also approve the report (reporter, reviewer and "
+                "approver must be three different people)",
+            )
     ev = ProgressEvent(record_kind=kind, record_id=record_id, state=to, actor=actor,
                        reason=reason, at=datetime.now().astimezone())
     session.add(ev)
@@ -332,10 +387,12 @@ def review(session: Session, kind: Kind, record_id: int, *, actor: str,
 
 
 def approve(session: Session, kind: Kind, record_id: int, *, actor: str,
-            note: str | None = None) -> ProgressEvent:
-    """Approve a reviewed report (批准); from now on it feeds assessments."""
+            note: str | None = None, distinct_approver: bool = True) -> ProgressEvent:
+    """Approve a reviewed report (批准); from now on it feeds assessments. The approver must not
+    be the reporter nor (unless ``distinct_approver`` is False, setting
+    ``ECOPLAN_DISTINCT_APPROVER``) the reviewer."""
     return _step(session, kind, record_id, actor=actor, to="approved",
-                 allowed_from=("reviewed",), reason=note)
+                 allowed_from=("reviewed",), reason=note, distinct_approver=distinct_approver)
 
 
 def reject(session: Session, kind: Kind, record_id: int, *, actor: str,
@@ -344,6 +401,48 @@ def reject(session: Session, kind: Kind, record_id: int, *, actor: str,
     why = _text(reason, "reason", max_len=2000)
     return _step(session, kind, record_id, actor=actor, to="rejected",
                  allowed_from=("submitted", "reviewed"), reason=why)
+
+
+# ---------------------------------------------------------------- review flags
+@dataclass(frozen=True)
+class ReviewFlag:
+    """Something a reviewer must check before approving (the report is accepted, not refused)."""
+
+    code: str
+    zh: str
+    en: str
+
+    def text(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "zh": self.zh, "en": self.en}
+
+
+def review_flags(record: Any, estimate_wan_yuan: Decimal | None) -> list[ReviewFlag]:
+    """Flags of a project report: money invested beyond the plan's estimate for the project
+    (more than 100 % of it). Percentages above 100 are refused at submission."""
+    out: list[ReviewFlag] = []
+    invested = getattr(record, "invested_wan_yuan", None)
+    if invested is not None and estimate_wan_yuan is not None and estimate_wan_yuan > 0 \
+            and invested > estimate_wan_yuan:
+        share = (Decimal(invested) * 100 / estimate_wan_yuan).quantize(Decimal("1"))
+        out.append(ReviewFlag(
+            "over_estimate",
+            f"累计完成投资 {invested} 万元超出规划估算 {estimate_wan_yuan} 万元（{share}%），请核实",
+            f"invested {invested} ×10⁴ CNY exceeds the plan's estimate {estimate_wan_yuan} "
+            f"×10⁴ CNY ({share} %); check before approving"))
+    return out
+
+
+def project_estimates(session: Session, plan_code: str) -> dict[int, Decimal | None]:
+    """The plan's investment estimate (万元) per key-project number, from the loaded plan."""
+    plan = session.scalar(select(PlanRecord).where(PlanRecord.code == plan_code))
+    if plan is None:
+        return {}
+    return {int(n): inv for n, inv in session.execute(
+        select(KeyProjectRecord.number, KeyProjectRecord.investment_wan_yuan)
+        .where(KeyProjectRecord.plan_id == plan.id))}
 
 
 # ---------------------------------------------------------------- listing
@@ -355,6 +454,8 @@ class ReportView:
     record: Any
     state: str
     events: list[ProgressEvent] = field(default_factory=list)
+    #: review flags (:func:`review_flags`): what a reviewer must look at before approving
+    flags: list[ReviewFlag] = field(default_factory=list)
 
     @property
     def approved_at(self) -> datetime | None:
@@ -365,6 +466,7 @@ class ReportView:
         cols = {c.name: getattr(r, c.key) for c in r.__table__.columns}
         return {
             "kind": self.kind, **cols, "state": self.state,
+            "flags": [f.as_dict() for f in self.flags],
             "history": [{"state": e.state, "actor": e.actor, "reason": e.reason, "at": e.at}
                         for e in self.events],
         }
@@ -390,6 +492,13 @@ def list_reports(session: Session, kind: Kind, *, plan_code: str | None = None,
         events[ev.record_id].append(ev)
     views = [ReportView(kind, r, events[r.id][-1].state if events[r.id] else "submitted",
                         events[r.id]) for r in records]
+    if kind == "project":
+        estimates: dict[str, dict[int, Decimal | None]] = {}
+        for v in views:
+            code = v.record.plan_code
+            if code not in estimates:
+                estimates[code] = project_estimates(session, code)
+            v.flags = review_flags(v.record, estimates[code].get(int(v.record.project_number)))
     if state:
         views = [v for v in views if v.state == state]
     return views
@@ -507,7 +616,8 @@ def overdue_tasks(tasks: Iterable[TaskLike], approved: Mapping[str, ReportView],
 
 
 __all__ = [
-    "Overdue", "ReportNotFound", "ReportView", "WorkflowError",
+    "Overdue", "ReportNotFound", "ReportView", "ReviewFlag", "WorkflowError",
+    "parse_state", "parse_status", "project_estimates", "review_flags", "status_name",
     "approve", "approved_indicator_values", "approved_project_progress", "approved_task_progress",
     "get_report", "history", "list_reports", "overdue_projects", "overdue_tasks", "reject",
     "review", "state_of", "submit_indicator_value", "submit_project_progress",

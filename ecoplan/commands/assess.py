@@ -17,9 +17,16 @@ DEFAULT_PLAN = "jiaocheng-2021-2025"
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 PlanOpt = Annotated[str | None, typer.Option(
     "--plan", help="规划代码或规划 YAML 文件（默认工作区已载入的规划）/ plan code or YAML file")]
-ActorOpt = Annotated[str, typer.Option("--actor", help="操作人 / who does it")]
-ReporterOpt = Annotated[str, typer.Option("--reporter", help="填报人 / reporter")]
-DepartmentOpt = Annotated[str, typer.Option("--department", help="填报部门 / department")]
+ActorOpt = Annotated[str | None, typer.Option(
+    "--user", "--actor", envvar="ECOPLAN_USER",
+    help="操作人：网页登录名或姓名（环境变量 ECOPLAN_USER）/ who acts: web login or name")]
+ReporterOpt = Annotated[str | None, typer.Option(
+    "--user", "--reporter", envvar="ECOPLAN_USER",
+    help="填报人：网页登录名或姓名（环境变量 ECOPLAN_USER）/ reporter: web login or name")]
+DepartmentOpt = Annotated[str | None, typer.Option(
+    "--department", help="填报部门（默认该账号所属部门）/ department (default: the account's)")]
+STATUS_HELP = ("状态：未开工、实施中（进行中）、已完成、暂停、取消 / status: not started, in progress, "
+               "completed, suspended, cancelled")
 EvidenceOpt = Annotated[list[str] | None, typer.Option(
     "--evidence", help="佐证材料：名称[=地址]，可重复 / name[=uri]")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="说明 / note")]
@@ -94,9 +101,13 @@ def assess(
     for r in rows:
         console.print(f"  {r['key']:>3} [{r['status_name']}] {r['rule']}", highlight=False,
                       markup=False)
+    from ecoplan.assess.status import STATUS_NAMES
+
     c = result.counts()
-    ok("；".join(f"{k} {v}" for k, v in c.items()) + f"（{result.status_rules_version}）",
-       "; ".join(f"{k} {v}" for k, v in c.items()) + f" ({result.status_rules_version})")
+    ok("；".join(f"{STATUS_NAMES.get(k, (k, k))[0]} {v}" for k, v in c.items())
+       + f"（状态规则 {result.status_rules_version}）",
+       "; ".join(f"{STATUS_NAMES.get(k, (k, k))[1]} {v}" for k, v in c.items())
+       + f" (status rules {result.status_rules_version})")
 
 
 # ---------------------------------------------------------------------------- progress
@@ -108,11 +119,45 @@ def _evidence(values: list[str] | None) -> list[dict[str, str]]:
     return out
 
 
-def _done(kind: str, rec: Any, as_json: bool) -> None:
+def _who(s: Any, name: str | None, department: str | None = None) -> tuple[str, str]:
+    """The account the CLI acts as (the web's user name) and its department."""
+    from ecoplan.errors import ValidationError
+    from ecoplan.web.accounts import resolve_identity
+
+    ident = resolve_identity(s, name)
+    dept = (department or "").strip() or ident.department
+    if not dept:
+        raise ValidationError("请用 --department 指明填报部门（该账号未设所属部门）。",
+                              "Name the reporting department with --department (the account "
+                              "has none).")
+    return ident.username, dept
+
+
+def _distinct_approver() -> bool:
+    from ecoplan.settings import load_settings
+
+    return load_settings().distinct_approver
+
+
+KIND_NAMES = {"project": ("重点工程进展", "project"), "task": ("任务进展", "task"),
+              "indicator": ("指标值", "indicator")}
+
+
+def _kind(kind: str) -> str:
+    zh, en = KIND_NAMES.get(kind, (kind, kind))
+    return tr(zh, en)
+
+
+def _done(kind: str, rec: Any, as_json: bool, flags: list[Any] | None = None) -> None:
     if as_json:
-        emit_json({"kind": kind, "id": rec.id, "state": "submitted"})
+        emit_json({"kind": kind, "id": rec.id, "state": "submitted", "reporter": rec.reporter,
+                   "flags": [f.as_dict() for f in flags or []]})
         return
-    ok(f"已提交{kind}填报，编号 {rec.id}（待审核）", f"Submitted {kind} report {rec.id} (to review)")
+    ok(f"已提交{_kind(kind)}填报，编号 {rec.id}（待审核）",
+       f"Submitted {kind} report {rec.id} (to review)")
+    for f in flags or []:
+        console.print("⚠ " + tr("需审核关注：", "flagged for review: ") + f.text(get_lang()),
+                      style="yellow", highlight=False, markup=False)
 
 
 @progress_app.command("project")
@@ -121,11 +166,11 @@ def submit_project(
     as_of: Annotated[str, typer.Option("--as-of", help="截至日期 YYYY-MM-DD / as of")],
     percent: Annotated[str, typer.Option("--percent", help="完成比例 0–100 / percent complete")],
     invested: Annotated[str, typer.Option("--invested", help="累计完成投资（万元）/ invested to date")],
-    status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
-    reporter: ReporterOpt,
-    department: DepartmentOpt,
+    status: Annotated[str, typer.Option("--status", help=STATUS_HELP)],
+    reporter: ReporterOpt = None,
+    department: DepartmentOpt = None,
     milestone: Annotated[list[str] | None, typer.Option(
-        "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done_on]]")] = None,
+        "--milestone", help="节点：名称[,应完成日期[,完成日期]]，可重复 / name[,due[,done]]")] = None,
     evidence: EvidenceOpt = None,
     note: NoteOpt = None,
     plan: PlanOpt = None,
@@ -142,20 +187,22 @@ def submit_project(
         ms.append({"name": parts[0], **({"due": parts[1]} if len(parts) > 1 and parts[1] else {}),
                    **({"done_on": parts[2]} if len(parts) > 2 and parts[2] else {})})
     with ws.session() as s:
+        who, dept = _who(s, reporter, department)
         rec = pg.submit_project_progress(
             s, plan_code=code, project_number=number, as_of=as_of, percent_complete=percent,
-            invested_wan_yuan=invested, status=status, reporter=reporter, department=department,
+            invested_wan_yuan=invested, status=status, reporter=who, department=dept,
             milestones=ms, evidence=_evidence(evidence), note=note)
-    _done("project", rec, as_json)
+        flags = pg.review_flags(rec, pg.project_estimates(s, code).get(rec.project_number))
+    _done("project", rec, as_json, flags)
 
 
 @progress_app.command("task")
 def submit_task(
     key: Annotated[str, typer.Option("--key", help="任务编号，如 6.2-3 / task key")],
     as_of: Annotated[str, typer.Option("--as-of", help="截至日期 YYYY-MM-DD / as of")],
-    status: Annotated[str, typer.Option("--status", help="not_started|in_progress|completed|suspended|cancelled")],
-    reporter: ReporterOpt,
-    department: DepartmentOpt,
+    status: Annotated[str, typer.Option("--status", help=STATUS_HELP)],
+    reporter: ReporterOpt = None,
+    department: DepartmentOpt = None,
     percent: Annotated[str | None, typer.Option("--percent", help="完成比例 / percent")] = None,
     evidence: EvidenceOpt = None,
     note: NoteOpt = None,
@@ -168,8 +215,9 @@ def submit_task(
     ws = _workspace()
     code = open_plan(ws, plan).code
     with ws.session() as s:
+        who, dept = _who(s, reporter, department)
         rec = pg.submit_task_progress(s, plan_code=code, task_key=key, as_of=as_of, status=status,
-                                      reporter=reporter, department=department,
+                                      reporter=who, department=dept,
                                       percent_complete=percent, evidence=_evidence(evidence),
                                       note=note)
     _done("task", rec, as_json)
@@ -179,8 +227,8 @@ def submit_task(
 def submit_indicator(
     key: Annotated[str, typer.Option("--key", help="指标键，如 8、4a / indicator key")],
     year: Annotated[int, typer.Option("--year", help="年份 / year")],
-    reporter: ReporterOpt,
-    department: DepartmentOpt,
+    reporter: ReporterOpt = None,
+    department: DepartmentOpt = None,
     value: Annotated[str | None, typer.Option("--value", help="数值 / number")] = None,
     text: Annotated[str | None, typer.Option("--text", help="文字认定，如 完成 / qualitative value")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位 / unit")] = None,
@@ -195,37 +243,42 @@ def submit_indicator(
     ws = _workspace()
     code = open_plan(ws, plan).code
     with ws.session() as s:
+        who, dept = _who(s, reporter, department)
         rec = pg.submit_indicator_value(s, plan_code=code, indicator_key=key, year=year,
-                                        reporter=reporter, department=department, value=value,
+                                        reporter=who, department=dept, value=value,
                                         value_text=text, unit=unit, evidence=_evidence(evidence),
                                         note=note)
     _done("indicator", rec, as_json)
 
 
-def _step(kind: str, record_id: int, actor: str, what: str, reason: str | None,
+def _step(kind: str, record_id: int, actor: str | None, what: str, reason: str | None,
           as_json: bool) -> None:
     from ecoplan.assess import progress as pg
+    from ecoplan.web.accounts import resolve_identity
 
     ws = _workspace()
     with ws.session() as s:
-        fn = {"review": pg.review, "approve": pg.approve}.get(what)
+        who = resolve_identity(s, actor).username
         if what == "reject":
-            ev = pg.reject(s, kind, record_id, actor=actor, reason=reason or "")  # type: ignore[arg-type]
+            ev = pg.reject(s, kind, record_id, actor=who, reason=reason or "")  # type: ignore[arg-type]
+        elif what == "approve":
+            ev = pg.approve(s, kind, record_id, actor=who, note=reason,  # type: ignore[arg-type]
+                            distinct_approver=_distinct_approver())
         else:
-            assert fn is not None
-            ev = fn(s, kind, record_id, actor=actor, note=reason)  # type: ignore[arg-type]
+            ev = pg.review(s, kind, record_id, actor=who, note=reason)  # type: ignore[arg-type]
         out = {"kind": kind, "id": record_id, "state": ev.state, "actor": ev.actor}
     if as_json:
         emit_json(out)
         return
     zh, en = pg.STATE_NAMES[out["state"]]
-    ok(f"{kind} 填报 {record_id}：{zh}（{actor}）", f"{kind} report {record_id}: {en} ({actor})")
+    ok(f"{_kind(kind)}填报 {record_id}：{zh}（{who}）", f"{kind} report {record_id}: {en} ({who})")
 
 
 @progress_app.command("review")
 def review_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
                record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
-               actor: ActorOpt, note: Annotated[str | None, typer.Option("--note")] = None,
+               actor: ActorOpt = None,
+               note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
                as_json: JsonOpt = False) -> None:
     """审核通过 / mark a submitted report as reviewed."""
     _step(kind, record_id, actor, "review", note, as_json)
@@ -234,7 +287,8 @@ def review_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
 @progress_app.command("approve")
 def approve_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
                 record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
-                actor: ActorOpt, note: Annotated[str | None, typer.Option("--note")] = None,
+                actor: ActorOpt = None,
+                note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
                 as_json: JsonOpt = False) -> None:
     """批准（此后参与评估）/ approve a reviewed report (it then feeds assessments)."""
     _step(kind, record_id, actor, "approve", note, as_json)
@@ -243,8 +297,8 @@ def approve_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
 @progress_app.command("reject")
 def reject_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
                record_id: Annotated[int, typer.Argument(help="填报编号 / report id")],
-               actor: ActorOpt,
                reason: Annotated[str, typer.Option("--reason", help="退回原因 / reason")],
+               actor: ActorOpt = None,
                as_json: JsonOpt = False) -> None:
     """退回（须写明原因）/ send a report back, with the reason."""
     _step(kind, record_id, actor, "reject", reason, as_json)
@@ -253,14 +307,17 @@ def reject_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
 @progress_app.command("list")
 def list_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
              state: Annotated[str | None, typer.Option(
-                 "--state", help="submitted|reviewed|approved|rejected")] = None,
-             department: Annotated[str | None, typer.Option("--department")] = None,
+                 "--state", help="已提交|已审核|已批准|已退回（或 submitted|reviewed|approved|rejected）"
+                                 " / state")] = None,
+             department: Annotated[str | None, typer.Option(
+                 "--department", help="部门 / department")] = None,
              plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
     """列出填报及其状态 / list reports with their state."""
     from ecoplan.assess import progress as pg
 
     ws = _workspace()
     code = open_plan(ws, plan).code
+    state = pg.parse_state(state) if state else None
     with ws.session() as s:
         views = pg.list_reports(s, kind, plan_code=code, state=state,  # type: ignore[arg-type]
                                 department=department)
@@ -272,17 +329,21 @@ def list_cmd(kind: Annotated[str, typer.Argument(help=KIND_HELP)],
     print_table(tr("填报列表", "Reports"),
                 [tr("编号", "id"), tr("对象", "subject"), tr("日期/年份", "as of"),
                  tr("内容", "content"), tr("部门", "department"), tr("填报人", "reporter"),
-                 tr("状态", "state")],
+                 tr("状态", "state"), tr("需审核关注", "flagged")],
                 [[d["id"], d[subject], d.get("as_of") or d.get("year"),
                   _content(kind, d), d["department"], d["reporter"],
-                  pg.STATE_NAMES[d["state"]][0 if get_lang() == "zh" else 1]] for d in data])
+                  pg.STATE_NAMES[d["state"]][0 if get_lang() == "zh" else 1],
+                  "；".join(f[get_lang()] for f in d["flags"]) or "—"] for d in data])
 
 
 def _content(kind: str, d: dict[str, Any]) -> str:
+    from ecoplan.assess.progress import status_name
+
+    status = status_name(d.get("status"), get_lang())
     if kind == "project":
-        return f"{d['percent_complete']}% / {d['invested_wan_yuan']} 万元 / {d['status']}"
+        return f"{d['percent_complete']}% / {d['invested_wan_yuan']} {tr('万元', '×10⁴ CNY')} / {status}"
     if kind == "task":
-        return str(d["status"])
+        return status
     return str(d["value"] if d["value"] is not None else d["value_text"])
 
 
@@ -307,5 +368,5 @@ def overdue_cmd(as_of: Annotated[str | None, typer.Option(
     print_table(tr(f"截至 {day} 的逾期事项", f"Overdue as of {day}"),
                 [tr("类型", "kind"), tr("事项", "item"), tr("逾期天数", "days"),
                  tr("部门", "department"), tr("说明", "text")],
-                [[o.kind, o.subject, o.days_overdue, o.department or "—", o.describe(lang)]
+                [[_kind(o.kind), o.subject, o.days_overdue, o.department or "—", o.describe(lang)]
                  for o in items if o])

@@ -20,6 +20,55 @@ devices_app = typer.Typer(help="HJ 212 设备（数采仪）登记 / HJ 212 devi
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+#: short words for the rejection codes of the codec and the gateway (the full sentence, in
+#: both languages, is in the packet's rejection; ``--json`` keeps the codes)
+REJECTION_WORDS = {
+    "bad-cn": ("命令编码 CN 无效", "invalid CN"), "bad-flag": ("Flag 无效", "invalid Flag"),
+    "bad-length-field": ("数据段长度字段无效", "invalid length field"),
+    "bad-mn": ("设备编号 MN 无效", "invalid MN"), "bad-pw": ("访问密码 PW 无效", "invalid PW"),
+    "bad-qn": ("请求编码 QN 无效", "invalid QN"), "bad-split": ("分包信息无效", "invalid split"),
+    "crc-mismatch": ("CRC 校验不符", "CRC mismatch"),
+    "crc-variant-refused": ("CRC 算法不被该设备允许", "CRC variant not allowed"),
+    "internal": ("内部错误", "internal error"), "missing-cn": ("缺少命令编码 CN", "no CN"),
+    "missing-mn": ("缺少设备编号 MN", "no MN"), "no-header": ("缺少包头 ##", "no ## header"),
+    "unknown-version": ("未知协议版本", "unknown protocol version"),
+    "length-mismatch": ("长度不符", "length mismatch"),
+}
+#: the gateway's statistics in words
+STAT_WORDS = {
+    "connections_total": ("累计连接数", "connections (total)"),
+    "connections_open": ("当前连接数", "connections open"), "packets": ("收到报文", "packets"),
+    "accepted": ("接受报文", "accepted"), "replies": ("应答", "replies"),
+    "duplicates": ("重复报文", "duplicates"), "rejected": ("拒收报文", "rejected"),
+    "refused_password": ("密码错误被拒", "refused: wrong password"),
+    "held": ("暂存报文（未登记/未批准设备）", "held (unknown/unapproved devices)"),
+    "rows": ("写入数值行", "rows"), "discarded_bytes": ("丢弃字节", "discarded bytes"),
+    "rate_limited": ("限流", "rate limited"), "idle_closed": ("空闲断开", "idle closed"),
+    "splits_completed": ("分包已齐", "splits completed"),
+    "splits_incomplete": ("分包不完整", "splits incomplete"),
+    "rows_written": ("交给入库的数值行", "rows handed to ingestion"),
+    "unmapped": ("无规范名称、按原编码保存的项目", "items kept under their HJ 212 code (no name)"),
+    "port": ("端口", "port"), "host": ("地址", "host"), "workers": ("进程数", "workers"),
+    "storage_error": ("存储错误", "storage error"),
+}
+
+
+def rejection_words(code: str | None) -> str:
+    """A rejection code in words of the active language (the code itself when unknown)."""
+    words = REJECTION_WORDS.get(code or "")
+    return tr(*words) if words else (code or "")
+
+
+def stats_rows(stats: dict[str, object]) -> list[tuple[str, str]]:
+    """Gateway statistics as (words, value) rows; rejection counts per reason in words."""
+    rows = []
+    for key, value in stats.items():
+        label = tr(*STAT_WORDS[key]) if key in STAT_WORDS else key
+        if isinstance(value, dict):
+            value = "；".join(f"{rejection_words(k)} {v}" for k, v in value.items()) or "0"
+        rows.append((label, str(value)))
+    return rows
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(hj212_app, name="hj212")
@@ -54,7 +103,7 @@ def check(
         return
     rows = []
     for r in results:
-        status = tr("接受", "accepted") if r["accepted"] else r["rejection"]["code"]
+        status = tr("接受", "accepted") if r["accepted"] else rejection_words(r["rejection"]["code"])
         reply = r["reply"]
         rows.append((r["line"], "✓" if r["framing_ok"] else "✗", "✓" if r["length_ok"] else "✗",
                      r["crc_variant"], r["dialect"] or "", r["st"] or "", r["cn"] or "",
@@ -66,6 +115,67 @@ def check(
     accepted = sum(r["accepted"] for r in results)
     info(f"接受 {accepted} 包，拒绝 {len(results) - accepted} 包",
          f"{accepted} accepted, {len(results) - accepted} rejected")
+
+
+# ---------------------------------------------------------------------------- hj212 replay
+@hj212_app.command("replay")
+def replay(
+    file: Annotated[Path, typer.Argument(help="抓包文件，每行一包（# 开头为注释）/ captured packets, one per line")],
+    to: Annotated[str | None, typer.Option(
+        "--to", help="发往运行中的网关 HOST:PORT（仅限本机）/ send to a running gateway")] = None,
+    into_lake: Annotated[bool, typer.Option(
+        "--into-lake", help="不经网络，按网关规则直接写入本工作区数据湖 / load into this workspace's lake")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="等待应答秒数 / seconds to wait for replies")] = 2.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """回放抓包文件：发往网关（--to）或直接入湖（--into-lake）/ replay captured packets."""
+    from ecoplan.errors import InputFileError, Location, ValidationError
+
+    if (to is None) == (not into_lake):
+        raise ValidationError("请指定 --to HOST:PORT 或 --into-lake 之一",
+                              "Give exactly one of --to HOST:PORT or --into-lake")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}",
+                             location=Location(str(file))) from exc
+    if into_lake:
+        from ecoplan.ingest.hj212.replay import replay_packets
+
+        out = replay_packets(_ws(), data, source=f"hj212-replay:{file.name}")
+        if as_json:
+            emit_json(out)
+            return
+        print_table(tr(f"{file.name} 回放入湖", f"{file.name} replayed into the lake"),
+                    [tr("项目", "item"), tr("值", "value")], stats_rows(out["gateway"]))
+        stored = sum(int(b.get("rows_accepted", 0) or 0) for b in out["batches"])
+        quarantined = sum(int(b.get("rows_quarantined", 0) or 0) for b in out["batches"])
+        g = out["gateway"]
+        if out.get("unmapped"):
+            info(f"{out['unmapped']} 个项目无规范名称，按 HJ 212 原编码保存（未识别的监测项目进入暂存待审）",
+                 f"{out['unmapped']} items have no canonical name and were kept under their HJ 212 "
+                 "code (unknown parameters are quarantined for review)")
+        ok(f"{g['packets']} 包：接受 {g['accepted']}，暂存（未登记/未批准设备）{g['held']}，"
+           f"拒收 {sum(g['rejected'].values())}；入库 {stored} 行，暂存待审 {quarantined} 行",
+           f"{g['packets']} packets: {g['accepted']} accepted, {g['held']} held (unknown/unapproved "
+           f"devices), {sum(g['rejected'].values())} rejected; {stored} rows stored, "
+           f"{quarantined} quarantined")
+        if out.get("failures"):
+            info(f"写入失败 {out['failures']} 次：{out.get('last_error')}",
+                 f"{out['failures']} write failures: {out.get('last_error')}")
+        return
+    from ecoplan.ingest.hj212.replay import send_packets
+
+    host, _, port_text = (to or "").rpartition(":")
+    if host not in LOOPBACK or not port_text.isdigit():
+        raise ValidationError(f"--to 应为本机地址 HOST:PORT（如 127.0.0.1:30024），收到 {to}",
+                              f"--to must be a loopback HOST:PORT (e.g. 127.0.0.1:30024), got {to}")
+    sent = send_packets(host, int(port_text), data, timeout=timeout)
+    if as_json:
+        emit_json(sent)
+        return
+    ok(f"已向 {to} 发送 {sent['sent']} 包，收到应答 {len(sent['replies'])} 条",
+       f"Sent {sent['sent']} packets to {to}, {len(sent['replies'])} replies received")
 
 
 # ---------------------------------------------------------------------------- hj212 simulate
@@ -183,7 +293,7 @@ def gateway(
         emit_json(stats)
     else:
         print_table(tr("网关统计", "Gateway statistics"), [tr("项目", "item"), tr("值", "value")],
-                    list(stats.items()))
+                    stats_rows(stats))
 
 
 # ---------------------------------------------------------------------------- devices
@@ -249,9 +359,28 @@ def devices_add(
         emit_json({"device": rec.as_dict(), "released": released})
         return
     ok(f"已登记设备 {mn}", f"Registered device {mn}")
-    if released and released["released"]:
-        ok(f"已释放暂存报文 {released['released']} 包，写入 {released['rows']} 行",
-           f"Released {released['released']} held packets, {released['rows']} rows")
+    if released and (released["released"] or released["kept"]):
+        _release_message(released)
+
+
+def _release_message(released: dict[str, object]) -> None:
+    """What releasing a device's held packets did: packets, values stored and quarantined."""
+    stored, quarantined = released.get("stored", 0), released.get("quarantined", 0)
+    n, kept = released.get("released", 0), released.get("kept", 0)
+    text_zh = f"释放暂存报文 {n} 包：入库 {stored} 行，暂存待审 {quarantined} 行"
+    text_en = f"released {n} held packets: {stored} rows stored, {quarantined} quarantined"
+    if quarantined:
+        from ecoplan.console import err_console
+
+        err_console.print("[yellow]⚠[/yellow] " + tr(text_zh + "（原因见 ecoplan ingest show）",
+                                                     text_en + " (reasons: ecoplan ingest show)"))
+    else:
+        ok(text_zh, text_en)
+    if kept:
+        zh = list(released.get("reasons_zh") or released.get("reasons") or [])[:3]  # type: ignore[call-overload]
+        en = list(released.get("reasons") or [])[:3]  # type: ignore[call-overload]
+        info(f"仍暂存 {kept} 包：{'；'.join(map(str, zh))}",
+             f"{kept} packets still held: {'; '.join(map(str, en))}")
 
 
 @devices_app.command("edit")
@@ -294,11 +423,8 @@ def devices_approve(
     if as_json:
         emit_json({"device": rec.as_dict(), "released": released})
         return
-    ok(f"已批准设备 {mn}；释放暂存报文 {released['released']} 包（{released['rows']} 行）",
-       f"Approved {mn}; released {released['released']} held packets ({released['rows']} rows)")
-    if released["kept"]:
-        info(f"仍暂存 {released['kept']} 包：{'; '.join(released['reasons'][:3])}",
-             f"{released['kept']} packets still held: {'; '.join(released['reasons'][:3])}")
+    ok(f"已批准设备 {mn}", f"Approved {mn}")
+    _release_message(released)
 
 
 @devices_app.command("events")
@@ -308,16 +434,25 @@ def devices_events(
     as_json: JsonOpt = False,
 ) -> None:
     """设备事件日志（登记、批准、密码错误、拒收…）/ device event log."""
+    from ecoplan.i18n import get_lang
     from ecoplan.ingest.hj212.registry import events
+    from ecoplan.web.routes.devices import event_rows, when  # the device page's wording
 
-    rows = [{"at": e.at, "mn": e.mn, "kind": e.kind, "actor": e.actor, "peer": e.peer,
-             "detail": e.detail} for e in events(_ws().engine, mn, limit)]
+    engine = _ws().engine
+    raw = list(events(engine, mn, limit))
     if as_json:
-        emit_json(rows)
+        emit_json([{"at": e.at, "mn": e.mn, "kind": e.kind, "actor": e.actor, "peer": e.peer,
+                    "detail": e.detail} for e in raw])
         return
+    lang = get_lang()
+    rows: list[tuple[str, str, str, str, str]] = []
+    for dev in dict.fromkeys(e.mn for e in raw):
+        for r in event_rows(engine, dev, lang, limit):
+            rows.append((when(r["at"]), dev, r["kind_text"], r["actor"] or "", str(r["detail"] or "")))
+    rows.sort(key=lambda r: r[0], reverse=True)
     print_table(tr("设备事件", "Device events"), [tr("时间", "at"), "MN", tr("事件", "event"),
                                                  tr("操作者", "actor"), tr("详情", "detail")],
-                [(r["at"], r["mn"], r["kind"], r["actor"], str(r["detail"])[:80]) for r in rows])
+                rows[:limit])
 
 
 # ---------------------------------------------------------------------------- devices command

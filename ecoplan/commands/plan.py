@@ -60,6 +60,10 @@ def _measure_text(ind: Any) -> str:
     return tr(f"{m.department}报送", f"reported by {m.department}")
 
 
+RECURRING_WORDS = {"yearly": ("每年", "yearly"), "quarterly": ("每季度", "quarterly"),
+                   "monthly": ("每月", "monthly"), "seasonal": ("季节性", "seasonal")}
+
+
 @app.command("show")
 def show(plan_file: PlanOpt = None, as_json: JsonOpt = False) -> None:
     """显示规划的指标、重点工程与任务 / show indicators, key projects and tasks."""
@@ -89,10 +93,14 @@ def show(plan_file: PlanOpt = None, as_json: JsonOpt = False) -> None:
     )
     console.print(tr(f"合计投资 {plan.total_investment()} 万元；", f"Total investment {plan.total_investment()} ×10⁴ CNY; ")
                   + "；".join(f"{k} {v}" for k, v in plan.investment_by_category().items()))
+    from ecoplan.assess.owners import plan_owners
+
+    owners = plan_owners(plan)
     print_table(
         tr("任务", "Tasks"),
-        [tr("编号", "key"), tr("期限", "deadline"), tr("目标", "target"), tr("任务", "task")],
-        [(t.key, t.deadline or t.recurring or "",
+        [tr("编号", "key"), tr("期限", "deadline"), tr("责任部门", "department"), tr("目标", "target"),
+         tr("任务", "task")],
+        [(t.key, t.deadline or (tr(*RECURRING_WORDS[t.recurring]) if t.recurring else ""), "、".join(owners.get(("task", t.key), [])) or "—",
           f"{t.target.quantity} {t.target.operator} {t.target.value if t.target.value is not None else ''}"
           f"{t.target.unit or ''}" if t.target else "", t.text[:60] + ("…" if len(t.text) > 60 else ""))
          for t in plan.tasks],
@@ -221,15 +229,19 @@ def load(
     as_json: JsonOpt = False,
 ) -> None:
     """把规划载入工作区数据库（按内容哈希幂等）/ load the plan into the workspace database."""
+    from ecoplan.assess.owners import sync_plan_owners
     from ecoplan.plan import bundled_plan_path
     from ecoplan.store.plan_store import load_plan_into_db
     from ecoplan.store.workspace import Workspace
 
     path = plan_file if plan_file is not None else bundled_plan_path(DEFAULT_PLAN)
     plan = _load(path)
-    result = load_plan_into_db(Workspace().engine, plan, source_file=path)
+    ws = Workspace()
+    result = load_plan_into_db(ws.engine, plan, source_file=path)
+    with ws.session() as s:
+        owners = sync_plan_owners(s, plan)
     if as_json:
-        emit_json(result.as_dict())
+        emit_json({**result.as_dict(), "owners": owners.as_dict()})
         return
     words = {"loaded": ("已载入", "loaded"), "updated": ("已更新", "updated"), "unchanged": ("未变化", "unchanged")}
     zh, en = words[result.status]
@@ -237,6 +249,15 @@ def load(
        f"任务 {result.counts['tasks']}",
        f"Plan {plan.code} {en}: {result.counts['indicators']} indicators, "
        f"{result.counts['key_projects']} projects, {result.counts['tasks']} tasks")
+    ok(f"责任部门：{owners.subjects} 项事项有责任部门，新建部门 {len(owners.departments_created)} 个"
+       + (f"（{'、'.join(owners.departments_created)}）" if owners.departments_created else "")
+       + (f"，保留手工调整 {owners.manual_kept} 项" if owners.manual_kept else "")
+       + "；可用 ecoplan departments assign 调整",
+       f"Responsible departments: {owners.subjects} items have owners, "
+       f"{len(owners.departments_created)} departments created"
+       + (f" ({', '.join(owners.departments_created)})" if owners.departments_created else "")
+       + (f", {owners.manual_kept} manual assignments kept" if owners.manual_kept else "")
+       + "; change them with ecoplan departments assign")
 
 
 @app.command("override")

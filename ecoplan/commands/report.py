@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ecoplan.console import emit_json, info, ok
 from ecoplan.i18n import tr
+
+
+def register_in_workspace(ws: Any, files: list[Path | None]) -> list[Path]:
+    """Copy report files written outside the workspace's reports folder into it, so that the
+    web's /reports lists every report the CLI wrote; returns the copies made."""
+    import shutil
+
+    folder = Path(ws.settings.reports_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for f in files:
+        if f is None or not Path(f).is_file() or Path(f).resolve().parent == folder:
+            continue
+        target = folder / Path(f).name
+        shutil.copy2(f, target)
+        copies.append(target)
+    return copies
 
 
 def register(app: typer.Typer) -> None:
@@ -51,10 +68,15 @@ def report(
         t = bar.add_task(tr("生成报告", "writing the report"), total=1)
         res = build_report(ws, p, kind=kind, year=y, out=out, fmt=fmt, report_date=day)
         bar.update(t, advance=1)
+    registered = register_in_workspace(ws, [res.docx, res.pdf, res.xlsx])
     if as_json:
-        emit_json(res.as_dict())
+        emit_json({**res.as_dict(), "registered": [str(x) for x in registered]})
         return
     ok(f"报告已生成：{res.docx}", f"Report written: {res.docx}")
+    if registered:
+        info(f"已登记到工作区报告目录（网页“报告”页可下载）：{ws.settings.reports_dir}",
+             f"Registered in the workspace's reports folder (listed on the web's Reports page): "
+             f"{ws.settings.reports_dir}")
     if res.pdf:
         ok(f"PDF：{res.pdf}", f"PDF: {res.pdf}")
     ok(f"数据附件：{res.xlsx}", f"Data annex: {res.xlsx}")

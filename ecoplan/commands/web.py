@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,8 @@ tokens_app = typer.Typer(help="API 令牌 / API tokens", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 ACTOR = "cli"
+ROLE_NAMES = {"admin": ("系统管理员", "admin"), "analyst": ("业务人员", "analyst"),
+              "department": ("部门填报", "department"), "leader": ("领导（只读）", "leader")}
 
 
 def register(app: typer.Typer) -> None:
@@ -108,9 +111,12 @@ def users_list(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(rows)
         return
-    print_table(tr("用户", "Users"), ["username", "display_name", "role", "department", "active"],
-                [(r["username"], r["display_name"], r["role"], r["department"] or "",
-                  r["active"]) for r in rows])
+    print_table(tr("用户", "Users"), [tr("登录名", "user name"), tr("姓名", "display name"),
+                                     tr("角色", "role"), tr("部门", "department"),
+                                     tr("启用", "active")],
+                [(r["username"], r["display_name"], tr(*ROLE_NAMES.get(r["role"], (r["role"],) * 2)),
+                  r["department"] or "", tr("是", "yes") if r["active"] else tr("否", "no"))
+                 for r in rows])
 
 
 @users_app.command("passwd")
@@ -183,8 +189,66 @@ def departments_list(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(rows)
         return
-    print_table(tr("部门", "Departments"), ["code", "name_zh", "name_en"],
+    print_table(tr("部门", "Departments"),
+                [tr("代码", "code"), tr("中文名称", "Chinese name"), tr("英文名称", "English name")],
                 [(r["code"], r["name_zh"], r["name_en"] or "") for r in rows])
+
+
+_OWNER_KINDS = {"project": ("重点工程", "key project"), "task": ("任务", "task"),
+                "indicator": ("指标", "indicator")}
+
+
+@departments_app.command("owners")
+def departments_owners(
+    kind: Annotated[str | None, typer.Option("--kind", help="project|task|indicator")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="部门名称或代码 / department")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="规划代码 / plan code")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """各重点工程、任务、指标的责任部门（plan load 时按规划创建）/ responsible departments."""
+    from ecoplan.assess.owners import all_owners, normalise
+    from ecoplan.commands.assess import open_plan
+
+    ws = _workspace()
+    p = open_plan(ws, plan)
+    with ws.session() as s:
+        owners = all_owners(s, p.code)
+    rows = [{"kind": k, "subject": subj, "departments": names}
+            for (k, subj), names in sorted(owners.items(), key=lambda kv: (
+                kv[0][0], [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", kv[0][1])]))
+            if (kind is None or k == kind)
+            and (department is None or any(normalise(department) == normalise(n) or department == n
+                                           for n in names))]
+    if as_json:
+        emit_json(rows)
+        return
+    print_table(tr("责任部门", "Responsible departments"),
+                [tr("类型", "kind"), tr("事项", "item"), tr("责任部门", "departments")],
+                [(tr(*_OWNER_KINDS[r["kind"]]), r["subject"], "、".join(r["departments"]))
+                 for r in rows])
+    if not owners:
+        ok("尚无责任部门：先运行 ecoplan plan load", "No owners yet: run ecoplan plan load first")
+
+
+@departments_app.command("assign")
+def departments_assign(
+    kind: Annotated[str, typer.Argument(help="project|task|indicator")],
+    subject: Annotated[str, typer.Argument(help="工程序号、任务编号或指标键 / number or key")],
+    departments: Annotated[list[str], typer.Argument(help="部门名称或代码，可多个 / departments")],
+    plan: Annotated[str | None, typer.Option("--plan", help="规划代码 / plan code")] = None,
+    actor: Annotated[str, typer.Option("--user", envvar="ECOPLAN_USER",
+                                       help="操作人 / who does it")] = ACTOR,
+) -> None:
+    """调整某事项的责任部门（重新载入规划时保留）/ set the departments responsible for an item."""
+    from ecoplan.assess.owners import assign
+    from ecoplan.commands.assess import open_plan
+
+    ws = _workspace()
+    p = open_plan(ws, plan)
+    with ws.session() as s:
+        names = assign(s, p, kind, subject, departments, actor=actor)
+    ok(f"{tr(*_OWNER_KINDS.get(kind, (kind, kind)))} {subject} 的责任部门：{'、'.join(names)}",
+       f"{kind} {subject} is now owned by {', '.join(names)}")
 
 
 # ---------------------------------------------------------------- tokens

@@ -17,11 +17,16 @@ INDICATOR_HEADERS = ["类别", "序号", "指标", "{b}年", "{t}年", "属性"]
 PROJECT_HEADERS = ["类别", "项目名称", "项目建设内容", "投资估算（万元）", "实施时间", "牵头部门"]
 TASK_HEADERS = ["编号", "章节", "章节标题", "任务（原文）", "期限", "期限原文", "周期", "责任部门",
                 "目标量", "运算符", "目标值", "上限", "单位", "关联指标", "关联项目"]
-INDICATOR_FLAT_HEADERS = ["key", "number", "part", "category", "name_zh", "name_en", "unit",
-                          "attribute", "baseline_text", "baseline_kind", "baseline_value",
-                          "baseline_water_class", "target_text", "target_kind", "target_operator",
-                          "target_value", "target_water_class", "measurement_kind", "statistic",
-                          "department"]
+#: the indicator CSV's headers: Chinese by default, the field names with ``--lang en``
+INDICATOR_FLAT_HEADERS = ["键", "序号", "分项", "类别", "指标名称", "英文名称", "单位",
+                          "属性", "基准值（原文）", "基准值类型", "基准值", "基准水质类别",
+                          "目标值（原文）", "目标值类型", "目标运算符", "目标值", "目标水质类别",
+                          "获取方式", "统计量", "责任部门"]
+INDICATOR_FLAT_FIELDS = ["key", "number", "part", "category", "name_zh", "name_en", "unit",
+                         "attribute", "baseline_text", "baseline_kind", "baseline_value",
+                         "baseline_water_class", "target_text", "target_kind", "target_operator",
+                         "target_value", "target_water_class", "measurement_kind", "statistic",
+                         "department"]
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
@@ -119,8 +124,12 @@ def export_csv(plan: Plan, out: Path) -> list[Path]:
     ``<stem>_key_projects.csv`` and ``<stem>_tasks.csv`` the other two tables."""
     projects = out.with_name(f"{out.stem}_key_projects.csv")
     tasks = out.with_name(f"{out.stem}_tasks.csv")
-    _write_csv(out, INDICATOR_FLAT_HEADERS, [_flat_indicator(i) for i in plan.indicators])
-    _write_csv(projects, ["number", *PROJECT_HEADERS], [[p.number, *r] for p, r in
+    from ecoplan.i18n import get_lang
+
+    zh = get_lang() == "zh"
+    _write_csv(out, INDICATOR_FLAT_HEADERS if zh else INDICATOR_FLAT_FIELDS,
+               [_flat_indicator(i) for i in plan.indicators])
+    _write_csv(projects, ["序号" if zh else "number", *PROJECT_HEADERS], [[p.number, *r] for p, r in
                                                          zip(plan.key_projects, project_rows(plan), strict=True)])
     _write_csv(tasks, TASK_HEADERS, task_rows(plan))
     return [out, projects, tasks]

@@ -10,6 +10,45 @@ import pandas as pd
 
 from ecoplan.reports.evaluation import ReportData
 
+#: column headers of the annex in Chinese and English (internal keys never reach the sheet)
+HEADERS: dict[str, tuple[str, str]] = {
+    "data_label": ("数据性质", "data label"), "key": ("键", "key"), "number": ("序号", "no."),
+    "name": ("名称", "name"), "category": ("类别", "category"), "unit": ("单位", "unit"),
+    "attribute": ("属性代码", "attribute code"), "attribute_name": ("属性", "attribute"),
+    "baseline": ("基准值", "baseline"), "target": ("目标值", "target"),
+    "target_source": ("目标来源", "target source"), "value": ("数值", "value"),
+    "expected": ("预期值", "expected"), "gap": ("差距", "gap"), "year": ("年份", "year"),
+    "status": ("状态代码", "status code"), "status_name": ("状态", "status"),
+    "rule": ("判定依据", "rule"), "rule_id": ("规则编号", "rule id"),
+    "rules_version": ("规则版本", "rules version"), "rule_versions": ("标准与规则版本", "rule versions"),
+    "method": ("数值来源", "method"), "source": ("来源", "source"),
+    "evidence": ("证据", "evidence"), "details": ("明细", "details"),
+    "chapter": ("章节", "chapter"), "completed": ("已完成", "completed"),
+    "content": ("建设内容", "content"), "deadline": ("期限", "deadline"),
+    "deadline_text": ("期限（原文）", "deadline (text)"), "department": ("责任部门", "department"),
+    "invested_wan_yuan": ("完成投资（万元）", "invested (10⁴ CNY)"),
+    "investment_wan_yuan": ("估算投资（万元）", "planned (10⁴ CNY)"),
+    "planned_wan_yuan": ("估算投资（万元）", "planned (10⁴ CNY)"),
+    "milestones": ("节点", "milestones"), "overdue": ("逾期", "overdue"),
+    "overdue_days": ("逾期天数", "days overdue"), "percent": ("完成比例（%）", "percent"),
+    "period": ("实施期", "period"), "report_as_of": ("填报截至", "report as of"),
+    "report_id": ("填报编号", "report id"), "reporter": ("填报人", "reporter"),
+    "projects": ("项目数", "projects"), "tasks": ("任务", "tasks"), "text": ("内容", "text"),
+    "lead_department": ("牵头部门", "lead department"), "date": ("日期", "date"),
+    "aqi": ("AQI", "AQI"), "indicator": ("指标", "indicator"),
+    "days_2012": ("天数（2012年版规则）", "days (2012 rules)"),
+    "days_2026": ("天数（2026年版规则）", "days (2026 rules)"),
+    "rules_2012": ("2012年版规则", "2012 rules"), "rules_2026": ("2026年版规则", "2026 rules"),
+    "kind": ("类型", "kind"), "id": ("编号", "id"), "sha256": ("SHA-256", "SHA-256"),
+    "info": ("说明", "info"),
+}
+
+
+def header(key: str, lang: str = "zh") -> str:
+    """The annex column header of ``key`` in ``lang`` (the key itself when unknown)."""
+    words = HEADERS.get(key)
+    return (words[0] if lang == "zh" else words[1]) if words else key
+
 
 def _cell(v: Any) -> Any:
     if isinstance(v, (list, dict)):
@@ -19,8 +58,9 @@ def _cell(v: Any) -> Any:
     return str(v) if not isinstance(v, (int, float, str)) else v
 
 
-def write_xlsx(data: ReportData, out: Path) -> Path:
-    """Sheets: 说明, 指标评估, 指标时间序列, 重点工程, 任务, 问题与建议, 日AQI, 数据快照."""
+def write_xlsx(data: ReportData, out: Path, lang: str = "zh") -> Path:
+    """Sheets: 说明, 指标评估, 指标时间序列, 重点工程, 任务, 问题与建议, 日AQI, 数据快照; column
+    headers in Chinese (``lang="en"``: English, :data:`HEADERS`)."""
     from ecoplan.assess.demo_series import DEMO_LABEL
 
     label = DEMO_LABEL if data.demo else ""
@@ -76,6 +116,7 @@ def write_xlsx(data: ReportData, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as xw:
         for name, df in sheets.items():
+            df = df.rename(columns={c: header(str(c), lang) for c in df.columns})
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
             for col in ws.columns:

@@ -103,14 +103,27 @@ def _table(doc: Any, header: list[str], rows: list[list[Any]], *, widths: list[f
                 colour = "FFFFFF"
             _font(cells[i].paragraphs[0].add_run("" if v is None else str(v)), SERIF, size,
                   bold=status_col == i, colour=colour)
-    if widths:
-        t.autofit = False
-        for i, w in enumerate(widths):
-            t.columns[i].width = Cm(w)
-        for row in t.rows:
-            for i, w in enumerate(widths):
-                row.cells[i].width = Cm(w)
+    # every table fits the page's text width: given widths are scaled down when they add up to
+    # more, and a table without widths gets equal columns across the text width
+    text_cm = text_width_cm(doc)
+    cols = widths or [text_cm / len(header)] * len(header)
+    if sum(cols) > text_cm:
+        cols = [w * text_cm / sum(cols) for w in cols]
+    t.autofit = False
+    for i, w in enumerate(cols):
+        t.columns[i].width = Cm(w)
+    for row in t.rows:
+        for i, w in enumerate(cols):
+            row.cells[i].width = Cm(w)
     return t
+
+
+def text_width_cm(doc: Any) -> float:
+    """The width between the margins of the document's last section, in cm (rounded down to
+    the millimetre so that rounding in EMU never makes a table wider)."""
+    sec = doc.sections[-1]
+    emu = int(sec.page_width) - int(sec.left_margin) - int(sec.right_margin)
+    return int(emu / 36000) / 10
 
 
 def _page_number_footer(section: Any) -> None:
@@ -225,8 +238,9 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     _heading(doc, "（一）判定依据", 2)
     for r in data.assessment.rows:
         d = r.row("zh")
+        method = (d["method"] or "").strip() or "无（该年度没有可用于计算的数据）"
         _para(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
-                   f"数值来源：{d['method']}。", size=11)
+                   f"数值来源：{method.rstrip('。')}。", size=11)
     if charts.get("indicators"):
         _heading(doc, "（二）指标变化与目标路径", 2)
         figs = charts["indicators"]

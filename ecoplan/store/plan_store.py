@@ -207,7 +207,11 @@ def load_bundled_plan(workspace: Any, code: str = "jiaocheng-2021-2025") -> dict
     path = bundled_plan_path(code)
     plan = load_plan(path)
     result = load_plan_into_db(workspace.engine, plan, source_file=path)
-    return {**result.as_dict(), "title": plan.title_zh,
+    from ecoplan.assess.owners import sync_plan_owners  # the workflow layer, as plan load does
+
+    with workspace.session() as s:
+        owners = sync_plan_owners(s, plan)
+    return {**result.as_dict(), "owners": owners.as_dict(), "title": plan.title_zh,
             "numbered_indicators": len(plan.indicators_by_number()),
             "total_investment_wan_yuan": str(plan.total_investment())}
 

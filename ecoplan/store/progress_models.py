@@ -24,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -117,6 +118,27 @@ class ProgressEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class SubjectOwner(Base):
+    """A department responsible for a plan project, task or indicator (责任部门). Created from
+    the plan on ``plan load`` (``source="plan"``) and editable afterwards (``"manual"``,
+    ``ecoplan departments assign``); a manual assignment is never overwritten by a reload."""
+
+    __tablename__ = "subject_owners"
+    __table_args__ = (
+        UniqueConstraint("plan_code", "kind", "subject", "department", name="uq_subject_owners"),
+        Index("ix_subject_owners_subject", "plan_code", "kind", "subject"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
 class ProgressRecordsAreAppendOnly(EcoplanError):
     """Raised when code tries to change or delete a progress report or workflow event."""
 
@@ -137,6 +159,7 @@ __all__ = [
     "IndicatorReport",
     "ProgressEvent",
     "ProgressRecordsAreAppendOnly",
+    "SubjectOwner",
     "ProjectProgress",
     "TaskProgress",
 ]

@@ -164,6 +164,21 @@ def evaluate(engine: Engine, lake: Any, response_id: int, stations: list[str], *
     }
 
 
+def heavy_ratio_percent(heavy_days: int, valid_days: int) -> float | None:
+    """重污染天数比例 in % at the precision of the period statistics (HJ 663 修约要求 as in
+    ``ecoplan/standards/data/hj663-2013.yaml``: one decimal, GB/T 8170 half-to-even), computed
+    exactly, so that ``emergency heavy-days`` and ``air stats`` print the same figure."""
+    from decimal import Decimal
+
+    from ecoplan.standards.air_daily import hj663
+    from ecoplan.standards.air_period import gbt8170_round
+
+    if valid_days <= 0:
+        return None
+    digits = int(hj663()["rounding"]["digits"]["ratio_percent"])
+    return gbt8170_round(Decimal(heavy_days) * 100 / Decimal(valid_days), digits)
+
+
 def heavy_days_per_year(engine: Engine, lake: Any, stations: list[str], *,
                         engine_name: str = "duckdb") -> list[dict[str, Any]]:
     """Per year: valid days, days with area daily AQI > 200 and their share in % of the valid
@@ -180,6 +195,9 @@ def heavy_days_per_year(engine: Engine, lake: Any, stations: list[str], *,
         heavy = part[pd.to_numeric(part["aqi"], errors="coerce") > HEAVY_AQI]
         out.append({"year": int(year), "valid_days": int(len(aqi)),
                     "heavy_days": int(len(heavy)),
-                    "heavy_day_ratio": round(len(heavy) / len(aqi) * 100, 2),
+                    # the same figure `air stats` reports: % at the HJ 663 ratio precision
+                    # (hj663-2013.yaml rounding.digits.ratio_percent), GB/T 8170 rounding
+                    "heavy_day_ratio": heavy_ratio_percent(len(heavy), len(aqi)),
+                    "heavy_day_ratio_raw": len(heavy) / len(aqi) * 100,
                     "heavy_dates": [d.isoformat() for d in heavy["date"]]})
     return out

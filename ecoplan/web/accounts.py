@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecoplan.assess.owners import COUNTY_OFFICES
 from ecoplan.errors import EcoplanError, ValidationError
 from ecoplan.store.models import ApiToken, Department, Role, User
 from ecoplan.store.web_models import WebSession
@@ -201,19 +202,8 @@ def list_tokens(session: Session, username: str | None = None) -> list[tuple[Api
 
 # ---------------------------------------------------------------- demo accounts
 DEMO_PASSWORD = "Demo-2026-eco"
-DEMO_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
-    ("sthjj", "生态环境分局", "Jiaocheng Sub-bureau of Ecology and Environment"),
-    ("fgj", "县发展和改革局", "Development and Reform Bureau"),
-    ("zjj", "县住建局", "Housing and Urban-Rural Development Bureau"),
-    ("slj", "县水利局", "Water Resources Bureau"),
-    ("lyj", "县林业局", "Forestry Bureau"),
-    ("zrzyj", "县自然资源局", "Natural Resources Bureau"),
-    ("nyj", "县能源局", "Energy Bureau"),
-    ("yjglj", "县应急管理局", "Emergency Management Bureau"),
-    ("nyncj", "县农业农村局", "Agriculture and Rural Affairs Bureau"),
-    ("gxj", "县工信局", "Industry and Information Technology Bureau"),
-    ("jtj", "县交通运输局", "Transport Bureau"),
-)
+#: the county offices, shared with the departments ``plan load`` creates from the plan
+DEMO_DEPARTMENTS: tuple[tuple[str, str, str], ...] = COUNTY_OFFICES
 DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("admin", "系统管理员", "admin", None),
     ("analyst", "分局业务员", "analyst", "sthjj"),
@@ -237,3 +227,44 @@ def ensure_demo_accounts(session: Session) -> list[dict[str, str]]:
         logins.append({"username": username, "password": DEMO_PASSWORD, "role": role,
                        "department": dept or ""})
     return logins
+
+
+# ---------------------------------------------------------------- one identity, CLI and web
+@dataclass
+class Identity:
+    """Who acts, as recorded in workflow events: the account's user name when the workspace
+    has accounts (whatever the CLI was given: user name or display name), its department."""
+
+    username: str
+    display_name: str | None
+    department: str | None
+
+
+def resolve_identity(session: Session, name: str | None) -> Identity:
+    """Map a name given on the command line (``--user`` / ``ECOPLAN_USER``, ``--reporter``,
+    ``--actor``) to the account the web uses, so that CLI and web record the same person.
+
+    The name may be the user name (``zhangsan``) or the display name (``张三``). A workspace
+    without accounts (CLI only) records the name as given; a workspace with accounts refuses a
+    name that is no account's."""
+    raw = (name or "").strip()
+    if not raw:
+        raise ValidationError("请用 --user 或环境变量 ECOPLAN_USER 指明操作人。",
+                              "Name who acts with --user or ECOPLAN_USER.")
+    users = list_users(session)
+    if not users:
+        return Identity(raw, None, None)
+    match = [u for u in users if u.username == raw] or \
+        [u for u in users if u.display_name == raw]
+    if len(match) != 1:
+        zh = "对应多个账号" if match else "不是本工作区的账号"
+        en = "matches several accounts" if match else "is not an account of this workspace"
+        raise ValidationError(
+            f"“{raw}”{zh}；请用网页登录名（ecoplan users list 可查看），使命令行和网页记录同一人。",
+            f"“{raw}” {en}; use the web login name (see ecoplan users list) so that the command "
+            "line and the web record the same person.")
+    user = match[0]
+    if not user.active:
+        raise AuthError(f"用户 {user.username} 已停用。", f"User {user.username} is disabled.")
+    dept = session.get(Department, user.department_id) if user.department_id else None
+    return Identity(user.username, user.display_name, dept.name_zh if dept else None)

@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 重污染天气应急: every role reads; departments enter their inspections
     "emergency.read": frozenset(ROLES),
     "emergency.inspect": frozenset({"admin", "analyst", "department"}),
+    # the bureau issues, upgrades, downgrades, extends and lifts warnings (as `ecoplan emergency`)
+    "emergency.manage": frozenset({"admin", "analyst"}),
 }
 
 

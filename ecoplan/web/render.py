@@ -76,9 +76,49 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _status_word(code: Any, lang: str = "zh") -> str:
+    """A project/task status code in words (``in_progress`` → 实施中); empty when none."""
+    from ecoplan.assess.progress import status_name
+
+    return status_name(str(code), lang) if code else ""
+
+
+#: words for the audit log's actions and entities (the before/after records stay verbatim)
+AUDIT_WORDS = {
+    "create": ("新建", "create"), "update": ("修改", "update"), "submit": ("提交", "submit"),
+    "review": ("审核", "review"), "approve": ("批准", "approve"), "reject": ("退回", "reject"),
+    "login": ("登录", "login"), "logout": ("退出", "logout"), "append": ("追加", "append"),
+    "assign": ("调整责任部门", "assign"), "generate": ("生成", "generate"),
+    "import": ("导入", "import"), "issue": ("发布", "issue"), "lift": ("解除", "lift"),
+    "upgraded": ("升级", "upgrade"), "downgraded": ("降级", "downgrade"),
+    "extended": ("延长", "extend"), "resolve": ("处理", "resolve"), "revoke": ("吊销", "revoke"),
+    "set_password": ("重设密码", "set password"), "upload": ("上传", "upload"),
+    "enable": ("启用", "enable"), "disable": ("停用", "disable"),
+    "api_token": ("API 令牌", "API token"), "department": ("部门", "department"),
+    "emergency_inspection": ("应急检查", "emergency inspection"),
+    "emergency_response": ("应急响应", "emergency response"), "user": ("用户", "user"),
+    "report": ("报告", "report"), "session": ("会话", "session"),
+    "quarantine": ("暂存数据", "quarantine"), "evidence": ("证明材料", "evidence"),
+    "performance_grade": ("绩效分级", "performance grade"),
+    "sources_workbook": ("污染源登记工作簿", "sources workbook"),
+    "hj212_device": ("HJ 212 设备", "HJ 212 device"),
+    "project_report": ("重点工程填报", "project report"), "task_report": ("任务填报", "task report"),
+    "indicator_report": ("指标填报", "indicator report"),
+    "project_owner": ("工程责任部门", "project owner"), "task_owner": ("任务责任部门", "task owner"),
+    "indicator_owner": ("指标责任部门", "indicator owner"),
+}
+
+
+def _audit_word(code: Any, lang: str = "zh") -> str:
+    words = AUDIT_WORDS.get(str(code))
+    return (words[0] if lang == "zh" else words[1]) if words else str(code)
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["fmt"] = _fmt
+    env.filters["status_word"] = _status_word
+    env.filters["audit_word"] = _audit_word
     env.filters["tojson_safe"] = to_json
     env.globals["STATUS_COLOURS"] = STATUS_COLOURS
     env.globals["STATUS_LABELS"] = STATUS_LABELS
@@ -142,6 +182,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "nav": nav,
         "path": request.url.path,
+        "distinct_approver": ctx.settings.distinct_approver,
     }
     base.update(context)
     return ctx.templates.TemplateResponse(request, template, base, status_code=status_code)

@@ -180,13 +180,17 @@ def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
     plan = current_plan(ctx, session)
     approved = progress.approved_task_progress(session, plan.code)
     overdue = {o.subject: o for o in progress.overdue_tasks(plan.tasks, approved, as_of=today())}
+    from ecoplan.assess.owners import all_owners
+
+    owners = all_owners(session, plan.code)
     rows = []
     for t in plan.tasks:
         view = approved.get(t.key)
         rec = view.record if view else None
         rows.append({
             "key": t.key, "chapter": t.chapter, "text": t.text, "deadline": t.deadline,
-            "department": t.department, "status": rec.status if rec else None,
+            "department": "、".join(owners.get(("task", t.key), [])) or t.department,
+            "status": rec.status if rec else None,
             "percent_complete": rec.percent_complete if rec else None,
             "as_of": rec.as_of if rec else None,
             "overdue_days": overdue[t.key].days_overdue if t.key in overdue else None,

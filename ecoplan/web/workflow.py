@@ -23,8 +23,20 @@ class OutOfScope(EcoplanError):
     http_status = 403
 
 
-def owners(plan: Any, kind: str, subject: str) -> list[str]:
-    """The department names responsible for a project, task or indicator in the plan."""
+def owners(plan: Any, kind: str, subject: str, session: Session | None = None) -> list[str]:
+    """The department names responsible for a project, task or indicator: those recorded in the
+    workspace (created from the plan on ``plan load``, editable), else the plan's own."""
+    if session is not None:
+        from ecoplan.assess.owners import owners_of
+
+        recorded = owners_of(session, plan.code, kind, str(subject))
+        if recorded is not None:
+            return recorded
+    from ecoplan.assess.owners import plan_owners
+
+    derived = plan_owners(plan).get((kind, str(subject)))  # a task of a project → its owners
+    if derived:
+        return derived
     if kind == "project":
         for p in plan.key_projects:
             if str(p.number) == str(subject):
@@ -42,20 +54,21 @@ def owners(plan: Any, kind: str, subject: str) -> list[str]:
                           f"The plan has no {kind} {subject}.")
 
 
-def may_report(user: Principal, plan: Any, kind: str, subject: str) -> bool:
+def may_report(user: Principal, plan: Any, kind: str, subject: str,
+               session: Session | None = None) -> bool:
     if not user.can("progress.submit"):
         return False
     if user.role != "department":
         owners(plan, kind, subject)  # the subject must exist
         return True
-    return department_matches(user.department_name, owners(plan, kind, subject))
+    return department_matches(user.department_name, owners(plan, kind, subject, session))
 
 
-def own_subjects(user: Principal, plan: Any) -> dict[str, list[Any]]:
+def own_subjects(user: Principal, plan: Any, session: Session | None = None) -> dict[str, list[Any]]:
     """What this user may report on (departments: their own; bureau: everything)."""
     def mine(kind: str, subject: str) -> bool:
         try:
-            return may_report(user, plan, kind, subject)
+            return may_report(user, plan, kind, subject, session)
         except EcoplanError:
             return False
 
@@ -79,7 +92,7 @@ def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[st
     subject = str(data.get(subject_field, "")).strip()
     if not user.can("progress.submit"):
         raise Forbidden("progress.submit")
-    if not may_report(user, plan, kind, subject):
+    if not may_report(user, plan, kind, subject, session):
         raise OutOfScope(
             f"{user.department_name or user.username} 不是该事项的责任部门，不能填报。",
             f"{user.department_name or user.username} is not responsible for this item and "
@@ -124,7 +137,8 @@ def transition(session: Session, ctx: Any, user: Principal, kind: str, record_id
     if action == "review":
         ev = progress.review(session, kind, record_id, actor=user.username, note=reason)  # type: ignore[arg-type]
     elif action == "approve":
-        ev = progress.approve(session, kind, record_id, actor=user.username, note=reason)  # type: ignore[arg-type]
+        ev = progress.approve(session, kind, record_id, actor=user.username, note=reason,  # type: ignore[arg-type]
+                              distinct_approver=ctx.settings.distinct_approver)
     else:
         if not (reason or "").strip():
             raise ValidationError("退回时必须填写原因。", "A reason is required to reject.")

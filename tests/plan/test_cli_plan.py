@@ -82,7 +82,11 @@ def test_export_csv_and_json(capsys, tmp_path: Path) -> None:  # type: ignore[no
     assert [Path(f).name for f in files] == ["p.csv", "p_key_projects.csv", "p_tasks.csv"]
     with open(files[0], encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 19 and rows[0]["target_text"] == "≤44"
+    assert len(rows) == 19 and rows[0]["目标值（原文）"] == "≤44"  # Chinese headers by default
+    code, out, _ = run(capsys, "--lang", "en", "plan", "export", "-f", "csv", "-o",
+                       str(tmp_path / "e.csv"), "--json")
+    with open(json.loads(out)["files"][0], encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.DictReader(fh))[0]["target_text"] == "≤44"
     with open(files[1], encoding="utf-8-sig", newline="") as fh:
         projects = list(csv.DictReader(fh))
     assert projects[26]["投资估算（万元）"] == "10262.95"

@@ -86,7 +86,9 @@ def test_heavy_days_per_year_2019(tmp_path: Path) -> None:
     assert [r["year"] for r in rows] == [2019]
     assert rows[0]["heavy_dates"] == ["2019-01-05", "2019-01-06", "2019-10-28"]
     assert rows[0]["valid_days"] == 350  # days with a valid daily AQI (gaps in the source)
-    assert rows[0]["heavy_day_ratio"] == round(3 / 350 * 100, 2)
+    # 3 / 350 = 0.857 % → 0.9 %, the figure `air stats` reports (HJ 663 ratio precision)
+    assert rows[0]["heavy_day_ratio"] == 0.9
+    assert rows[0]["heavy_day_ratio_raw"] == pytest.approx(3 / 350 * 100)
     engine.dispose()
 
 
@@ -154,8 +156,26 @@ def test_demo_replay_of_january_2019(tmp_path: Path) -> None:
     assert out["level"] == "yellow" and out["start"] == "2019-01-05T00:00:00"
     assert out["during"] == {"daily_aqi_mean": 231.5, "heavy_days": 2}
     assert out["heavy_days"] == [{"year": 2019, "heavy_days": 3,
-                                  "heavy_day_ratio": round(3 / 350 * 100, 2)}]
+                                  "heavy_day_ratio": 0.9}]
     assert Path(out["files"][0]).exists()
     again = run_emergency_demo(ws, tmp_path / "reports")
     assert again["response_id"] == out["response_id"]  # idempotent
     ws.engine.dispose()
+
+
+def test_heavy_day_ratio_agrees_with_air_stats(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21: `air stats` said 0.9, `emergency heavy-days` 0.86 for the same 2019 Lüliang
+    days; both now report the HJ 663 ratio at its stated precision (1 decimal %)."""
+    import json
+
+    from ecoplan.cli import main
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'meta.db'}")
+    (row,) = heavy_days_per_year(engine, _lake(tmp_path), LVLIANG)
+    engine.dispose()
+    csv = tmp_path / "lvliang.csv"
+    _lvliang_2019().assign(city="吕梁市").to_csv(csv, index=False)
+    assert main(["air", "stats", str(csv), "--by", "city", "--json"]) == 0
+    (rec,) = json.loads(capsys.readouterr().out)["records"]
+    assert (int(rec["heavy_days"]), int(rec["valid_days"])) == (row["heavy_days"], row["valid_days"])
+    assert row["heavy_day_ratio"] == rec["heavy_day_ratio"] == 0.9

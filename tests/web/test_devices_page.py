@@ -165,7 +165,7 @@ def test_stale_snapshot_is_said_in_words(fed, client_for) -> None:  # type: igno
     assert live["stale"] is True and live["connected"] is None and live["values"]
     os.remove(path)
     html = c.get("/devices?lang=en").text
-    assert "the HJ 212 gateway has never run" in html
+    assert "the HJ 212 gateway service has never run" in html
 
 
 def test_department_sees_only_its_own_devices(clients) -> None:  # type: ignore[no-untyped-def]
@@ -233,7 +233,7 @@ def test_admin_approves_held_device_and_its_data_reaches_the_lake(fed, clients) 
         assert entry.actor == "admin" and entry.action == "approve"
         assert entry.after["released"] == 1 and entry.after["approved"] is True
     admin_page = c.get("/admin").text
-    assert "hj212_device" in admin_page
+    assert "HJ 212 设备" in admin_page  # the audit entity in words
 
 
 @pytest.mark.parametrize("role", ["analyst", "leader", "zjj", None])

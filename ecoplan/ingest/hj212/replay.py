@@ -49,9 +49,34 @@ def replay_packets(workspace: Any, data: bytes, *, source: str = "hj212-replay",
         sink.close()
         recorder.close()
     return {"gateway": gw.stats.as_dict(), "rows_written": sink.stats.rows_written,
+            "unmapped": sink.stats.unmapped,
             "failures": sink.stats.failures, "last_error": sink.stats.last_error,
             "batches": [s.as_dict() if hasattr(s, "as_dict") else s
                         for s in sink.stats.summaries]}
+
+
+def send_packets(host: str, port: int, data: bytes, *, timeout: float = 2.0) -> dict[str, Any]:
+    """Send the packets of ``data`` (one per line, as :func:`replay_packets` reads them) to a
+    running gateway over one TCP connection, as a logger would; returns how many were sent and
+    the replies (9014/9011 …) received until the gateway is quiet for ``timeout`` seconds."""
+    import socket
+
+    packets = [raw for _line, raw in iter_packet_lines(data)]
+    buf = b""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        for raw in packets:
+            sock.sendall(raw)
+        sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+        except TimeoutError:
+            pass
+    replies = [r.decode("utf-8", "replace") for r in buf.split(b"\r\n") if r.strip()]
+    return {"host": host, "port": port, "sent": len(packets), "replies": replies}
 
 
 def replay_file(workspace: Any, path: str | Path, **kw: Any) -> dict[str, Any]:

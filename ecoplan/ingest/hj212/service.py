@@ -159,6 +159,7 @@ def serve_worker(home: str | None, config: dict[str, Any], duration: float | Non
         rt.close()
     stats = rt.gateway.stats.as_dict()
     stats["rows_written"] = rt.sink.stats.rows_written if rt.sink is not None else 0
+    stats["unmapped"] = rt.sink.stats.unmapped if rt.sink is not None else 0
     stats["storage_error"] = rt.storage_error
     if out is not None:
         out.put(stats)
@@ -181,6 +182,17 @@ def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+def _why_zh(why: str) -> str:
+    """:func:`lake_target`'s reason in Chinese."""
+    if why == "not period data":
+        return "不是时段数据"
+    if why == "device has no station/section code":
+        return "设备未设置站点/断面/排放口编码"
+    if why.startswith("no lake dataset for "):
+        return f"数据湖没有对应的数据集（{why.removeprefix('no lake dataset for ')}）"
+    return why
+
+
 def release_held(ws: Any, mn: str) -> dict[str, Any]:
     """Load the held packets of an (now approved) device into the lake; mark them released."""
     engine = ws.engine
@@ -188,7 +200,8 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
     dev = devices.get(mn)
     packets = held_packets(engine, mn)
     result: dict[str, Any] = {"mn": mn, "held": len(packets), "released": 0, "rows": 0,
-                              "kept": 0, "reasons": []}
+                              "stored": 0, "quarantined": 0, "kept": 0, "reasons": [],
+                              "reasons_zh": []}
     if dev is None or not dev.approved or not packets:
         result["kept"] = len(packets)
         return result
@@ -203,6 +216,7 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
         if p is None or d.rejection is not None:
             result["kept"] += 1
             result["reasons"].append(d.rejection.en if d.rejection else "cannot decode")
+            result["reasons_zh"].append(d.rejection.zh if d.rejection else "无法解码")
             continue
         if p.cn not in DATASETS:
             done.append(h.id)  # real-time, state or notification data: nothing to store
@@ -211,6 +225,7 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
         if target is None:
             result["kept"] += 1
             result["reasons"].append(why)
+            result["reasons_zh"].append(_why_zh(why))
             continue
         key = (p.mn or "", p.cn or "", p.qn or str(p.params.get("DataTime")))
         if key in seen:
@@ -223,6 +238,7 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
         if problems or not rows:  # flagged values are stored with their flag
             result["kept"] += 1
             result["reasons"].append(problems[0].en if problems else "no values")
+            result["reasons_zh"].append(problems[0].zh if problems else "没有数值")
             if rows:
                 by_dataset[target].extend(rows)
             continue
@@ -234,6 +250,9 @@ def release_held(ws: Any, mn: str) -> dict[str, Any]:
             frame, digest = dataset_batch(dataset, rows)
             summary = write(dataset, frame, f"hj212-held:{mn}", digest)
             result["rows"] += len(rows)
+            # what the ingestion path did with them: stored, or quarantined with a reason
+            result["stored"] += int(getattr(summary, "rows_accepted", 0) or 0)
+            result["quarantined"] += int(getattr(summary, "rows_quarantined", 0) or 0)
             result.setdefault("batches", []).append(
                 summary.as_dict() if hasattr(summary, "as_dict") else summary)
     mark_released(engine, done, batch=f"release-{mn}")

@@ -152,12 +152,17 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
         return device_frame(dataset, rows)
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]
     avg, rtd, flag, dialect = _I["avg"], _I["rtd"], _I["flag"], _I["dialect"]
-    recs = [(r[st], r[dt], r[pol], r[avg] if r[avg] is not None else r[rtd], r[unit],
-             source_flag(r[flag], r[dialect]))
-            for r in rows if r[pol] is not None]
+    code = _I["code"]
+    # every item is kept as sent: the canonical name where factors.csv maps the code, else the
+    # HJ 212 code itself (the ingestion path quarantines a code it does not know, with the
+    # reason — nothing is dropped); ``attrs["unmapped"]`` counts the unmapped items
+    recs = [(r[st], r[dt], r[pol] if r[pol] is not None else r[code],
+             r[avg] if r[avg] is not None else r[rtd], r[unit], source_flag(r[flag], r[dialect]))
+            for r in rows]
     frame = pd.DataFrame.from_records(recs, columns=["site", "time", "parameter", "value", "unit",
                                                      "flag"])
     frame["time"] = pd.to_datetime(frame["time"])
+    frame.attrs["unmapped"] = sum(1 for r in rows if r[pol] is None)
     return frame
 
 
@@ -263,6 +268,8 @@ class SinkStats:
     rows_written: int = 0
     batches: int = 0
     failures: int = 0
+    #: items written under their HJ 212 code because factors.csv has no name for it
+    unmapped: int = 0
     flush_cpu_s: float = 0.0  # CPU time of the flushing thread (batch frames + ingestion path)
     last_error: str | None = None
     summaries: list[Any] = field(default_factory=list)
@@ -333,6 +340,7 @@ class MeasurementSink:
                     self.pending_rows += n
                 continue
             self.stats.rows_written += n
+            self.stats.unmapped += int(frame.attrs.get("unmapped", 0))
             self.stats.batches += 1
             if len(self.stats.summaries) < 1000:
                 self.stats.summaries.append(summary)

@@ -81,6 +81,23 @@ def add_department(db: DbDep, code: Annotated[str, Form()], name_zh: Annotated[s
     return _back("department-created")
 
 
+@router.post("/admin/owners")
+def assign_owner(request: Request, db: DbDep, kind: Annotated[str, Form()],  # type: ignore[no-untyped-def]
+                 subject: Annotated[str, Form()], departments: Annotated[list[str], Form()],
+                 user=DeptAdmin) -> Response:
+    """Set the departments responsible for a project, task or indicator (as ``ecoplan
+    departments assign``); kept on later plan loads, written to the audit log."""
+    from ecoplan.assess.owners import assign
+    from ecoplan.web import views
+    from ecoplan.web.deps import ctx_of
+
+    ctx = ctx_of(request)
+    assign(db, views.current_plan(ctx, db), kind, subject.strip(), departments,
+           actor=user.username)
+    ctx.invalidate()
+    return _back("owners-assigned")
+
+
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(db: DbDep, token_id: int, user=UserAdmin) -> Response:  # type: ignore[no-untyped-def]
     accounts.revoke_token(db, user.username, token_id)

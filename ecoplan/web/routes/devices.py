@@ -158,9 +158,9 @@ class LiveState:
 
     def message(self, t: Any) -> str | None:
         if self.snapshot is None:
-            return t("没有实时数据：本工作区的 HJ 212 网关尚未运行过（ecoplan gateway）。",
-                     "No live data: the HJ 212 gateway has never run in this workspace "
-                     "(ecoplan gateway).")
+            return t("没有实时数据：本工作区的 HJ 212 网关服务尚未运行过，请系统管理员启动网关服务。",
+                     "No live data: the HJ 212 gateway service has never run in this workspace; "
+                     "ask the system administrator to start it.")
         if self.stale:
             when = self.written_at.strftime("%Y-%m-%d %H:%M:%S") if self.written_at else "?"
             return t(f"实时数据已过期：网关最近一次更新于 {when}，网关可能未在运行；"
@@ -335,6 +335,39 @@ def cn_words(cn: str | None, lang: str) -> str:
     return f"{cn} {text[0] if lang == 'zh' else text[1]}" if text else cn
 
 
+#: the words for device fields and event details (never the internal key)
+FIELD_WORDS = {
+    "device_type": ("设备类型", "device type"), "crc_policy": ("CRC 算法", "CRC policy"),
+    "station_code": ("站点/排放口编码", "station/outlet code"), "enterprise": ("企业", "enterprise"),
+    "name": ("名称", "name"), "dialect": ("协议版本", "dialect"), "password": ("密码", "password"),
+    "approved": ("已批准", "approved"), "code_map": ("编码映射", "code map"),
+    "units": ("单位", "units"), "previous": ("原连接", "previous connection"),
+    "skew_s": ("时钟偏差（秒）", "clock skew (s)"), "qn": ("请求编码 QN", "QN"),
+    "error": ("错误", "error"), "reason": ("原因", "reason"), "code": ("代码", "code"),
+    "parts": ("分包数", "parts"), "received": ("已收到", "received"), "cn": ("命令", "CN"),
+    "released": ("释放报文", "released"), "rows": ("行数", "rows"),
+    "stored": ("入库行数", "rows stored"), "quarantined": ("暂存待审行数", "rows quarantined"),
+    "still_held": ("仍暂存", "still held"), "mn": ("设备编号", "MN"),
+}
+
+
+def _field_word(key: str, lang: str) -> str:
+    words = FIELD_WORDS.get(key)
+    return (words[0] if lang == "zh" else words[1]) if words else key
+
+
+def _value_word(value: Any, lang: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, dict):
+        return "、".join(f"{k}={v}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple)):
+        return "、".join(map(str, value)) or "—"
+    return str(value)
+
+
 def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[str, Any]]:
     from ecoplan.ingest.hj212.commands import STATUS_TEXT as COMMAND_STATUS
     from ecoplan.ingest.hj212.registry import events
@@ -349,10 +382,12 @@ def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[st
         why = detail.get("zh" if lang == "zh" else "en")
         if not why and e.kind == "edited":
             before, after = detail.get("before") or {}, detail.get("after") or {}
-            why = ", ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in sorted(after)
-                            if before.get(k) != after.get(k))
+            why = "；".join(f"{_field_word(k, lang)}：{_value_word(before.get(k), lang)} → "
+                           f"{_value_word(after.get(k), lang)}" for k in sorted(after)
+                           if before.get(k) != after.get(k))
         if not why:
-            why = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, "", {}, []))
+            why = "；".join(f"{_field_word(k, lang)}：{_value_word(v, lang)}"
+                           for k, v in detail.items() if v not in (None, "", {}, []))
         out.append({"at": e.at, "kind": e.kind,
                     "kind_text": (kt[0] if lang == "zh" else kt[1]) if kt else e.kind,
                     "actor": e.actor, "peer": e.peer, "detail": why})
@@ -369,9 +404,26 @@ def _latest_held(engine: Any, mn: str, limit: int) -> list[Any]:
                               .order_by(H.id.desc()).limit(limit)))
 
 
-def held_rows(engine: Any, mn: str, limit: int = 20) -> list[dict[str, Any]]:
+#: the gateway's reasons for holding a packet, in words
+HELD_REASONS = {"unknown device": ("未登记设备", "unknown device"),
+                "device not approved": ("设备未批准", "device not approved"),
+                "storage unavailable": ("数据湖暂不可写", "storage unavailable")}
+
+
+def held_reason(reason: str | None, lang: str = "zh") -> str:
+    """A held packet's reason in ``lang`` (the gateway stores it in English)."""
+    from ecoplan.ingest.hj212.service import _why_zh
+
+    text = reason or ""
+    words = HELD_REASONS.get(text)
+    if words:
+        return words[0] if lang == "zh" else words[1]
+    return _why_zh(text) if lang == "zh" else text
+
+
+def held_rows(engine: Any, mn: str, limit: int = 20, lang: str = "zh") -> list[dict[str, Any]]:
     return [{"id": h.id, "received_at": h.received_at, "cn": h.cn, "qn": h.qn, "peer": h.peer,
-             "reason": h.reason} for h in _latest_held(engine, mn, limit)]
+             "reason": held_reason(h.reason, lang)} for h in _latest_held(engine, mn, limit)]
 
 
 def held_hint(engine: Any, mn: str) -> dict[str, str | None]:
@@ -580,7 +632,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
     return render.page(
         request, "devices_detail.html", d=row, device=device,
         values=live_values(live, mn, device, lang), events=event_rows(ctx.engine, mn, lang),
-        held_packets=held_rows(ctx.engine, mn), chart=chart, live=live,
+        held_packets=held_rows(ctx.engine, mn, lang=lang), chart=chart, live=live,
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
         can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
         default_password=hint["password"] if not row["registered"] else None,
@@ -636,7 +688,8 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
                                 name=_opt(name), password=_opt(password), actor=user.username)
     rel = result["released"]
     after = {k: v for k, v in result["device"].items() if k not in ("code_map", "units")}
-    after.update(released=rel["released"], rows=rel["rows"], still_held=rel["kept"])
+    after.update(released=rel["released"], rows=rel["rows"], stored=rel.get("stored", 0),
+                 quarantined=rel.get("quarantined", 0), still_held=rel["kept"])
     before = result["before"]
     if before is not None:
         before = {k: v for k, v in before.items() if k not in ("code_map", "units")}
@@ -645,11 +698,14 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
     for key in [k for k in ctx.cache if isinstance(k, tuple) and k and k[0] == "measurements"]:
         ctx.cache.pop(key, None)
     lang = getattr(request.state, "lang", "zh")
-    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包（{rel['rows']} 行写入数据湖）"
+    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包：入库 {rel.get('stored', 0)} 行，"
+           f"暂存待审 {rel.get('quarantined', 0)} 行"
            if lang == "zh" else
-           f"Approved {mn}; released {rel['released']} held packets ({rel['rows']} rows into the lake)")
+           f"Approved {mn}; released {rel['released']} held packets: {rel.get('stored', 0)} rows "
+           f"stored, {rel.get('quarantined', 0)} quarantined")
     if rel["kept"]:
-        msg += (f"；仍暂存 {rel['kept']} 包：{'; '.join(rel['reasons'][:3])}" if lang == "zh"
+        msg += (f"；仍暂存 {rel['kept']} 包：{'；'.join(rel.get('reasons_zh', rel['reasons'])[:3])}"
+                if lang == "zh"
                 else f"; {rel['kept']} still held: {'; '.join(rel['reasons'][:3])}")
     return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}", status_code=303)
 

@@ -31,7 +31,7 @@ def entry(request: Request, db: DbDep, user=Reader, message: str | None = None) 
 
     ctx = ctx_of(request)
     plan = views.current_plan(ctx, db)
-    subjects = workflow.own_subjects(user, plan)
+    subjects = workflow.own_subjects(user, plan, db)
     reports = []
     for kind in workflow.KINDS:
         for v in progress.list_reports(db, kind, plan_code=plan.code):  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from ecoplan.errors import EcoplanError
 from ecoplan.web import render
@@ -90,6 +90,11 @@ def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple
 @router.get("/sources", include_in_schema=False)
 def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                  message: str | None = None) -> Response:
+    return _sources_page(request, db, user, message)
+
+
+def _sources_page(request: Request, db: Any, user: Principal, message: str | None,
+                  report: dict[str, Any] | None = None) -> Response:
     from ecoplan.supervision import sources as S
     from ecoplan.supervision.sources_indicators import summary
 
@@ -109,7 +114,18 @@ def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]
     return render.page(
         request, "sources.html", rows=rows, s=summary(db, today), start=start, end=end,
         result=res, GRADE_NAMES=S.GRADE_NAMES, PERMIT_STATE_TEXT=PERMIT_STATE_TEXT,
-        can_edit=allowed(user.role, "sources.edit"), message=message)
+        can_edit=allowed(user.role, "sources.edit"), message=message, report=report)
+
+
+@router.get("/sources/template.xlsx", include_in_schema=False)
+def template(request: Request, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
+    """The registry import template (as ``ecoplan sources template``)."""
+    from ecoplan.supervision.sources_excel import write_template
+
+    folder = ctx_of(request).settings.reports_dir / "templates"
+    out = write_template(folder / "污染源登记导入模板.xlsx")
+    return FileResponse(out, filename=out.name, media_type="application/vnd.openxmlformats-"
+                        "officedocument.spreadsheetml.sheet")
 
 
 def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
@@ -256,8 +272,12 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
             f"未变 {sum(rep.unchanged.values())}，错误 {len(rep.errors)}",
             f"Imported {name}: {sum(rep.added.values())} added, {sum(rep.updated.values())} "
             f"updated, {sum(rep.unchanged.values())} unchanged, {len(rep.errors)} errors")
-    if rep.errors:
-        msg += "；" + "；".join(
-            f"{e['sheet']} {t('第', 'row ')}{e['row']}{t('行', '')} {e['field'] or ''}: "
-            f"{t(e['zh'], e['en'])}" for e in rep.errors[:10])
-    return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+    if not rep.errors:
+        return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+    # the error report: one row per bad row with file, sheet, row, field (its column header)
+    from ecoplan.supervision.sources_excel import SHEETS
+
+    headers = {(sheet, f): h for sheet, cols in SHEETS.values() for f, h, _r, _h in cols}
+    errors = [{**e, "header": headers.get((e["sheet"], e["field"]), e["field"] or "")}
+              for e in rep.errors]
+    return _sources_page(request, db, user, msg, {"file": name, "errors": errors})
