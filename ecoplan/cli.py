@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "flags",
     "ops",
 )
 

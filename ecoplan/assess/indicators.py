@@ -180,7 +180,9 @@ def county_town_stations(ws: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- lake readers
-def _lake_frame(ws: Any, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
+def lake_frame(ws: Any, dataset: str, years: Sequence[int], sites: Sequence[str]) -> pd.DataFrame:
+    """Water samples of ``sites`` in ``years`` from the lake, as the assessment reads them
+    (also the reader of ``ecoplan water classify|assess --from-lake``)."""
     if not ws.lake.files(dataset) or not sites:
         return pd.DataFrame(columns=["site", "time", "parameter", "value", "unit", "below_dl",
                                      "waterbody", "batch"])
@@ -211,7 +213,7 @@ def _surface_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int],
         sec = reg["section"]
         codes += [c for c in sec[sec.river == m.river].code if c not in codes]
     names = dict(zip(reg["section"].code, reg["section"].name, strict=False))
-    df = _lake_frame(ws, "water_samples", years, codes)
+    df = lake_frame(ws, "water_samples", years, codes)
     res = classify_section_year(df) if not df.empty else pd.DataFrame()
     out: dict[int, IndicatorValue] = {}
     for y in years:
@@ -250,7 +252,7 @@ def _groundwater_values(ws: Any, plan: Plan, ind: Indicator, years: Sequence[int
         codes = sorted(gp.code) if m.points in (None, "all") else \
             _resolve(reg, "groundwater_point", m.points if isinstance(m.points, list) else [m.points])
         names = dict(zip(gp.code, gp.name, strict=False))
-    frames = [f for f in (_lake_frame(ws, d, years, codes) for d in
+    frames = [f for f in (lake_frame(ws, d, years, codes) for d in
                           ("groundwater_samples", "water_samples")) if not f.empty]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     res = classify_groundwater_frame(df) if not df.empty else pd.DataFrame()

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ecoplan.console import emit_json, info, ok, print_table
+from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
+from ecoplan.console import emit_json, ok, print_table
 from ecoplan.i18n import tr
 
 NAME = "air"
@@ -109,12 +110,13 @@ def _format_for_csv(out: Any) -> Any:
 
 @app.command("aqi")
 def aqi_command(
-    input_file: Annotated[Path, typer.Argument(
+    input_file: Annotated[Path | None, typer.Argument(
         help="小时数据文件：CNEMC china_sites_YYYYMMDD.csv、CNEMC 实时快照 CSV 或标准小时表 "
-        "CSV/Parquet / hourly data file (CNEMC daily, CNEMC live snapshot, canonical table)",
-        exists=False)],
+        "CSV/Parquet/XLSX；省略并加 --from-lake 则用工作区数据 / hourly data file; omit it with "
+        "--from-lake for the workspace's data", exists=False)] = None,
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="输出 CSV（每站每小时一行）/ output CSV, one row per station-hour",
+        "-o", "--output", help="输出 .xlsx（中文表头）或 .csv（UTF-8 带 BOM），每站每小时一行 / "
+        "output .xlsx or .csv, one row per station-hour",
     )] = None,
     rules: RulesOpt = "auto",
     publication: Annotated[str, typer.Option(
@@ -125,12 +127,18 @@ def aqi_command(
     engine: Annotated[str | None, typer.Option(
         "--engine", help="计算引擎：duckdb 或 pyspark（默认取设置 engine）/ analytics engine "
         "(default: the engine setting)")] = None,
+    from_lake: FromLakeOpt = False,
+    station: StationOpt = None,
+    city: CityOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """计算小时 AQI（实时报）/ hourly AQI exactly as CNEMC publishes it (HJ 633-2012/2026)."""
+    from ecoplan.commands import analysis_input as ai
     from ecoplan.console import progress
-    from ecoplan.errors import InputFileError
     from ecoplan.ingest.readers.air import read_air_file
+    from ecoplan.reports.tables import write_tables
 
     if publication not in ("cnemc", "hj633"):
         raise typer.BadParameter(tr("应为 cnemc 或 hj633", "expected cnemc or hj633"),
@@ -142,25 +150,37 @@ def aqi_command(
     if engine not in ("duckdb", "pyspark"):
         raise typer.BadParameter(tr("应为 duckdb 或 pyspark", "expected duckdb or pyspark"),
                                  param_hint="--engine")
-    if not input_file.exists():
-        raise InputFileError(f"文件不存在：{input_file}", f"File not found: {input_file}")
+    lake = ai.wants_lake(input_file, from_lake, ai.AIR_DATASETS)
     with progress() as bar:
         task = bar.add_task(tr("读取并计算 AQI", "Reading and computing the AQI"), total=3)
-        frame = read_air_file(input_file)
+        if lake:
+            ws = ai.workspace()
+            f = ai.filters(ws, "station", station, city, date_from, date_to)
+            frame = ws.analytics.execute(ai.lake_hourly(ws, f))
+            frame.attrs["format"] = "lake"
+        else:
+            ai.need_input(input_file)
+            assert input_file is not None
+            frame = read_air_file(input_file)
+            ws = ai.optional_workspace() if (station or city) else None
+            f = ai.filters(ws, "station", station, city, date_from, date_to)
+            attrs = dict(frame.attrs)
+            frame = ai.filter_hourly_frame(frame, f)
+            frame.attrs = attrs
+        source = ai.describe_source(input_file, lake, f)
         problems = list(frame.attrs.get("problems", []))
         bar.advance(task)
         out = hourly_aqi_frame(frame, rules, publication=publication, engine=engine)
         bar.advance(task)
         csv_frame = _format_for_csv(out)
         if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            csv_frame.to_csv(output, index=False, encoding="utf-8")
+            write_tables(output, {tr("小时AQI", "hourly AQI"): csv_frame})
         bar.advance(task)
 
     by_ruleset = {str(k): int(v) for k, v in out["ruleset"].value_counts().sort_index().items()}
     categories = {str(k): int(v) for k, v in out["category"].value_counts().items()}
     summary = {
-        "input": str(input_file),
+        "input": source,
         "format": frame.attrs.get("format"),
         "output": str(output) if output is not None else None,
         "engine": engine,
@@ -178,10 +198,10 @@ def aqi_command(
             summary["records"] = records.to_dict("records")
         emit_json(summary)
         return
-    for problem in problems[:10]:
-        info(f"注意：{problem.message('zh')}", f"Note: {problem.message('en')}")
-    if len(problems) > 10:
-        info(f"……另有 {len(problems) - 10} 处问题", f"… and {len(problems) - 10} more problems")
+    if problems:
+        from ecoplan.commands.air_stats import _problem_lines
+
+        _problem_lines(problems)
     if output is None:
         print_table(tr("小时 AQI（前 20 行）", "Hourly AQI (first 20 rows)"),
                     ["station_code", "timestamp", "aqi", "primary_pollutants", "category"],
@@ -230,7 +250,9 @@ def demo_step_hourly_aqi(ws: Any, say: Any, result: Any,
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = df.copy()
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M")
-    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    from ecoplan.reports.tables import write_tables
+
+    write_tables(out, frame)
     figures["csv"] = str(out)
     result.outputs["hourly_aqi"] = figures
     say(

@@ -7,6 +7,7 @@ The commands are registered on the ``air`` group of :mod:`ecoplan.commands.air` 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,10 +16,12 @@ import typer
 
 from ecoplan.commands.air import JsonOpt, RulesOpt
 from ecoplan.commands.air import app as air_app
+from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
 from ecoplan.commands.bench import app as bench_app
 from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.errors import EcoplanError, InputFileError, Location
 from ecoplan.i18n import tr
+from ecoplan.reports.tables import prepare, title, write_tables
 
 
 def _engine_callback(value: str) -> str:
@@ -30,7 +33,10 @@ def _engine_callback(value: str) -> str:
 EngineOpt = Annotated[str, typer.Option(
     "--engine", help="计算引擎：duckdb（默认）或 pyspark / analytics engine: duckdb or pyspark",
     callback=_engine_callback)]
-OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出 CSV / output CSV")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="输出文件：.xlsx（Excel 工作簿，中文表头，--lang en 英文）或 .csv（UTF-8 "
+    "带 BOM）/ output file: .xlsx workbook (Chinese headers; --lang en English) or .csv (UTF-8 with "
+    "BOM)")]
 O3OneHourOpt = Annotated[bool | None, typer.Option(
     "--o3-1h/--no-o3-1h",
     help="日 AQI 计入臭氧日最大1小时平均（2012 规则；默认按发布数据：不计入）/ include the O3 "
@@ -127,69 +133,150 @@ def _csv_ready(frame: Any) -> Any:
     return out
 
 
+@dataclass
+class HourlySource:
+    """Hourly data for a command: a filtered frame read from a file or a lake table."""
+
+    analytics: Any
+    data: Any
+    problems: list[Any]
+    lake: bool
+    ws: Any
+    description: str
+
+
+def hourly_source(input_file: Path | None, from_lake: bool, stations: list[str] | None,
+                  city: str | None, start: str | None, end: str | None,
+                  engine: str) -> HourlySource:
+    """The hourly data of ``air daily|stats`` (and ``air aqi``): a file, or the workspace's
+    lake read as the assessment reads it."""
+    from ecoplan.commands import analysis_input as ai
+
+    if ai.wants_lake(input_file, from_lake, ai.AIR_DATASETS):
+        ws = ai.workspace()
+        f = ai.filters(ws, "station", stations, city, start, end)
+        return HourlySource(ws.analytics, ai.lake_hourly(ws, f), [], True, ws,
+                            ai.describe_source(None, True, f))
+    ai.need_input(input_file)
+    assert input_file is not None
+    frame, problems = _read_hourly(input_file)
+    ws = ai.optional_workspace() if (stations or city) else None
+    f = ai.filters(ws, "station", stations, city, start, end)
+    return HourlySource(_connect(engine), ai.filter_hourly_frame(frame, f), problems, False, ws,
+                        ai.describe_source(input_file, False, f))
+
+
+def _registry_cities(ws: Any) -> Any:
+    import pandas as pd
+    from sqlalchemy import select
+
+    from ecoplan.store.db import session_scope
+    from ecoplan.store.models import Station
+
+    with session_scope(ws.engine) as s:
+        rows = s.execute(select(Station.code, Station.city, Station.name,
+                                Station.station_type)).all()
+    return pd.DataFrame([tuple(r) for r in rows if r[1]],
+                        columns=["station_code", "city", "name", "station_type"])
+
+
+def _problem_lines(problems: list[Any]) -> None:
+    """One line per kind of problem met while reading the input (not one per row)."""
+    from ecoplan.commands.ingest import problem_lines
+    from ecoplan.ingest.pipeline import problem_kinds
+
+    if not problems:
+        return
+    holder = type("S", (), {"problem_kinds": problem_kinds(problems), "status": "ok",
+                            "problems": []})()
+    for line in problem_lines([holder]):
+        warn(line)
+
+
+def warn(text: str) -> None:
+    """A visible warning line on the terminal (stderr)."""
+    from ecoplan.console import err_console
+
+    err_console.print(f"[bold yellow]⚠ {text}[/bold yellow]", highlight=False)
+
+
 # --------------------------------------------------------------------------- air daily
 @air_app.command("daily")
 def daily_command(
-    input_file: Annotated[Path, typer.Argument(
-        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet）或日数据表（date,site,PM2.5,…,O3_8h）"
-        " / hourly data (CNEMC files, canonical CSV/Parquet) or a daily-values table")],
+    input_file: Annotated[Path | None, typer.Argument(
+        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet/XLSX）或日数据表（date,site,PM2.5,…,O3_8h）；"
+        "省略或写 air_hourly 并加 --from-lake 则用工作区数据 / hourly data or a daily-values "
+        "table; omit it (or air_hourly) with --from-lake for the workspace's data")] = None,
     output: OutputOpt = None,
     rules: RulesOpt = "auto",
     engine: EngineOpt = "duckdb",
     o3_1h: O3OneHourOpt = None,
+    from_lake: FromLakeOpt = False,
+    station: StationOpt = None,
+    city: CityOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """日评价：日均值（GB 3095 有效性）、臭氧日最大8小时、日 AQI / daily values and daily AQI."""
     import pandas as pd
 
+    from ecoplan.assess.air_pipeline import run_daily
     from ecoplan.console import progress
 
-    if not input_file.exists():
-        raise AirInputError(f"文件不存在：{input_file}", f"File not found: {input_file}",
-                            location=Location(file=str(input_file)))
     problems: list[Any] = []
     with progress() as bar:
         task = bar.add_task(tr("计算日评价", "Computing daily values"), total=2)
-        con = _connect(engine)
-        if _is_daily_table(input_file):
-            out = _daily_from_table(con, input_file, rules, o3_1h)
-            mode = "daily_table"
+        if input_file is not None and input_file.exists() and not from_lake \
+                and _is_daily_table(input_file):
+            out = _daily_from_table(_connect(engine), input_file, rules, o3_1h)
+            mode, source = "daily_table", str(input_file)
             bar.advance(task)
         else:
-            from ecoplan.assess.air_pipeline import run_daily
-
-            frame, problems = _read_hourly(input_file)
+            src = hourly_source(input_file, from_lake, station, city, date_from, date_to, engine)
+            problems, source = src.problems, src.description
             bar.advance(task)
-            out = run_daily(con, frame, rules, include_o3_1h=o3_1h)
-            mode = "hourly"
+            out = run_daily(src.analytics, src.data, rules, include_o3_1h=o3_1h)
+            mode = "lake" if src.lake else "hourly"
         bar.advance(task)
-    out = _csv_ready(out)
+    out, dropped = _without_empty_days(out)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        out.to_csv(output, index=False, encoding="utf-8")
+        write_tables(output, {tr("日评价", "daily"): out})
     summary = {
-        "input": str(input_file), "mode": mode, "output": str(output) if output else None,
-        "rows": int(len(out)), "engine": engine,
+        "input": source, "mode": mode, "output": str(output) if output else None,
+        "rows": int(len(out)), "engine": engine, "days_without_data": dropped,
         "with_aqi": int(out["aqi"].notna().sum()),
         "categories": {str(k): int(v) for k, v in out["category"].value_counts().items()},
         "problems": [p.as_dict() for p in problems],
     }
     if as_json:
         if output is None:
-            summary["records"] = out.astype(object).where(pd.notna(out), None).to_dict("records")
+            rec = prepare(out)
+            summary["records"] = rec.astype(object).where(pd.notna(rec), None).to_dict("records")
         emit_json(summary)
         return
-    for problem in problems[:10]:
-        info(f"注意：{problem.message('zh')}", f"Note: {problem.message('en')}")
+    _problem_lines(problems)
+    if dropped:
+        warn(tr(f"{dropped} 个站日没有任何有效日均值（小时数不足），未输出",
+                f"{dropped} station-days without any valid daily value (too few hours) left out"))
     if output is None:
         site = "station_code" if "station_code" in out.columns else "site"
-        head = out[[site, "date", "aqi", "primary_pollutants", "category"]].head(20)
-        print_table(tr("日 AQI（前 20 行）", "Daily AQI (first 20 rows)"), list(head.columns),
+        head = prepare(out[[site, "date", "aqi", "primary_pollutants", "category"]].head(20))
+        print_table(tr("日 AQI（前 20 行）", "Daily AQI (first 20 rows)"),
+                    [title(c) for c in head.columns],
                     head.astype(object).where(head.notna(), None).itertuples(index=False))
-    ok(f"{summary['rows']} 个站日，{summary['with_aqi']} 个有日 AQI"
+    ok(f"{summary['rows']} 个站日，{summary['with_aqi']} 个有日 AQI（{source}）"
        + (f"；已写入 {output}" if output else ""),
-       f"{summary['rows']} station-days, {summary['with_aqi']} with a daily AQI"
+       f"{summary['rows']} station-days, {summary['with_aqi']} with a daily AQI ({source})"
        + (f"; written to {output}" if output else ""))
+
+
+def _without_empty_days(out: Any) -> tuple[Any, int]:
+    """Leave out station-days with neither a daily AQI nor any valid daily value (the CNEMC day
+    2018-12-31 made of the single hour labelled 2019-01-01 00:00)."""
+    values = [c for c in ("aqi", "pm25", "pm10", "so2", "no2", "co", "o3_8h") if c in out.columns]
+    has = out[values].notna().any(axis=1)
+    return out[has].reset_index(drop=True), int((~has).sum())
 
 
 def _daily_from_table(con: Any, path: Path, rules: str, o3_1h: bool | None) -> Any:
@@ -222,8 +309,9 @@ def _daily_from_table(con: Any, path: Path, rules: str, o3_1h: bool | None) -> A
 # --------------------------------------------------------------------------- air stats
 @air_app.command("stats")
 def stats_command(
-    input_file: Annotated[Path, typer.Argument(
-        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet）/ hourly data file")],
+    input_file: Annotated[Path | None, typer.Argument(
+        help="小时数据（CNEMC 文件或标准小时表 CSV/Parquet/XLSX）；省略并加 --from-lake 则用工作区数据 / "
+        "hourly data file; omit it with --from-lake for the workspace's data")] = None,
     period: Annotated[str, typer.Option(
         "--period", help="统计时段 year|quarter|month|range / period")] = "year",
     by: Annotated[str, typer.Option(
@@ -269,12 +357,20 @@ def stats_command(
     rules: RulesOpt = "auto",
     engine: EngineOpt = "duckdb",
     o3_1h: O3OneHourOpt = None,
+    from_lake: FromLakeOpt = False,
+    station: StationOpt = None,
+    city: CityOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """HJ 663 统计：均值、百分位数、优良/重污染天数比例、综合指数排名 / HJ 663 period statistics."""
+    """HJ 663 统计：均值、百分位数、优良/重污染天数比例、综合指数排名 / HJ 663 period statistics.
+
+    统计无效的结果（有效天数不足）在终端给出警告行 / statistics that are not valid get a warning
+    line."""
     import pandas as pd
 
-    from ecoplan.assess.air_pipeline import run_period_stats
+    from ecoplan.assess.air_pipeline import daily_table, hourly_table, run_period_stats
     from ecoplan.console import progress
     from ecoplan.standards.air_period import PERIODS
 
@@ -289,22 +385,30 @@ def stats_command(
     d1 = _parse_date(end, "--end") if end else None
     with progress() as bar:
         task = bar.add_task(tr("计算统计", "Computing statistics"), total=2)
-        frame, problems = _read_hourly(input_file)
-        st = _station_cities(input_file, stations) if by == "city" else None
+        src = hourly_source(input_file, from_lake, station, city, date_from, date_to, engine)
+        st = None
+        if by == "city":
+            st = _registry_cities(src.ws) if src.lake and stations is None else \
+                _station_cities(input_file or Path("."), stations)
         flags = _read_dust(dust) if dust else None
         bar.advance(task)
-        out = run_period_stats(_connect(engine), frame, rules, period=period, by=by, start=d0,
+        hourly = hourly_table(src.analytics, src.data)
+        daily = daily_table(src.analytics, hourly, ruleset=rules, include_o3_1h=o3_1h,
+                            stations=st, by=by, dust=flags, dust_convention=dust_convention,
+                            station_set=station_set, city_o3=city_o3)
+        out = run_period_stats(src.analytics, None, rules, period=period, by=by, start=d0,
                                end=d1, stations=st, dust=flags, dust_convention=dust_convention,
-                               include_o3_1h=o3_1h, composite=composite,
+                               include_o3_1h=o3_1h, composite=composite, daily=daily,
                                station_set=station_set, city_o3=city_o3,
                                incomplete_days=incomplete_days,
                                composite_inputs=composite_inputs)
+        key = "city" if by == "city" else "station_code"
+        warnings = validity_warnings(out, _month_days(src.analytics, daily, key), key, period)
         bar.advance(task)
     out = _csv_ready(out)
     if three_year and period == "year":
         from ecoplan.standards.air_period import three_year_sliding
 
-        key = "city" if by == "city" else "station_code"
         cols = [c for c in ("pm25_mean", "pm10_mean", "so2_mean", "no2_mean", "co_p95",
                             "o3_8h_p90", "composite_index") if c in out.columns]
         sliding = three_year_sliding(out, cols, key=key)
@@ -315,27 +419,107 @@ def stats_command(
                               kind="stable").reset_index(drop=True)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(stats_markdown(out, "city" if by == "city" else "station_code",
-                                           period), encoding="utf-8")
+        markdown.write_text(stats_markdown(out, key, period), encoding="utf-8")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        out.to_csv(output, index=False, encoding="utf-8")
-    key = "city" if by == "city" else "station_code"
+        tables = {tr("HJ 663 统计", "HJ 663 statistics"): out}
+        if warnings:
+            tables[tr("有效性警告", "validity warnings")] = pd.DataFrame(
+                {"warning": warnings}).rename(columns={"warning": tr("警告", "warning")})
+        write_tables(output, tables)
     if as_json:
-        emit_json({"input": str(input_file), "period": period, "by": by, "engine": engine,
+        rec = prepare(out)
+        emit_json({"input": src.description, "period": period, "by": by, "engine": engine,
                    "conventions": _settings_line(out, "en"),
-                   "output": str(output) if output else None,
-                   "problems": [p.as_dict() for p in problems],
-                   "records": out.astype(object).where(pd.notna(out), None).to_dict("records")})
+                   "output": str(output) if output else None, "warnings": warnings,
+                   "problems": [p.as_dict() for p in src.problems],
+                   "records": rec.astype(object).where(pd.notna(rec), None).to_dict("records")})
         return
+    _problem_lines(src.problems)
     cols = [key, "period", "valid_days", "good_day_ratio", "heavy_day_ratio", "pm25_mean",
             "pm10_mean", "o3_8h_p90", "composite_index", "composite_rank"]
-    head = out[cols].head(40)
-    print_table(tr("HJ 663 统计", "HJ 663 statistics"), cols,
+    head = prepare(out[cols].head(40))
+    print_table(tr("HJ 663 统计", "HJ 663 statistics") + f" — {src.description}",
+                [title(c) for c in cols],
                 head.astype(object).where(head.notna(), None).itertuples(index=False))
     info(_settings_line(out), _settings_line(out, "en"))
+    for line in warnings[:30]:
+        warn(line)
+    if len(warnings) > 30:
+        warn(tr(f"……另有 {len(warnings) - 30} 条有效性警告（见输出文件或 --json）",
+                f"… and {len(warnings) - 30} more validity warnings (see the output or --json)"))
     ok(f"{len(out)} 行" + (f"；已写入 {output}" if output else ""),
        f"{len(out)} rows" + (f"; written to {output}" if output else ""))
+
+
+#: pollutant → (name, the statistic whose validity the warning names)
+_VALIDITY = {"pm25": ("PM2.5", "平均浓度", "mean"), "pm10": ("PM10", "平均浓度", "mean"),
+             "so2": ("SO2", "平均浓度", "mean"), "no2": ("NO2", "平均浓度", "mean"),
+             "co": ("CO", "第95百分位数", "95th percentile"),
+             "o3_8h": ("O3 日最大8小时", "第90百分位数", "90th percentile")}
+_PERIOD_WORD = {"year": ("年", "annual"), "quarter": ("季度", "quarterly"),
+                "month": ("月", "monthly"), "range": ("时段", "period")}
+
+
+def _month_days(analytics: Any, daily: Any, key: str) -> Any:
+    """Valid daily values per key, calendar month and pollutant (for the validity warnings)."""
+    aggs = {p: daily[p].count() for p in _VALIDITY if p in daily.columns}
+    t = daily.mutate(yr=daily.date.year(), mon=daily.date.month())
+    return analytics.execute(t.group_by([key, "yr", "mon"]).aggregate(**aggs))
+
+
+def validity_warnings(out: Any, month_days: Any, key: str, period: str) -> list[str]:
+    """One warning line per statistic that is not valid (GB 3095 Table 4 / HJ 663 §5: ≥ 324
+    days a year, ≥ 27 a month, ≥ 25 in February), naming the months that fall short, e.g.
+    "1081A 2019 PM2.5 年平均浓度无效：8 月、9 月有效天数不足 27 天"."""
+    from ecoplan.standards.air_daily import hj663
+
+    v = hj663()["validity"]
+    per_month, feb, per_year = int(v["min_days_per_month"]), int(v["min_days_february"]), \
+        int(v["min_days_per_year"])
+    lines = []
+    pw_zh, pw_en = _PERIOD_WORD.get(period, ("", ""))
+    for r in out.itertuples(index=False):
+        row = r._asdict()
+        for p, (name, stat_zh, stat_en) in _VALIDITY.items():
+            valid = row.get(f"{p}_valid")
+            if valid is None or valid != valid or bool(valid):
+                continue
+            md = month_days[(month_days[key] == row[key])]
+            md = md[_in_period(md, str(row["period"]), period)]
+            short = [(int(m.mon), int(getattr(m, p))) for m in md.itertuples()
+                     if int(getattr(m, p)) < (feb if int(m.mon) == 2 else per_month)]
+            days = int(row.get(f"{p}_days") or 0)
+            where = f"{row[key]} {row['period']} "
+            if short:
+                short.sort()
+                months = "、".join(f"{m} 月" for m, _ in short)
+                months_en = ", ".join(f"month {m} ({d} days)" for m, d in short)
+                only_feb = [m for m, _ in short] == [2]
+                need_zh = f"{feb} 天" if only_feb else f"{per_month} 天" + (
+                    f"（2 月 {feb} 天）" if any(m == 2 for m, _ in short) else "")
+                lines.append(tr(
+                    f"{where}{name} {pw_zh}{stat_zh}无效：{months}有效天数不足 {need_zh}",
+                    f"{where}{name} {pw_en} {stat_en} is not valid: too few valid days in "
+                    f"{months_en}; {per_month} needed ({feb} in February)"))
+            else:
+                lines.append(tr(f"{where}{name} {pw_zh}{stat_zh}无效：有效天数 {days} 天，"
+                                f"不足 {per_year} 天",
+                                f"{where}{name} {pw_en} {stat_en} is not valid: {days} valid "
+                                f"days, {per_year} needed"))
+    return lines
+
+
+def _in_period(md: Any, label: str, period: str) -> Any:
+    import pandas as pd
+
+    if period == "year" and label[:4].isdigit():
+        return (md["yr"] == int(label[:4])).to_numpy()
+    if period == "month" and len(label) >= 7:
+        return ((md["yr"] == int(label[:4])) & (md["mon"] == int(label[5:7]))).to_numpy()
+    if period == "quarter" and "Q" in label:
+        q = int(label.split("Q")[-1])
+        return ((md["yr"] == int(label[:4])) & ((md["mon"] - 1) // 3 + 1 == q)).to_numpy()
+    return pd.Series(True, index=md.index).to_numpy()
 
 
 def _settings_line(out: Any, lang: str = "zh") -> str:

@@ -14,8 +14,11 @@ from ecoplan.commands.core import lake_app
 from ecoplan.console import console, emit_json, err_console, ok, print_table
 from ecoplan.i18n import get_lang, tr
 
-ingest_app = typer.Typer(help="监测数据导入（校验、隔离、原子写入）/ ingest monitoring data",
-                         no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="监测数据导入（校验、隔离、原子写入）/ ingest monitoring data.\n\n"
+    "退出码 / exit codes: 0 全部接受 / all accepted; 3 部分行或数值被隔离 / some rows or values "
+    "quarantined; 1 文件被拒收或没有任何数据被接受 / a file refused or nothing accepted.",
+    no_args_is_help=True)
 registry_app = typer.Typer(help="站点、断面、水源地、地下水点位登记表 / site registries",
                            no_args_is_help=True)
 
@@ -69,8 +72,84 @@ def _run(dataset: str, paths: list[Path], dry_run: bool, correction: bool, as_js
         emit_json([s.as_dict() for s in summaries])
     else:
         _print_summaries(summaries)
+    code = exit_code(summaries)
+    if code:
+        raise typer.Exit(code)
+
+
+#: Exit code of a load that stored data but quarantined rows or values (documented in README
+#: and ``ecoplan ingest --help``).
+EXIT_PARTIAL = 3
+
+
+def exit_code(summaries: list[Any]) -> int:
+    """0 everything accepted (or already loaded); 3 some rows or values quarantined; 1 a file
+    refused or nothing accepted at all."""
     if any(s.status == "rejected" for s in summaries):
-        raise typer.Exit(1)
+        return 1
+    fresh = [s for s in summaries if s.status != "duplicate"]
+    if fresh and sum(s.rows_read for s in fresh) and not sum(s.rows_accepted for s in fresh):
+        return 1
+    if any(s.rows_quarantined or s.values_quarantined for s in fresh):
+        return EXIT_PARTIAL
+    return 0
+
+
+#: How each kind of problem is summed up in one line ({n} occurrences, {k} distinct values).
+KIND_TEXT: dict[str, tuple[str, str]] = {
+    "unknown_site": ("{k} 个未知站点（{n} 行，已隔离）", "{k} unknown sites ({n} rows, quarantined)"),
+    "bad_timestamp": ("{n} 行时间无法识别（已隔离）", "{n} rows with an unreadable time (quarantined)"),
+    "duplicate": ("{n} 行与前面的行重复（已隔离）", "{n} rows repeat an earlier row (quarantined)"),
+    "conflict": ("{n} 行与已入库数据冲突（如为更正请用 --correction）",
+                 "{n} rows conflict with stored data (use --correction for a correction)"),
+    "bad_line": ("{n} 行字段数与表头不符（已隔离）", "{n} lines with a wrong number of fields "
+                 "(quarantined)"),
+    "no_values": ("{n} 行没有任何有效测量值（已隔离）", "{n} rows without any valid measured value "
+                  "(quarantined)"),
+    "missing_station": ("{n} 行缺少站点编码（已隔离）", "{n} rows without a station code (quarantined)"),
+    "not_a_number": ("{n} 个数值不是数字（仅隔离该值）", "{n} values are not numbers (only that value "
+                     "quarantined)"),
+    "invalid_marker": ("{n} 个数值标为无效/未检出等（仅隔离该值）", "{n} values marked invalid / not "
+                       "detected … (only that value quarantined)"),
+    "negative": ("{n} 个负值（仅隔离该值）", "{n} negative values (only that value quarantined)"),
+    "out_of_range": ("{n} 个数值超出合理范围，可能单位错误（仅隔离该值）", "{n} values out of the "
+                     "plausible range, wrong unit? (only that value quarantined)"),
+    "bad_unit": ("{n} 个数值的单位无法识别（仅隔离该值）", "{n} values with an unknown unit (only that "
+                 "value quarantined)"),
+    "dash_missing": ("{n} 个数值写作“—”，按缺测处理", "{n} values written as a dash, read as missing"),
+    "note_row": ("{n} 行表尾说明未作为数据导入", "{n} note rows at the end not loaded as data"),
+    "ignored_column": ("{k} 个未识别的列未导入", "{k} columns not recognised, not loaded"),
+    "unreadable_file": ("文件无法读取，已拒收", "the file cannot be read and is refused"),
+}
+
+
+def problem_lines(summaries: list[Any]) -> list[str]:
+    """One line per kind of problem over all files, with counts and the first values."""
+    merged: dict[str, dict[str, Any]] = {}
+    for s in summaries:
+        for code, k in (s.problem_kinds or {}).items():
+            m = merged.setdefault(code, {"count": 0, "distinct": 0, "values": [],
+                                         "reason_zh": k["reason_zh"],
+                                         "reason_en": k["reason_en"]})
+            m["count"] += k["count"]
+            m["distinct"] += k["distinct"]
+            m["values"] += [x for x in k["values"] if x not in m["values"]][:8 - len(m["values"])]
+        if s.status == "rejected" and not s.problem_kinds:
+            for p in s.problems:
+                merged.setdefault(p["code"], {"count": 1, "distinct": 1, "values": [],
+                                              "reason_zh": p["reason_zh"],
+                                              "reason_en": p["reason_en"]})
+    lines = []
+    for code, m in merged.items():
+        zh, en = KIND_TEXT.get(code, ("{n} 处：" + m["reason_zh"], "{n}: " + m["reason_en"]))
+        text = tr(zh, en).format(n=m["count"], k=m["distinct"])
+        if code == "unreadable_file":
+            text += tr("：", ": ") + tr(m["reason_zh"], m["reason_en"])
+        elif m["values"]:
+            more = " …" if m["distinct"] > len(m["values"]) else ""
+            text += tr("：", ": ") + ", ".join(m["values"]) + more
+        lines.append(text)
+    return lines
 
 
 def _status_text(status: str) -> str:
@@ -126,27 +205,30 @@ def _print_summaries(summaries: list[Any]) -> None:
                      tr("隔离", "quarantined"), tr("被替换", "superseded")],
                     [(k, v["read"], v["accepted"], v["quarantined"], v["superseded"])
                      for k, v in items])
-    lang = get_lang()
-    shown = 0
-    for s in summaries:
-        for p in s.problems:
-            if shown >= 10:
-                break
-            where = ", ".join(str(x) for x in (Path(p["file"]).name if p["file"] else None,
-                                               p["row"], p["field"]) if x is not None)
-            err_console.print(f"[yellow]![/yellow] {where}: "
-                              f"{p['reason_zh'] if lang == 'zh' else p['reason_en']}",
-                              markup=True, highlight=False)
-            shown += 1
-    if any(s.rows_quarantined for s in summaries):
-        err_console.print(tr("被隔离的行可用 ecoplan ingest show 批次号 查看。",
-                             "See quarantined rows with `ecoplan ingest show BATCH`."))
+    values = [(s.values_read, s.values_accepted, s.values_quarantined) for s in summaries]
+    if any(v[2] for v in values):
+        vr, va, vq = (sum(v[i] for v in values) for i in range(3))
+        console.print(tr(f"数值：读取 {vr}，接受 {va}，隔离 {vq}（坏值只隔离该值，同一小时的其他污染物保留）",
+                         f"Values: read {vr}, accepted {va}, quarantined {vq} (a bad value is "
+                         "quarantined alone; the other pollutants of the hour are kept)"),
+                      highlight=False)
+    for line in problem_lines(summaries):
+        err_console.print(f"[yellow]![/yellow] {line}", markup=True, highlight=False)
+    if any(s.rows_quarantined or s.values_quarantined for s in summaries):
+        err_console.print(tr("被隔离的行和数值（文件、行、字段、原因）可用 ecoplan ingest show 批次号 或 "
+                             "ecoplan flags list 查看。",
+                             "See the quarantined rows and values (file, row, field, reason) with "
+                             "`ecoplan ingest show BATCH` or `ecoplan flags list`."))
 
 
 @ingest_app.command("air")
 def ingest_air(paths: PathsArg, dry_run: DryRunOpt = False, correction: CorrectionOpt = False,
                as_json: JsonOpt = False) -> None:
-    """导入空气小时数据（CNEMC china_sites、实时快照、标准小时表 CSV/Parquet/XLSX）/ air hourly data."""
+    """导入空气小时数据（CNEMC china_sites、实时快照、标准小时表 CSV/Parquet/XLSX，含标题行、合并表头、
+    单位行的部门表格）/ air hourly data (also department sheets with titles, merged headers, units).
+
+    退出码 / exit codes: 0 全部接受 / all accepted; 3 部分行或数值被隔离 / some rows or values
+    quarantined; 1 文件被拒收或没有数据被接受 / a file refused or nothing accepted."""
     _run("air_hourly", paths, dry_run, correction, as_json)
 
 

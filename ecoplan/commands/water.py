@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ecoplan.commands.analysis_input import FromLakeOpt, FromOpt, StationOpt, ToOpt
 from ecoplan.console import emit_json, err_console, info, ok, print_table
 from ecoplan.errors import InputFileError, Location
 from ecoplan.i18n import get_lang, tr
@@ -28,10 +29,16 @@ groundwater_app = typer.Typer(help="地下水水质评价（GB/T 14848-2017）/ 
                               no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
-                                             help="输出 CSV 文件 / output CSV file")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="输出 .xlsx（中文表头，--lang en 英文）或 .csv（UTF-8 带 BOM）/ output "
+                           ".xlsx (Chinese headers) or .csv (UTF-8 with BOM)")]
 InputArg = Annotated[Path, typer.Argument(help="输入文件（CSV/XLSX 长表或 JSON 快照）/ input file",
                                           exists=False)]
+AnalysisArg = Annotated[Path | None, typer.Argument(
+    help="输入文件：长表 CSV/XLSX（含部门填报模板）、CNEMC 实时 JSON 快照或 CNEMC 站点 CSV；省略并加 "
+         "--from-lake 则用工作区数据 / input file: long CSV/XLSX (incl. the department template), "
+         "CNEMC real-time JSON or CNEMC station CSV; omit it with --from-lake for the workspace's "
+         "data", exists=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -83,10 +90,12 @@ def _report_problems(problems: list[Any]) -> None:
         err_console.print(tr(f"  …另有 {len(problems) - 20} 个", f"  … and {len(problems) - 20} more"))
 
 
-def _write(frame: pd.DataFrame, output: Path | None) -> None:
+def _write(frame: pd.DataFrame, output: Path | None, sheet: tuple[str, str] = ("结果", "result"),
+           extra: dict[str, pd.DataFrame] | None = None) -> None:
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(output, index=False, encoding="utf-8-sig")
+        from ecoplan.reports.tables import write_tables
+
+        write_tables(output, {tr(*sheet): frame, **(extra or {})})
         ok(f"已写出 {len(frame)} 行：{output}", f"Wrote {len(frame)} rows: {output}")
 
 
@@ -150,22 +159,30 @@ def realtime_frame(snapshot: Path, waterbody_table: Path | None = None) -> pd.Da
 
 
 @water_app.command("classify")
-def classify(input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = False,
+def classify(input_file: AnalysisArg = None, output: OutOpt = None, as_json: JsonOpt = False,
              items: Annotated[str, typer.Option(
                  "--items", help="参评项目：21（默认，环办〔2011〕22号）| realtime（5项）/ "
-                                 "evaluated items: 21 (default) | realtime (5)")] = "21") -> None:
+                                 "evaluated items: 21 (default) | realtime (5)")] = "21",
+             from_lake: FromLakeOpt = False, station: StationOpt = None,
+             date_from: FromOpt = None, date_to: ToOpt = None) -> None:
     """逐点位逐时间评价水质类别 / class per site and sampling time (JSON snapshot → real-time class)."""
-    _check_input(input_file)
-    if _is_snapshot(input_file):
-        frame = realtime_frame(input_file)
-        _finish_realtime(frame, output, as_json)
-        return
+    from ecoplan.commands import analysis_input as ai
+
+    lake = ai.wants_lake(input_file, from_lake, ai.WATER_DATASETS)
+    if not lake:
+        assert input_file is not None
+        _check_input(input_file)
+        if _is_snapshot(input_file):
+            frame = realtime_frame(input_file)
+            _finish_realtime(frame, output, as_json)
+            return
     from ecoplan.ingest.readers.water import read_surface_water
     from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_realtime import REALTIME_ITEMS
 
     with _Stages("评价水质类别", "Classifying") as stages:
-        long, problems = read_surface_water(input_file)
+        long, problems = _water_input(input_file, lake, station, date_from, date_to) if lake \
+            else read_surface_water(input_file)  # type: ignore[arg-type]
         stages.step()
         chosen = list(REALTIME_ITEMS) if items == "realtime" else None
         res = classify_section_period(long, "sample", items=chosen)
@@ -174,13 +191,23 @@ def classify(input_file: InputArg, output: OutOpt = None, as_json: JsonOpt = Fal
             [c for c in res.columns if c.startswith("class_")]
         res = res[keep]
         stages.step()
-        _write(res, output)
+        _write(res, output, ("水质类别", "classes"))
         stages.step()
     _report_problems(problems)
     if as_json:
         emit_json({"rows": _records(res), "problems": [p.as_dict() for p in problems]})
     elif output is None:
         _print_classes(res)
+
+
+def _water_input(input_file: Path | None, lake: bool, station: list[str] | None,
+                 date_from: str | None, date_to: str | None) -> tuple[pd.DataFrame, list[Any]]:
+    """Long water samples of the workspace, read as the assessment reads them."""
+    from ecoplan.commands import analysis_input as ai
+
+    ws = ai.workspace()
+    f = ai.filters(ws, "section", station, None, date_from, date_to)
+    return ai.lake_water(ws, f), []
 
 
 def _print_classes(res: pd.DataFrame) -> None:
@@ -226,7 +253,7 @@ def realtime(
 
 @water_app.command("assess")
 def assess(
-    input_file: InputArg,
+    input_file: AnalysisArg = None,
     period: Annotated[str, typer.Option("--period", help="评价时段 month|year / period")] = "year",
     profile: Annotated[str, typer.Option(
         "--profile", help="水质目标配置（名称、名称@版本或 YAML 文件）/ target profile (name, "
@@ -238,45 +265,214 @@ def assess(
     rounding: Annotated[str, typer.Option(
         "--rounding", help="评价数据修约：none（默认）| 2020（四舍六入五成双，单一来源）/ "
                            "rounding of assessment data: none | 2020")] = "none",
+    from_lake: FromLakeOpt = False, station: StationOpt = None,
+    date_from: FromOpt = None, date_to: ToOpt = None,
     output: OutOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """按月/年评价断面水质与规划目标达标情况 / section classes and target attainment per month or year."""
-    _check_input(input_file)
+    """按月/年评价断面水质与规划目标达标情况 / section classes and target attainment per month or year.
+
+    CNEMC 快照与站点 CSV 中维护、停站或参评项目不全的读数不参评，如同国家发布；没有可参评读数的站点
+    列为“未评价”并写明原因 / readings under maintenance, of a stopped station or without all five
+    real-time items are not assessed, as CNEMC does; a station without any is listed as 未评价."""
+    from ecoplan.commands import analysis_input as ai
+
     if period not in ("month", "year"):
         raise InputFileError(f"--period 应为 month 或 year，而不是 {period}",
                              f"--period must be month or year, not {period}")
-    from ecoplan.ingest.readers.water import read_surface_water
     from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_profiles import get_profile
 
+    lake = ai.wants_lake(input_file, from_lake, ai.WATER_DATASETS)
+    if not lake:
+        assert input_file is not None
+        _check_input(input_file)
     prof = get_profile(profile)
     if winter_start or winter_end:
         prof = prof.with_settings(winter_start=winter_start, winter_end=winter_end)
     with _Stages("评价断面水质", "Assessing sections") as stages:
-        long, problems = read_surface_water(input_file)
+        if lake:
+            long, problems = _water_input(input_file, True, station, date_from, date_to)
+            skipped = pd_empty_skipped()
+        else:
+            long, skipped, problems = assess_input(input_file)  # type: ignore[arg-type]
         stages.step()
         res = classify_section_period(long, period, profile=prof,  # type: ignore[arg-type]
                                       rounding=rounding)  # type: ignore[arg-type]
+        res = with_basis(res, long, skipped, period)
         res = res[[c for c in res.columns if not c.startswith("class_")] +
                   [c for c in res.columns if c.startswith("class_")]]
         stages.step()
-        _write(res, output)
+        warnings = basis_warnings(res, period)
+        extra = {tr("说明", "notes"): _notes_frame(warnings)} if warnings else None
+        _write(res, output, ("断面水质评价", "section assessment"), extra)
         stages.step()
     _report_problems(problems)
     if as_json:
         emit_json({"profile": {**prof.result_tags(), "settings": dict(prof.settings)},
-                   "rows": _records(res), "problems": [p.as_dict() for p in problems]})
+                   "warnings": warnings, "rows": _records(res),
+                   "problems": [p.as_dict() for p in problems]})
         return
     if output is None:
         status_col = "status_zh" if get_lang() == "zh" else "status"
-        cols = [c for c in ("site", "period", "label", status_col, "target", "season",
-                            "attained", "failing_items", "main_pollutants") if c in res.columns]
-        print_table(tr("断面水质评价", "Section assessment"), cols,
-                    res[cols].astype(str).values.tolist())
+        from ecoplan.reports.tables import prepare, title
+
+        cols = [c for c in ("site", "period", "label", status_col, "target", "attained",
+                            "samples", "months", "main_pollutants", "reason") if c in res.columns]
+        shown = prepare(res[cols])
+        print_table(tr("断面水质评价", "Section assessment"), [title(c) for c in cols],
+                    shown.astype(object).where(shown.notna(), "").astype(str).values.tolist())
+    for line in warnings:
+        err_console.print(f"[bold yellow]⚠ {line}[/bold yellow]", highlight=False)
     info(f"目标配置 {prof.key}（{prof.hash[:16]}），冬季 {prof.settings['winter_start']}…"
          f"{prof.settings['winter_end']}",
          f"Profile {prof.key} ({prof.hash[:16]}), winter {prof.settings['winter_start']}…"
          f"{prof.settings['winter_end']}")
+
+
+def pd_empty_skipped() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=["site", "time", "reason"])
+
+
+def _notes_frame(lines: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({tr("说明", "note"): lines})
+
+
+def assess_input(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
+    """Long samples of a file for ``water assess`` and the readings left out with their reason:
+    a CNEMC real-time JSON snapshot or station CSV (readings whose station is under maintenance
+    or stopped, or that lack one of the five real-time items, are not assessed — CNEMC publishes
+    no class for them), or a long table (CSV/XLSX, the department template)."""
+    from ecoplan.ingest.readers.water import (
+        cnemc_to_long,
+        read_cnemc_snapshot,
+        read_cnemc_station_csv,
+        read_surface_water,
+    )
+
+    if not _is_snapshot(path):
+        long, problems = read_surface_water(path)
+        return long, pd_empty_skipped(), problems
+    if path.suffix.lower() == ".json":
+        wide, problems = read_cnemc_snapshot(path)
+    else:
+        wide, problems = read_cnemc_station_csv(path)
+    wbs = _waterbody_table(None)
+    wide["waterbody"] = [wbs.get((str(p), str(s)), "river")
+                         for p, s in zip(wide["province"], wide["site"], strict=True)]
+    usable, reasons = realtime_usable(wide)
+    skipped = wide.loc[~usable, ["site", "time"]].assign(reason=[r for r, u in zip(
+        reasons, usable, strict=True) if not u])
+    return cnemc_to_long(wide[usable].reset_index(drop=True)), skipped, problems
+
+
+def realtime_usable(wide: pd.DataFrame) -> tuple[Any, list[str]]:
+    """Which CNEMC readings get a class, as the national release decides: each of the five
+    real-time items has a value or is not monitored at the station (``*``); a reading whose item
+    was filtered or is missing (``--``), or a station without a reading time (停站), gets none
+    (果河桥 under 维护 with only pH and DO: no class). For the others, why not."""
+    import numpy as np
+
+    from ecoplan.standards.water_realtime import REALTIME_ITEMS
+    from ecoplan.standards.water_units import parameters
+
+    names = {k: v.name_zh for k, v in parameters()[0].items()}
+    usable = np.ones(len(wide), bool)
+    reasons = [""] * len(wide)
+    status = wide["station_status"].fillna("").astype(str) if "station_status" in wide \
+        else pd_series("", len(wide))
+    times = wide["time"] if "time" in wide.columns else pd_series(None, len(wide))
+    for i in range(len(wide)):
+        missing = []
+        for c in REALTIME_ITEMS:
+            v = wide[c].iat[i] if c in wide.columns else None
+            shown = wide[f"shown_{c}"].iat[i] if f"shown_{c}" in wide.columns else None
+            if (v is None or v != v) and str(shown).strip() != "*":
+                missing.append(names.get(c, c))
+        st = status.iat[i]
+        word = tr(f"站点{st}，", f"station {st}, ") if st and st != "正常" else ""
+        t = times.iat[i]
+        if t is None or t != t:
+            usable[i] = False
+            reasons[i] = tr(f"站点{st or '无数据'}，没有读数", f"station {st or 'without data'}, "
+                            "no reading")
+        elif missing:
+            usable[i] = False
+            reasons[i] = tr(f"{word}{'、'.join(missing)}无有效数据（国家不发布类别）",
+                            f"{word}no valid value of {', '.join(missing)} (CNEMC publishes no "
+                            "class)")
+    return usable, reasons
+
+
+def pd_series(value: object, n: int) -> pd.Series:
+    import pandas as pd
+
+    return pd.Series([value] * n, dtype=object)
+
+
+def with_basis(res: pd.DataFrame, long: pd.DataFrame, skipped: pd.DataFrame,
+               period: str) -> pd.DataFrame:
+    """Add how many samples and months each class rests on, and 未评价 rows (with the reason)
+    for sites whose readings were all left out."""
+    import pandas as pd
+
+    def label(t: pd.Series) -> pd.Series:
+        return t.dt.strftime("%Y" if period == "year" else "%Y-%m")
+
+    out = res.copy()
+    if len(long):
+        lt = pd.to_datetime(long["time"])
+        basis = pd.DataFrame({"site": long["site"].astype(str), "period": label(lt),
+                              "time": lt, "month": lt.dt.strftime("%Y-%m")}).groupby(
+            ["site", "period"]).agg(samples=("time", "nunique"), months=("month", "nunique"))
+        if len(out):
+            out["site"] = out["site"].astype(str)
+            out["period"] = out["period"].astype(str)
+            out = out.merge(basis.reset_index(), on=["site", "period"], how="left")
+    if len(skipped):
+        st = skipped.copy()
+        st["period"] = label(pd.to_datetime(st["time"])).fillna("—")  # a stopped station: no time
+        done = set(zip(out["site"].astype(str), out["period"].astype(str), strict=True)) \
+            if len(out) else set()
+        rows = []
+        for (site, per), g in st.groupby(["site", "period"]):
+            reason = "；".join(sorted(set(g["reason"])))
+            if (str(site), str(per)) in done:
+                out.loc[(out["site"] == str(site)) & (out["period"] == str(per)), "reason"] = \
+                    tr(f"{len(g)} 次读数未参评：{reason}", f"{len(g)} readings not assessed: {reason}")
+                continue
+            rows.append({"site": site, "period": per, "label": "未评价" if get_lang() == "zh"
+                         else "not assessed", "samples": 0, "months": 0, "reason": reason})
+        if rows:
+            out = pd.concat([out, pd.DataFrame(rows)], ignore_index=True)
+    return out
+
+
+#: 环办〔2011〕22号: an annual value is the mean of the monthly values of the year (national
+#: sections are sampled every month).
+MONTHS_PER_YEAR = 12
+
+
+def basis_warnings(res: pd.DataFrame, period: str) -> list[str]:
+    """A visible line for every annual class that rests on fewer than 12 monthly values."""
+    if period != "year" or "months" not in res.columns:
+        return []
+    out = []
+    for r in res.itertuples(index=False):
+        months = getattr(r, "months", None)
+        if months is None or months != months or int(months) >= MONTHS_PER_YEAR or \
+                int(months) == 0:
+            continue
+        out.append(tr(
+            f"{r.site} {r.period} 年度类别 {r.label} 仅依据 {int(r.samples)} 次采样、{int(months)} "
+            f"个月；年均值应为 {MONTHS_PER_YEAR} 个月月均值的算术平均（环办〔2011〕22号），结果仅供参考",
+            f"{r.site} {r.period}: the annual class {r.label} rests on {int(r.samples)} samples in "
+            f"{int(months)} months; an annual value is the mean of {MONTHS_PER_YEAR} monthly "
+            "values (环办〔2011〕22号) — indicative only"))
+    return out
 
 
 @groundwater_app.command("classify")
@@ -357,6 +553,7 @@ def demo_step(ws: Any, say: Any, result: Any) -> None:
     ``result.outputs["water"]``.
     """
     from ecoplan.ingest.readers.water import cnemc_to_long, read_cnemc_station_csv
+    from ecoplan.reports.tables import write_tables
     from ecoplan.sample_data import sample_path
     from ecoplan.standards.surface_water import classify_section_period
     from ecoplan.standards.water_profiles import get_profile
@@ -375,7 +572,7 @@ def demo_step(ws: Any, say: Any, result: Any) -> None:
     import pandas as pd
 
     rt_out = reports / "water_realtime_reproduction.csv"
-    pd.concat(frames).to_csv(rt_out, index=False, encoding="utf-8-sig")
+    write_tables(rt_out, pd.concat(frames))
     say(f"国家地表水自动站实时类别复现 {hit}/{total}，已写入 {rt_out}",
         f"Real-time classes reproduced {hit}/{total}, written to {rt_out}")
     src = sample_path("water", "cnemc_station_csv", "山西省", "黄河流域", "北峪口", "2021-04",
@@ -385,7 +582,7 @@ def demo_step(ws: Any, say: Any, result: Any) -> None:
     profile = get_profile("jiaocheng-2021-2025")
     month = classify_section_period(long, "month", profile=profile)
     sec_out = reports / "water_wenyu_beiyukou_2021-04.csv"
-    month.to_csv(sec_out, index=False, encoding="utf-8-sig")
+    write_tables(sec_out, month)
     row = month.iloc[0]
     say(f"文峪河北峪口 2021-04：{row['label']}类（{row['status_zh']}），目标 {row['target']}类，"
         f"{'达标' if row['attained'] else '未达标'}；已写入 {sec_out}",

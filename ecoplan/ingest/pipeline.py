@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.faults import checkpoint
@@ -38,7 +38,7 @@ from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, 
 from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
 from ecoplan.ingest.readers.problems import Problem, ProblemList
 from ecoplan.ingest.rules import DatasetRules, rules_for
-from ecoplan.ingest.validation import Validation, validate
+from ecoplan.ingest.validation import Validation, validate, value_counts
 from ecoplan.store.db import session_scope
 from ecoplan.store.ingest_models import QualityFlag, Supersession
 from ecoplan.store.models import IngestBatch, QuarantinedRow
@@ -186,6 +186,15 @@ class BatchSummary:
     rows_written: int = 0
     #: rows whose values were already stored but whose source flag changed (also superseded)
     rows_reflagged: int = 0
+    #: per value (wide air data: each pollutant cell; long datasets: = rows): a bad value is
+    #: quarantined on its own, the other values of its row are kept
+    values_read: int = 0
+    values_accepted: int = 0
+    values_quarantined: int = 0
+    #: values quarantined on their own in rows that were kept (one quarantine entry each)
+    values_held: int = 0
+    #: one entry per kind of problem (code → count, distinct values, the first few, reason)
+    problem_kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)
     per_site: dict[str, dict[str, int]] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
@@ -396,6 +405,190 @@ def _raw_rows(frame: pd.DataFrame, idx: np.ndarray) -> list[str]:
     return text.rstrip("\n").split("\n")
 
 
+@dataclass
+class LakeDiff:
+    """How the accepted rows of a batch compare with the lake."""
+
+    unchanged: np.ndarray
+    supersede_rows: pd.DataFrame
+    reflagged: dict[int, list[str]]
+
+
+def _prior_load(ws: Workspace, dataset: str, file_hash: str) -> tuple[IngestBatch | None, bool]:
+    """The last committed load of the same content, and whether it was clean (nothing
+    quarantined — no row, no value): a clean one makes this load a duplicate."""
+    with session_scope(ws.engine) as s:
+        prior = s.scalars(select(IngestBatch).where(
+            IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
+            IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]))
+            .order_by(IngestBatch.id.desc())).first()
+        if prior is None:
+            return None, False
+        held = s.scalar(select(func.count()).select_from(QuarantinedRow)
+                        .where(QuarantinedRow.batch_id == prior.id))
+        s.expunge(prior)
+        return prior, prior.rows_quarantined == 0 and not held
+
+
+def _null_bad_values(frame: pd.DataFrame, v: Validation) -> None:
+    """Quarantined values leave the row: the others of their station-hour are kept."""
+    for param, mask in v.bad_values.items():
+        if param in frame.columns and mask.any():
+            frame.loc[mask, param] = np.nan
+
+
+def _compare_with_lake(ws: Workspace, dataset: str, rules: DatasetRules, frame: pd.DataFrame,
+                       v: Validation, kind: str, source: str) -> LakeDiff:
+    """Accepted rows against the lake: unchanged, reflagged (same values, other source flag),
+    superseded (a correction) or quarantined as a conflict (a normal load)."""
+    key = list(rules.key)
+    vcols = [c for c in value_columns(dataset) if c in frame.columns]
+    ok = ~v.reject
+    fcols = flag_columns(dataset)
+    diff = LakeDiff(np.zeros(len(frame), bool), pd.DataFrame(), {})
+    existing = _existing(ws, dataset, frame.loc[ok, rules.time_column].to_numpy(
+        dtype="datetime64[ns]"), [*key, *vcols, *fcols, "batch"], rules.time_column) \
+        if ok.any() else pd.DataFrame()
+    if not len(existing):
+        return diff
+    cand = frame.loc[ok, key + vcols].copy()
+    cand["_i"] = np.flatnonzero(ok)
+    cand[rules.time_column] = cand[rules.time_column].astype("datetime64[us]")
+    existing[rules.time_column] = existing[rules.time_column].astype("datetime64[us]")
+    existing = existing.rename(columns={c: f"{c}__old" for c in fcols if c in existing.columns})
+    m = cand.merge(existing, on=key, how="inner", suffixes=("", "_old"))
+    if not len(m):
+        return diff
+    same = np.ones(len(m), bool)
+    for c in vcols:
+        if f"{c}_old" in m.columns:
+            same &= _same(m[c], m[f"{c}_old"])
+    # equal values whose source flag changed (HJ 212 D → N, N → M …): a flag change
+    changed = _flag_changes(m, _stated_flags(frame, fcols), v.flags)
+    reflag = same & np.array([bool(c) for c in changed], bool)
+    for i_, names in zip(m["_i"].to_numpy()[reflag].tolist(),
+                         [c for c, r in zip(changed, reflag, strict=True) if r], strict=True):
+        diff.reflagged[int(i_)] = names
+    diff.unchanged[m.loc[same & ~reflag, "_i"].to_numpy()] = True
+    other = m.loc[~same]
+    if kind == "correction":
+        diff.supersede_rows = pd.concat([m.loc[reflag], other], ignore_index=True)
+        return diff
+    diff.supersede_rows = m.loc[reflag]
+    for i_, b_ in zip(other["_i"].to_numpy().tolist(), other["batch"].to_numpy().tolist(),
+                      strict=True):
+        i = int(i_)
+        row, fld = _locate_row(frame, i)
+        v.add(i, Problem(
+            frame.attrs.get("file", source), row, fld, None,
+            f"与已入库数据冲突（批次 {int(b_)} 的同一站点同一时间数值不同）；"
+            "如为更正，请以更正批次（--correction）导入",
+            f"conflicts with data already loaded (batch {int(b_)} has other values for the "
+            "same site and time); load it as a correction batch (--correction)",
+            frame_index=i, code="conflict"))
+    return diff
+
+
+def _all_problems(frame: pd.DataFrame, v: Validation, source: str) -> list[Problem]:
+    """Every problem of the batch: quarantined rows, quarantined values, lines that produced
+    no row, notes (dashes, note rows) and the columns left out."""
+    out = [p for i in sorted(v.problems) for p in v.problems[i]]
+    out += [p for i in sorted(v.value_problems) for p in v.value_problems[i]]
+    out += v.orphan_problems + list(v.notes)
+    for col in frame.attrs.get("ignored_columns") or []:  # reported, not silently dropped
+        out.append(Problem(source, 1, col, None,
+                           f"未识别的列 {col}，未导入（如需导入请按模板改列名）",
+                           f"column {col} not recognised and not loaded (rename it as in the "
+                           "template to load it)", code="ignored_column"))
+    return out
+
+
+def problem_kinds(problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    """One entry per kind of problem: how often, how many distinct values, the first few."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for p in problems:
+        k = kinds.setdefault(p.code, {"count": 0, "values": [], "distinct": 0,
+                                      "reason_zh": p.zh, "reason_en": p.en, "_seen": set()})
+        k["count"] += 1
+        shown = p.value if p.value is not None else p.field
+        if shown is not None and shown not in k["_seen"]:
+            k["_seen"].add(shown)
+            k["distinct"] += 1
+            if len(k["values"]) < 8:
+                k["values"].append(str(shown)[:40])
+    for k in kinds.values():
+        k.pop("_seen")
+    return kinds
+
+
+def _count(summary: BatchSummary, dataset: str, rules: DatasetRules, frame: pd.DataFrame,
+           v: Validation, diff: LakeDiff, source: str) -> np.ndarray:
+    """Fill the counts of ``summary``; return the mask of rows to write."""
+    reject = v.reject
+    accepted = ~reject
+    write = accepted & ~diff.unchanged
+    summary.rows_read = _rows_read(frame, v)
+    summary.rows_quarantined = int(reject.sum()) + len(v.orphan_problems)
+    summary.rows_accepted = int(accepted.sum())
+    summary.rows_unchanged = int(diff.unchanged.sum())
+    summary.rows_written = int(write.sum())
+    summary.rows_superseded = int(len(diff.supersede_rows))
+    summary.rows_reflagged = len(diff.reflagged)
+    if rules.long:
+        summary.values_read = summary.rows_read
+        summary.values_accepted = summary.rows_accepted
+        summary.values_quarantined = summary.rows_quarantined
+    else:
+        vc = value_counts(frame, v, list(rules.parameters))
+        summary.values_read, summary.values_accepted = vc.read, vc.accepted
+        summary.values_quarantined = vc.quarantined
+        summary.values_held = sum(len(ps) for i, ps in v.value_problems.items()
+                                  if not reject[i])
+    flag_counts: dict[str, int] = {}
+    for arr in v.flags.values():
+        for f in arr[write]:
+            if f is not None:
+                for code in str(f).split(","):
+                    flag_counts[code] = flag_counts.get(code, 0) + 1
+    summary.flags = flag_counts
+    summary.per_site = _per_site(frame, rules, reject, diff.supersede_rows)
+    problems = _all_problems(frame, v, source)
+    summary.problem_kinds = problem_kinds(problems)
+    summary.problems = [_problem_dict(p) for p in problems[:50]]
+    return write
+
+
+def _quarantine_rows(frame: pd.DataFrame, v: Validation, batch_id: int,
+                     source: str) -> list[dict[str, Any]]:
+    """One quarantine row per rejected row, per line that produced no row, and per value
+    quarantined on its own in a kept row (field = its column)."""
+    out: list[dict[str, Any]] = []
+    rejected = np.flatnonzero(v.reject)
+    for i, raw in zip(rejected, _raw_rows(frame, rejected), strict=True):
+        probs = v.problems.get(int(i), []) or v.value_problems.get(int(i), [])
+        first = probs[0] if probs else None
+        reason = " / ".join([first.zh, first.en]) if first else "rejected"
+        if len(probs) > 1:
+            reason += "；另有 / also: " + "; ".join(
+                f"{p.field}: {p.zh} / {p.en}" for p in probs[1:5])
+        out.append({"batch_id": batch_id, "file": (first.file if first else source)[:1024],
+                    "row": first.row if first else None,
+                    "field": ((first.field or None) if first else None),
+                    "value": first.value if first else None, "reason": reason, "raw": raw,
+                    "resolved": False})
+    kept = np.array(sorted(i for i in v.value_problems if not v.reject[i]), dtype=np.int64)
+    for i, raw in zip(kept, _raw_rows(frame, kept), strict=True):
+        for p in v.value_problems[int(i)]:
+            out.append({"batch_id": batch_id, "file": (p.file or source)[:1024], "row": p.row,
+                        "field": (p.field or p.parameter or "")[:64] or None, "value": p.value,
+                        "reason": f"{p.zh} / {p.en}", "raw": raw, "resolved": False})
+    for p in v.orphan_problems:
+        out.append({"batch_id": batch_id, "file": p.file[:1024], "row": p.row,
+                    "field": p.field, "value": p.value, "reason": f"{p.zh} / {p.en}",
+                    "raw": p.value, "resolved": False})
+    return out
+
+
 def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
                file_hash: str, kind: str = "load", dry_run: bool = False,
                progress: Progress | None = None) -> BatchSummary:
@@ -407,204 +600,122 @@ def load_frame(ws: Workspace, dataset: str, frame: pd.DataFrame, *, source: str,
     summary = BatchSummary(dataset=dataset, source=source, file_hash=file_hash,
                            status="dry_run" if dry_run else "committed", kind=kind,
                            format=frame.attrs.get("format"), encoding=frame.attrs.get("encoding"))
-    lake = ws.lake
-    with lake_lock(lake):
+    with lake_lock(ws.lake):
         if not dry_run:
-            recover(ws.engine, lake)
-        with session_scope(ws.engine) as s:
-            prior = s.scalars(select(IngestBatch).where(
-                IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
-                IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]))
-                .order_by(IngestBatch.id.desc())).first()
-            # A file whose earlier load quarantined rows may be loaded again (e.g. after the
-            # missing stations were registered): rows already in the lake count as unchanged.
-            if prior is not None and prior.rows_quarantined == 0:
-                summary.status = "duplicate"
-                summary.duplicate_of = prior.id
-                summary.seconds = time.perf_counter() - started
-                return summary
+            recover(ws.engine, ws.lake)
+        # A file whose earlier load quarantined rows or values may be loaded again (e.g. after
+        # the missing stations were registered): rows already in the lake count as unchanged.
+        prior, clean = _prior_load(ws, dataset, file_hash)
+        if prior is not None and clean:
+            summary.status = "duplicate"
+            summary.duplicate_of = prior.id
+            summary.seconds = time.perf_counter() - started
+            return summary
         frame = frame.reset_index(drop=True)
         if dataset == ONLINE:
             _fill_enterprise(ws, frame)
-        sites = site_lookup(ws, rules)
-        v = validate(frame, rules, sites)
+        v = validate(frame, rules, site_lookup(ws, rules))
+        _null_bad_values(frame, v)  # counted still: a value is read when present or bad
         if progress:
             progress(1, 3, source)
-        key = list(rules.key)
-        vcols = [c for c in value_columns(dataset) if c in frame.columns]
-        ok = ~v.reject
-        # ---- compare accepted rows with what the lake already holds
-        fcols = flag_columns(dataset)
-        existing = _existing(ws, dataset, frame.loc[ok, rules.time_column].to_numpy(
-            dtype="datetime64[ns]"), [*key, *vcols, *fcols, "batch"], rules.time_column) \
-            if ok.any() else pd.DataFrame()
-        unchanged = np.zeros(len(frame), bool)
-        supersede_rows = pd.DataFrame()
-        reflagged: dict[int, list[str]] = {}
-        if len(existing):
-            cand = frame.loc[ok, key + vcols].copy()
-            cand["_i"] = np.flatnonzero(ok)
-            cand[rules.time_column] = cand[rules.time_column].astype("datetime64[us]")
-            existing[rules.time_column] = existing[rules.time_column].astype("datetime64[us]")
-            existing = existing.rename(columns={c: f"{c}__old" for c in fcols
-                                                if c in existing.columns})
-            m = cand.merge(existing, on=key, how="inner", suffixes=("", "_old"))
-            if len(m):
-                same = np.ones(len(m), bool)
-                for c in vcols:
-                    if f"{c}_old" in m.columns:
-                        same &= _same(m[c], m[f"{c}_old"])
-                # equal values whose source flag changed (HJ 212 D → N, N → M …): a flag change
-                changed = _flag_changes(m, _stated_flags(frame, fcols), v.flags)
-                reflag = same & np.array([bool(c) for c in changed], bool)
-                for i_, names in zip(m["_i"].to_numpy()[reflag].tolist(),
-                                     [c for c, r in zip(changed, reflag, strict=True) if r],
-                                     strict=True):
-                    reflagged[int(i_)] = names
-                unchanged[m.loc[same & ~reflag, "_i"].to_numpy()] = True
-                diff = m.loc[~same]
-                if kind == "correction":
-                    supersede_rows = pd.concat([m.loc[reflag], diff], ignore_index=True)
-                else:
-                    supersede_rows = m.loc[reflag]
-                    for i_, b_ in zip(diff["_i"].to_numpy().tolist(),
-                                      diff["batch"].to_numpy().tolist(), strict=True):
-                        i = int(i_)
-                        row, fld = _locate_row(frame, i)
-                        v.add(i, Problem(
-                            frame.attrs.get("file", source), row, fld, None,
-                            f"与已入库数据冲突（批次 {int(b_)} 的同一站点同一时间数值不同）；"
-                            "如为更正，请以更正批次（--correction）导入",
-                            f"conflicts with data already loaded (batch {int(b_)} has "
-                            "other values for the same site and time); load it as a correction "
-                            "batch (--correction)", frame_index=i, code="conflict"))
-        reject = v.reject
-        accepted = ~reject
-        write = accepted & ~unchanged
-        # ---- counts
-        summary.rows_read = _rows_read(frame, v)
-        summary.rows_quarantined = int(reject.sum()) + len(v.orphan_problems)
-        summary.rows_accepted = int(accepted.sum())
-        summary.rows_unchanged = int(unchanged.sum())
-        summary.rows_written = int(write.sum())
-        summary.rows_superseded = int(len(supersede_rows))
-        summary.rows_reflagged = len(reflagged)
-        flag_counts: dict[str, int] = {}
-        for arr in v.flags.values():
-            for f in arr[write]:
-                if f is not None:
-                    for code in str(f).split(","):
-                        flag_counts[code] = flag_counts.get(code, 0) + 1
-        summary.flags = flag_counts
-        summary.per_site = _per_site(frame, rules, reject, supersede_rows)
-        all_problems = [p for i in sorted(v.problems) for p in v.problems[i]] + v.orphan_problems
-        summary.problems = [_problem_dict(p) for p in all_problems[:50]]
-        for col in frame.attrs.get("ignored_columns") or []:  # reported, not silently dropped
-            summary.problems.insert(0, {
-                "file": source, "row": 1, "field": col, "value": None, "code": "ignored_column",
-                "reason_zh": f"未识别的列 {col}，未导入（如需导入请按模板改列名）",
-                "reason_en": f"column {col} not recognised and not loaded (rename it as in the "
-                             "template to load it)"})
-        if dry_run:
-            summary.seconds = time.perf_counter() - started
-            return summary
-        if summary.rows_read == 0:
-            summary.status = "empty"
-        # ---- step 1: the batch row, status running
-        with session_scope(ws.engine) as s:
-            b = IngestBatch(dataset=dataset, source_file=source[:1024], file_hash=file_hash,
-                            status="running", kind=kind, rows_read=summary.rows_read)
-            s.add(b)
-            s.flush()
-            batch_id = b.id
-        summary.batch_id = batch_id
-        tag = batch_tag(batch_id)
-        staged = Staged(lake)
-        try:
-            # ---- step 2: temporaries
-            table = _lake_table(dataset, frame.loc[write].reset_index(drop=True),
-                                {k: a[write] for k, a in v.flags.items()}, batch_id)
-            staged.stage(dataset, table, tag, time_column=rules.time_column)
-            superseded_by_batch: dict[int, int] = {}
-            if len(supersede_rows):
-                superseded_by_batch = _stage_supersede(ws, dataset, rules, supersede_rows,
-                                                       staged, batch_id, tag)
-            if progress:
-                progress(2, 3, source)
-            checkpoint("staged")
-            # ---- step 3: one transaction with everything, status committing
-            with session_scope(ws.engine) as s:
-                q_rows = []
-                rejected = np.flatnonzero(reject)
-                raws = _raw_rows(frame, rejected)
-                for i, raw in zip(rejected, raws, strict=True):
-                    probs = v.problems.get(int(i), [])
-                    first = probs[0] if probs else None
-                    reason = " / ".join([first.zh, first.en]) if first else "rejected"
-                    if len(probs) > 1:
-                        reason += "；另有 / also: " + "; ".join(
-                            f"{p.field}: {p.zh} / {p.en}" for p in probs[1:5])
-                    q_rows.append({"batch_id": batch_id, "file": (first.file if first else source)
-                                   [:1024], "row": first.row if first else None,
-                                   "field": (first.field or None) if first else None,
-                                   "value": first.value if first else None,
-                                   "reason": reason, "raw": raw,
-                                   "resolved": False})
-                for p in v.orphan_problems:
-                    q_rows.append({"batch_id": batch_id, "file": p.file[:1024], "row": p.row,
-                                   "field": p.field, "value": p.value,
-                                   "reason": f"{p.zh} / {p.en}", "raw": p.value,
-                                   "resolved": False})
-                if q_rows:
-                    s.execute(insert(QuarantinedRow), q_rows)
-                f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id, reflagged)
-                if f_rows:
-                    s.execute(insert(QualityFlag), f_rows)
-                if prior is not None:  # the earlier quarantine of this file is re-examined here
-                    s.execute(update(QuarantinedRow).where(
-                        QuarantinedRow.batch_id.in_(select(IngestBatch.id).where(
-                            IngestBatch.dataset == dataset, IngestBatch.file_hash == file_hash,
-                            IngestBatch.id != batch_id))).values(resolved=True))
-                for old, n in superseded_by_batch.items():
-                    s.add(Supersession(batch_id=batch_id, superseded_batch_id=old,
-                                       dataset=dataset, rows=n))
-                b = s.get(IngestBatch, batch_id)
-                assert b is not None
-                b.status = "committing"
-                b.rows_read = summary.rows_read
-                b.rows_accepted = summary.rows_accepted
-                b.rows_quarantined = summary.rows_quarantined
-                b.rows_superseded = summary.rows_superseded
-                b.lake_files = staged.journal()
-                b.message = json.dumps({"ignored_columns": frame.attrs.get("ignored_columns")
-                                        or [], "unchanged": summary.rows_unchanged,
-                                        "written": summary.rows_written,
-                                        "reflagged": summary.rows_reflagged,
-                                        "flags": summary.flags, "format": summary.format,
-                                        "encoding": summary.encoding}, ensure_ascii=False)
-        except BaseException:
-            staged.discard()
-            with session_scope(ws.engine) as s:
-                b = s.get(IngestBatch, batch_id)
-                if b is not None and b.status == "running":
-                    b.status = "rolled_back"
-                    b.finished_at = datetime.now(UTC)
-            raise
-        # ---- step 4: make it visible
-        checkpoint("committing")
-        apply_journal(lake, staged.journal())
-        with session_scope(ws.engine) as s:
-            b = s.get(IngestBatch, batch_id)
-            assert b is not None
-            b.status = "committed"
-            b.finished_at = datetime.now(UTC)
-        summary.lake_files = [f for _, f in staged.add]
-        if summary.status != "empty":
-            summary.status = "committed"
-        if progress:
-            progress(3, 3, source)
+        diff = _compare_with_lake(ws, dataset, rules, frame, v, kind, source)
+        write = _count(summary, dataset, rules, frame, v, diff, source)
+        if not dry_run:
+            _commit(ws, dataset, rules, frame, v, diff, write, summary, prior, progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _commit(ws: Workspace, dataset: str, rules: DatasetRules, frame: pd.DataFrame,
+            v: Validation, diff: LakeDiff, write: np.ndarray, summary: BatchSummary,
+            prior: IngestBatch | None, progress: Progress | None) -> None:
+    """Stage, record and publish one batch (steps 1–4 of docs/ingest.md)."""
+    source, file_hash, lake = summary.source, summary.file_hash, ws.lake
+    if summary.rows_read == 0:
+        summary.status = "empty"
+    with session_scope(ws.engine) as s:  # step 1: the batch row, status running
+        b = IngestBatch(dataset=dataset, source_file=source[:1024], file_hash=file_hash,
+                        status="running", kind=summary.kind, rows_read=summary.rows_read)
+        s.add(b)
+        s.flush()
+        batch_id = b.id
+    summary.batch_id = batch_id
+    tag = batch_tag(batch_id)
+    staged = Staged(lake)
+    try:  # step 2: temporaries
+        table = _lake_table(dataset, frame.loc[write].reset_index(drop=True),
+                            {k: a[write] for k, a in v.flags.items()}, batch_id)
+        staged.stage(dataset, table, tag, time_column=rules.time_column)
+        superseded_by_batch: dict[int, int] = {}
+        if len(diff.supersede_rows):
+            superseded_by_batch = _stage_supersede(ws, dataset, rules, diff.supersede_rows,
+                                                   staged, batch_id, tag)
+        if progress:
+            progress(2, 3, source)
+        checkpoint("staged")
+        _record(ws, dataset, rules, frame, v, diff, write, summary, prior, staged,
+                superseded_by_batch)
+    except BaseException:
+        staged.discard()
+        with session_scope(ws.engine) as s:
+            b = s.get(IngestBatch, batch_id)
+            if b is not None and b.status == "running":
+                b.status = "rolled_back"
+                b.finished_at = datetime.now(UTC)
+        raise
+    checkpoint("committing")  # step 4: make it visible
+    apply_journal(lake, staged.journal())
+    with session_scope(ws.engine) as s:
+        b = s.get(IngestBatch, batch_id)
+        assert b is not None
+        b.status = "committed"
+        b.finished_at = datetime.now(UTC)
+    summary.lake_files = [f for _, f in staged.add]
+    if summary.status != "empty":
+        summary.status = "committed"
+    if progress:
+        progress(3, 3, source)
+
+
+def _record(ws: Workspace, dataset: str, rules: DatasetRules, frame: pd.DataFrame,
+            v: Validation, diff: LakeDiff, write: np.ndarray, summary: BatchSummary,
+            prior: IngestBatch | None, staged: Staged, superseded_by_batch: dict[int, int]
+            ) -> None:
+    """Step 3: one transaction with quarantine, flags, supersessions; status committing."""
+    batch_id = summary.batch_id
+    assert batch_id is not None
+    with session_scope(ws.engine) as s:
+        q_rows = _quarantine_rows(frame, v, batch_id, summary.source)
+        if q_rows:
+            s.execute(insert(QuarantinedRow), q_rows)
+        f_rows = _flag_rows(dataset, rules, frame, v, write, batch_id, diff.reflagged)
+        if f_rows:
+            s.execute(insert(QualityFlag), f_rows)
+        if prior is not None:  # the earlier quarantine of this file is re-examined here
+            s.execute(update(QuarantinedRow).where(
+                QuarantinedRow.batch_id.in_(select(IngestBatch.id).where(
+                    IngestBatch.dataset == dataset, IngestBatch.file_hash == summary.file_hash,
+                    IngestBatch.id != batch_id))).values(resolved=True))
+        for old, n in superseded_by_batch.items():
+            s.add(Supersession(batch_id=batch_id, superseded_batch_id=old, dataset=dataset,
+                               rows=n))
+        b = s.get(IngestBatch, batch_id)
+        assert b is not None
+        b.status = "committing"
+        b.rows_read = summary.rows_read
+        b.rows_accepted = summary.rows_accepted
+        b.rows_quarantined = summary.rows_quarantined
+        b.rows_superseded = summary.rows_superseded
+        b.lake_files = staged.journal()
+        b.message = json.dumps({"ignored_columns": frame.attrs.get("ignored_columns") or [],
+                                "unchanged": summary.rows_unchanged,
+                                "written": summary.rows_written,
+                                "reflagged": summary.rows_reflagged, "flags": summary.flags,
+                                "format": summary.format, "encoding": summary.encoding,
+                                "values_read": summary.values_read,
+                                "values_accepted": summary.values_accepted,
+                                "values_quarantined": summary.values_quarantined},
+                               ensure_ascii=False)
 
 
 def _fill_enterprise(ws: Workspace, frame: pd.DataFrame) -> None:
@@ -783,14 +894,10 @@ def ingest_file(workspace: Workspace | Path | str | None, dataset: str, path: st
     rules_for(dataset)
     digest = file_sha256(path)
     if not dry_run:  # the ledger first: a file loaded before is not even read again
-        with session_scope(ws.engine) as s:
-            prior = s.scalars(select(IngestBatch).where(
-                IngestBatch.dataset == dataset, IngestBatch.file_hash == digest,
-                IngestBatch.status == "committed", IngestBatch.kind.in_(["load", "correction"]),
-                IngestBatch.rows_quarantined == 0).order_by(IngestBatch.id.desc())).first()
-            if prior is not None:
-                return BatchSummary(dataset=dataset, source=str(path), file_hash=digest,
-                                    status="duplicate", kind=kind, duplicate_of=prior.id)
+        prior, clean = _prior_load(ws, dataset, digest)
+        if prior is not None and clean:
+            return BatchSummary(dataset=dataset, source=str(path), file_hash=digest,
+                                status="duplicate", kind=kind, duplicate_of=prior.id)
     try:
         frame = read_for(dataset, path)
     except InputFileError as exc:

@@ -324,9 +324,15 @@ def lookup(engine: Engine, registries: tuple[str, ...] | list[str]) -> dict[str,
             kind = TABLE_TO_KIND.get(table, table)
             model = KINDS[_kind(kind)]
             rows = s.execute(select(model.code, model.name)).all()
+            # station names repeat across cities (市监测站 …): only a name that one station
+            # bears stands for its code
+            counts: dict[str, int] = {}
+            for _code, name in rows:
+                if name:
+                    counts[name] = counts.get(name, 0) + 1
             for code, name in rows:
                 out[code] = code
-                if kind != "station" and name:
+                if name and (kind != "station" or counts[name] == 1):
                     out.setdefault(name, code)
             for alias, code in s.execute(select(SiteAlias.alias, SiteAlias.code).where(
                     SiteAlias.kind == kind)).all():

@@ -8,6 +8,8 @@ which rows are rejected (each with its located problems) and which values get qu
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -45,10 +47,52 @@ class Validation:
     flags: dict[str, np.ndarray] = field(default_factory=dict)
     #: whole lines that produced no row (truncated …): read and quarantined on their own
     orphan_problems: list[Problem] = field(default_factory=list)
+    #: wide datasets: parameter → mask of the values quarantined on their own (text, negative,
+    #: out of range …): the other values of their row are kept
+    bad_values: dict[str, np.ndarray] = field(default_factory=dict)
+    #: row → problems of its quarantined values
+    value_problems: dict[int, list[Problem]] = field(default_factory=dict)
+    #: things said but not quarantined (a dash read as missing, a note row, a title)
+    notes: list[Problem] = field(default_factory=list)
 
     def add(self, idx: int, problem: Problem) -> None:
         self.reject[idx] = True
         self.problems.setdefault(idx, []).append(problem)
+
+    def add_value(self, idx: int, parameter: str, problem: Problem) -> None:
+        """Quarantine the value ``parameter`` of row ``idx`` only."""
+        mask = self.bad_values.get(parameter)
+        if mask is None:
+            mask = self.bad_values[parameter] = np.zeros(len(self.reject), bool)
+        if not mask[idx]:
+            mask[idx] = True
+            problem.parameter = parameter
+            self.value_problems.setdefault(idx, []).append(problem)
+
+
+@dataclass
+class ValueCounts:
+    """Per-value accounting of a wide batch: ``accepted + quarantined == read``. A value is
+    read when its cell held anything but blank, a dash or ``/``; the values of a quarantined
+    row are quarantined with it."""
+
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+
+
+def value_counts(frame: pd.DataFrame, v: Validation, parameters: list[str]) -> ValueCounts:
+    out = ValueCounts()
+    for p in parameters:
+        if p not in frame.columns:
+            continue
+        bad = v.bad_values.get(p, np.zeros(len(frame), bool))
+        present = ~np.isnan(frame[p].to_numpy(dtype=np.float64)) | bad
+        out.read += int(present.sum())
+        quarantined = present & (bad | v.reject)
+        out.quarantined += int(quarantined.sum())
+        out.accepted += int((present & ~quarantined).sum())
+    return out
 
 
 def now_beijing() -> datetime:
@@ -108,8 +152,11 @@ def validate(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
     for p in frame.attrs.get("problems", []):
         if p.frame_index is None:
             result.orphan_problems.append(p)
+        elif p.parameter is not None and not rules.long:
+            result.add_value(int(p.frame_index), p.parameter, p)
         else:
             result.add(int(p.frame_index), p)
+    result.notes.extend(frame.attrs.get("notes") or [])
     if n == 0:
         return result
     now = now or now_beijing()
@@ -122,19 +169,38 @@ def validate(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
             _check_long_values(frame, rules, result)
         else:
             _check_wide_values(frame, rules, result)
+            _check_no_values(frame, rules, result)
         _check_duplicates(frame, rules, result)
     finally:
         _LOCATORS.pop(id(frame), None)
     return result
 
 
+def site_matcher(sites: dict[str, str]) -> Callable[[object], str | None]:
+    """code → registry code: exact, else ignoring case and full-width characters (``2183a``,
+    ``２１８３Ａ`` → ``2183A``) when that is unambiguous."""
+    folded: dict[str, str | None] = {}
+    for k, code in sites.items():
+        f = unicodedata.normalize("NFKC", str(k)).strip().casefold()
+        folded[f] = code if folded.get(f, code) == code else None
+
+    def match(c: object) -> str | None:
+        text = str(c).strip()
+        got = sites.get(text)
+        if got is None:
+            got = folded.get(unicodedata.normalize("NFKC", text).casefold())
+        return got
+    return match
+
+
 def _check_sites(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str],
                  result: Validation) -> None:
     col = rules.site_column
+    match = site_matcher(sites)
     ser = frame[col]
     if isinstance(ser.dtype, pd.CategoricalDtype):
         cats = list(ser.cat.categories)
-        mapped = [sites.get(str(c).strip()) for c in cats]
+        mapped = [match(c) for c in cats]
         new = [m if m is not None else c for m, c in zip(mapped, cats, strict=True)]
         if new != cats:
             if len(set(new)) == len(new):
@@ -150,7 +216,7 @@ def _check_sites(frame: pd.DataFrame, rules: DatasetRules, sites: dict[str, str]
     else:
         values = ser.astype(object).to_numpy()
         uniq = pd.unique(pd.Series(values, dtype=object).dropna())
-        mapping = {c: sites.get(str(c).strip()) for c in uniq}
+        mapping = {c: match(c) for c in uniq}
         if any(mapping[c] != c for c in uniq):
             frame[col] = pd.Series(values, dtype=object).map(
                 lambda c: (mapping.get(c) or c) if c is not None else c).to_numpy()
@@ -206,28 +272,37 @@ def _check_times(frame: pd.DataFrame, rules: DatasetRules, now: datetime,
 
 def _range_checks(frame: pd.DataFrame, rule: ParameterRule, values: np.ndarray,
                   rows: np.ndarray, result: Validation, param_of_row: str, *,
-                  shown: np.ndarray | None = None, flag: bool = True) -> np.ndarray:
+                  shown: np.ndarray | None = None, flag: bool = True,
+                  per_value: bool = False) -> np.ndarray:
     """Reject negatives and out-of-range values (``values`` in the rule's unit; ``shown`` the
-    values as sent, for the messages); return the suspect-high mask."""
+    values as sent, for the messages) — the row, or with ``per_value`` (wide datasets) only the
+    value; return the suspect-high mask."""
     if shown is None:
         shown = values
+
+    def reject(r: int, problem: Problem) -> None:
+        if per_value:
+            result.add_value(r, param_of_row, problem)
+        else:
+            result.add(r, problem)
+
     with np.errstate(invalid="ignore"):
         neg = (values < 0) & (rule.min >= 0)  # a negative temperature is plausible
         low = (values < rule.min) & ~neg
         high = values > rule.max
     for i in np.flatnonzero(neg):
         r = int(rows[i])
-        result.add(r, _problem(frame, r, param_of_row, shown[i], "负值（浓度不能为负）",
+        reject(r, _problem(frame, r, param_of_row, shown[i], "负值（浓度不能为负）",
                                "negative value (a concentration cannot be negative)", "negative"))
     for i in np.flatnonzero(low):
         r = int(rows[i])
-        result.add(r, _problem(frame, r, param_of_row, shown[i],
+        reject(r, _problem(frame, r, param_of_row, shown[i],
                                f"低于合理范围下限 {_fmt(rule.min)}",
                                f"below the plausible minimum {_fmt(rule.min)}", "out_of_range"))
     unit = rule.unit or "—"
     for i in np.flatnonzero(high):
         r = int(rows[i])
-        result.add(r, _problem(
+        reject(r, _problem(
             frame, r, param_of_row, shown[i],
             f"超出物理合理范围（>{_fmt(rule.max)} {unit}），可能是单位错误",
             f"above the physically plausible range (>{_fmt(rule.max)} {unit}); wrong unit?",
@@ -273,8 +348,10 @@ def _check_wide_values(frame: pd.DataFrame, rules: DatasetRules, result: Validat
             continue
         values = frame[name].to_numpy(dtype=np.float64)
         masks: list[tuple[np.ndarray, str]] = []
-        high = _range_checks(frame, rule, values, rows, result, name)
+        high = _range_checks(frame, rule, values, rows, result, name, per_value=True)
         masks.append((high, FLAG_SUSPECT_HIGH))
+        if name in result.bad_values:  # quarantined values take no part in spikes and runs
+            values = np.where(result.bad_values[name], np.nan, values)
         sv = values[order]
         if rule.spike_ratio is not None:
             spike = np.zeros(n, bool)
@@ -441,9 +518,40 @@ def _constant_runs(v: np.ndarray, same_prev: np.ndarray, hours: np.ndarray,
     return hit
 
 
+def _check_no_values(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
+    """A row of a wide dataset whose measured values are all missing (or all quarantined) is
+    not a measurement: quarantined with its reason instead of stored as an empty hour."""
+    n = len(frame)
+    measured = np.zeros(n, bool)
+    for name in rules.parameters:
+        if name in frame.columns:
+            ok = ~np.isnan(frame[name].to_numpy(dtype=np.float64))
+            measured |= ok & ~result.bad_values.get(name, np.zeros(n, bool))
+    for col in frame.columns:
+        if str(col).startswith("published_") and col != "published_primary_pollutant":
+            measured |= frame[col].notna().to_numpy()
+    if "not_monitored" in frame.columns:
+        measured |= frame["not_monitored"].notna().to_numpy()
+    for i in np.flatnonzero(~measured & ~result.reject):
+        had_bad = int(i) in result.value_problems
+        result.add(int(i), _problem(
+            frame, int(i), None, None,
+            "该行所有测量值均被隔离，没有可入库的数值" if had_bad else "该行没有任何测量值（全部为空）",
+            "every measured value of the row is quarantined; nothing to store" if had_bad
+            else "the row has no measured value (all empty)", "no_values"))
+
+
 def _check_duplicates(frame: pd.DataFrame, rules: DatasetRules, result: Validation) -> None:
     key = list(rules.key)
-    dup = frame.duplicated(subset=key, keep="first").to_numpy()
+    # a row without a readable time or site is already quarantined for that: it is nobody's
+    # duplicate (unreadable dates used to make every row a "duplicate of line 2")
+    keyed = frame[rules.time_column].notna().to_numpy() & frame[rules.site_column].notna() \
+        .to_numpy()
+    dup = frame.duplicated(subset=key, keep="first").to_numpy() & keyed
+    if (~keyed).any():
+        dup = np.zeros(len(frame), bool)
+        sub = frame.loc[keyed, key]
+        dup[np.flatnonzero(keyed)] = sub.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
     first_rows = frame.loc[~frame.duplicated(subset=key, keep=False) | ~dup, key + (

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ecoplan.ingest.pipeline import ingest_file
 from ecoplan.ingest.readers import read_air_file
 from ecoplan.ingest.registry import import_bundled
 from ecoplan.ingest.rules import rules_for
-from ecoplan.ingest.validation import validate
+from ecoplan.ingest.validation import validate, value_counts
 from ecoplan.store.models import QuarantinedRow
 from ecoplan.store.workspace import Workspace
 
@@ -93,15 +93,23 @@ def broken_files(draw: st.DrawFn) -> Broken:
     return Broken(data, encoding, data_lines, swapped)
 
 
+ROW_MUTATIONS = {"unknown_station", "duplicate", "half_hour"}  # the row cannot be stored
+VALUE_MUTATIONS = {"text", "negative", "co_ug"}  # one value is bad: only it is quarantined
+
+
 def _check_accounting(path: Path, case: Broken) -> None:
     frame = read_air_file(path)
-    v = validate(frame, rules_for("air_hourly"), SITES)
+    rules = rules_for("air_hourly")
+    v = validate(frame, rules, SITES)
     read = len(frame) + len(v.orphan_problems)
     assert read == len(case.data_lines) == frame.attrs["rows_read"]
     accepted = int((~v.reject).sum())
     quarantined = int(v.reject.sum()) + len(v.orphan_problems)
     assert accepted + quarantined == read
-    # every rejected row and every orphan line has at least one located, bilingual reason
+    # per value: every cell of every row read is accepted or quarantined, none lost
+    vc = value_counts(frame, v, list(rules.parameters))
+    assert vc.read == 6 * len(frame) and vc.accepted + vc.quarantined == vc.read
+    # every rejected row, bad value and orphan line has a located, bilingual reason
     located: dict[int, list] = {}
     for i in np.flatnonzero(v.reject):
         probs = v.problems[int(i)]
@@ -109,6 +117,11 @@ def _check_accounting(path: Path, case: Broken) -> None:
         for p in probs:
             assert p.file == str(path) and p.row in case.data_lines and p.zh and p.en
         located.setdefault(probs[0].row, []).extend(probs)
+    values: dict[int, list] = {}
+    for probs in v.value_problems.values():
+        for p in probs:
+            assert p.row in case.data_lines and p.field and p.parameter and p.zh and p.en
+            values.setdefault(p.row, []).append(p)
     for p in v.orphan_problems:
         assert p.row in case.data_lines and p.zh and p.en
         located.setdefault(p.row, []).append(p)
@@ -116,12 +129,15 @@ def _check_accounting(path: Path, case: Broken) -> None:
     for line, mutation in case.data_lines.items():
         if mutation == "truncate":
             assert line in located and line not in src
-        elif mutation in {"text", "negative", "unknown_station", "duplicate", "half_hour"}:
+        elif mutation in ROW_MUTATIONS:
             assert src[line] is False and line in located, (line, mutation)
-        elif mutation == "co_ug":
-            assert src[line] is False and any("unit" in p.en for p in located[line])
-        elif not case.swapped:  # a good row of an intact file is accepted
-            assert src[line] is True, (line, located.get(line))
+        elif mutation in VALUE_MUTATIONS:
+            # the bad value is quarantined with its field; the other five values are kept
+            assert src[line] is True and len(values[line]) >= 1, (line, mutation)
+            if mutation == "co_ug":
+                assert any("unit" in p.en for p in values[line])
+        elif not case.swapped:  # a good row of an intact file is accepted, every value kept
+            assert src[line] is True and line not in values, (line, located.get(line))
 
 
 @settings(max_examples=60, deadline=None)
@@ -145,12 +161,15 @@ def test_broken_files_through_the_database(case: Broken, ws: Workspace, tmp_path
     assert s.rows_read == len(case.data_lines)
     assert s.rows_accepted + s.rows_quarantined == s.rows_read
     assert s.rows_written + s.rows_unchanged == s.rows_accepted
+    assert s.values_accepted + s.values_quarantined == s.values_read
     with ws.session() as ses:
-        n_q = ses.scalar(select(func.count()).select_from(QuarantinedRow)
-                         .where(QuarantinedRow.batch_id == s.batch_id))
-        rows = ses.scalars(select(QuarantinedRow).where(QuarantinedRow.batch_id == s.batch_id))
+        rows = list(ses.scalars(select(QuarantinedRow)
+                                .where(QuarantinedRow.batch_id == s.batch_id)))
         assert all(r.row in case.data_lines and " / " in r.reason for r in rows)
-    assert n_q == s.rows_quarantined
+    # one quarantine row per rejected row and per value quarantined in a kept row
+    assert len(rows) == s.rows_quarantined + s.values_held
+    held = {r.row for r in rows}
+    assert all(line in held for line, m in case.data_lines.items() if m in VALUE_MUTATIONS)
     written = sum(1 for f in ws.lake.files("air_hourly") if f"-b{s.batch_id:08d}-" in f.name)
     assert (written > 0) == (s.rows_written > 0)
 

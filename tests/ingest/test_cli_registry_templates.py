@@ -72,8 +72,10 @@ def test_air_template_round_trip(ws: Workspace, tmp_path: Path) -> None:
     sh.append(["2183A", datetime(2021, 7, 1, 11), "三十", 50, 8, 21, 130, 0.6])
     wb.save(p)
     s = ingest_file(ws, "air", p)
+    # "三十" quarantines that PM2.5 value only; the hour's other five values are stored
     assert (s.format, s.rows_read, s.rows_accepted, s.rows_quarantined) == (
-        "xlsx_template", 3, 2, 1)
+        "xlsx_template", 3, 3, 0)
+    assert (s.values_read, s.values_accepted, s.values_quarantined) == (17, 16, 1)
     assert s.flags == {"not_monitored": 1}
     assert s.problems[0]["row"] == 4 and s.problems[0]["field"] == "PM2.5(μg/m³)"
 
@@ -99,9 +101,13 @@ def test_cli_ingest_show_list_and_json(ws: Workspace, monkeypatch: pytest.Monkey
     res = runner.invoke(app, ["registry", "import", "--bundled", "shanxi"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["ingest", "air", str(DATA / "dept_air_gbk.csv"), "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 3, res.output  # some rows and values quarantined
     (summary,) = json.loads(res.stdout[res.stdout.index("["):])
-    assert (summary["rows_read"], summary["rows_quarantined"]) == (10, 7)
+    # 九十, -5 and CO 1500 quarantine one value each; their rows keep the other pollutants
+    assert (summary["rows_read"], summary["rows_quarantined"]) == (10, 4)
+    # + the values of the unknown-station, duplicate and half-hour rows (the truncated line
+    # produced no row)
+    assert (summary["values_quarantined"], summary["values_held"]) == (3 + 3 * 6, 3)
     res = runner.invoke(app, ["ingest", "show", str(summary["batch_id"]), "--json"])
     data = json.loads(res.stdout)
     assert data["quarantine_total"] == 7 and {q["row"] for q in data["quarantine"]} == set(
@@ -109,10 +115,14 @@ def test_cli_ingest_show_list_and_json(ws: Workspace, monkeypatch: pytest.Monkey
     res = runner.invoke(app, ["--lang", "en", "ingest", "show", str(summary["batch_id"])])
     assert res.exit_code == 0 and "Quarantined rows" in res.stdout
     res = runner.invoke(app, ["ingest", "list", "--json"])
-    assert json.loads(res.stdout)[0]["rows_quarantined"] == 7
+    assert json.loads(res.stdout)[0]["rows_quarantined"] == 4
     res = runner.invoke(app, ["ingest", "air", str(sample_path("air", "china_sites_20190101.csv")),
                               "--dry-run"])
-    assert res.exit_code == 0 and "试运行" in res.stdout
+    # the national file against the Shanxi registry: stations of other provinces are unknown —
+    # one summary line with their count, not one line per row
+    assert res.exit_code == 3 and "试运行" in res.stdout
+    unknown = [ln for ln in res.output.splitlines() if "个未知站点" in ln]
+    assert len(unknown) == 1 and "1001A" in unknown[0], res.output
     res = runner.invoke(app, ["lake", "compact", "--json"])
     assert res.exit_code == 0
     for cmd in (["ingest", "--help"], ["template", "--help"], ["registry", "--help"],

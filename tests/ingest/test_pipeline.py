@@ -61,8 +61,11 @@ def test_quarantine_is_located_and_accounting_holds(ws: Workspace) -> None:
     assert s.encoding == "gb18030"
     assert s.rows_read == 10
     assert s.rows_accepted + s.rows_quarantined == s.rows_read
+    # rows 4, 5 and 10 keep five pollutants: only their bad value is quarantined
+    assert (s.rows_quarantined, s.values_held) == (4, 3)
+    assert s.values_accepted + s.values_quarantined == s.values_read
     q = _quarantine(ws, s.batch_id)
-    assert len(q) == s.rows_quarantined == 7
+    assert len(q) == s.rows_quarantined + s.values_held == 7
     by_row = {r.row: r for r in q}
     assert set(by_row) == {4, 5, 6, 7, 8, 9, 10}
     assert by_row[4].field == "PM2.5(μg/m3)" and by_row[4].value == "九十"
@@ -74,11 +77,13 @@ def test_quarantine_is_located_and_accounting_holds(ws: Workspace) -> None:
     assert by_row[10].field == "CO(mg/m3)" and "wrong unit" in by_row[10].reason
     for r in q:
         assert r.file.endswith("dept_air_gbk.csv") and r.raw
-    lake = _lake_rows(ws)
-    assert len(lake) == 3 and set(lake.station_code) == {"2183A", "2867A"}
+    lake = _lake_rows(ws).sort_values(["station_code", "timestamp"])
+    assert len(lake) == 6 and set(lake.station_code) == {"2183A", "2867A"}
+    kept = lake[lake.timestamp == pd.Timestamp("2021-01-05 03:00")].iloc[0]
+    assert kept.pm25 != kept.pm25 and kept.pm10 == 118  # 九十 out, the rest of the hour in
     with ws.session() as ses:
         b = ses.get(IngestBatch, s.batch_id)
-        assert b is not None and b.status == "committed" and b.rows_quarantined == 7
+        assert b is not None and b.status == "committed" and b.rows_quarantined == 4
 
 
 def test_correction_supersedes_and_keeps_history(ws: Workspace, tmp_path: Path) -> None:
@@ -127,7 +132,8 @@ def test_reload_after_registering_stations(ws: Workspace, tmp_path: Path) -> Non
 def test_dry_run_writes_nothing(ws: Workspace) -> None:
     import_bundled(ws.engine, ("shanxi",))
     s = ingest_file(ws, "air", DATA / "dept_air_gbk.csv", dry_run=True)
-    assert s.status == "dry_run" and s.rows_quarantined == 7 and s.batch_id is None
+    assert s.status == "dry_run" and s.rows_quarantined == 4 and s.values_held == 3
+    assert s.batch_id is None
     assert ws.lake.files("air_hourly") == []
     with ws.session() as ses:
         assert ses.scalar(select(func.count()).select_from(IngestBatch)) == 0
@@ -251,9 +257,19 @@ def test_unreadable_file_is_recorded_not_lost(ws: Workspace, tmp_path: Path) -> 
 def test_unrecognised_columns_are_reported(ws: Workspace, tmp_path: Path) -> None:
     import_bundled(ws.engine, ("shanxi",))
     p = tmp_path / "extra.csv"
-    p.write_text("station_code,station_name,timestamp,pm25,PM1\n2183A,环保局,2021-03-01 01:00,50,30\n",
-                 encoding="utf-8")
+    p.write_text("station_code,station_name,timestamp,pm25,备注\n2183A,环保局,2021-03-01 01:00,50,"
+                 "已审核\n", encoding="utf-8")
     s = ingest_file(ws, "air", p)
     assert s.rows_accepted == 1
     notes = [x for x in s.problems if x["code"] == "ignored_column"]
-    assert [(x["row"], x["field"]) for x in notes] == [(1, "PM1")]
+    assert [(x["row"], x["field"]) for x in notes] == [(1, "备注")]
+
+
+def test_unmapped_value_column_refuses_the_file(ws: Workspace, tmp_path: Path) -> None:
+    """A numeric column that is not a pollutant (PM1) would be lost: the file is refused."""
+    import_bundled(ws.engine, ("shanxi",))
+    p = tmp_path / "extra.csv"
+    p.write_text("station_code,timestamp,pm25,PM1\n2183A,2021-03-01 01:00,50,30\n",
+                 encoding="utf-8")
+    s = ingest_file(ws, "air", p)
+    assert s.status == "rejected" and "PM1" in s.problems[0]["reason_zh"]

@@ -33,6 +33,7 @@ TYPED_VALUES = {"air_hourly", "air_minute", "water_samples", "groundwater_sample
                 "online_monitoring", "air_daily_device", "china_sites", "shanxi_water",
                 "drinking_source", "groundwater_point", "county_town", "national_2018",
                 "flue_gas", "waste_water",
+                "site_max_mean", "city_series_max",  # values of air stats --city-o3
                 "station_code"}  # a column name of the input files described in air stats
 
 

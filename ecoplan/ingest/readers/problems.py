@@ -26,6 +26,9 @@ class Problem:
     whole_row: bool = False
     frame_index: int | None = None
     code: str = "invalid"
+    #: the canonical value column a value-level problem is about (``pm25`` …): only that value
+    #: is quarantined, not the other values of its row
+    parameter: str | None = None
 
     @property
     def location(self) -> Location:

@@ -9,7 +9,7 @@ Arrow CSV reader, and :func:`read_csv_table` reads them keeping every broken lin
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,11 @@ BOM = b"\xef\xbb\xbf"
 #: Strings that mean "no value" in the feeds (CNEMC: ``NA`` missing, ``/`` not monitored).
 NULL_MARKERS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "-", "—", "--"]
 NOT_MONITORED = "/"
+#: Dashes that department files write for "no value": read as missing, but counted and said
+#: (``ecoplan ingest`` prints "N 个数值为 “—”，按缺测处理") rather than dropped without a word.
+DASHES = frozenset({"-", "—", "--", "——", "－", "―"})
+#: Null markers of the hourly air readers: the dashes are left to :func:`to_numbers`.
+AIR_NULL_MARKERS = [m for m in NULL_MARKERS if m not in DASHES]
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,15 @@ class CsvTable:
     lines: np.ndarray  # file line (1-based) of each table row
     problems: list[Problem]
     encoding: str
+    #: (line, text) of note rows at the end of a sheet and of title rows above its header
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    titles: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_csv_table(path: Path, decoded: DecodedText, *, string_columns: bool = False,
                    column_types: dict[str, pa.DataType] | None = None,
                    try_types: dict[str, pa.DataType] | None = None,
-                   skip_rows: int = 0) -> CsvTable:
+                   skip_rows: int = 0, null_values: list[str] | None = None) -> CsvTable:
     """Read delimited text into Arrow; lines with too few/many fields become problems.
 
     ``try_types`` are column types tried first (declared types parse several times faster than
@@ -119,7 +127,7 @@ def read_csv_table(path: Path, decoded: DecodedText, *, string_columns: bool = F
         try:
             return read_csv_table(path, decoded, string_columns=string_columns,
                                   column_types={**try_types, **(column_types or {})},
-                                  skip_rows=skip_rows)
+                                  skip_rows=skip_rows, null_values=null_values)
         except InputFileError as exc:
             if not isinstance(exc.__cause__, pa.ArrowInvalid):
                 raise
@@ -137,7 +145,7 @@ def read_csv_table(path: Path, decoded: DecodedText, *, string_columns: bool = F
     elif head.count(";") > head.count(","):
         delimiter = ";"
     convert = pacsv.ConvertOptions(
-        null_values=NULL_MARKERS, strings_can_be_null=True, quoted_strings_can_be_null=True,
+        null_values=NULL_MARKERS if null_values is None else null_values, strings_can_be_null=True, quoted_strings_can_be_null=True,
         column_types=column_types or {},
     )
     if string_columns:
