@@ -5,10 +5,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+PORT ?= 8000
+# Debian packages: scripts/system-deps.sh lists each with its reason and installs only what is
+# missing (as root; otherwise it prints the sudo line). When nothing is missing apt is not called.
+SYSTEM_DEPS := PYTHON=$(PYTHON) bash scripts/system-deps.sh
 
-.PHONY: install demo test lint format clean serve
+.PHONY: install demo test lint format clean serve system-deps system-deps-build system-deps-demo
 
-$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/ingest/hj212/_accel.c
+system-deps:
+	@$(SYSTEM_DEPS) test
+
+system-deps-build:
+	@$(SYSTEM_DEPS) build
+
+system-deps-demo:
+	@$(SYSTEM_DEPS) demo
+
+$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/ingest/hj212/_accel.c | system-deps-build
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
@@ -16,11 +29,11 @@ $(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/ingest/hj212/_ac
 
 install: $(STAMP)
 
-demo: install
+demo: system-deps-demo install
 	$(BIN)/ecoplan demo --home demo-workspace
-	ECOPLAN_HOME=$(CURDIR)/demo-workspace $(BIN)/ecoplan serve
+	ECOPLAN_HOME=$(CURDIR)/demo-workspace $(BIN)/ecoplan serve --port $(PORT)
 
-test: install
+test: system-deps install
 	$(BIN)/ruff check ecoplan tests
 	$(BIN)/python -m pytest -n 2 --timeout=900 $(PYTEST_ARGS)
 

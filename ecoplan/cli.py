@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 a user error (one paragraph naming the file/row/field, 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -52,13 +53,34 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "audit",
     "flags",
     "ops",
 )
 
 
+def package_version() -> str:
+    """The installed distribution's version (package metadata, i.e. pyproject.toml)."""
+    try:
+        return importlib.metadata.version("ecoplan")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree not installed
+        from ecoplan import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ecoplan {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                           help="显示版本并退出 / show the version and exit")
+    ] = False,
     lang: Annotated[
         str | None, typer.Option("--lang", help="界面语言 zh|en（默认读取 LANG）/ language")
     ] = None,

@@ -86,3 +86,9 @@ def ok(zh: str, en: str) -> None:
 
 def info(zh: str, en: str) -> None:
     err_console.print(tr(zh, en))
+
+
+def warn_both(zh: str, en: str) -> None:
+    """A notice printed in both languages, whatever ``--lang`` says (e.g. a missing optional
+    system package, read by whoever sets up the machine)."""
+    err_console.print(f"[yellow]![/yellow] {zh}\n  {en}", soft_wrap=True)

@@ -121,10 +121,15 @@ def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """The final assessment 2021–2025: Word report, PDF, Excel annex and data snapshot."""
     from ecoplan.reports.build import final_report
+    from ecoplan.reports.pdf import NO_PDF_EN, NO_PDF_ZH
 
-    path = final_report(ws, year=2025)
-    result.outputs["final_report"] = str(path)
-    say(f"终期考核报告：{path}", f"Final assessment report: {path}")
+    res = final_report(ws, year=2025)
+    result.outputs["final_report"] = str(res.docx)
+    say(f"终期考核报告：{res.docx}（生成的示例数据）",
+        f"Final assessment report: {res.docx} (generated example data)")
+    if res.pdf_skipped:  # PDF is optional: say once, in both languages, how to get it
+        result.outputs["final_report_pdf"] = None
+        say(f"{NO_PDF_ZH}\n{NO_PDF_EN}", f"{NO_PDF_EN}\n{NO_PDF_ZH}")
 
 
 def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     spark_master: str = "local[2]"
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # web limits and security switches (docs/security.md)
+    web_max_body_mb: int = Field(default=25, ge=1, le=1024,
+                                 description="largest request body (MB); 413 above")
+    web_max_evidence_mb: int = Field(default=10, ge=1, le=1024,
+                                     description="largest evidence file (MB)")
+    web_body_chunk_timeout: float = Field(default=10.0, gt=0, le=600,
+                                          description="seconds a body may pause; 408 after")
+    web_body_total_timeout: float = Field(default=120.0, gt=0, le=3600,
+                                          description="seconds a whole body may take")
+    web_future_tolerance_days: int = Field(default=0, ge=0, le=3660,
+                                           description="how far ahead other dates may lie")
+    web_api_docs: bool = Field(default=True, description="serve /api/docs (signed-in users)")
     #: four-eyes rule: the approver of a progress report must differ from its reviewer (the
     #: reporter may never review or approve); ``ECOPLAN_DISTINCT_APPROVER=false`` relaxes it
     distinct_approver: bool = True

@@ -108,6 +108,8 @@ class IndicatorAssessment:
 def _fmt(x: Decimal | None, is_class: bool | None = None) -> str | None:
     if x is None:
         return None
+    if not x.is_finite() or abs(x) >= Decimal(10) ** 15:
+        return "—"  # a stored value out of any sensible range never breaks a page
     if is_class:
         return WATER_CLASS_LABELS.get(int(x), str(x))
     return format(x.quantize(Decimal("0.01")).normalize(), "f")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -30,20 +31,44 @@ def init(
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="数据库地址 / SQLAlchemy URL")
     ] = None,
+    no_registry: Annotated[
+        bool, typer.Option("--no-registry",
+                           help="不登记内置的全国国控空气站点 / skip the bundled national station list")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """初始化工作区：目录、密钥、数据库结构 / create a workspace (folders, secret, schema)."""
+    """初始化工作区：目录、密钥、数据库结构、全国国控站点 / create a workspace (folders, secret,
+    schema, national air stations)."""
+    from ecoplan.ingest.registry import import_bundled
+    from ecoplan.store import db
     from ecoplan.store.workspace import init_workspace
 
     result = init_workspace(directory, database_url=database_url)
+    stations = None
+    if not no_registry:
+        # CNEMC's public national station list, so that national files (china_sites_….csv) load
+        # at once; only when some of its stations are missing, so edits made since are kept. The
+        # 59 Shanxi stations then get the fuller rows of the bundled Shanxi list (city 吕梁市 …).
+        engine = db.make_engine(result.database_url)
+        try:
+            imported = import_bundled(engine, ("national",), only_if_missing=True)
+            if imported:
+                import_bundled(engine, ("shanxi",), only_if_missing=False)
+        finally:
+            engine.dispose()
+        stations = sum(r.inserted for r in imported)
     if as_json:
-        emit_json(result)
+        emit_json({**asdict(result), "national_stations_registered": stations})
         return
     ok(f"工作区已就绪：{result.home}", f"Workspace ready: {result.home}")
     if result.secret_generated:
         ok("已生成随机密钥（ecoplan.env）", "Generated a random secret key (ecoplan.env)")
     ok(f"数据库结构已更新至 {', '.join(result.revisions)}",
        f"Database schema at {', '.join(result.revisions)}")
+    if stations:
+        ok(f"已登记全国国控空气站点 {stations} 个（CNEMC 站点列表，ecoplan registry list station）",
+           f"Registered {stations} national air stations (CNEMC station list, "
+           "ecoplan registry list station)")
 
 
 def config(as_json: JsonOpt = False) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ecoplan.console import emit_json, info, ok
+from ecoplan.console import emit_json, info, ok, warn_both
 from ecoplan.i18n import tr
 
 
@@ -55,6 +55,7 @@ def report(
     from ecoplan.console import progress
     from ecoplan.reports.build import build_report
     from ecoplan.reports.evaluation import KINDS, ReportError, default_year
+    from ecoplan.reports.pdf import NO_PDF_EN, NO_PDF_ZH
 
     if kind not in KINDS:
         raise ReportError(f"未知的报告类型 {kind}（annual|midterm|final）",
@@ -68,6 +69,8 @@ def report(
         t = bar.add_task(tr("生成报告", "writing the report"), total=1)
         res = build_report(ws, p, kind=kind, year=y, out=out, fmt=fmt, report_date=day)
         bar.update(t, advance=1)
+    if res.pdf_skipped:  # PDF is optional: the .docx/.xlsx stand; say once how to get PDFs
+        warn_both(NO_PDF_ZH, NO_PDF_EN)
     registered = register_in_workspace(ws, [res.docx, res.pdf, res.xlsx])
     if as_json:
         emit_json({**res.as_dict(), "registered": [str(x) for x in registered]})
@@ -83,7 +86,8 @@ def report(
     info(f"数据快照 {res.digest[:16]}…（{res.snapshot_json}）",
          f"Data snapshot {res.digest[:16]}… ({res.snapshot_json})")
     if res.data.demo:
-        info("注意：本报告使用生成的示例数据。", "Note: this report uses generated example data.")
+        info("注意：本报告使用生成的示例数据，并非真实监测数据。",
+             "Note: this report uses generated example data (生成的示例数据), not measurements.")
 
 
 def bench_report(

@@ -51,6 +51,16 @@ def serve(
                      help="强制/关闭 Cookie 的 Secure 属性（默认：HTTPS 时开启）/ force the "
                      "Secure cookie flag (default: on over HTTPS)"),
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option("--forwarded-allow-ips",
+                     help="反向代理地址（逗号分隔）；只信任来自这些地址的 X-Forwarded-For/-Proto，"
+                     "默认不信任 / addresses of the reverse proxy whose X-Forwarded-For and "
+                     "X-Forwarded-Proto are trusted (default: none)"),
+    ] = None,
+    timeout_keep_alive: Annotated[
+        int, typer.Option("--timeout-keep-alive", help="空闲连接保持秒数 / idle keep-alive seconds")
+    ] = 5,
 ) -> None:
     """启动网页平台（拒绝默认密钥）/ serve the web platform (refuses a default secret)."""
     import os
@@ -71,8 +81,15 @@ def serve(
         os.environ["ECOPLAN_WEB_SECURE_COOKIES"] = "1" if secure_cookies else "0"
     ok(f"网页平台地址：http://{host}:{port}/  （公众页面 /public，API 文档 /api/docs）",
        f"Web platform at http://{host}:{port}/  (public pages /public, API docs /api/docs)")
+    # X-Forwarded-* is honoured only from the proxy named here (never by default, so a client
+    # cannot choose the address that login throttling and the audit log see); slow clients are
+    # cut off by the keep-alive timeout and the request limits of ecoplan.web.limits.
     uvicorn.run("ecoplan.web.asgi:app", host=host, port=port, workers=max(1, workers),
-                log_level="warning", access_log=False, factory=False)
+                log_level="warning", access_log=False, factory=False,
+                proxy_headers=bool(forwarded_allow_ips),
+                forwarded_allow_ips=forwarded_allow_ips or "",
+                timeout_keep_alive=timeout_keep_alive, limit_concurrency=1000,
+                h11_max_incomplete_event_size=64 * 1024)
 
 
 # ---------------------------------------------------------------- users
@@ -141,6 +158,20 @@ def users_disable(username: Annotated[str, typer.Argument(help="用户名 / user
     with _workspace().session() as s:
         accounts.set_active(s, ACTOR, username, False)
     ok(f"已停用 {username}", f"Disabled {username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(help="用户名 / user name")],
+                 totp: Annotated[bool, typer.Option(
+                     "--totp", help="同时清除动态口令（丢失身份验证器时）/ also clear the "
+                     "one-time-password key (lost authenticator)")] = False) -> None:
+    """解除账号锁定（可同时清除动态口令）/ unlock an account (and optionally clear its TOTP key)."""
+    from ecoplan.web import accounts
+
+    with _workspace().session() as s:
+        accounts.unlock(s, ACTOR, username, clear_totp=totp)
+    ok(f"已解除 {username} 的锁定" + ("并清除动态口令" if totp else ""),
+       f"Unlocked {username}" + (" and cleared the one-time-password key" if totp else ""))
 
 
 @users_app.command("enable")

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from ecoplan.errors import InputFileError, Location, StandardError, ValidationError
 from ecoplan.ingest.readers.problems import Problem
-from ecoplan.ingest.readers.text import decoded_bytes
+from ecoplan.ingest.readers.text import NULL_MARKERS, decoded_bytes
 from ecoplan.standards.air_stations import infer_type, normalise_type
 from ecoplan.store.db import session_scope
 from ecoplan.store.models import (
@@ -133,10 +133,12 @@ def _columns(df: pd.DataFrame) -> dict[str, str]:
 
 
 def _clean(v: Any) -> str | None:
+    """The cell as text, or None when empty or a "no value" marker (CNEMC's station list writes
+    "-" for the unknown coordinates of 西沙 3019A)."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     s = str(v).strip()
-    return s or None
+    return None if s in NULL_MARKERS else s
 
 
 def _convert(kind: str, canon: str, raw: str) -> Any:

@@ -24,9 +24,12 @@ class ReportResult:
     snapshot_json: Path
     digest: str
     data: ReportData
+    #: a PDF was asked for but no converter (LibreOffice) is installed: everything else is written
+    pdf_skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"docx": str(self.docx), "pdf": str(self.pdf) if self.pdf else None,
+                "pdf_skipped": self.pdf_skipped,
                 "xlsx": str(self.xlsx), "snapshot": str(self.snapshot_json),
                 "digest": self.digest, "kind": self.data.kind, "year": self.data.year,
                 "statuses": self.data.assessment.counts(), "demo": self.data.demo}
@@ -57,22 +60,25 @@ def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
 def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
                  fmt: str = "docx", report_date: date | None = None) -> ReportResult:
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
-    PDF next to it), the data annex ``<stem>.xlsx`` and ``<stem>.snapshot.json``."""
-    from ecoplan.assess.demo_series import DEMO_LABEL_ZH
+    PDF next to it when LibreOffice is installed), the data annex ``<stem>.xlsx`` and
+    ``<stem>.snapshot.json``."""
     from ecoplan.reports.annex import write_xlsx
     from ecoplan.reports.docx_report import write_docx
-    from ecoplan.reports.pdf import docx_to_pdf
+    from ecoplan.reports.pdf import docx_to_pdf, find_soffice
 
     if fmt not in ("docx", "pdf"):
         raise ReportError(f"未知的格式 {fmt}（docx|pdf）", f"Unknown format {fmt} (docx|pdf)")
     out = Path(out)
+    # The files are exactly the ones asked for: ``X.docx`` (or ``X.pdf``, the Word file then
+    # being ``X.docx`` beside it); the example-data label goes into the document, not the name.
     if out.suffix.lower() == ".pdf":
-        fmt, out = "pdf", out.with_suffix(".docx")
-    elif out.suffix.lower() != ".docx":
-        out = out.with_suffix(".docx")
+        fmt, pdf_out, out = "pdf", out, out.with_suffix(".docx")
+    elif out.suffix.lower() == ".docx":
+        pdf_out = out.with_suffix(".pdf")
+    else:
+        raise ReportError(f"输出文件须以 .docx 或 .pdf 结尾：{out}",
+                          f"The output file must end in .docx or .pdf: {out}")
     data = gather(ws, plan, kind, year, report_date=report_date)
-    if data.demo and DEMO_LABEL_ZH not in out.stem:
-        out = out.with_name(f"{out.stem}_{DEMO_LABEL_ZH}{out.suffix}")
     with tempfile.TemporaryDirectory(prefix="ecoplan-charts-") as tmp:
         charts = render_charts(data, Path(tmp))
         write_docx(data, out, charts)
@@ -86,18 +92,21 @@ def build_report(ws: Any, plan: Plan, *, kind: str, year: int, out: Path,
                             f"{data.report_date.isoformat()} -o {out.name}"}
     snap_path.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
                          encoding="utf-8")
-    pdf = docx_to_pdf(out, out.with_suffix(".pdf")) if fmt == "pdf" else None
-    return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data)
+    # PDF is optional: without LibreOffice the Word and Excel files stand and the caller says
+    # how to get PDFs (pdf_skipped); a converter that is there but fails is an error.
+    skipped = fmt == "pdf" and find_soffice() is None
+    pdf = docx_to_pdf(out, pdf_out) if fmt == "pdf" and not skipped else None
+    return ReportResult(out, pdf, xlsx, snap_path, data.snapshot.digest, data, pdf_skipped=skipped)
 
 
 def final_report(workspace: Any, year: int = 2025, *, fmt: str = "pdf",
-                 plan_code: str = "jiaocheng-2021-2025", report_date: date | None = None) -> Path:
+                 plan_code: str = "jiaocheng-2021-2025",
+                 report_date: date | None = None) -> ReportResult:
     """Demo step: the final assessment report of the bundled plan into the workspace's reports
-    folder (Word + PDF + Excel annex + snapshot); returns the .docx path. The file names carry
-    生成的示例数据 when the workspace holds the generated example data."""
+    folder (Word + PDF when LibreOffice is installed + Excel annex + snapshot)."""
     from ecoplan.plan import bundled_plan_path, load_plan
 
     plan = load_plan(bundled_plan_path(plan_code))
     out = workspace.settings.reports_dir / f"{plan.code}_final_{year}.docx"
     return build_report(workspace, plan, kind="final", year=year, out=out, fmt=fmt,
-                        report_date=report_date).docx
+                        report_date=report_date)

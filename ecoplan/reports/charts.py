@@ -10,6 +10,7 @@ Every chart carries the demo label when it shows generated example data.
 from __future__ import annotations
 
 import calendar
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -23,26 +24,53 @@ AQI_LABELS = ["优", "良", "轻度污染", "中度污染", "重度污染", "严
 #: 环办〔2011〕22号 colours by water class (blue Ⅰ–Ⅱ, green Ⅲ, yellow Ⅳ, orange Ⅴ, red 劣Ⅴ)
 WATER_COLOURS = {1: "#2f6fd6", 2: "#2f6fd6", 3: "#2fa84f", 4: "#f2c200", 5: "#f28c00", 6: "#d62f2f"}
 WATER_LABELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
-FONT_CANDIDATES = (
+#: Font families with the Chinese characters, in order of preference: the Simplified Chinese
+#: faces of Debian's fonts-noto-cjk (what scripts/system-deps.sh installs), then other common ones.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
+                "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK JP", "Droid Sans Fallback")
+#: fonts-noto-cjk's files, added by path when matplotlib's font cache predates their installation
+FONT_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
 )
+NO_CJK_FONT_ZH = ("未找到中文字体（Noto Sans CJK），图表中的中文将无法显示。请运行 make system-deps，"
+                  "或 sudo apt-get install fonts-noto-cjk。")
+NO_CJK_FONT_EN = ("No Chinese font (Noto Sans CJK) found: Chinese text in charts cannot be drawn. "
+                  "Run make system-deps, or sudo apt-get install fonts-noto-cjk.")
+
+
+def cjk_font_family() -> str | None:
+    """The first of :data:`CJK_FAMILIES` matplotlib knows (its font list, then the Debian font
+    files added by path), or None when no Chinese font is installed."""
+    from matplotlib import font_manager
+
+    for attempt in range(2):
+        known = {f.name for f in font_manager.fontManager.ttflist}
+        for family in CJK_FAMILIES:
+            if family in known:
+                return family
+        if attempt == 0:
+            for path in FONT_FILES:
+                if Path(path).exists():
+                    font_manager.fontManager.addfont(path)  # every face of a .ttc
+    return None
 
 
 @lru_cache(maxsize=1)
 def _pyplot() -> Any:
+    """pyplot configured for ecoplan's charts — the one place matplotlib is set up: Agg backend,
+    the CJK font first (DejaVu Sans after it for any symbol it lacks), reproducible output."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
-    for path in FONT_CANDIDATES:
-        if Path(path).exists():
-            font_manager.fontManager.addfont(path)
-            name = font_manager.FontProperties(fname=path).get_name()
-            matplotlib.rcParams["font.family"] = [name]
-            break
+    family = cjk_font_family()
+    if family is None:
+        warnings.warn(f"{NO_CJK_FONT_ZH}\n{NO_CJK_FONT_EN}", UserWarning, stacklevel=2)
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [*([family] if family else []), "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.hashsalt"] = "ecoplan"
     matplotlib.rcParams["figure.dpi"] = 130
@@ -127,8 +155,7 @@ def aqi_calendar(daily: Mapping[date, int | None], year: int, out: Path, *,
     for d, v in daily.items():
         if d.year == year and v is not None:
             grid[d.month - 1, d.day - 1] = float(v)
-    cmap = ListedColormap([c for _, c in AQI_COLOURS])
-    cmap.set_bad("#eeeeee")
+    cmap = ListedColormap([c for _, c in AQI_COLOURS]).with_extremes(bad="#eeeeee")
     norm = BoundaryNorm([0, 50.5, 100.5, 150.5, 200.5, 300.5, 10_000], cmap.N)
     fig, ax = plt.subplots(figsize=(7.2, 3.4))
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")
@@ -166,8 +193,7 @@ def water_class_chart(classes: Mapping[str, Mapping[str, int]], out: Path, *, ti
             m = int(str(month)[-2:])
             if c:
                 grid[i, m - 1] = c
-    cmap = ListedColormap([WATER_COLOURS[i] for i in range(1, 7)])
-    cmap.set_bad("#eeeeee")
+    cmap = ListedColormap([WATER_COLOURS[i] for i in range(1, 7)]).with_extremes(bad="#eeeeee")
     norm = BoundaryNorm([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5], cmap.N)
     fig, ax = plt.subplots(figsize=(7.2, 0.9 + 0.32 * max(len(rows), 1)))
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")

@@ -10,16 +10,29 @@ from pathlib import Path
 
 from ecoplan.reports.evaluation import ReportError
 
+#: What to say when no PDF converter is installed (the .docx and .xlsx are written regardless).
+NO_PDF_ZH = ("未找到 LibreOffice（soffice），本次未生成 PDF，Word (.docx) 与 Excel (.xlsx) 已生成。"
+             "如需 PDF：运行 make system-deps，或 sudo apt-get install libreoffice-writer-nogui，"
+             "然后重新生成报告。")
+NO_PDF_EN = ("LibreOffice (soffice) not found: no PDF this time; the Word (.docx) and Excel (.xlsx) "
+             "files are written. For PDFs run make system-deps, or sudo apt-get install "
+             "libreoffice-writer-nogui, then make the report again.")
 
-def soffice() -> str:
+
+def find_soffice() -> str | None:
+    """The LibreOffice executable on PATH, or None when it is not installed."""
     for name in ("soffice", "libreoffice"):
         path = shutil.which(name)
         if path:
             return path
-    raise ReportError("未找到 LibreOffice（soffice），无法生成 PDF；请安装 Debian 软件包 "
-                      "libreoffice-writer-nogui。",
-                      "LibreOffice (soffice) not found, cannot make a PDF; install the Debian "
-                      "package libreoffice-writer-nogui.")
+    return None
+
+
+def soffice() -> str:
+    path = find_soffice()
+    if path is None:
+        raise ReportError(NO_PDF_ZH, NO_PDF_EN)
+    return path
 
 
 def docx_to_pdf(docx: Path, out: Path, *, timeout: int = 240) -> Path:

@@ -58,3 +58,6 @@ class EvidenceFile(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # random download id and the submitting department (0010_security)
+    public_id: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+    department: Mapped[str | None] = mapped_column(String(128))

@@ -132,6 +132,19 @@ def set_active(session: Session, actor: str, username: str, active: bool) -> Use
     return user
 
 
+def unlock(session: Session, actor: str, username: str, *, clear_totp: bool = False) -> User:
+    """End a lockout (and, for a lost authenticator, remove the TOTP key); audited."""
+    user = get_user(session, username)
+    user.failed_logins = 0
+    user.locked_until = None
+    if clear_totp:
+        user.totp_secret = None
+        user.totp_last_step = None
+    audit.record(session, actor, "unlock", "user", user.id, None,
+                 {"username": username, "totp_cleared": clear_totp})
+    return user
+
+
 def update_user(session: Session, actor: str, username: str, *, role: str | None = None,
                 department: str | None = None, display_name: str | None = None) -> User:
     user = get_user(session, username)

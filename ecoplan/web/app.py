@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -25,14 +26,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecoplan.errors import EcoplanError
 from ecoplan.i18n import set_lang
 from ecoplan.settings import Settings, load_settings
+from ecoplan.web.assets import AssetFiles, docs_page, swagger_dir
 from ecoplan.web.deps import (
     CSRF_COOKIE,
     LANG_COOKIE,
+    SESSION_COOKIE,
     CsrfFailed,
     Forbidden,
+    LoggedIn,
     LoginRequired,
     csrf_guard,
 )
+from ecoplan.web.limits import RequestLimits
 from ecoplan.web.security import CsrfSigner
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +61,10 @@ class WebContext:
     max_failures_ip: int = 20
     throttle_window: timedelta = timedelta(minutes=15)
     max_evidence_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 25 * 1024 * 1024
+    body_chunk_timeout: float = 10.0
+    body_total_timeout: float = 120.0
+    future_tolerance_days: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
     workspace: Any = None  # ecoplan.store.workspace.Workspace (settings, engine, lake, analytics)
     lake_lock: Any = field(default_factory=threading.RLock)
@@ -70,10 +79,20 @@ class WebContext:
         proto = request.headers.get("x-forwarded-proto", request.url.scheme)
         return proto == "https"
 
+    warmer: Any = None  # ecoplan.web.warm.Warmer while the server runs
+    rewarm_pending: bool = False
+
     def invalidate(self) -> None:
-        """Drop cached read models (after an approval, an upload, a new report …)."""
+        """Drop cached read models (after an approval, an upload, a new report …); the
+        overview is recomputed in the background once the change is committed."""
         for key in [k for k in self.cache if isinstance(k, str) and k.startswith("indicators")]:
             self.cache.pop(key, None)
+        self.rewarm_pending = True
+
+    def after_commit(self) -> None:
+        if self.rewarm_pending and self.warmer is not None:
+            self.rewarm_pending = False
+            self.warmer.poke()
 
 
 SECURITY_HEADERS = [
@@ -110,12 +129,16 @@ class LangAndHeaders:
         scope["state"]["lang"] = lang
         set_lang(lang)
         csrf = request.cookies.get(CSRF_COOKIE)
-        new_csrf = None if self.ctx.csrf.valid(csrf) else self.ctx.csrf.new()
+        bind = request.cookies.get(SESSION_COOKIE, "")
+        new_csrf = None if self.ctx.csrf.valid(csrf, bind) else self.ctx.csrf.new(bind)
         scope["state"]["csrf_token"] = new_csrf or csrf
         secure = "; Secure" if self.ctx.secure_cookie(request) else ""
+        started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if new_csrf:
@@ -129,7 +152,17 @@ class LangAndHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            if not started:  # the 500 page carries the security headers too
+                body = ("<!doctype html><meta charset=utf-8><title>500</title><p>服务器内部错误，"
+                        "已记录。Internal server error; it has been logged.</p>").encode()
+                await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+            raise
 
 
 def _wants_json(request: Request) -> bool:
@@ -156,20 +189,42 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     ctx = WebContext(settings=settings, engine=engine,
                      sessionmaker=sessionmaker(engine, expire_on_commit=False),
                      csrf=CsrfSigner(secret), templates=templates, cookie_secure=cookie_secure,
-                     workspace=workspace)
+                     workspace=workspace,
+                     max_evidence_bytes=settings.web_max_evidence_mb * 1024 * 1024,
+                     max_body_bytes=settings.web_max_body_mb * 1024 * 1024,
+                     body_chunk_timeout=settings.web_body_chunk_timeout,
+                     body_total_timeout=settings.web_body_total_timeout,
+                     future_tolerance_days=settings.web_future_tolerance_days)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from ecoplan.web.warm import Warmer
+
+        ctx.warmer = Warmer(ctx)
+        ctx.warmer.start()
+        try:
+            yield
+        finally:
+            ctx.warmer.stop()
+            ctx.warmer = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ecoplan",
         version="1",
         description="生态环境保护规划平台 API / eco-environment plan platform API",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from local files, signed-in users only
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,  # served below to signed-in users
         dependencies=[Depends(csrf_guard)],
     )
     app.state.ctx = ctx
     app.state.instance = secrets.token_hex(4)
-    app.add_middleware(LangAndHeaders, ctx=ctx)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(RequestLimits, ctx=ctx)
+    app.add_middleware(LangAndHeaders, ctx=ctx)  # outermost: headers on every answer
+    app.mount("/static", AssetFiles(STATIC_DIR), name="static")
+    docs_files = swagger_dir() if settings.web_api_docs else None
+    if docs_files is not None:
+        app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
     from ecoplan.web.routes import sources as sources_routes
@@ -220,9 +275,31 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         return render.page(request, "error.html", status_code=code,
                            message_zh=exc.message("zh"), message_en=exc.message("en"))
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, _exc: OverflowError) -> Response:
+        # a number too large for the database in a parameter nobody bounded: a bad request
+        zh, en = "参数数值过大。", "A parameter is too large."
+        if _wants_json(request):
+            return JSONResponse({"detail": en, "detail_zh": zh, "detail_en": en}, status_code=400)
+        return render.page(request, "error.html", status_code=400, message_zh=zh, message_en=en)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi_schema(user: LoggedIn) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(user: LoggedIn) -> Response:
+        """Swagger UI for the API (local files; 404 when switched off or not installed)."""
+        from ecoplan.web.accounts import NotFoundError
+
+        if docs_files is None:
+            raise NotFoundError("API 文档未启用（ECOPLAN_WEB_API_DOCS）。",
+                                "The API documentation is switched off (ECOPLAN_WEB_API_DOCS).")
+        return HTMLResponse(docs_page("/api/v1/openapi.json", "ecoplan API"))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -73,6 +73,7 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        ctx_of(request).after_commit()
     except BaseException:
         session.rollback()
         raise
@@ -170,6 +171,8 @@ async def csrf_guard(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return  # token clients send no cookies; CSRF does not apply
+    if request.scope.get("state", {}).get("csrf_checked"):
+        return  # multipart bodies: checked from the headers before the body was read
     submitted = request.headers.get("x-csrf-token")
     if not submitted:
         ctype = request.headers.get("content-type", "")
@@ -177,7 +180,8 @@ async def csrf_guard(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             submitted = value if isinstance(value, str) else None
-    if not ctx_of(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted):
+    if not ctx_of(request).csrf.matches(request.cookies.get(CSRF_COOKIE), submitted,
+                                        request.cookies.get(SESSION_COOKIE, "")):
         raise CsrfFailed()
 
 

@@ -4,14 +4,19 @@ CSRF token and the navigation; ``chart()`` packs an ECharts option with its data
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import math
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from ecoplan.web.inputs import BEIJING
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATUS_COLOURS = {
     "achieved": "#2e7d32",
     "on_track": "#66bb6a",
@@ -44,14 +49,14 @@ NAV = (
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/reports", "报告", "Reports", "read.internal"),
-    ("/admin", "管理", "Administration", "read.internal"),
+    ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
 )
 
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return float(obj)
+        return float(obj) if obj.is_finite() and abs(obj) < 10**15 else None
     if isinstance(obj, (datetime, date)):
         return obj.isoformat()
     if hasattr(obj, "item"):
@@ -67,13 +72,24 @@ def to_json(obj: Any) -> str:
 def _fmt(value: Any, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, datetime):
+        return beijing(value)
     if isinstance(value, Decimal):
-        value = float(value)
+        value = float(value) if value.is_finite() else float("nan")
     if isinstance(value, float):
-        if value != value:  # NaN
+        if not math.isfinite(value) or abs(value) >= 1e15:  # never seen in a real value
             return "—"
         return f"{value:,.{digits}f}"
     return str(value)
+
+
+def beijing(value: datetime | None) -> str:
+    """A time as Beijing time to the second (naive times are taken as UTC, as stored)."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _status_word(code: Any, lang: str = "zh") -> str:
@@ -94,6 +110,10 @@ AUDIT_WORDS = {
     "extended": ("延长", "extend"), "resolve": ("处理", "resolve"), "revoke": ("吊销", "revoke"),
     "set_password": ("重设密码", "set password"), "upload": ("上传", "upload"),
     "enable": ("启用", "enable"), "disable": ("停用", "disable"),
+    "login_failed": ("登录失败", "sign-in failed"), "lockout": ("账号锁定", "account locked"),
+    "login_locked": ("锁定期间尝试登录", "sign-in while locked"),
+    "totp_enable": ("启用动态口令", "TOTP on"), "totp_disable": ("关闭动态口令", "TOTP off"),
+    "unlock": ("解除锁定", "unlock"),
     "api_token": ("API 令牌", "API token"), "department": ("部门", "department"),
     "emergency_inspection": ("应急检查", "emergency inspection"),
     "emergency_response": ("应急响应", "emergency response"), "user": ("用户", "user"),
@@ -117,6 +137,8 @@ def _audit_word(code: Any, lang: str = "zh") -> str:
 def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["fmt"] = _fmt
+    env.filters["beijing"] = beijing
+    env.globals["static_url"] = static_url
     env.filters["status_word"] = _status_word
     env.filters["audit_word"] = _audit_word
     env.filters["tojson_safe"] = to_json
@@ -124,6 +146,13 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["STATE_LABELS"] = STATE_LABELS
 
+
+
+def static_url(rel: str) -> str:
+    """``/static/<rel>?v=<content hash>`` (cached for a year; a new file gets a new URL)."""
+    from ecoplan.web.assets import content_hash
+
+    return f"/static/{rel}?v={content_hash(STATIC_DIR, rel)}"
 
 
 def _has_demo_data(ctx: Any) -> bool:
@@ -199,19 +228,24 @@ def fragment(request: Request, key: str, template: str, build: Any) -> str:
     """A page body that is the same for every reader, rendered once and kept in the read-model
     cache (``key`` must start with ``indicators`` so that an approval drops it; it also expires
     with the lake results). ``build()`` returns the template's context."""
-    import time
-
-    from ecoplan.web.views import LAKE_CACHE_SECONDS
+    from ecoplan.web.views import fresh
 
     ctx = request.app.state.ctx
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]  # type: ignore[no-any-return]
     lang = getattr(request.state, "lang", "zh")
+    return store_fragment(ctx, key, template, lang, build())
+
+
+def store_fragment(ctx: Any, key: str, template: str, lang: str,
+                   context: dict[str, Any]) -> str:
+    """Render a shared page body and keep it in the read-model cache under ``key``."""
+    import time
 
     def t(zh: str, en: str) -> str:
         return zh if lang == "zh" else en
 
-    html = ctx.templates.env.get_template(template).render(lang=lang, t=t, **build())
+    html = ctx.templates.env.get_template(template).render(lang=lang, t=t, **context)
     ctx.cache[key] = (time.monotonic(), html)
     return html

@@ -14,21 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ecoplan.errors import EcoplanError
-
-TOKEN_PREFIX = "ecp_"
-MIN_PASSWORD_LENGTH = 10
-# The commonest passwords seen in Chinese and English leak lists (a short, fixed deny list).
-COMMON_PASSWORDS = frozenset(
-    {
-        "123456789a", "1234567890", "password123", "qwertyuiop", "a123456789",
-        "admin12345", "woaini1314", "iloveyou12", "abc1234567", "1qaz2wsx3edc",
-        "password1!", "p@ssw0rd12", "qwerty1234", "zxcvbnm123", "admin@1234",
-    }
+from ecoplan.web.passwords import (  # noqa: F401 - the policy lives in passwords.py
+    MIN_PASSWORD_LENGTH,
+    PasswordPolicyError,
+    check_password_policy,
 )
 
-
-class PasswordPolicyError(EcoplanError):
-    """A new password does not meet the password policy."""
+TOKEN_PREFIX = "ecp_"
 
 
 class AuthError(EcoplanError):
@@ -62,36 +54,12 @@ def dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def check_password_policy(password: str, username: str = "") -> None:
-    """Refuse weak passwords: ≥ 10 characters, 3 of 4 character classes, not the username,
-    not a well-known password."""
-    problems_zh: list[str] = []
-    problems_en: list[str] = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems_zh.append(f"至少 {MIN_PASSWORD_LENGTH} 个字符")
-        problems_en.append(f"at least {MIN_PASSWORD_LENGTH} characters")
-    classes = sum(
-        (
-            any("a" <= c <= "z" for c in password),
-            any("A" <= c <= "Z" for c in password),
-            any("0" <= c <= "9" for c in password),
-            any(not (c.isascii() and c.isalnum()) for c in password),  # symbols, CJK …
-        )
-    )
-    if classes < 3:
-        problems_zh.append("须包含小写字母、大写字母、数字、符号（含汉字）中的至少三类")
-        problems_en.append("at least three of lower case, upper case, digits, symbols or non-Latin characters")
-    if username and username.lower() in password.lower():
-        problems_zh.append("不得包含用户名")
-        problems_en.append("must not contain the user name")
-    if password.lower() in COMMON_PASSWORDS:
-        problems_zh.append("不得使用常见密码")
-        problems_en.append("must not be a common password")
-    if problems_zh:
-        raise PasswordPolicyError(
-            "密码不符合要求：" + "；".join(problems_zh) + "。",
-            "The password does not meet the policy: " + "; ".join(problems_en) + ".",
-        )
+def same(a: str | None, b: str | None) -> bool:
+    """Constant-time equality of two strings from a request (any characters; hmac's own
+    comparison refuses non-ASCII text with a TypeError)."""
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 def hash_token(token: str) -> str:
@@ -109,29 +77,33 @@ def new_session_token() -> str:
 
 @dataclass(frozen=True)
 class CsrfSigner:
-    """Double-submit CSRF tokens: a random value plus its HMAC under the server secret.
+    """Double-submit CSRF tokens bound to the session: a random value plus its HMAC, under the
+    server secret, over the value and the session cookie it belongs to.
 
     The same token goes in a cookie and in each unsafe request (form field ``csrf_token`` or
     header ``X-CSRF-Token``, which htmx sends); the server checks that both are equal and that
-    the signature is its own, so a token planted by another site is refused.
+    the signature is its own *for the current session*: a token planted by another site, or
+    one taken from another session (or from before sign-in), is refused. A new token is issued
+    at sign-in and whenever the session changes.
     """
 
     secret: str
 
-    def _mac(self, nonce: str) -> str:
+    def _mac(self, nonce: str, bind: str) -> str:
         key = hashlib.sha256(("csrf:" + self.secret).encode()).digest()
-        return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+        msg = nonce + "|" + hashlib.sha256(bind.encode()).hexdigest()
+        return hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def new(self) -> str:
+    def new(self, bind: str = "") -> str:
         nonce = secrets.token_urlsafe(18)
-        return f"{nonce}.{self._mac(nonce)}"
+        return f"{nonce}.{self._mac(nonce, bind or '')}"
 
-    def valid(self, token: str | None) -> bool:
+    def valid(self, token: str | None, bind: str | None = "") -> bool:
         if not token or "." not in token:
             return False
         nonce, mac = token.rsplit(".", 1)
-        return hmac.compare_digest(mac, self._mac(nonce))
+        return same(mac, self._mac(nonce, bind or ""))
 
-    def matches(self, cookie: str | None, submitted: str | None) -> bool:
-        return bool(cookie and submitted and hmac.compare_digest(cookie, submitted)
-                    and self.valid(cookie))
+    def matches(self, cookie: str | None, submitted: str | None, bind: str | None = "") -> bool:
+        return bool(cookie and submitted and same(cookie, submitted)
+                    and self.valid(cookie, bind))

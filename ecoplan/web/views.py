@@ -8,6 +8,7 @@ Results are cached per process in ``WebContext.cache`` and dropped on every appr
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.store.models import PlanRecord
+from ecoplan.web.inputs import BEIJING
 
 DEFAULT_PLAN = "jiaocheng-2021-2025"
 #: results computed from the lake are recomputed at most this often (new batches show up then)
@@ -25,8 +27,24 @@ LAKE_CACHE_SECONDS = 300
 _DEPT_PREFIX = re.compile(r"^(交城县|吕梁市|县|市)")
 
 
+#: set in the cache-warming thread: results cached before ``since`` are recomputed
+_REFRESHING = threading.local()
+
+
+def fresh(hit: Any) -> bool:
+    """Whether a cached ``(monotonic time, value)`` entry may be served: younger than
+    LAKE_CACHE_SECONDS and, in the warming thread, computed during this warm-up."""
+    if hit is None:
+        return False
+    since = getattr(_REFRESHING, "since", None)
+    if since is not None and hit[0] < since:
+        return False
+    return bool(hit[0] > time.monotonic() - LAKE_CACHE_SECONDS)
+
+
 def today() -> date:
-    return datetime.now(UTC).date()
+    """Today in Beijing (UTC+8), the date county users mean."""
+    return datetime.now(BEIJING).date()
 
 
 def normalise_department(name: str | None) -> str:
@@ -113,13 +131,13 @@ def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
     year = year or default_year(plan)
     key = f"indicators:{lang}:{year}"
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]  # type: ignore[no-any-return]
     from ecoplan.assess.indicators import assess_indicators
 
     with ctx.lake_lock:
         hit = ctx.cache.get(key)
-        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        if fresh(hit):
             return hit[1]  # type: ignore[no-any-return]
         assessment = assess_indicators(ctx.workspace, plan, year)
     rows: list[IndicatorRow] = []
@@ -230,7 +248,7 @@ def _measurement_table(ctx: Any, dataset: str, site: str | None, start: date | N
     LAKE_CACHE_SECONDS per filter, so paging through it does not re-run the query)."""
     key = ("measurements", dataset, site, start, end)
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
     with lock:
         an = _analytics(ctx)
@@ -343,11 +361,11 @@ AQI_BANDS = [(0, 50, "#00e400", ("优", "good")), (51, 100, "#ffff00", ("良", "
 def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
     """Memoise a lake computation for LAKE_CACHE_SECONDS (one computation at a time)."""
     hit = ctx.cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
     with ctx.lake_lock:
         hit = ctx.cache.get(key)
-        if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+        if fresh(hit):
             return hit[1]
         ws = ctx.workspace
         ws.__dict__.pop("_ecoplan_air_daily", None)  # the assessment layer's memo: fresh data
@@ -573,7 +591,7 @@ def water_monthly(ctx: Any) -> Any:
     """Monthly section classes with the plan's targets (GB 3838-2002 via the water engine),
     computed from the lake's ``water_samples``; None when the lake has none."""
     hit = ctx.cache.get("water_monthly")
-    if hit is not None and hit[0] > time.monotonic() - LAKE_CACHE_SECONDS:
+    if fresh(hit):
         return hit[1]
     from ecoplan.store.lake import Lake
 

@@ -4,13 +4,14 @@ a department reports only on its own projects, tasks and indicators; every step 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import EcoplanError, ValidationError
 from ecoplan.web import audit, evidence
 from ecoplan.web.deps import Forbidden, Principal
+from ecoplan.web.inputs import check_indicator_value, finite_decimal
 from ecoplan.web.views import current_plan, department_matches
 
 KINDS = ("project", "task", "indicator")
@@ -80,7 +81,7 @@ def own_subjects(user: Principal, plan: Any, session: Session | None = None) -> 
 
 
 def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[str, Any],
-           files: Sequence[tuple[str, bytes]] = ()) -> Any:
+           files: Sequence[tuple[str, bytes | BinaryIO]] = ()) -> Any:
     """Submit a report of ``kind`` (fields as in :mod:`ecoplan.assess.progress`)."""
     from ecoplan.assess import progress
 
@@ -98,8 +99,16 @@ def submit(session: Session, ctx: Any, user: Principal, kind: str, data: dict[st
             f"{user.department_name or user.username} is not responsible for this item and "
             "cannot report on it.",
         )
+    if kind == "indicator":
+        ind = next((i for i in plan.indicators if i.key == subject), None)
+        raw = data.get("value")
+        num = None if raw is None or str(raw).strip() == "" else finite_decimal(raw)
+        check_indicator_value(ind, num, data.get("unit"))
+        data["value"] = num
+        data["unit"] = data.get("unit") or getattr(ind, "unit", None)
     refs = [evidence.store(session, ctx.home, user.username, name, content,
-                           ctx.max_evidence_bytes, f"{kind}_report")
+                           ctx.max_evidence_bytes, f"{kind}_report",
+                           user.department_name or DEFAULT_DEPARTMENT)
             for name, content in files if name]
     refs += list(data.pop("evidence", None) or [])
     department = user.department_name or DEFAULT_DEPARTMENT

@@ -256,6 +256,8 @@ def test_units_run_the_real_services_on_postgresql(tmp_path: Path, postgres,  # 
         assert reply == encode.reply_for(decode(packet.raw).packet)
         assert procs["ecoplan-dust.service"].poll() is None
         nginx = _nginx()
+        # CI installs nginx-light (scripts/system-deps.sh): there the TLS site must run for real.
+        assert nginx or not os.environ.get("CI"), "nginx missing: run make system-deps"
         if nginx:  # the TLS site in front of the running web server
             _through_nginx(nginx, out / "nginx-ecoplan.conf", tmp_path / "nginx")
     finally:

@@ -64,3 +64,61 @@ def test_progress_cli_workflow(in_demo: Any, capsys: pytest.CaptureFixture[str])
     assert main(["progress", "overdue", "--as-of", "2026-01-31", "--json"]) == 0
     od = json.loads(capsys.readouterr().out)
     assert {o["kind"] for o in od} <= {"project", "task"} and any(o["kind"] == "project" for o in od)
+
+
+def test_report_writes_exactly_the_path_asked_for(in_demo: Any, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "终期报告.docx"
+    assert main(["report", "--kind", "final", "--year", "2025", "-o", str(out),
+                 "--date", "2026-11-28"]) == 0
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "终期报告.docx", "终期报告.snapshot.json", "终期报告.xlsx"]
+    # the example-data label stays in the console message (and in the document)
+    assert str(out) in err.replace("\n", "") and "生成的示例数据" in err
+
+
+def test_report_refuses_an_output_it_cannot_write_exactly(in_demo: Any, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--kind", "final", "--year", "2025", "-o",
+                 str(tmp_path / "report.txt")]) == 1
+    assert ".docx" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_report_pdf_without_libreoffice_writes_docx_and_xlsx(
+        in_demo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A machine without LibreOffice: soffice is not on PATH. The Word and Excel files are
+    written, the command says once in both languages how to get PDFs, and exits 0."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    out = tmp_path / "out" / "final.pdf"
+    assert main(["report", "--kind", "final", "--year", "2025", "-o", str(out), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["pdf"] is None and res["pdf_skipped"] is True
+    assert Path(res["docx"]) == out.with_suffix(".docx") and Path(res["docx"]).exists()
+    assert Path(res["xlsx"]).exists() and not out.exists()
+    assert main(["report", "--kind", "final", "--year", "2025", "-o", str(out),
+                 "--format", "pdf"]) == 0
+    err = capsys.readouterr().err.replace("\n", "").replace("  ", " ")
+    assert err.count("libreoffice-writer-nogui") == 2  # once in Chinese, once in English
+    assert "未找到 LibreOffice" in err and "LibreOffice (soffice) not found" in err
+    assert "make system-deps" in err
+
+
+def test_demo_final_report_step_without_libreoffice(demo_ws: Any, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecoplan.demo import DemoResult, _step_final_report
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    said: list[tuple[str, str]] = []
+    result = DemoResult(home=demo_ws.settings.home)
+    _step_final_report(demo_ws, lambda zh, en: said.append((zh, en)), result)
+    docx = Path(result.outputs["final_report"])
+    assert docx.exists() and docx.with_suffix(".xlsx").exists()
+    assert result.outputs["final_report_pdf"] is None
+    hints = [zh for zh, _ in said if "libreoffice-writer-nogui" in zh]
+    assert len(hints) == 1 and "LibreOffice (soffice) not found" in hints[0]

@@ -78,7 +78,9 @@ def test_final_report_docx_structure_and_pdf(demo_ws: Any, artifacts_dir: Path,
     out = artifacts_dir / "final_2025.docx"
     res = build_report(demo_ws, PLAN, kind="final", year=2025, out=out, fmt="pdf",
                        report_date=DAY)
-    assert "生成的示例数据" in res.docx.name and res.docx.exists()
+    # exactly the files asked for: the example-data label is in the document, not the name
+    assert res.docx == out and res.docx.exists() and res.pdf == out.with_suffix(".pdf")
+    assert res.xlsx == out.with_suffix(".xlsx") and not res.pdf_skipped
     doc = Document(str(res.docx))
     text = _text(doc)
     for heading in ("一、总体情况", "二、规划指标完成情况", "三、重点工程实施情况", "四、主要任务落实情况",

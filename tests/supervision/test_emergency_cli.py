@@ -20,7 +20,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_cli_lifecycle_notice_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                          ) -> None:
-    assert run(capsys, "init")[0] == 0
+    # no station registry: `emergency evaluate` must ask for --stations (checked at the end)
+    assert run(capsys, "init", "--no-registry")[0] == 0
     code, _, _ = run(capsys, "emergency", "measures", "template", str(tmp_path / "t.xlsx"))
     assert code == 0 and (tmp_path / "t.xlsx").exists()
     bad = write_workbook(tmp_path / "bad.xlsx",

@@ -160,8 +160,9 @@ def test_measurements_are_paged(client_for, web_ws) -> None:  # type: ignore[no-
     assert c.get("/api/v1/measurements?dataset=nope").status_code == 400
 
 
-def test_openapi_documents_the_api(app) -> None:  # type: ignore[no-untyped-def]
-    spec = TestClient(app).get("/api/v1/openapi.json").json()
+def test_openapi_documents_the_api(app, client_for) -> None:  # type: ignore[no-untyped-def]
+    assert TestClient(app).get("/api/v1/openapi.json").status_code == 401  # signed-in only
+    spec = client_for("leader").get("/api/v1/openapi.json").json()
     paths = set(spec["paths"])
     for p in ("/api/v1/indicators", "/api/v1/assessments", "/api/v1/measurements",
               "/api/v1/projects", "/api/v1/tasks", "/api/v1/reports",

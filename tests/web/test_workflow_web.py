@@ -20,7 +20,7 @@ def test_four_eyes_flags_and_chinese_status_on_the_web(client_for, web_ws) -> No
                                          "percent_complete": "60", "invested_wan_yuan": str(over),
                                          "status": "in_progress"}, follow_redirects=False)
     assert r.status_code == 303
-    rid = int(re.search(r"project-(\d+)", r.headers["location"]).group(1))
+    rid = int(re.search(r"[?&]id=(\d+)", r.headers["location"]).group(1))
     page = analyst.get("/entry").text
     row = page[page.index(f'id="report-project-{rid}"'):]
     row = row[:row.index("</tr>")]

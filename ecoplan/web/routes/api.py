@@ -20,6 +20,14 @@ from pydantic import BaseModel, Field
 from ecoplan.web import views, workflow
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, LoggedIn, ctx_of, require
+from ecoplan.web.inputs import (
+    MAX_PAGE,
+    IndicatorValueIn,
+    ProjectProgressIn,
+    RowId,
+    StepIn,
+    TaskProgressIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 Reader = require("read.internal")
@@ -83,36 +91,6 @@ class MeasurementPage(BaseModel):
     total: int
     pages: int
     rows: list[dict[str, Any]]
-
-
-class IndicatorValueIn(BaseModel):
-    indicator_key: str = Field(max_length=32)
-    year: int = Field(ge=1990, le=2100)
-    value: Decimal | None = None
-    value_text: str | None = Field(default=None, max_length=256)
-    unit: str | None = Field(default=None, max_length=32)
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class ProjectProgressIn(BaseModel):
-    project_number: int
-    as_of: date
-    percent_complete: Decimal = Field(ge=0, le=100)
-    invested_wan_yuan: Decimal = Field(ge=0)
-    status: Literal["not_started", "in_progress", "completed", "suspended", "cancelled"]
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class TaskProgressIn(BaseModel):
-    task_key: str = Field(max_length=32)
-    as_of: date
-    status: Literal["not_started", "in_progress", "completed", "suspended", "cancelled"]
-    percent_complete: Decimal | None = Field(default=None, ge=0, le=100)
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class StepIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
 
 
 class ReportFileOut(BaseModel):
@@ -208,7 +186,7 @@ def measurements(  # type: ignore[no-untyped-def]
     site: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=5000)] = 100,
     format: Format = "json",
     user=Reader,
@@ -260,7 +238,7 @@ def post_task(request: Request, db: DbDep, user: LoggedIn, body: TaskProgressIn)
 @router.post("/progress/{kind}/{record_id}/{action}",
              summary="审核、批准或退回 / review, approve or reject a report")
 def post_step(request: Request, db: DbDep, user: LoggedIn,  # noqa: PLR0913
-              kind: Literal["project", "task", "indicator"], record_id: int,
+              kind: Literal["project", "task", "indicator"], record_id: RowId,
               action: Literal["review", "approve", "reject"], body: StepIn | None = None
               ) -> dict[str, Any]:
     state = workflow.transition(db, ctx_of(request), user, kind, record_id, action,

@@ -25,8 +25,9 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from ecoplan.errors import EcoplanError
-from ecoplan.web import render
+from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.inputs import BEIJING, RowId
 from ecoplan.web.permissions import allowed
 
 router = APIRouter()
@@ -79,8 +80,8 @@ EVENT_TEXT = {
 
 
 def when(value: Any) -> str:
-    """A time for display: database times (UTC; naive from SQLite) in the server's local time,
-    the snapshot's local ISO strings as they are, to the second."""
+    """A time for display: database times (UTC; naive from SQLite) in Beijing time, the
+    snapshot's local ISO strings as they are, to the second."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -93,7 +94,7 @@ def when(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
 
 
@@ -594,8 +595,7 @@ def _device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
 # ---------------------------------------------------------------- pages
 @router.get("/devices", include_in_schema=False)
 def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                 type: str | None = None, state: str | None = None,
-                 message: str | None = None) -> Response:
+                 type: str | None = None, state: str | None = None) -> Response:
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
@@ -608,13 +608,12 @@ def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: 
     return render.page(request, "devices.html", rows=shown, total=len(rows), held=held,
                        live=live, live_message=live.message(t), types=type_names(),
                        type_filter=type or "", state_filter=state or "", STATE_TEXT=STATE_TEXT,
-                       can_approve=can(user, "devices.approve"), message=message,
+                       can_approve=can(user, "devices.approve"), message=flash.read(request),
                        cn_words=lambda cn: cn_words(cn, lang), when=when, stats=(live.snapshot or {}).get("stats") or {})
 
 
 @router.get("/devices/{mn}", include_in_schema=False)
-def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                message: str | None = None) -> Response:
+def device_page(request: Request, mn: str, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
     from ecoplan.ingest.hj212.registry import load_devices
 
     ctx, t = ctx_of(request), _t(request)
@@ -636,7 +635,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader],  
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
         can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
         default_password=hint["password"] if not row["registered"] else None,
-        commands=commands, command_forms=COMMAND_FORMS, message=message,
+        commands=commands, command_forms=COMMAND_FORMS, message=flash.read(request),
         cn_words=lambda cn: cn_words(cn, lang), when=when)
 
 
@@ -698,16 +697,14 @@ def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def
     for key in [k for k in ctx.cache if isinstance(k, tuple) and k and k[0] == "measurements"]:
         ctx.cache.pop(key, None)
     lang = getattr(request.state, "lang", "zh")
-    msg = (f"已批准设备 {mn}；释放暂存报文 {rel['released']} 包：入库 {rel.get('stored', 0)} 行，"
-           f"暂存待审 {rel.get('quarantined', 0)} 行"
-           if lang == "zh" else
-           f"Approved {mn}; released {rel['released']} held packets: {rel.get('stored', 0)} rows "
-           f"stored, {rel.get('quarantined', 0)} quarantined")
+    kept = ""
     if rel["kept"]:
-        msg += (f"；仍暂存 {rel['kept']} 包：{'；'.join(rel.get('reasons_zh', rel['reasons'])[:3])}"
+        kept = (f"；仍暂存 {rel['kept']} 包：{'；'.join(rel.get('reasons_zh', rel['reasons'])[:3])}"
                 if lang == "zh"
                 else f"; {rel['kept']} still held: {'; '.join(rel['reasons'][:3])}")
-    return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}", status_code=303)
+    return flash.redirect(request, f"/devices/{quote(mn)}", "device-approved", mn=mn,
+                          released=rel["released"], stored=rel.get("stored", 0),
+                          quarantined=rel.get("quarantined", 0), kept=kept)
 
 
 # ---------------------------------------------------------------- reverse commands
@@ -788,15 +785,12 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
                                   requested_by=user.username)
     audit.record(db, user.username, "command", "hj212_device", mn, None,
                  {"command_id": cid, "cn": cn, "params": params})
-    lang = getattr(request.state, "lang", "zh")
-    msg = (f"命令 {cn} 已排队（编号 {cid}），网关将发送给设备" if lang == "zh"
-           else f"Command {cn} queued (id {cid}); the gateway will send it to the device")
-    return RedirectResponse(f"/devices/{quote(mn)}?message={quote(msg)}#commands-card",
-                            status_code=303)
+    return flash.redirect(request, f"/devices/{quote(mn)}", "command-queued", "commands-card",
+                          cn=cn, id=cid)
 
 
 @router.post("/devices/{mn}/commands/{command_id}/cancel", include_in_schema=False)
-def cancel_command(request: Request, mn: str, command_id: int, db: DbDep,  # type: ignore[no-untyped-def]
+def cancel_command(request: Request, mn: str, command_id: RowId, db: DbDep,  # type: ignore[no-untyped-def]
                    user: Annotated[Principal, need("devices.command")]) -> Response:
     """Withdraw a command that is still queued."""
     from urllib.parse import quote

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from ecoplan.errors import Location
-from ecoplan.web import render
+from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.inputs import NOTE_MAX, check_not_future
 
 router = APIRouter()
 
@@ -37,8 +37,8 @@ def need(action: str) -> Any:
 
 
 @router.get("/emergency", include_in_schema=False)
-def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")],  # type: ignore[no-untyped-def]
-                   message: str | None = None) -> Response:
+def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")]  # type: ignore[no-untyped-def]
+                   ) -> Response:
     from ecoplan.supervision import emergency as em
 
     engine = ctx_of(request).engine
@@ -51,7 +51,7 @@ def emergency_page(request: Request, user: Annotated[Principal, need("emergency.
                       key=lambda x: x[1])
     return render.page(request, "emergency.html", in_force=in_force, current=current,
                        history=history, inspections=checks, now=now, subjects=subjects,
-                       can_inspect=user.can("emergency.inspect"), message=message,
+                       can_inspect=user.can("emergency.inspect"), message=flash.read(request),
                        can_manage=user.can("emergency.manage"), LEVELS=em.LEVELS,
                        LEVEL_NAMES=em.LEVEL_NAMES, LEVEL_COLOURS=em.LEVEL_COLOURS,
                        EVENT_NAMES=em.EVENT_NAMES)
@@ -63,7 +63,7 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                    credit_code: Annotated[str, Form()] = "",
                    complied: Annotated[str, Form()] = "",
                    inspected_at: Annotated[str | None, Form()] = None,
-                   note: Annotated[str | None, Form()] = None,
+                   note: Annotated[str | None, Form(max_length=NOTE_MAX)] = None,
                    evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     from ecoplan.supervision import emergency as em
     from ecoplan.web import audit
@@ -85,8 +85,10 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
         raise em.EmergencyError(f"{at:%Y-%m-%d %H:%M} 没有执行中的应急响应",
                                 f"No response in force at {at:%Y-%m-%d %H:%M}",
                                 location=Location(field="inspected_at"))
-    refs = [evidence_files.store(db, ctx.home, user.username, up.filename, up.file.read(),
-                                 ctx.max_evidence_bytes, "emergency_inspection")
+    check_not_future(at, "inspected_at", ctx.future_tolerance_days)
+    refs = [evidence_files.store(db, ctx.home, user.username, up.filename, up.file,
+                                 ctx.max_evidence_bytes, "emergency_inspection",
+                                 user.department_name)
             for up in evidence or [] if up is not None and up.filename]
     db.commit()  # release the request session's lock before the domain write (SQLite)
     department = user.department_name or user.username
@@ -97,9 +99,7 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     audit.record(db, user.username, "create", "emergency_inspection", rid, None,
                  {"response_id": st.id, "credit_code": credit_code.strip(),
                   "complied": complied == "yes", "at": at.isoformat()})
-    lang = getattr(request.state, "lang", "zh")
-    msg = f"检查记录 {rid} 已录入" if lang == "zh" else f"Inspection {rid} recorded"
-    return RedirectResponse(f"/emergency?message={quote(msg)}#inspections", status_code=303)
+    return flash.redirect(request, "/emergency", "inspection-recorded", "inspections", id=rid)
 
 
 # ------------------------------------------------------------------ the warning's lifecycle
@@ -119,9 +119,7 @@ def _when(raw: str | None, field: str, *, required: bool = True) -> datetime | N
 
 
 def _done(request: Request, zh: str, en: str) -> Response:
-    lang = getattr(request.state, "lang", "zh")
-    return RedirectResponse(f"/emergency?message={quote(zh if lang == 'zh' else en)}",
-                            status_code=303)
+    return flash.redirect(request, "/emergency", "emergency-step", zh=zh, en=en)
 
 
 @router.post("/emergency/issue", include_in_schema=False)

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from ecoplan.web import charts, render, views
+from ecoplan.web import charts, flash, render, views
 from ecoplan.web.deps import DbDep, ctx_of, require
+from ecoplan.web.inputs import PageNo, RowId, Year
 
 router = APIRouter(include_in_schema=False)
 Reader = require("read.internal")
@@ -20,33 +21,59 @@ def _t(request: Request):  # type: ignore[no-untyped-def]
 
 
 @router.get("/")
-def overview(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
+def overview(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
     if year is not None and not plan.baseline_year <= year <= plan.end_year + 5:
         year = None
     year = year or views.default_year(plan)
-
-    def build() -> dict:
-        rows = views.indicator_rows(ctx, db, lang, year)
-        projects = views.project_rows(ctx, db)
-        summary = views.investment_summary(ctx, db)
-        by_key = {r.key: r for r in rows}
-        blocks = [charts.status_pie(rows, t)]
-        if summary["by_category"]:
-            blocks.append(charts.investment_bar(summary, projects, t))
-        blocks.extend(views.air_overview_charts(ctx, db, t))
-        return {"plan": plan, "rows": rows, "charts": blocks, "summary": summary, "year": year,
-                "air_cards": [by_key[k] for k in ("1", "2", "3") if k in by_key],
-                "water_cards": [by_key[k] for k in ("4a", "4b", "5") if k in by_key],
-                "binding": [r for r in rows if r.attribute == "binding"],
-                "years": list(range(plan.start_year, max(plan.end_year,
-                                                         views.today().year) + 1))}
-
-    body = render.fragment(request, f"indicators:overview-html:{lang}:{year}",
-                           "overview_body.html", build)
+    body = render.fragment(request, overview_key(lang, year), "overview_body.html",
+                           lambda: overview_context(ctx, db, lang, year, t))
     return render.page(request, "overview.html", body=body)
+
+
+def overview_key(lang: str, year: int) -> str:
+    return f"indicators:overview-html:{lang}:{year}"
+
+
+def overview_context(ctx, db, lang: str, year: int, t) -> dict:  # type: ignore[no-untyped-def]
+    """What the overview body shows (the same for every reader of a language and year)."""
+    plan = views.current_plan(ctx, db)
+    rows = views.indicator_rows(ctx, db, lang, year)
+    projects = views.project_rows(ctx, db)
+    summary = views.investment_summary(ctx, db)
+    by_key = {r.key: r for r in rows}
+    blocks = [charts.status_pie(rows, t)]
+    if summary["by_category"]:
+        blocks.append(charts.investment_bar(summary, projects, t))
+    blocks.extend(views.air_overview_charts(ctx, db, t))
+    return {"plan": plan, "rows": rows, "charts": blocks, "summary": summary, "year": year,
+            "air_cards": [by_key[k] for k in ("1", "2", "3") if k in by_key],
+            "water_cards": [by_key[k] for k in ("4a", "4b", "5") if k in by_key],
+            "binding": [r for r in rows if r.attribute == "binding"],
+            "years": list(range(plan.start_year, max(plan.end_year,
+                                                     views.today().year) + 1))}
+
+
+def warm_overview(ctx) -> list[str]:  # type: ignore[no-untyped-def]
+    """Render the overview body of the default year in both languages into the cache (what
+    the first reader after a start, an approval or the lake-cache expiry would wait for)."""
+    done = []
+    db = ctx.sessionmaker()
+    try:
+        year = views.default_year(views.current_plan(ctx, db))
+        for lang in ("zh", "en"):
+            def t(zh: str, en: str, _lang: str = lang) -> str:
+                return zh if _lang == "zh" else en
+
+            key = overview_key(lang, year)
+            render.store_fragment(ctx, key, "overview_body.html", lang,
+                                  overview_context(ctx, db, lang, year, t))
+            done.append(key)
+    finally:
+        db.close()
+    return done
 
 
 @router.get("/projects")
@@ -63,7 +90,7 @@ def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
 
 
 @router.get("/air")
-def air(request: Request, db: DbDep, user=Reader, year: int | None = None) -> Response:  # type: ignore[no-untyped-def]
+def air(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     data = views.air_page(ctx, db, t, year)
     return render.page(request, "air.html", **data)
@@ -77,7 +104,7 @@ def water(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore
 
 
 @router.get("/data")
-def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignore[no-untyped-def]
+def data(request: Request, db: DbDep, user=Reader, page: PageNo = 1,  # type: ignore[no-untyped-def]
          show: str = "open") -> Response:
     import math
 
@@ -105,7 +132,7 @@ def data(request: Request, db: DbDep, user=Reader, page: int = 1,  # type: ignor
 
 
 @router.post("/data/quarantine/{row_id}/resolve")
-def resolve_quarantine(request: Request, db: DbDep, row_id: int,  # type: ignore[no-untyped-def]
+def resolve_quarantine(request: Request, db: DbDep, row_id: RowId,  # type: ignore[no-untyped-def]
                        user=require("quarantine.resolve")) -> Response:
     from fastapi.responses import RedirectResponse
 
@@ -127,10 +154,10 @@ def resolve_quarantine(request: Request, db: DbDep, row_id: int,  # type: ignore
 
 
 @router.get("/reports")
-def reports_page(request: Request, user=Reader, message: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def reports_page(request: Request, user=Reader) -> Response:  # type: ignore[no-untyped-def]
     ctx = ctx_of(request)
     return render.page(request, "reports.html", files=views.report_files(ctx),
-                       kinds=views.report_kinds(), message=message,
+                       kinds=views.report_kinds(), message=flash.read(request),
                        year=min(views.today().year, 2025))
 
 
@@ -138,7 +165,5 @@ def reports_page(request: Request, user=Reader, message: str | None = None) -> R
 def reports_new(request: Request, db: DbDep, kind: Annotated[str, Form()],  # type: ignore[no-untyped-def]
                 year: Annotated[int, Form()], format: Annotated[str, Form()] = "docx",
                 user=require("report.generate")) -> Response:
-    from fastapi.responses import RedirectResponse
-
     path = views.generate_report(ctx_of(request), db, user.username, kind, year, format)
-    return RedirectResponse(f"/reports?message={path.name}", status_code=303)
+    return flash.redirect(request, "/reports", "report-generated", name=path.name)

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from ecoplan.errors import EcoplanError
-from ecoplan.web import render
+from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
 from ecoplan.web.permissions import allowed
 
@@ -88,9 +88,9 @@ def _permit_state(db: Any, ent: Any, on: date, expiring_days: int = 90) -> tuple
 
 
 @router.get("/sources", include_in_schema=False)
-def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
-                 message: str | None = None) -> Response:
-    return _sources_page(request, db, user, message)
+def sources_page(request: Request, db: DbDep, user: Annotated[Principal, Reader]  # type: ignore[no-untyped-def]
+                 ) -> Response:
+    return _sources_page(request, db, user, flash.read(request))
 
 
 def _sources_page(request: Request, db: Any, user: Principal, message: str | None,
@@ -194,7 +194,7 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 
 @router.get("/sources/{credit_code}", include_in_schema=False)
 def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: ignore[no-untyped-def]
-                    user: Annotated[Principal, Reader], message: str | None = None) -> Response:
+                    user: Annotated[Principal, Reader]) -> Response:
     from ecoplan.store.supervision_models import Enterprise
     from ecoplan.supervision import sources as S
 
@@ -222,7 +222,7 @@ def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: igno
         result=res, charts=charts, start=start, end=end, GRADE_NAMES=S.GRADE_NAMES,
         OUTLET_KIND_NAMES=S.OUTLET_KIND_NAMES, MANAGEMENT_CLASS_NAMES=S.MANAGEMENT_CLASS_NAMES,
         PERMIT_STATE_TEXT=PERMIT_STATE_TEXT, can_edit=allowed(user.role, "sources.edit"),
-        message=message, today=today)
+        message=flash.read(request), today=today)
 
 
 @router.post("/sources/grades", include_in_schema=False)
@@ -238,11 +238,8 @@ def add_grade(request: Request, db: DbDep, user: Annotated[Principal, Editor],  
                          recorded_by=user.username)
     audit.record(db, user.username, "append", "performance_grade", row.enterprise, None,
                  S.as_dict(row))
-    t = _t(request)
-    msg = t(f"已追加绩效分级 {row.grade}（{row.effective_from} 起）",
-            f"Grade {row.grade} appended (from {row.effective_from})")
-    return RedirectResponse(f"/sources/{quote(row.enterprise)}?message={quote(msg)}",
-                            status_code=303)
+    return flash.redirect(request, f"/sources/{quote(row.enterprise)}", "grade-appended",
+                          grade=row.grade, effective_from=row.effective_from)
 
 
 @router.post("/sources/import", include_in_schema=False)
@@ -273,7 +270,9 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
             f"Imported {name}: {sum(rep.added.values())} added, {sum(rep.updated.values())} "
             f"updated, {sum(rep.unchanged.values())} unchanged, {len(rep.errors)} errors")
     if not rep.errors:
-        return RedirectResponse(f"/sources?message={quote(msg)}", status_code=303)
+        return flash.redirect(request, "/sources", "workbook-imported", name=name,
+                              added=sum(rep.added.values()), updated=sum(rep.updated.values()),
+                              unchanged=sum(rep.unchanged.values()), errors=0, details="")
     # the error report: one row per bad row with file, sheet, row, field (its column header)
     from ecoplan.supervision.sources_excel import SHEETS
 
