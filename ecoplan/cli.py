@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "report",
     "web",
     "hj212",
+    "devkeys",
     "emergency",
     "dust",
     "bench",

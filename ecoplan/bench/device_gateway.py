@@ -17,15 +17,19 @@ import socket
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ecoplan.devices import simulator as sim
 from ecoplan.devices.crc import implementation
+from ecoplan.devices.crypto import encrypt_packet
 from ecoplan.devices.gateway import GatewayConfig, settle_heap, use_uvloop
+from ecoplan.devices.keys import KeyVault, new_key_text
 from ecoplan.devices.runtime import open_gateway
 from ecoplan.settings import load_settings
 from ecoplan.store.db import make_engine, session_scope
+from ecoplan.store.hj212_keys_models import Hj212DeviceKey, Hj212DeviceProfile
 from ecoplan.store.hj212_models import Hj212Device
 from ecoplan.store.models import Station
 from ecoplan.store.workspace import Workspace, init_workspace
@@ -169,15 +173,18 @@ class _Client(asyncio.Protocol):
 
 
 def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warmup: float,
-                   duration: float, connected: Any, out: Any) -> None:
+                   duration: float, connected: Any, out: Any,
+                   keys: list[str] | None = None) -> None:
     loop_name = _install_loop()
 
     series = sim.hourly_source(stations=min(n, 59), hours=per_device)
     devs = sim.make_devices(series, n, first_index=first)
     prepared = []
-    for d in devs:
+    for i, d in enumerate(devs):
         pk, rp = [], []
         for raw, expected in d.uploads():
+            if keys is not None:  # HJ 212-2025: the data area under the device's SM4 key
+                raw = encrypt_packet(keys[i].encode("ascii"), raw.rstrip(b"\r\n")[6:-4])
             pk.append(raw)
             rp.append(expected)
             if len(pk) >= per_device:
@@ -227,19 +234,23 @@ def _client_worker(port: int, first: int, n: int, per_device: int, go: Any, warm
 
 # ------------------------------------------------------------------ orchestration
 def _one_run(*, devices: int, duration: float, workers: int, clients: int, storage: bool,
-             warmup: float = 2.0) -> dict[str, Any]:
+             warmup: float = 2.0, encrypted: bool = False) -> dict[str, Any]:
 
     ctx = mp.get_context("spawn")
+    keys: list[str] | None = None
     with tempfile.TemporaryDirectory(prefix="ecoplan-bench-hj212-") as tmp:
         home = Path(tmp) / "ws"
         init_workspace(home)
-        engine = make_engine(load_settings(home=home).effective_database_url)
+        settings = load_settings(home=home)
+        engine = make_engine(settings.effective_database_url)
         with session_scope(engine) as s:
             for i in range(devices):  # one (synthetic) station per simulated logger
                 s.add(Station(code=f"BENCH{i:05d}", name=f"bench {i}", network_level="micro"))
                 s.add(Hj212Device(mn=sim.device_mn(i), password="123456", device_type="air",
                                   dialect="auto", crc_policy="hj212", approved=True,
                                   station_code=f"BENCH{i:05d}", code_map={}, units={}))
+        if encrypted:  # every logger encrypts (policy required) under its own key
+            keys = _bench_keys(engine, settings, devices)
         engine.dispose()
         port = _free_port()
         out = ctx.Queue()
@@ -260,7 +271,9 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
         firsts = [sum(shares[:i]) for i in range(clients)]
         cls = [ctx.Process(target=_client_worker,
                            args=(port, firsts[i], shares[i], per_device, go, warmup, duration,
-                                 connected, out)) for i in range(clients)]
+                                 connected, out,
+                                 keys[firsts[i]:firsts[i] + shares[i]] if keys else None))
+               for i in range(clients)]
         for p in cls:
             p.start()
         n_connected = sum(connected.get(timeout=300) for _ in cls)
@@ -286,7 +299,7 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
     sink_us = sum(r["window_sink_cpu_s"] for r in gw) / gw_pk * 1e6
     loop_us = sum(r["window_loop_cpu_s"] for r in gw) / gw_pk * 1e6
     cl_us = cl_cpu / max(answered, 1) * 1e6
-    return {"devices": devices, "connected": n_connected, "packets_per_s": round(answered / elapsed),
+    return {"encrypted": encrypted, "devices": devices, "connected": n_connected, "packets_per_s": round(answered / elapsed),
             "gateway_cpu_us_per_packet": round(gw_us, 1),
             "client_cpu_us_per_packet": round(cl_us, 1),
             "gateway_loop_cpu_us_per_packet": round(loop_us, 1),
@@ -297,6 +310,7 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
             "answered": answered, "bad_replies": sum(r["bad"] for r in cl),
             "latency_ms_p50": q(0.5), "latency_ms_p99": q(0.99),
             "gateway_packets": sum(r["stats"]["packets"] for r in gw),
+            "gateway_rejected": {k: v for r in gw for k, v in r["stats"]["rejected"].items()},
             "gateway_rows": sum(r["stats"]["rows"] for r in gw),
             "rows_written": sum(r["rows_written"] for r in gw),
             "sink_error": next((r["sink_error"] for r in gw if r["sink_error"]), None),
@@ -306,9 +320,60 @@ def _one_run(*, devices: int, duration: float, workers: int, clients: int, stora
             "load_average_1min_after_run": round(os.getloadavg()[0], 1)}
 
 
+def _bench_keys(engine: Any, settings: Any, devices: int) -> list[str]:
+    """One SM4 key per bench logger (sealed like any device key), policy ``required``."""
+    vault = KeyVault(settings.secret_key.get_secret_value())
+    now = datetime.now(UTC)
+    keys = [new_key_text() for _ in range(devices)]
+    with session_scope(engine) as s:
+        for i, text in enumerate(keys):
+            mn = sim.device_mn(i)
+            s.add(Hj212DeviceKey(mn=mn, key_sealed=vault.seal(mn, text.encode()),
+                                 fingerprint=vault.fingerprint(text.encode()), origin="operator",
+                                 created_at=now, expires_at=now + timedelta(days=90),
+                                 delivered_at=now))
+            s.add(Hj212DeviceProfile(mn=mn, encryption="required", wire_format="raw",
+                                     rotate_days=90, grace_hours=72, updated_at=now))
+    return keys
+
+
+def _medians(all_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    gw_us = statistics.median(r["gateway_cpu_us_per_packet"] for r in all_runs)
+    cl_us = statistics.median(r["client_cpu_us_per_packet"] for r in all_runs)
+    return {"median_packets_per_s": statistics.median(r["packets_per_s"] for r in all_runs),
+            "median_latency_ms_p99": statistics.median(r["latency_ms_p99"] or 0 for r in all_runs),
+            "median_gateway_cpu_us_per_packet": gw_us,
+            "median_client_cpu_us_per_packet": cl_us,
+            "median_gateway_loop_cpu_us_per_packet": statistics.median(
+                r["gateway_loop_cpu_us_per_packet"] for r in all_runs),
+            "bad_replies": sum(r["bad_replies"] for r in all_runs),
+            "rejected": sum(sum(r["gateway_rejected"].values()) for r in all_runs)}
+
+
 def run_benchmark(*, devices: int = 1000, duration: float = 10.0, workers: int = 2,
-                  clients: int = 1, runs: int = 1, storage: bool = True) -> dict[str, Any]:
-    """Run the load test ``runs`` times; report the median packets/s and p99 latency."""
+                  clients: int = 1, runs: int = 1, storage: bool = True,
+                  encrypted: bool = False) -> dict[str, Any]:
+    """Run the load test ``runs`` times; report the median packets/s and p99 latency.
+
+    ``encrypted``: every run is done twice, unencrypted then with every logger encrypting its
+    data areas (HJ 212-2025 SM4, policy ``required``), and both medians are reported side by
+    side (``comparison``) — the same machine, the same minutes."""
+    if encrypted:
+        pairs = [(_one_run(devices=devices, duration=duration, workers=workers, clients=clients,
+                           storage=storage),
+                  _one_run(devices=devices, duration=duration, workers=workers, clients=clients,
+                           storage=storage, encrypted=True)) for _ in range(runs)]
+        plain, enc = _medians([p for p, _ in pairs]), _medians([e for _, e in pairs])
+        return {"comparison": {"unencrypted": plain, "encrypted": enc,
+                               "encrypted_vs_unencrypted_packets_per_s": round(
+                                   enc["median_packets_per_s"] / plain["median_packets_per_s"], 3)
+                               if plain["median_packets_per_s"] else None,
+                               "extra_gateway_cpu_us_per_packet": round(
+                                   enc["median_gateway_cpu_us_per_packet"]
+                                   - plain["median_gateway_cpu_us_per_packet"], 1)},
+                "devices": devices, "duration_s": duration, "runs_each": runs,
+                "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
+                "storage": storage, "runs": [r for pair in pairs for r in pair]}
     all_runs = [_one_run(devices=devices, duration=duration, workers=workers, clients=clients,
                          storage=storage) for _ in range(runs)]
     med = statistics.median(r["packets_per_s"] for r in all_runs)

@@ -661,6 +661,7 @@ def bench_gateway(
     clients: Annotated[int, typer.Option("--clients", help="模拟器进程数（1 个进程即可驱动 1000 台设备）/ simulator processes (one drives 1,000 loggers)")] = 1,
     runs: Annotated[int, typer.Option("--runs", help="重复次数（取中位数）/ runs (median)")] = 1,
     storage: Annotated[bool, typer.Option("--storage/--no-storage", help="写入数据湖 / store to the lake")] = True,
+    encrypted: Annotated[bool, typer.Option("--encrypted", help="同次运行对比 HJ 212-2025 SM4 加密与不加密 / also run every logger encrypting (HJ 212-2025 SM4), side by side")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """HJ 212 网关负载测试（仅本机回环）/ gateway load benchmark on loopback."""
@@ -668,9 +669,15 @@ def bench_gateway(
 
     with console.status(tr("负载测试中…", "Benchmark running…")):
         result = run_benchmark(devices=devices, duration=duration, workers=workers,
-                               clients=clients, runs=runs, storage=storage)
+                               clients=clients, runs=runs, storage=storage, encrypted=encrypted)
     if as_json:
         emit_json(result)
+        return
+    if encrypted:
+        cmp_ = result["comparison"]
+        print_table(tr("HJ 212 网关负载：加密与不加密", "HJ 212 gateway load: encrypted vs not"),
+                    [tr("项目", "item"), tr("不加密", "unencrypted"), tr("SM4 加密", "SM4 encrypted")],
+                    [(k, cmp_["unencrypted"][k], cmp_["encrypted"][k]) for k in cmp_["unencrypted"]])
         return
     print_table(tr("HJ 212 网关负载", "HJ 212 gateway load"), [tr("项目", "item"), tr("值", "value")],
                 [(k, v) for k, v in result.items() if k != "runs"])

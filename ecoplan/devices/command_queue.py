@@ -95,6 +95,9 @@ SPECS: dict[str, CommandSpec] = {s.cn: s for s in (
                 True),
     CommandSpec("3021", "设置现场机参数", "set field-machine parameter", (), _POL,
                 vendor_params=True),
+    # HJ 212-2025 (reference §16): logger identity and MN assignment (ecoplan.devices.keys)
+    CommandSpec("1001", "提取数采仪身份信息（2025）", "get the logger identity (2025)", (), (), True),
+    CommandSpec("1002", "设置数采仪 MN（2025）", "set the logger MN (2025)", ("NewMN",)),
 )}
 SUPPORTED_CNS = tuple(SPECS)
 

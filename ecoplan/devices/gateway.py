@@ -284,6 +284,9 @@ class Gateway:
     """A :class:`~.commands.CommandQueue`: when set, operators' queued commands for the devices
     connected to this gateway are claimed and carried out (``ecoplan devices command``)."""
 
+    hj2025: Any = None
+    """A :class:`~.dialect2025.Hj2025`: HJ 212-2025 encryption, keys and new commands."""
+
     def __init__(self, config: GatewayConfig | None = None, *,
                  devices: dict[str, DeviceRecord] | None = None,
                  registry_loader: Callable[[], dict[str, DeviceRecord]] | None = None,
@@ -403,11 +406,20 @@ class Gateway:
                 self._registry_seen = version
         except Exception:  # noqa: BLE001 - keep serving with the registry we have
             return
+        finally:
+            if self.hj2025 is not None:
+                await self.hj2025.refresh()
 
     # ------------------------------------------------------------------ packets
     def handle(self, raw: bytes, conn: Connection | None = None) -> bytes | None:
         """Process one framed packet; return the reply to send (or None)."""
         self.stats.packets += 1
+        sec = self.hj2025
+        if sec is not None:  # HJ 212-2025: open an encrypted data area (dialect2025.py)
+            opened = sec.inbound(raw, conn)
+            if opened is None:
+                return None
+            raw = opened
         d: Decoded = decode(raw, crc_policy=self.all_variants, max_segment=self.config.max_segment)
         p = d.packet
         peer = conn.peer if conn else None
@@ -439,6 +451,10 @@ class Gateway:
                 self.recorder.event(mn, "wrong-password", peer=peer,
                                     detail={"cn": cn, "qn": p.qn})
             return None
+        if sec is not None:  # HJ 212-2025: policy, keys, heartbeat, identity, 2025 datasets
+            done, answer = sec.on_packet(p, mn, cn, dev, conn, known)
+            if done:
+                return answer
         self.stats.accepted += 1
         dialect = dev.dialect if dev is not None else None
         reply = encode.reply_for(p, dialect)
@@ -640,6 +656,8 @@ class Gateway:
         qn = self._next_qn()
         raw = encode.command(cn, mn=mn, pw=pw, qn=qn, st=st, dialect=dialect,
                              params=params or {})
+        if self.hj2025 is not None:  # HJ 212-2025: encrypted request CNs (§6.4.4)
+            raw = self.hj2025.outbound(mn, cn, raw)
         loop = asyncio.get_running_loop()
         pend = _Pending(cn=cn, qn=qn, started=time.monotonic(), answered=loop.create_future(),
                         finished=loop.create_future())

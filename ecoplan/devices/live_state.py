@@ -50,6 +50,8 @@ class LiveStore:
         d = self.devices.get(mn)
         if d is not None:
             d["connected"] = False
+            if "online" in d:  # HJ 212-2025 heartbeat state (dialect2025.py)
+                d["online"] = False
 
     def update(self, mn: str, cn: str, data_time: datetime | None,
                factors: dict[str, dict[str, str]], at: datetime) -> None:

@@ -21,6 +21,7 @@ from ecoplan.devices.device_registry import (
     mark_released,
     registry_version,
 )
+from ecoplan.devices.dialect2025 import attach as attach_2025
 from ecoplan.devices.gateway import Gateway, GatewayConfig, settle_heap, use_uvloop
 from ecoplan.devices.live_state import LiveStore, snapshot_name
 from ecoplan.devices.records import (
@@ -117,6 +118,7 @@ def open_gateway(ws: Workspace, config: GatewayConfig | None = None, *,
                  registry_version=lambda: registry_version(engine), sink=sink,
                  recorder=recorder, live=live)
     gw.hold_without_sink = sink is None
+    attach_2025(gw, ws)  # HJ 212-2025 keys, encryption policy and new commands
     if commands:
         gw.command_queue = CommandQueue(engine, worker=worker_name(worker))
     return GatewayRuntime(gw, sink, recorder, storage_error)

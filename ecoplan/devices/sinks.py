@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from ecoplan.devices.datasets2025 import DATASETS_2025
+from ecoplan.devices.datasets2025 import dataset_frame as frame_2025
 from ecoplan.devices.records import (
     _AIR_COL,
     AIR_DAILY_DEVICE,
@@ -142,6 +144,8 @@ def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     """
     if dataset == AIR_HOURLY:
         return air_frame(air_records(rows))
+    if dataset in DATASETS_2025:  # HJ 212-2025 raw data (2013) and 2052/2062/2111
+        return frame_2025(dataset, rows)
     if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE, ONLINE_MONITORING):
         return device_frame(dataset, rows)
     st, dt, pol, unit = _I["station_code"], _I["data_time"], _I["pollutant"], _I["unit"]

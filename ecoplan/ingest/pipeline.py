@@ -52,9 +52,12 @@ GROUNDWATER = "groundwater_samples"
 AIR_MINUTE = "air_minute"
 AIR_DAILY_DEVICE = "air_daily_device"
 ONLINE = "online_monitoring"
+HJ212_RAW = "hj212_raw"  # HJ 212-2025 CN 2013 raw data
+HJ212_DATA_2025 = "hj212_data_2025"  # HJ 212-2025 CN 2052 / 2062 / 2111
 #: short names (CLI) → lake datasets of the ingestion path
 DATASETS = {"air": AIR, "water": WATER, "groundwater": GROUNDWATER, "air-minute": AIR_MINUTE,
-            "air-daily-device": AIR_DAILY_DEVICE, "online": ONLINE, "online-monitoring": ONLINE}
+            "air-daily-device": AIR_DAILY_DEVICE, "online": ONLINE, "online-monitoring": ONLINE,
+            "hj212-raw": HJ212_RAW, "hj212-data-2025": HJ212_DATA_2025}
 #: lake datasets in the canonical long HJ 212 layout (readers.online_monitoring)
 DEVICE_DATASETS = (AIR_MINUTE, AIR_DAILY_DEVICE, ONLINE)
 
@@ -111,7 +114,27 @@ def online_schema() -> pa.Schema:
     ])
 
 
+def hj212_2025_schema(dataset: str) -> pa.Schema:
+    """Schema of ``hj212_raw`` (HJ 212-2025 CN 2013 raw data: sample and completion time,
+    sample type) and ``hj212_data_2025`` (CN 2052 / 2062 / 2111), one row per value."""
+    head = [pa.field("mn", pa.string()), pa.field("station_code", pa.string())]
+    if dataset == HJ212_RAW:
+        body = [pa.field("time", pa.timestamp("us")), pa.field("sample_time", pa.timestamp("us")),
+                pa.field("complete_time", pa.timestamp("us")),
+                pa.field("sample_type", pa.string()), pa.field("parameter", pa.string()),
+                pa.field("code", pa.string()), pa.field("value", pa.float64())]
+    else:
+        body = [pa.field("cn", pa.string()), pa.field("time", pa.timestamp("us")),
+                pa.field("parameter", pa.string()), pa.field("code", pa.string()),
+                pa.field("value", pa.float64()), pa.field("min", pa.float64()),
+                pa.field("max", pa.float64()), pa.field("cou", pa.float64())]
+    return pa.schema([*head, *body, pa.field("unit", pa.string()), pa.field("flag", pa.string()),
+                      pa.field("batch", pa.int64()), pa.field("source_row", pa.int64())])
+
+
 def schema_for(dataset: str) -> pa.Schema:
+    if dataset in (HJ212_RAW, HJ212_DATA_2025):
+        return hj212_2025_schema(dataset)
     if dataset == AIR:
         return air_schema()
     if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE):
@@ -122,6 +145,10 @@ def schema_for(dataset: str) -> pa.Schema:
 
 
 def value_columns(dataset: str) -> list[str]:
+    if dataset == HJ212_RAW:
+        return ["value", "unit"]
+    if dataset == HJ212_DATA_2025:
+        return ["value", "min", "max", "cou", "unit"]
     if dataset == AIR:
         return [*POLLUTANTS, *[f"published_{p}" for p in PUBLISHED]]
     if dataset in (AIR_MINUTE, AIR_DAILY_DEVICE):

@@ -177,6 +177,8 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.include_router(module.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    from ecoplan.web.routes import devkeys as devkeys_routes
+    app.include_router(devkeys_routes.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -78,6 +78,14 @@ EVENT_TEXT = {
     "connected": ("连接", "connected"), "disconnected": ("断开", "disconnected"),
     "split-complete": ("分包已齐", "split message complete"),
     "split-incomplete": ("分包不完整", "split message incomplete"),
+    # HJ 212-2025 keys and identity (ecoplan/devices/keys.py, dialect2025.py)
+    "key-created": ("生成密钥", "key created"), "key-rotated": ("轮换密钥", "key rotated"),
+    "key-sent": ("下发密钥（1014）", "key sent (1014)"),
+    "key-delivered": ("密钥已生效", "key delivered"), "key-revoked": ("吊销密钥", "key revoked"),
+    "decrypt-failed": ("无法解密", "cannot decrypt"),
+    "key-request-refused": ("拒绝密钥请求", "key request refused"),
+    "security-edited": ("修改加密设置", "encryption settings edited"),
+    "identity": ("数采仪身份（1001）", "logger identity (1001)"), "resend": ("补传", "re-send"),
 }
 
 
