@@ -109,7 +109,8 @@ def test_report_pdf_without_libreoffice_writes_docx_and_xlsx(
 
 def test_demo_final_report_step_without_libreoffice(demo_ws: Any, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from ecoplan.demo import DemoResult, _step_final_report
+    from ecoplan.demo.result import DemoResult
+    from ecoplan.demo.steps import _step_final_report
 
     empty = tmp_path / "bin"
     empty.mkdir()

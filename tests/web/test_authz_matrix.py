@@ -91,12 +91,15 @@ def _world(ws) -> None:  # type: ignore[no-untyped-def]
     enterprise, a heavy-pollution response in force, a registered device."""
 
     from ecoplan.devices.device_registry import add_device
+    from ecoplan.devices.keys import issue_key, vault_for
     from ecoplan.supervision import sources as S
 
     with ws.session() as s:
         S.add_enterprise(s, "91141122MA0K0C0016", "矩阵测试企业")
     _active_response(ws)
     add_device(ws.engine, "MATRIX-DEV-0001", device_type="air", name="矩阵设备")
+    # an HJ 212-2025 key, so that revoking (in whatever order the rows run) has a key to act on
+    issue_key(ws.engine, vault_for(ws), "MATRIX-DEV-0001", origin="operator", actor="test")
 
 
 def _active_response(ws) -> int:  # type: ignore[no-untyped-def]
