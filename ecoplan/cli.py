@@ -65,7 +65,6 @@ def package_version() -> str:
     try:
         return importlib.metadata.version("ecoplan")
     except importlib.metadata.PackageNotFoundError:  # running from a source tree not installed
-
         return __version__
 
 

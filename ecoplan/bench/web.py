@@ -130,7 +130,6 @@ def _credentials(home: Path, users: int) -> tuple[list[str], str]:
     """Session cookies for ``users`` virtual users (made directly, not through the slow Argon2
     sign-in, which is not what is measured) and one API token."""
     class _Ctx:
-
         session_lifetime = timedelta(hours=2)
 
     ws = Workspace(load_settings(home=home))
@@ -206,7 +205,6 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
               home: Path | None = None, warmup: float = 3.0, workers: int = 1) -> dict[str, Any]:
     """Run the load test; returns per-endpoint and overall figures (median over runs)."""
     if users < 1 or users > 500 or seconds <= 0 or seconds > 600 or runs < 1 or runs > 10:
-
         raise ValidationError("参数超出范围：用户 1–500，时长 ≤600 秒，轮数 1–10。",
                               "Out of range: users 1–500, seconds ≤ 600, runs 1–10.")
     tmp = None

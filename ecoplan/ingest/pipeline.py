@@ -246,10 +246,8 @@ def site_lookup(ws: Workspace, rules: DatasetRules) -> dict[str, str]:
 def read_for(dataset: str, path: Path) -> pd.DataFrame:
     """Read ``path`` with the reader of ``dataset``; problems in ``frame.attrs``."""
     if dataset == AIR:
-
         return read_air_file(path)
     if dataset in DEVICE_DATASETS:
-
         return read_device_long(path, dataset)
 
     name = path.name.lower()

@@ -95,7 +95,6 @@ _FIXED: dict[str, Header] = {
 
 
 def _digits_table() -> dict[str, int]:
-
     return {k: int(v) for k, v in hj663()["rounding"]["digits"].items()}
 
 

@@ -147,7 +147,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
                      future_tolerance_days=settings.web_future_tolerance_days)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-
         ctx.warmer = Warmer(ctx)
         ctx.warmer.start()
         try:

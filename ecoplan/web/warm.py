@@ -64,7 +64,6 @@ class Warmer:
         return True
 
     def _run(self) -> None:
-
         while not self._stop.is_set():
             self._wake.clear()
             with self._done:

@@ -31,7 +31,6 @@ def owners(plan: Any, kind: str, subject: str, session: Session | None = None) -
     """The department names responsible for a project, task or indicator: those recorded in the
     workspace (created from the plan on ``plan load``, editable), else the plan's own."""
     if session is not None:
-
         recorded = owners_of(session, plan.code, kind, str(subject))
         if recorded is not None:
             return recorded

@@ -43,7 +43,6 @@ def need(action: str) -> Any:
 @router.get("/emergency", include_in_schema=False)
 def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")]  # type: ignore[no-untyped-def]
                    ) -> Response:
-
     engine = ctx_of(request).engine
     now = em.now_local()
     in_force = em.measures_in_force(engine, now)
@@ -103,7 +102,6 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 # ------------------------------------------------------------------ the warning's lifecycle
 def _when(raw: str | None, field: str, *, required: bool = True) -> datetime | None:
-
     text = (raw or "").strip()
     if not text:
         if required:

@@ -191,7 +191,6 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 @router.get("/sources/{credit_code}", include_in_schema=False)
 def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: ignore[no-untyped-def]
                     user: Annotated[Principal, Reader]) -> Response:
-
     ent = db.get(Enterprise, credit_code.strip().upper())
     if ent is None:
         raise EnterpriseNotFound(f"未登记的企业：{credit_code}",
