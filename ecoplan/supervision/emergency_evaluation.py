@@ -154,7 +154,6 @@ def heavy_ratio_percent(heavy_days: int, valid_days: int) -> float | None:
     ``ecoplan/standards/data/hj663-2013.yaml``: one decimal, GB/T 8170 half-to-even), computed
     exactly, so that ``emergency heavy-days`` and ``air stats`` print the same figure."""
 
-
     if valid_days <= 0:
         return None
     digits = int(hj663()["rounding"]["digits"]["ratio_percent"])

@@ -106,7 +106,6 @@ def download_evidence(request: Request, db: DbDep, user: LoggedIn,
                       public_id: Annotated[str, PathParam(max_length=64)]) -> Response:
     """An evidence file, for the submitting department, reviewers/approvers and admins."""
 
-
     row = db.execute(select(EvidenceFile).where(EvidenceFile.public_id == public_id)
                      ).scalar_one_or_none()
     path = evidence_dir(ctx_of(request).home) / row.sha256 if row else None

@@ -71,7 +71,6 @@ def upgrade() -> None:
                 conn.execute(t.update().where(t.c.id == rid).values(evidence=changed))
     op.create_index("ix_evidence_files_public_id", "evidence_files", ["public_id"], unique=True)
 
-
     backfill_chain(conn)
 
 
