@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ecoplan import __version__
 from ecoplan.console import err_console
 from ecoplan.errors import EcoplanError
 from ecoplan.i18n import get_lang, set_lang, tr
@@ -64,8 +65,6 @@ def package_version() -> str:
     try:
         return importlib.metadata.version("ecoplan")
     except importlib.metadata.PackageNotFoundError:  # running from a source tree not installed
-        from ecoplan import __version__
-
         return __version__
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from ecoplan.assess import progress
 from ecoplan.console import progress as progress_bar
+from ecoplan.errors import ValidationError
 from ecoplan.plan import bundled_plan_path, load_plan
 from ecoplan.settings import load_settings
 from ecoplan.store.models import Station, User
@@ -129,8 +130,6 @@ def _credentials(home: Path, users: int) -> tuple[list[str], str]:
     """Session cookies for ``users`` virtual users (made directly, not through the slow Argon2
     sign-in, which is not what is measured) and one API token."""
     class _Ctx:
-        from datetime import timedelta
-
         session_lifetime = timedelta(hours=2)
 
     ws = Workspace(load_settings(home=home))
@@ -206,8 +205,6 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
               home: Path | None = None, warmup: float = 3.0, workers: int = 1) -> dict[str, Any]:
     """Run the load test; returns per-endpoint and overall figures (median over runs)."""
     if users < 1 or users > 500 or seconds <= 0 or seconds > 600 or runs < 1 or runs > 10:
-        from ecoplan.errors import ValidationError
-
         raise ValidationError("参数超出范围：用户 1–500，时长 ≤600 秒，轮数 1–10。",
                               "Out of range: users 1–500, seconds ≤ 600, runs 1–10.")
     tmp = None
@@ -227,7 +224,6 @@ def run_bench(*, users: int = 50, seconds: float = 20.0, runs: int = 3, think: f
     per_run: list[dict[str, Any]] = []
     try:
         _wait_ready(base, proc)
-        import httpx
 
         for _ in range(2 * workers):  # first computations fill the caches (every worker)
             for _name, path, auth in ENDPOINTS:

@@ -87,6 +87,7 @@ def _load_accel() -> tuple[ModuleType | None, str]:
     if os.environ.get(ACCEL_ENV, "").strip().lower() in _OFF:
         return None, f"{ACCEL_ENV}={os.environ[ACCEL_ENV]}"
     try:
+        # deferred: the optional compiled accelerator, probed at run time (may be absent)
         from ecoplan.devices import _accel  # type: ignore[attr-defined]
     except ImportError as exc:
         return None, f"not built ({exc})"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from ecoplan.devices.codec import Packet, parse_time
 from ecoplan.devices.records import DeviceContext
 from ecoplan.standards.hj212_factors import canonical_name, unit_for
@@ -80,7 +82,6 @@ def data_2025_rows(p: Packet, mn: str, cn: str, ctx: DeviceContext) -> list[tupl
 def dataset_frame(dataset: str, rows: list[tuple[Any, ...]]) -> Any:
     """The lake frame of :data:`RAW_DATASET` / :data:`DATA_2025_DATASET` rows (``flag`` as the
     lake flag code of the HJ 212 flag; ``resent`` is dropped: a re-send stores the same row)."""
-    import pandas as pd  # deferred like the other sinks: pandas only when a batch is written
 
     cols = RAW_COLUMNS if dataset == RAW_DATASET else DATA_2025_COLUMNS
     frame = pd.DataFrame.from_records(rows, columns=list(cols))

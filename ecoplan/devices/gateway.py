@@ -74,7 +74,7 @@ def settle_heap() -> None:
 def use_uvloop() -> str:
     """Run asyncio on uvloop when it is installed (2–3× less overhead per packet)."""
     try:
-        import uvloop
+        import uvloop  # deferred: optional faster event loop, probed only when the gateway starts
     except ImportError:
         return "asyncio"
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

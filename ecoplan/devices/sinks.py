@@ -35,6 +35,7 @@ from ecoplan.devices.records import (
     air_factor,
 )
 from ecoplan.errors import EcoplanError
+from ecoplan.ingest.pipeline import ingest_frame
 from ecoplan.standards.hj212_flags import source_flag
 from ecoplan.store.db import session_scope
 from ecoplan.store.hj212_models import Hj212DeviceEvent, Hj212HeldPacket
@@ -242,13 +243,6 @@ def _pending_batch(dataset: str, items: list[Any]) -> tuple[Any, str]:
 
 def lake_writer(workspace: Workspace) -> Writer:
     """A writer that loads frames through the ingestion helper's in-memory API."""
-    try:
-        from ecoplan.ingest.pipeline import ingest_frame
-    except ImportError as exc:
-        raise StorageUnavailable(
-            "数据入库接口 ecoplan.ingest.ingest_frame 尚不可用，分钟/小时/日数据无法写入数据湖。",
-            "The ingestion API ecoplan.ingest.ingest_frame is not available; minute/hour/day "
-            "data cannot be written to the lake.") from exc
 
     def write(dataset: str, frame: Any, source: str, source_hash: str) -> Any:
         return ingest_frame(workspace, dataset, frame, source=source, source_hash=source_hash)

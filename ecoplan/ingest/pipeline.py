@@ -35,10 +35,14 @@ from ecoplan.errors import InputFileError, Location, ValidationError
 from ecoplan.ingest.faults import checkpoint
 from ecoplan.ingest.flags import FLAG_SOURCE_CLEARED, flag_text, source_codes
 from ecoplan.ingest.journal import Staged, apply_journal, batch_tag, lake_lock, recover
-from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED
+from ecoplan.ingest.readers import water as wr
+from ecoplan.ingest.readers.air import POLLUTANTS, PUBLISHED, read_air_file
+from ecoplan.ingest.readers.online_monitoring import read_device_long
 from ecoplan.ingest.readers.problems import Problem, ProblemList
+from ecoplan.ingest.registry import import_bundled, lookup, outlets
 from ecoplan.ingest.rules import DatasetRules, rules_for
 from ecoplan.ingest.validation import Validation, validate, value_counts
+from ecoplan.settings import load_settings
 from ecoplan.store.db import session_scope
 from ecoplan.store.ingest_models import QualityFlag, Supersession
 from ecoplan.store.models import IngestBatch, QuarantinedRow
@@ -212,7 +216,6 @@ def _open(workspace: Workspace | Path | str | None) -> Workspace:
         return workspace
     if workspace is None:
         return Workspace()
-    from ecoplan.settings import load_settings
 
     return Workspace(load_settings(home=Path(workspace)))
 
@@ -235,7 +238,6 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 # ------------------------------------------------------------------------------ registries
 def site_lookup(ws: Workspace, rules: DatasetRules) -> dict[str, str]:
     """Every code (and alias; names for water sites) of the dataset's registries → its code."""
-    from ecoplan.ingest.registry import lookup
 
     return lookup(ws.engine, rules.registries)
 
@@ -244,14 +246,9 @@ def site_lookup(ws: Workspace, rules: DatasetRules) -> dict[str, str]:
 def read_for(dataset: str, path: Path) -> pd.DataFrame:
     """Read ``path`` with the reader of ``dataset``; problems in ``frame.attrs``."""
     if dataset == AIR:
-        from ecoplan.ingest.readers.air import read_air_file
-
         return read_air_file(path)
     if dataset in DEVICE_DATASETS:
-        from ecoplan.ingest.readers.online_monitoring import read_device_long
-
         return read_device_long(path, dataset)
-    from ecoplan.ingest.readers import water as wr
 
     name = path.name.lower()
     if name.endswith(".json"):
@@ -721,7 +718,6 @@ def _record(ws: Workspace, dataset: str, rules: DatasetRules, frame: pd.DataFram
 def _fill_enterprise(ws: Workspace, frame: pd.DataFrame) -> None:
     """``enterprise`` of online-monitoring rows that do not name it: the enterprise the device
     registry gives the outlet."""
-    from ecoplan.ingest.registry import outlets
 
     if "enterprise" not in frame.columns:
         frame["enterprise"] = None
@@ -1018,8 +1014,7 @@ def ingest_sample_year(workspace: Workspace | Path | str | None = None,
     Imports the bundled station registry first if it is missing; idempotent (a second call
     returns a ``duplicate`` summary and adds nothing).
     """
-    from ecoplan.ingest.registry import import_bundled
-    from ecoplan.sample_data import sample_path
+    from ecoplan.sample_data import sample_path  # deferred: sample data only when asked for
 
     ws = _open(workspace)
     import_bundled(ws.engine)

@@ -318,8 +318,6 @@ def lookup(engine: Engine, registries: tuple[str, ...] | list[str]) -> dict[str,
                 out.update({code: code for code in outlets(engine)})
                 continue
             if table == "hj212_devices":  # HJ 212 loggers by MN (the 2025 datasets)
-                from ecoplan.store.hj212_models import Hj212Device
-
                 out.update({mn: mn for mn in s.scalars(select(Hj212Device.mn))})
                 continue
             kind = TABLE_TO_KIND.get(table, table)

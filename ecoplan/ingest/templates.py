@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from ecoplan.errors import ValidationError
 from ecoplan.ingest.registry import list_sites
+from ecoplan.standards.water_units import parameters
 
 AIR_HEADERS = ["站点编码", "时间", "PM2.5(μg/m³)", "PM10(μg/m³)", "SO2(μg/m³)", "NO2(μg/m³)",
                "O3(μg/m³)", "CO(mg/m³)"]
@@ -51,10 +52,6 @@ KINDS = ("air", "water", "groundwater")
 
 
 def _water_parameter_names() -> list[str]:
-    try:
-        from ecoplan.standards.water_units import parameters
-    except ImportError:  # pragma: no cover - the water standards are part of ecoplan
-        return []
     params = parameters()[0]
     return [p.name_zh for p in params.values()][:200]
 

@@ -48,6 +48,7 @@ from glob import glob
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -276,7 +277,6 @@ def resolve_output(out: str | Path) -> Path:
 @contextlib.contextmanager
 def _pg_snapshot(url: str) -> Iterator[tuple[Any, str]]:
     """An open REPEATABLE READ transaction and its exported snapshot id."""
-    import psycopg
 
     uri, env = _libpq(url)
     conn = psycopg.connect(uri, password=env.get("PGPASSWORD"), connect_timeout=15)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoplan.errors import Location
+from ecoplan.i18n import get_lang
 from ecoplan.plan.loader import PlanFileError
 from ecoplan.plan.model import Indicator, Plan
 
@@ -124,7 +125,6 @@ def export_csv(plan: Plan, out: Path) -> list[Path]:
     ``<stem>_key_projects.csv`` and ``<stem>_tasks.csv`` the other two tables."""
     projects = out.with_name(f"{out.stem}_key_projects.csv")
     tasks = out.with_name(f"{out.stem}_tasks.csv")
-    from ecoplan.i18n import get_lang
 
     zh = get_lang() == "zh"
     _write_csv(out, INDICATOR_FLAT_HEADERS if zh else INDICATOR_FLAT_FIELDS,

@@ -15,7 +15,7 @@ from ecoplan.reports import charts
 from ecoplan.reports.annex import write_xlsx
 from ecoplan.reports.docx_report import write_docx
 from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
-from ecoplan.reports.pdf import docx_to_pdf
+from ecoplan.reports.pdf import docx_to_pdf, find_soffice
 from ecoplan.store.data_labels import DEMO_LABEL
 from ecoplan.store.workspace import Workspace
 
@@ -65,7 +65,6 @@ def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
     PDF next to it when LibreOffice is installed), the data annex ``<stem>.xlsx`` and
     ``<stem>.snapshot.json``."""
-    from ecoplan.reports.pdf import find_soffice
 
     if fmt not in ("docx", "pdf"):
         raise ReportError(f"未知的格式 {fmt}（docx|pdf）", f"Unknown format {fmt} (docx|pdf)")

@@ -45,7 +45,7 @@ NO_CJK_FONT_EN = ("No Chinese font (Noto Sans CJK) found: Chinese text in charts
 def cjk_font_family() -> str | None:
     """The first of :data:`CJK_FAMILIES` matplotlib knows (its font list, then the Debian font
     files added by path), or None when no Chinese font is installed."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # deferred: matplotlib loads only when a chart is drawn
 
     for attempt in range(2):
         known = {f.name for f in font_manager.fontManager.ttflist}
@@ -63,10 +63,11 @@ def cjk_font_family() -> str | None:
 def _pyplot() -> Any:
     """pyplot configured for ecoplan's charts — the one place matplotlib is set up: Agg backend,
     the CJK font first (DejaVu Sans after it for any symbol it lacks), reproducible output."""
+    # deferred: matplotlib (and pyplot) load only when a chart is drawn; the backend is set first
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # deferred: imported after the backend is chosen
 
     family = cjk_font_family()
     if family is None:

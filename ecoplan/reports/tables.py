@@ -27,6 +27,7 @@ import pandas as pd
 
 from ecoplan.errors import InputFileError, Location
 from ecoplan.i18n import get_lang
+from ecoplan.standards.air_period import hj663
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,6 @@ _FIXED: dict[str, Header] = {
 
 
 def _digits_table() -> dict[str, int]:
-    from ecoplan.standards.air_period import hj663
-
     return {k: int(v) for k, v in hj663()["rounding"]["digits"].items()}
 
 

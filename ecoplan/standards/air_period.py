@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from ecoplan.errors import StandardError
 from ecoplan.standards.air_daily import (
@@ -412,7 +413,6 @@ def three_year_sliding(stats: Any, columns: Sequence[str], *, key: str = "city")
     and year with the two previous years present, the arithmetic mean of each of ``columns`` over
     the three years (``<column>_3y``), rounded per GB/T 8170 like the annual figure.
     """
-    import pandas as pd
 
     frame = stats[[key, "period", *columns]].copy()
     frame["year"] = frame["period"].astype(int)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ecoplan import __version__
 from ecoplan.errors import DatabaseError, SchemaTooNewError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -103,7 +104,7 @@ def head_revisions() -> list[str]:
 
 def known_revisions() -> set[str]:
     """Every schema revision this version of ecoplan knows (its migrations)."""
-    from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory  # deferred: Alembic loads only for schema checks
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return {rev.revision for rev in script.walk_revisions()}
@@ -112,7 +113,6 @@ def known_revisions() -> set[str]:
 def require_known(engine: Engine) -> None:
     """Refuse a database stamped with a revision this ecoplan does not know: it was created or
     upgraded by a newer ecoplan, and an older one must neither use nor "upgrade" it."""
-    from ecoplan import __version__
 
     unknown = [r for r in current_revisions(engine) if r not in known_revisions()]
     if unknown:

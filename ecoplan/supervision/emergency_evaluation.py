@@ -11,6 +11,7 @@ with ``by="city"``, HJ 663). A heavy-pollution day is a daily AQI > 200 (HJ 633 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import ibis
@@ -19,7 +20,9 @@ from sqlalchemy import Engine
 
 from ecoplan.assess.air_pipeline import daily_table, hourly_table, lake_hours
 from ecoplan.errors import Location
+from ecoplan.standards.air_daily import hj663
 from ecoplan.standards.air_hourly import hourly_aqi_table
+from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.store.engine import connect
 from ecoplan.store.reviewed_flags import excluded_values
 from ecoplan.supervision.emergency import (
@@ -150,10 +153,6 @@ def heavy_ratio_percent(heavy_days: int, valid_days: int) -> float | None:
     """重污染天数比例 in % at the precision of the period statistics (HJ 663 修约要求 as in
     ``ecoplan/standards/data/hj663-2013.yaml``: one decimal, GB/T 8170 half-to-even), computed
     exactly, so that ``emergency heavy-days`` and ``air stats`` print the same figure."""
-    from decimal import Decimal
-
-    from ecoplan.standards.air_daily import hj663
-    from ecoplan.standards.air_period import gbt8170_round
 
     if valid_days <= 0:
         return None

@@ -40,9 +40,11 @@ from ecoplan.web.deps import (
 )
 from ecoplan.web.limits import RequestLimits
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
+from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
+from ecoplan.web.warm import Warmer
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -145,8 +147,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
                      future_tolerance_days=settings.web_future_tolerance_days)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        from ecoplan.web.warm import Warmer
-
         ctx.warmer = Warmer(ctx)
         ctx.warmer.start()
         try:
@@ -177,7 +177,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.include_router(module.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
-    from ecoplan.web.routes import devkeys as devkeys_routes
     app.include_router(devkeys_routes.router)
 
     @app.exception_handler(LoginRequired)
@@ -237,7 +236,6 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(user: LoggedIn) -> Response:
         """Swagger UI for the API (local files; 404 when switched off or not installed)."""
-        from ecoplan.web.accounts import NotFoundError
 
         if docs_files is None:
             raise NotFoundError("API 文档未启用（ECOPLAN_WEB_API_DOCS）。",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ecoplan.errors import ValidationError
 from ecoplan.store import audit
 from ecoplan.store.web_models import EvidenceFile
+from ecoplan.web.views import department_matches
 
 # extension → (content type, leading bytes that a real file of that type starts with)
 ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -135,7 +136,6 @@ def store(session: Session, home: Path, actor: str, filename: str, data: bytes |
 def evidence_readable(user: Any, row: EvidenceFile) -> bool:
     """Least privilege: the submitting department (and the uploader), the reviewers and
     approvers of reports, and admins may read an evidence file; nobody else."""
-    from ecoplan.web.views import department_matches
 
     if user.can("progress.review") or user.can("progress.approve") or user.can("users.manage"):
         return True

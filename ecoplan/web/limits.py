@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ecoplan.web.deps import CSRF_COOKIE, SESSION_COOKIE, LoginRequired, resolve_principal
+
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: unsafe paths anybody may post to (small url-encoded forms only)
 OPEN_PATHS = frozenset({"/login", "/login/totp", "/logout"})
@@ -131,7 +133,6 @@ class RequestLimits:
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str, str] | None:
         """Sign-in and (for multipart bodies) CSRF, checked from the headers alone."""
-        from ecoplan.web.deps import CSRF_COOKIE, SESSION_COOKIE, LoginRequired, resolve_principal
 
         request = Request(scope)
         session = self.ctx.sessionmaker()

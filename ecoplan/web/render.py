@@ -16,7 +16,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select as _select
 from starlette.responses import Response
 
+from ecoplan.assess.progress import status_name
 from ecoplan.store.models import IngestBatch
+from ecoplan.web.assets import content_hash
 from ecoplan.web.context import fresh
 from ecoplan.web.deps import resolve_principal
 from ecoplan.web.inputs import BEIJING
@@ -99,7 +101,6 @@ def beijing(value: datetime | None) -> str:
 
 def _status_word(code: Any, lang: str = "zh") -> str:
     """A project/task status code in words (``in_progress`` → 实施中); empty when none."""
-    from ecoplan.assess.progress import status_name
 
     return status_name(str(code), lang) if code else ""
 
@@ -155,7 +156,6 @@ def install_filters(templates: Jinja2Templates) -> None:
 
 def static_url(rel: str) -> str:
     """``/static/<rel>?v=<content hash>`` (cached for a year; a new file gets a new URL)."""
-    from ecoplan.web.assets import content_hash
 
     return f"/static/{rel}?v={content_hash(STATIC_DIR, rel)}"
 

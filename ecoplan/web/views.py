@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ecoplan.assess import air_pipeline, progress
 from ecoplan.assess import indicators as ai
 from ecoplan.assess.indicators import assess_indicators
+from ecoplan.assess.owners import all_owners
 from ecoplan.errors import LakeError
 from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 from ecoplan.reports.build import build_report
@@ -195,7 +196,6 @@ def task_rows(ctx: Any, session: Session) -> list[dict[str, Any]]:
     plan = current_plan(ctx, session)
     approved = progress.approved_task_progress(session, plan.code)
     overdue = {o.subject: o for o in progress.overdue_tasks(plan.tasks, approved, as_of=today())}
-    from ecoplan.assess.owners import all_owners
 
     owners = all_owners(session, plan.code)
     rows = []

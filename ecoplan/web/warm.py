@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ecoplan.web import context
+from ecoplan.web.routes.pages import warm_overview
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ class Warmer:
         return True
 
     def _run(self) -> None:
-        from ecoplan.web.routes.pages import warm_overview
-
         while not self._stop.is_set():
             self._wake.clear()
             with self._done:

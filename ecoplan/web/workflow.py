@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from ecoplan.assess import progress
+from ecoplan.assess.owners import owners_of, plan_owners
 from ecoplan.errors import EcoplanError, ValidationError
 from ecoplan.store import audit
 from ecoplan.web import evidence
@@ -30,12 +31,9 @@ def owners(plan: Any, kind: str, subject: str, session: Session | None = None) -
     """The department names responsible for a project, task or indicator: those recorded in the
     workspace (created from the plan on ``plan load``, editable), else the plan's own."""
     if session is not None:
-        from ecoplan.assess.owners import owners_of
-
         recorded = owners_of(session, plan.code, kind, str(subject))
         if recorded is not None:
             return recorded
-    from ecoplan.assess.owners import plan_owners
 
     derived = plan_owners(plan).get((kind, str(subject)))  # a task of a project → its owners
     if derived:

@@ -21,6 +21,8 @@ file, row and field); nothing is dropped silently.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -471,8 +473,6 @@ def _header_is_first_line(head: str) -> bool:
 
 def read_text_grid(path: Path, decoded: DecodedText) -> CsvTable:
     """A delimited file whose header is not its first line, read line by line into a grid."""
-    import csv
-    import io
 
     text = decoded.data.decode("utf-8", errors="replace")
     head = header_line(decoded.data)

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from ecoplan.assess.owners import assign
 from ecoplan.store import audit
 from ecoplan.store.models import Role
-from ecoplan.web import accounts, flash, render
-from ecoplan.web.deps import DbDep, require
+from ecoplan.web import accounts, flash, render, views
+from ecoplan.web.deps import DbDep, ctx_of, require
 from ecoplan.web.inputs import PageNo, RowId
 from ecoplan.web.sessions import LOGIN_ACTIONS
 
@@ -91,9 +92,6 @@ def assign_owner(request: Request, db: DbDep, kind: Annotated[str, Form()],  # t
                  user=DeptAdmin) -> Response:
     """Set the departments responsible for a project, task or indicator (as ``ecoplan
     departments assign``); kept on later plan loads, written to the audit log."""
-    from ecoplan.assess.owners import assign
-    from ecoplan.web import views
-    from ecoplan.web.deps import ctx_of
 
     ctx = ctx_of(request)
     assign(db, views.current_plan(ctx, db), kind, subject.strip(), departments,

@@ -164,8 +164,6 @@ def totp_enable(request: Request, db: DbDep, user: LoggedIn,
 @router.post("/account/totp/disable")
 def totp_disable(request: Request, db: DbDep, user: LoggedIn,
                  current: Annotated[str, Form(max_length=1024)]) -> Response:
-    from ecoplan.web.security import verify_password
-
     row = accounts.get_user(db, user.username)
     if not verify_password(current, row.password_hash)[0]:
         lang = getattr(request.state, "lang", "zh")

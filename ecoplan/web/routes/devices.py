@@ -526,8 +526,10 @@ def recent_series(ctx: Any, device: Any, t: Any) -> dict[str, Any] | None:
           "are hour-ending (= the packet's DataTime + 1 h); flagged values are shown as stored."))
 
 
-def _device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
-                   live: LiveState | None = None) -> dict[str, Any]:
+def device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
+                  live: LiveState | None = None) -> dict[str, Any]:
+    """The device row of ``mn`` as ``user`` may see it (404 when unknown, 403 when not visible);
+    shared by the device routes and the HJ 212-2025 key card (routes/devkeys.py)."""
     rows = [r for r in device_rows(ctx, None, live, lang) if r["mn"] == mn]
     if not rows:
         raise _not_found(mn)
@@ -562,7 +564,7 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader]) -
     ctx, t = ctx_of(request), _t(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
-    row = _device_or_404(ctx, user, mn, lang, live)
+    row = device_or_404(ctx, user, mn, lang, live)
     device = service.list_devices(ctx.engine).get(mn)
     hint = service.held_hint(ctx.engine, mn) if row["held"] else {"password": None, "device_type": None}
     row = dict(row, suggested_type=row["device_type"] or hint["device_type"])
@@ -672,7 +674,7 @@ def commands_fragment(request: Request, mn: str,  # type: ignore[no-untyped-def]
     """The command list alone (the device page refreshes it with htmx)."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
-    d = _device_or_404(ctx, user, mn, lang)
+    d = device_or_404(ctx, user, mn, lang)
     return render.page(request, "devices_commands.html", d=d,
                        commands=command_rows(ctx, mn, lang), when=when,
                        can_command=can(user, "devices.command"))
@@ -778,7 +780,7 @@ def api_devices(request: Request, user: Annotated[Principal, Reader],
 @router.get("/api/v1/devices/{mn}", response_model=DeviceOut, tags=["devices"],
             summary="一台设备 / one device")
 def api_device(request: Request, mn: str, user: Annotated[Principal, Reader]) -> dict[str, Any]:
-    return _device_or_404(ctx_of(request), user, mn, getattr(request.state, "lang", "zh"))
+    return device_or_404(ctx_of(request), user, mn, getattr(request.state, "lang", "zh"))
 
 
 @router.get("/api/v1/devices/{mn}/live", response_model=DeviceLiveOut, tags=["devices"],
@@ -789,7 +791,7 @@ def api_device_live(request: Request, mn: str,
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
-    row = _device_or_404(ctx, user, mn, lang, live)
+    row = device_or_404(ctx, user, mn, lang, live)
     device = service.list_devices(ctx.engine).get(mn)
     return {"mn": mn, "live": live.snapshot is not None and mn in live.devices,
             "stale": live.stale, "snapshot_written_at": live.written_at,
@@ -820,5 +822,5 @@ def api_device_commands(request: Request, mn: str,
                         user: Annotated[Principal, Reader]) -> list[dict[str, Any]]:
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
-    _device_or_404(ctx, user, mn, lang)
+    device_or_404(ctx, user, mn, lang)
     return command_rows(ctx, mn, lang, limit=100)

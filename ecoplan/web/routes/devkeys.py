@@ -13,7 +13,7 @@ from ecoplan.devices.keys import get_profile, issue_key, key_report, revoke, vau
 from ecoplan.store import audit
 from ecoplan.web import render
 from ecoplan.web.deps import DbDep, Principal, ctx_of
-from ecoplan.web.routes.devices import Reader, _device_or_404, can, need, when
+from ecoplan.web.routes.devices import Reader, can, device_or_404, need, when
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ def keys_fragment(request: Request, mn: str,  # type: ignore[no-untyped-def]
     """The key card of the device page (loaded with htmx)."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
-    d = _device_or_404(ctx, user, mn, lang)
+    d = device_or_404(ctx, user, mn, lang)
     keys = key_report(ctx.engine, mn)
     for k in keys:
         k["state_text"] = STATES.get(k["state"], (k["state"], k["state"]))[0 if lang == "zh" else 1]
@@ -48,7 +48,7 @@ def rotate_key(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-
     """Rotate now: the new key is delivered by the gateway with CN 1014, never shown."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
-    _device_or_404(ctx, user, mn, lang)
+    device_or_404(ctx, user, mn, lang)
     db.commit()
     key, _text = issue_key(ctx.engine, vault_for(ctx.workspace), mn, origin="rotation",
                            actor=user.username)
@@ -65,7 +65,7 @@ def revoke_keys(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped
     """Revoke every key of the device: its encrypted packets are refused at once."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
-    _device_or_404(ctx, user, mn, lang)
+    device_or_404(ctx, user, mn, lang)
     db.commit()
     ids = revoke(ctx.engine, mn, actor=user.username)
     audit.record(db, user.username, "revoke-key", "hj212_device", mn, None, {"key_ids": ids})

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, Response
 from ecoplan.errors import Location
 from ecoplan.store import audit
 from ecoplan.supervision import emergency as em
+from ecoplan.supervision.emergency_notice import write_notice
 from ecoplan.web import evidence as evidence_files
 from ecoplan.web import flash, render
 from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
@@ -42,8 +43,6 @@ def need(action: str) -> Any:
 @router.get("/emergency", include_in_schema=False)
 def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")]  # type: ignore[no-untyped-def]
                    ) -> Response:
-    from ecoplan.supervision import emergency as em
-
     engine = ctx_of(request).engine
     now = em.now_local()
     in_force = em.measures_in_force(engine, now)
@@ -103,8 +102,6 @@ def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 # ------------------------------------------------------------------ the warning's lifecycle
 def _when(raw: str | None, field: str, *, required: bool = True) -> datetime | None:
-    from ecoplan.supervision import emergency as em
-
     text = (raw or "").strip()
     if not text:
         if required:
@@ -130,8 +127,6 @@ def issue_warning(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                   area: Annotated[str, Form()] = "交城县",
                   note: Annotated[str | None, Form()] = None) -> Response:
     """发布预警、启动应急响应（同 ecoplan emergency issue）。"""
-    from ecoplan.store import audit
-    from ecoplan.supervision import emergency as em
 
     db.commit()  # release the request session's lock before the domain write (SQLite)
     st = em.issue(ctx_of(request).engine, level=level or None, start=_when(start, "start"),  # type: ignore[arg-type]
@@ -153,8 +148,6 @@ def change_warning(request: Request, db: DbDep, response_id: int,  # type: ignor
                    planned_end: Annotated[str | None, Form()] = None,
                    note: Annotated[str | None, Form()] = None) -> Response:
     """升级、降级或延长（同 ecoplan emergency change）。"""
-    from ecoplan.store import audit
-    from ecoplan.supervision import emergency as em
 
     engine = ctx_of(request).engine
     before = em.response_state(engine, response_id)
@@ -177,8 +170,6 @@ def lift_warning(request: Request, db: DbDep, response_id: int,  # type: ignore[
                  doc_no: Annotated[str, Form()] = "", at: Annotated[str | None, Form()] = None,
                  note: Annotated[str | None, Form()] = None) -> Response:
     """解除应急响应（同 ecoplan emergency lift）。"""
-    from ecoplan.store import audit
-    from ecoplan.supervision import emergency as em
 
     db.commit()
     em.lift(ctx_of(request).engine, response_id, at=_when(at, "at"), doc_no=doc_no,  # type: ignore[arg-type]
@@ -192,8 +183,6 @@ def lift_warning(request: Request, db: DbDep, response_id: int,  # type: ignore[
 def notice(request: Request, user: Annotated[Principal, need("emergency.read")],  # type: ignore[no-untyped-def]
            at: str | None = None) -> Response:
     """应急响应通知（Word，含减排措施清单），与 ecoplan emergency notice 相同；副本存入报告目录。"""
-    from ecoplan.supervision import emergency as em
-    from ecoplan.supervision.emergency_notice import write_notice
 
     ctx = ctx_of(request)
     in_force = em.measures_in_force(ctx.engine, _when(at, "at"))

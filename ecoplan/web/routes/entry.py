@@ -8,6 +8,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
 
 from ecoplan.assess import progress
 from ecoplan.store.web_models import EvidenceFile
@@ -104,8 +105,6 @@ def step(request: Request, db: DbDep, user: LoggedIn, kind: str, record_id: RowI
 def download_evidence(request: Request, db: DbDep, user: LoggedIn,
                       public_id: Annotated[str, PathParam(max_length=64)]) -> Response:
     """An evidence file, for the submitting department, reviewers/approvers and admins."""
-    from sqlalchemy import select
-
 
     row = db.execute(select(EvidenceFile).where(EvidenceFile.public_id == public_id)
                      ).scalar_one_or_none()

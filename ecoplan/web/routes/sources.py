@@ -27,6 +27,7 @@ from ecoplan.supervision import exceedance as rule
 from ecoplan.supervision import sources as S
 from ecoplan.supervision.exceedance_report import find_exceedances
 from ecoplan.supervision.sources import limits_in_force, parse_date, permit_in_force
+from ecoplan.supervision.sources_excel import SHEETS, write_template
 from ecoplan.supervision.sources_excel import import_workbook as run_import
 from ecoplan.supervision.sources_indicators import summary
 from ecoplan.web import flash, render
@@ -122,7 +123,6 @@ def _sources_page(request: Request, db: Any, user: Principal, message: str | Non
 @router.get("/sources/template.xlsx", include_in_schema=False)
 def template(request: Request, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
     """The registry import template (as ``ecoplan sources template``)."""
-    from ecoplan.supervision.sources_excel import write_template
 
     folder = ctx_of(request).settings.reports_dir / "templates"
     out = write_template(folder / "污染源登记导入模板.xlsx")
@@ -191,8 +191,6 @@ def _chart(ctx: Any, db: Any, ent_code: str, start: date, end: date,
 @router.get("/sources/{credit_code}", include_in_schema=False)
 def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: ignore[no-untyped-def]
                     user: Annotated[Principal, Reader]) -> Response:
-    from ecoplan.supervision import sources as S
-
     ent = db.get(Enterprise, credit_code.strip().upper())
     if ent is None:
         raise EnterpriseNotFound(f"未登记的企业：{credit_code}",
@@ -259,7 +257,6 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
                               added=sum(rep.added.values()), updated=sum(rep.updated.values()),
                               unchanged=sum(rep.unchanged.values()), errors=0, details="")
     # the error report: one row per bad row with file, sheet, row, field (its column header)
-    from ecoplan.supervision.sources_excel import SHEETS
 
     headers = {(sheet, f): h for sheet, cols in SHEETS.values() for f, h, _r, _h in cols}
     errors = [{**e, "header": headers.get((e["sheet"], e["field"]), e["field"] or "")}

@@ -20,6 +20,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
+from ecoplan.store.audit import backfill_chain
+
 revision = "0010_security"
 down_revision = "0005_web"
 branch_labels = ("security",)
@@ -68,8 +70,6 @@ def upgrade() -> None:
             if changed != refs:
                 conn.execute(t.update().where(t.c.id == rid).values(evidence=changed))
     op.create_index("ix_evidence_files_public_id", "evidence_files", ["public_id"], unique=True)
-
-    from ecoplan.store.audit import backfill_chain
 
     backfill_chain(conn)
 
