@@ -88,3 +88,17 @@ def test_web_pages_show_the_warning(invalid_ws: Any) -> None:
     air = c.get("/air?year=2025").text
     assert "县城 2025 " + WARNING in air
     assert "沙尘扣除口径=none" in air
+
+
+def test_conventions_name_the_alternative_limits_of_a_period_spanning_the_switch() -> None:
+    from ecoplan.assess.air_validity import conventions_text
+
+    row = {"dust_convention": "bulletin", "station_set": "assessment", "incomplete_days": "count",
+           "composite_inputs": "raw", "limits_ruleset": "2026", "alt_limits_ruleset": "2012",
+           "alt_exceedance_multiple_pm25": 0.17, "alt_exceedance_multiple_pm10": float("nan")}
+    zh = conventions_text(row, "zh")
+    assert zh.startswith("沙尘扣除口径=bulletin（通报口径") and "超标倍数限值=2026" in zh
+    assert "时段跨 2026-03-01，另按 GB 3095-2012 限值的超标倍数：PM2.5 0.17" in zh
+    assert "PM10" not in zh.split("超标倍数：")[-1]
+    en = conventions_text({**row, "alt_limits_ruleset": None}, "en")
+    assert "dust deduction=bulletin (bulletin" in en and "2026-03-01" not in en
