@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from ecoplan.assess import air_pipeline
+from ecoplan.assess import air_pipeline, air_validity
 from ecoplan.assess import progress as pg
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
@@ -325,6 +325,13 @@ def air_annual_statistics(ws: Workspace, years: Sequence[int], ruleset: str = "a
         .group_by("year").aggregate(batches=lambda t: t.batch.collect()))
     by_year = {int(r.year): sorted({int(b) for b in r.batches}) for r in batches.itertuples()}
     stats["batches"] = [by_year.get(y, []) for y in stats["year"]]
+    # the validity warning lines of the PM2.5 annual mean (the only flagged indicator statistic)
+    md = air_validity.month_days(analytics, daily, "city")
+    for lang in ("zh", "en"):
+        stats[f"pm25_warnings_{lang}"] = [
+            air_validity.validity_warnings(stats.iloc[[i]], md, "city", "year", lang=lang,
+                                           pollutants=["pm25"], with_key=False)
+            for i in range(len(stats))]
     return stats[stats.year.isin(list(years))].reset_index(drop=True)
 
 
@@ -376,7 +383,11 @@ def _air_values(ws: Workspace, plan: Plan, inds: list[Indicator], years: Sequenc
             common = {"valid_days": r.get("valid_days"), "good_days": r.get("good_days"),
                       "heavy_days": r.get("heavy_days"), "pm25_days": r.get("pm25_days"),
                       "stations": stations, "ruleset": rs}
+            common["conventions_zh"] = air_validity.conventions_text(r, "zh")
+            common["conventions_en"] = air_validity.conventions_text(r, "en")
             if stat == "air.pm25_annual_mean":
+                common["warnings_zh"] = list(r.get("pm25_warnings_zh") or [])
+                common["warnings_en"] = list(r.get("pm25_warnings_en") or [])
                 iv.value = _dec(r.get("pm25_mean"), 0)
                 iv.method_zh = (f"县城评价点位 {'、'.join(stations)} {y} 年 PM2.5 年平均浓度"
                                 f"（{r.get('pm25_days')} 个有效日，GB/T 8170 修约为整数）")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ecoplan.assess import air_validity
 from ecoplan.commands.air import JsonOpt, RulesOpt, problem_lines_of, warn
 from ecoplan.commands.air import app as air_app
 from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
@@ -391,7 +392,8 @@ def stats_command(
                                incomplete_days=incomplete_days,
                                composite_inputs=composite_inputs)
         key = "city" if by == "city" else "station_code"
-        warnings = validity_warnings(out, _month_days(src.analytics, daily, key), key, period)
+        warnings = air_validity.validity_warnings(
+            out, air_validity.month_days(src.analytics, daily, key), key, period)
         bar.advance(task)
     out = _csv_ready(out)
     if three_year and period == "year":
@@ -437,77 +439,6 @@ def stats_command(
                 f"… and {len(warnings) - 30} more validity warnings (see the output or --json)"))
     ok(f"{len(out)} 行" + (f"；已写入 {output}" if output else ""),
        f"{len(out)} rows" + (f"; written to {output}" if output else ""))
-
-
-#: pollutant → (name, the statistic whose validity the warning names)
-_VALIDITY = {"pm25": ("PM2.5", "平均浓度", "mean"), "pm10": ("PM10", "平均浓度", "mean"),
-             "so2": ("SO2", "平均浓度", "mean"), "no2": ("NO2", "平均浓度", "mean"),
-             "co": ("CO", "第95百分位数", "95th percentile"),
-             "o3_8h": ("O3 日最大8小时", "第90百分位数", "90th percentile")}
-_PERIOD_WORD = {"year": ("年", "annual"), "quarter": ("季度", "quarterly"),
-                "month": ("月", "monthly"), "range": ("时段", "period")}
-
-
-def _month_days(analytics: Any, daily: Any, key: str) -> Any:
-    """Valid daily values per key, calendar month and pollutant (for the validity warnings)."""
-    aggs = {p: daily[p].count() for p in _VALIDITY if p in daily.columns}
-    t = daily.mutate(yr=daily.date.year(), mon=daily.date.month())
-    return analytics.execute(t.group_by([key, "yr", "mon"]).aggregate(**aggs))
-
-
-def validity_warnings(out: Any, month_days: Any, key: str, period: str) -> list[str]:
-    """One warning line per statistic that is not valid (GB 3095 Table 4 / HJ 663 §5: ≥ 324
-    days a year, ≥ 27 a month, ≥ 25 in February), naming the months that fall short, e.g.
-    "1081A 2019 PM2.5 年平均浓度无效：8 月、9 月有效天数不足 27 天"."""
-    from ecoplan.standards.air_daily import hj663
-
-    v = hj663()["validity"]
-    per_month, feb, per_year = int(v["min_days_per_month"]), int(v["min_days_february"]), \
-        int(v["min_days_per_year"])
-    lines = []
-    pw_zh, pw_en = _PERIOD_WORD.get(period, ("", ""))
-    for r in out.itertuples(index=False):
-        row = r._asdict()
-        for p, (name, stat_zh, stat_en) in _VALIDITY.items():
-            valid = row.get(f"{p}_valid")
-            if valid is None or valid != valid or bool(valid):
-                continue
-            md = month_days[(month_days[key] == row[key])]
-            md = md[_in_period(md, str(row["period"]), period)]
-            short = [(int(m.mon), int(getattr(m, p))) for m in md.itertuples()
-                     if int(getattr(m, p)) < (feb if int(m.mon) == 2 else per_month)]
-            days = int(row.get(f"{p}_days") or 0)
-            where = f"{row[key]} {row['period']} "
-            if short:
-                short.sort()
-                months = "、".join(f"{m} 月" for m, _ in short)
-                months_en = ", ".join(f"month {m} ({d} days)" for m, d in short)
-                only_feb = [m for m, _ in short] == [2]
-                need_zh = f"{feb} 天" if only_feb else f"{per_month} 天" + (
-                    f"（2 月 {feb} 天）" if any(m == 2 for m, _ in short) else "")
-                lines.append(tr(
-                    f"{where}{name} {pw_zh}{stat_zh}无效：{months}有效天数不足 {need_zh}",
-                    f"{where}{name} {pw_en} {stat_en} is not valid: too few valid days in "
-                    f"{months_en}; {per_month} needed ({feb} in February)"))
-            else:
-                lines.append(tr(f"{where}{name} {pw_zh}{stat_zh}无效：有效天数 {days} 天，"
-                                f"不足 {per_year} 天",
-                                f"{where}{name} {pw_en} {stat_en} is not valid: {days} valid "
-                                f"days, {per_year} needed"))
-    return lines
-
-
-def _in_period(md: Any, label: str, period: str) -> Any:
-    import pandas as pd
-
-    if period == "year" and label[:4].isdigit():
-        return (md["yr"] == int(label[:4])).to_numpy()
-    if period == "month" and len(label) >= 7:
-        return ((md["yr"] == int(label[:4])) & (md["mon"] == int(label[5:7]))).to_numpy()
-    if period == "quarter" and "Q" in label:
-        q = int(label.split("Q")[-1])
-        return ((md["yr"] == int(label[:4])) & ((md["mon"] - 1) // 3 + 1 == q)).to_numpy()
-    return pd.Series(True, index=md.index).to_numpy()
 
 
 def _settings_line(out: Any, lang: str = "zh") -> str:

@@ -119,6 +119,9 @@ def _indicators_section(doc: Any, data: ReportData, charts: dict[str, Any]) -> N
         method = (d["method"] or "").strip() or "无（该年度没有可用于计算的数据）"
         paragraph(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
                        f"数值来源：{method.rstrip('。')}。", size=11)
+        for line in r.value.details.get("warnings_zh") or []:
+            paragraph(doc, f"⚠ 警告：{line}；该数值不满足数据有效性要求，据此作出的判定仅供参考。", size=11,
+                      bold=True, colour="C62828")
     if charts.get("indicators"):
         heading(doc, "（二）指标变化与目标路径", 2)
         figs = charts["indicators"]
@@ -229,6 +232,8 @@ def _method_annex(doc: Any, data: ReportData) -> None:
                       r.status.rule_id])
     table(doc, ["指标", "来源", "计算方法 / 数据", "标准与规则版本", "判定规则"], mrows,
           widths=[1.1, 1.5, 7.2, 4.6, 2.2], size=7.5)
+    for text in air_conventions(data):
+        paragraph(doc, text, size=11)
     heading(doc, "（三）数据快照", 2)
     snap = data.snapshot
     paragraph(doc, f"本报告由 ecoplan 根据以下数据生成，数据快照摘要（SHA-256）：{snap.digest}。"
@@ -239,6 +244,21 @@ def _method_annex(doc: Any, data: ReportData) -> None:
     table(doc, ["批次", "数据集", "来源", "行数"],
           [[b["id"], b["dataset"], Path(str(b["source_file"])).name[:60], b["rows_accepted"]]
             for b in snap.batches], widths=[1.2, 3.0, 10.0, 2.0], size=8)
+
+
+def air_conventions(data: ReportData) -> list[str]:
+    """The basis of the air figures computed from the lake (issue 20 points 3 and 6): dust
+    deduction, station set, incomplete-day rule, composite inputs, exceedance limits and, for a
+    period spanning 2026-03-01, the alternative limits basis — one sentence per distinct set."""
+    seen: dict[str, list[str]] = {}
+    for r in data.assessment.rows:
+        conv = r.value.details.get("conventions_zh")
+        if conv:
+            seen.setdefault(conv, []).append(r.indicator.key)
+    return [f"空气质量指标（{'、'.join(keys)}）的统计口径：{conv}。点位集合为县城评价点位，按 HJ 663 "
+            "计算；沙尘扣除另有通报口径（bulletin）和考核口径（assessment），本报告所用口径如上，"
+            "说明见 docs/air-statistics.md 第4节。"
+            for conv, keys in seen.items()]
 
 
 def _g(x: Any) -> str:

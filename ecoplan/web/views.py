@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecoplan.assess import air_pipeline, progress
+from ecoplan.assess import air_pipeline, air_validity, progress
 from ecoplan.assess import indicators as ai
 from ecoplan.assess.indicators import assess_indicators
 from ecoplan.assess.owners import all_owners
@@ -156,7 +156,9 @@ def indicator_rows(ctx: Any, session: Session, lang: str = "zh",
             status=a.status.status, department=getattr(m, "department", None) if m else None,
             rule=r["rule"], extra={"display": r["value"] if has_value else "—",
                                    "method": r["method"], "expected": r["expected"],
-                                   "gap": r["gap"], "target_source": r["target_source"]},
+                                   "gap": r["gap"], "target_source": r["target_source"],
+                                   "warnings": a.value.details.get(f"warnings_{lang}") or [],
+                                   "conventions": a.value.details.get(f"conventions_{lang}")},
         ))
     ctx.cache[key] = (time.monotonic(), rows)
     return rows
@@ -486,7 +488,7 @@ def air_page(ctx: Any, session: Session, t: Any, year: int | None = None) -> dic
     years = air_years(ctx)
     empty = {"charts": [], "stations": [], "station_columns": [], "ranking": [],
              "ranking_columns": [], "ranking_rule": None, "note": None, "years": years,
-             "year": year}
+             "year": year, "warnings": [], "conventions": None}
     if not years:
         return empty
     plan = current_plan(ctx, session)
@@ -538,7 +540,17 @@ def air_page(ctx: Any, session: Session, t: Any, year: int | None = None) -> dic
         charts.append(chart("composite", t("综合指数排名", "Composite-index ranking"), option,
                             [t("排名", "rank"), t("站点", "station"), t("综合指数", "index")],
                             [[r[0], r[1] + " " + r[2], r[3]] for r in ranking], rule))
+    annual = data["annual"]
+    warnings: list[str] = []
+    conventions = None
+    if not annual.empty and "year" in annual.columns and (annual["year"] == year).any():
+        row = annual[annual["year"] == year].iloc[0].to_dict()
+        lang = "zh" if t("zh", "en") == "zh" else "en"
+        warnings = [t("县城", "County town") + " " + w
+                    for w in row.get(f"pm25_warnings_{lang}") or []]
+        conventions = air_validity.conventions_text(row, lang)
     return {**empty, "charts": charts, "stations": stations, "ranking": ranking,
+            "warnings": warnings, "conventions": conventions,
             "station_columns": [t("代码", "code"), t("名称", "name"), t("级别", "level"),
                                 t("县城点位", "county town"), t("有效天数", "valid days"),
                                 "PM2.5 (μg/m³)", "PM10 (μg/m³)", "O3-8h P90 (μg/m³)",
