@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecoplan.assess import air_validity
 from ecoplan.commands.air import JsonOpt, RulesOpt, problem_lines_of, warn
 from ecoplan.commands.air import app as air_app
 from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
@@ -391,6 +390,9 @@ def stats_command(
                                station_set=station_set, city_o3=city_o3,
                                incomplete_days=incomplete_days,
                                composite_inputs=composite_inputs)
+        # deferred, as every command defers its engine imports: `ecoplan --help` loads no pandas
+        from ecoplan.assess import air_validity
+
         key = "city" if by == "city" else "station_code"
         warnings = air_validity.validity_warnings(
             out, air_validity.month_days(src.analytics, daily, key), key, period)
