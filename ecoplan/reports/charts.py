@@ -214,3 +214,28 @@ def water_class_chart(classes: Mapping[str, Mapping[str, int]], out: Path, *, ti
               bbox_to_anchor=(0.5, -0.12), frameon=False)
     fig.tight_layout()
     return _save(fig, out, demo_label)
+
+
+def daily_aqi_bars(daily: Mapping[date, int | None], out: Path, *, title: str,
+                   demo_label: str | None = None) -> Path:
+    """Daily AQI of a month (or any run of days) as bars coloured by HJ 633 category; days
+    without a valid AQI are marked with a grey ×."""
+    plt = _pyplot()
+    days = sorted(daily)
+    fig, ax = plt.subplots(figsize=(7.2, 2.8))
+    for i, d in enumerate(days):
+        v = daily[d]
+        if v is None:
+            ax.plot(i, 2, marker="x", color="#9e9e9e")
+            continue
+        colour = next(c for top, c in AQI_COLOURS if v <= top)
+        ax.bar(i, v, color=colour, edgecolor="#555555", linewidth=0.3)
+    ax.set_xticks(range(len(days)))
+    ax.set_xticklabels([str(d.day) for d in days], fontsize=6)
+    ax.set_xlabel("日", fontsize=8)
+    ax.set_ylabel("AQI", fontsize=8)
+    for y in (50, 100, 150, 200):
+        ax.axhline(y, color="#bbbbbb", linewidth=0.5, linestyle="--")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out, demo_label)
