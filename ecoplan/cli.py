@@ -55,6 +55,8 @@ COMMAND_MODULES = (
     "demo",
     "sources",
     "audit",
+    "audit_day",
+    "bulletin",
     "flags",
     "ops",
 )

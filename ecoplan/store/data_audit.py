@@ -26,7 +26,7 @@ from ecoplan.store.bulletin_audit_models import AuditDayEvent, AuditDecision
 from ecoplan.store.db import session_scope
 
 #: datasets an auditor audits, with the medium of their reason codes
-MEDIA = {"air_hourly": "air", "water_samples": "water"}
+MEDIA = {"air_hourly": "air"}  # water: once automatic water data reach the lake
 
 
 class DataAuditError(EcoplanError):

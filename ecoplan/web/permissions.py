@@ -21,6 +21,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "progress.approve": frozenset({"admin", "analyst"}),
     "quarantine.resolve": frozenset({"admin", "analyst"}),
     "report.generate": frozenset({"admin", "analyst"}),
+    # 环境质量公报: analysts approve (and so publish) the drafts; 数据审核: the audit of the
+    # automatic monitoring data is done by the bureau's analysts (admin too)
+    "bulletin.approve": frozenset({"admin", "analyst"}),
+    "data.audit": frozenset({"admin", "analyst"}),
     "users.manage": frozenset({"admin"}),
     "departments.manage": frozenset({"admin"}),
     "tokens.own": frozenset(ROLES),
