@@ -41,6 +41,7 @@ from ecoplan.web.deps import (
 from ecoplan.web.limits import RequestLimits
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import devkeys as devkeys_routes
+from ecoplan.web.routes import bulletins as bulletin_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
     app.include_router(devkeys_routes.router)
+    app.include_router(bulletin_routes.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -52,6 +52,7 @@ NAV = (
     ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
     ("/entry", "填报与审核", "Reporting", "read.internal"),
     ("/data", "数据", "Data", "read.internal"),
+    ("/audit/day", "数据审核", "Data audit", "data.audit"),
     ("/devices", "设备", "Devices", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
