@@ -19,6 +19,7 @@ import ibis
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
+from ecoplan.demo.bulletin import run_bulletin_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -119,6 +120,16 @@ def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None
         say(f"{NO_PDF_ZH}\n{NO_PDF_EN}", f"{NO_PDF_EN}\n{NO_PDF_ZH}")
 
 
+def _step_bulletin(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Audit one day of a county-town station and write the December 2025 bulletin (draft)."""
+    out = run_bulletin_demo(ws)
+    result.outputs["bulletin"] = out
+    say(f"数据审核：{out['audited']} 已审核锁定；2025年12月环境质量月报草稿 {out['id']}：{out['bulletin']}"
+        f"（已审核站日 {out['audited_days']}/{out['total_days']}）",
+        f"Data audit: {out['audited']} locked; December 2025 bulletin draft {out['id']}: "
+        f"{out['bulletin']} (audited site-days {out['audited_days']}/{out['total_days']})")
+
+
 def _step_hj212_live(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Three simulated data loggers send real 2019 hours to the HJ 212 gateway for 5 seconds."""
     out = run_live_demo(ws, seconds=5.0, devices=3, rate=5.0, say=say)
@@ -177,6 +188,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("water", _step_water),
     ("demo_series", _step_demo_series),
     ("final_report", _step_final_report),
+    ("bulletin", _step_bulletin),
     ("hj212_live", _step_hj212_live),
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),
