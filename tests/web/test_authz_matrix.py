@@ -164,6 +164,12 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
     if placeholder == "response":  # a fresh warning (orange) for each change or lift
         _no_response(ws)
         return str(_active_response(ws))
+    if placeholder == "bulletin":  # a fresh draft for each approval
+        from ecoplan.store import bulletins
+
+        with ws.session() as s:
+            return str(bulletins.register(s, kind="air", period="2025-12", file="/nonexistent",
+                                          digest="0" * 64, actor="matrix").id)
     if placeholder == "command":
         from ecoplan.devices.command_queue import enqueue
 
@@ -180,7 +186,7 @@ def test_authorization(matrix_env, row: dict[str, str], role: str,  # type: igno
                        tmp_path: Path) -> None:
     ws, clients = matrix_env
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "bulletin"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
     if row["id"] == "form-emergency-issue":

@@ -67,8 +67,11 @@ def approve(request: Request, db: DbDep, bulletin_id: int,  # type: ignore[no-un
 
 
 def _file(request: Request, bulletin_id: int, *, published_only: bool) -> Response:
-    with session_scope(ctx_of(request).engine) as s:
-        row = bulletins.get(s, bulletin_id)
+    try:
+        with session_scope(ctx_of(request).engine) as s:
+            row = bulletins.get(s, bulletin_id)
+    except bulletins.BulletinStateError:
+        return Response(status_code=404)
     path = Path(row.file)
     if (published_only and row.state != "published") or not path.is_file():
         return Response(status_code=404)
