@@ -43,6 +43,7 @@ from ecoplan.plan import Plan
 from ecoplan.plan.model import WATER_CLASS_LABELS
 from ecoplan.reports import charts
 from ecoplan.reports.evaluation import uses_demo_data
+from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.standards.air_rules import STANDARDS, select_ruleset
 from ecoplan.standards.surface_water import parse_class
 from ecoplan.standards.water_sections import classify_section_period
@@ -151,6 +152,10 @@ def _cell(row: pd.Series | None, col: str, valid_col: str | None) -> str:
     if row is None:
         return "—"
     v = row.get(col)
+    if col == "good_day_ratio" and row.get("good_day_ratio_raw") is not None \
+            and not pd.isna(row.get("good_day_ratio_raw")):
+        # as the plan's indicator 2 (GB/T 8170 to 2 decimals of the unrounded ratio)
+        v = gbt8170_round(float(row["good_day_ratio_raw"]), 2)
     text = _num(v, 2 if col in ("composite_index", "good_day_ratio") else
                 (1 if col == "co_p95" else None))
     if valid_col and text != "—" and not bool(row.get(valid_col, True)):
@@ -219,7 +224,8 @@ def _air(ws: Workspace, plan: Plan, period: Period) -> dict[str, Any] | None:
                  for d, a in zip(aqi["date"], aqi["aqi"], strict=True)}
     # year to date against the plan's target path (indicators 1–3, linear from the baseline)
     path = []
-    for key, col in (("1", "pm25_mean"), ("2", "good_day_ratio"), ("3", "heavy_day_ratio")):
+    for key, col, digits in (("1", "pm25_mean_raw", 0), ("2", "good_day_ratio_raw", 2),
+                             ("3", "heavy_day_ratio_raw", 2)):
         try:
             ind = plan.indicator(key)
         except (KeyError, EcoplanError):
@@ -232,6 +238,7 @@ def _air(ws: Workspace, plan: Plan, period: Period) -> dict[str, Any] | None:
         value = ytd_row.get(col)
         ok = None
         if value is not None and not pd.isna(value):
+            value = gbt8170_round(float(value), digits)  # as the indicator assessment rounds
             v = Decimal(str(value))
             ok = v <= expected if target.operator in ("<=", "<", "≤") else v >= expected
         path.append({"key": key, "name": ind.name_zh, "unit": ind.unit or "", "value": value,

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, Response
 from ecoplan.assess.data_audit import DATASET, day_view
 from ecoplan.assess.indicators import county_town_stations
 from ecoplan.errors import Location
-from ecoplan.nomenclature import AIR_POLLUTANTS
+from ecoplan.nomenclature import AIR_POLLUTANTS, DISPLAY, UNITS
 from ecoplan.standards.audit_reasons import audit_reasons
 from ecoplan.store import bulletins, data_audit
 from ecoplan.store.db import session_scope
@@ -97,6 +97,23 @@ def public_file(request: Request, bulletin_id: int) -> Response:
 
 
 # ------------------------------------------------------------------ the daily data audit
+def audit_note(ctx: Any, year: int | None) -> dict[str, int] | None:
+    """How many county-town station-days of ``year`` are audited (locked): the public air page
+    says the rest are 未审核 (unaudited real-time data)."""
+    ws = ctx.workspace
+    if ws is None or year is None:
+        return None
+    stations = county_town_stations(ws)
+    if not stations:
+        return None
+    last = min(date(year, 12, 31), date.today())
+    if last < date(year, 1, 1):
+        return None
+    audited, total = data_audit.audit_coverage(ctx.engine, DATASET, stations, date(year, 1, 1),
+                                               last)
+    return {"year": year, "audited": audited, "total": total}
+
+
 def _day(raw: str | None) -> date:
     if not raw:
         return date.today() - timedelta(days=1)  # the audit is of yesterday's data
@@ -120,12 +137,18 @@ def audit_day(request: Request, user: Annotated[Principal, need("data.audit")], 
     if view is not None:
         for r in view.hours.to_dict("records"):
             label = r["timestamp"].strftime("%Y-%m-%d %H:%M")
+            cells = []
+            for p in AIR_POLLUTANTS:
+                v, flag = r.get(p), r.get(f"{p}_flag")
+                cells.append((p, None if v is None or v != v else v,
+                              flag if isinstance(flag, str) and flag else None,
+                              view.in_force.get((label, p))))
             hours.append({"label": label, "hour": r["timestamp"].strftime("%H:%M"),
-                          "values": [(p, r.get(p), r.get(f"{p}_flag"),
-                                      view.in_force.get((label, p))) for p in AIR_POLLUTANTS]})
+                          "cells": cells})
     medium_reasons = [r for r in audit_reasons().values() if r.fits("air")]
     return render.page(request, "audit_day.html", sites=sites, site=site, day=day, view=view,
                        hours=hours, pollutants=AIR_POLLUTANTS, reasons=medium_reasons,
+                       display=DISPLAY, units=UNITS,
                        message=flash.read(request))
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ecoplan.web import charts, render, views
 from ecoplan.web.deps import DbDep, ctx_of
+from ecoplan.web.routes.bulletins import audit_note
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +37,8 @@ def _public_data(request: Request, db: DbDep, section: str) -> dict:
     elif section == "air":
         data["rows"] = [r for r in rows if r.key in ("1", "2", "3")]
         data["charts"] = views.air_overview_charts(ctx, db, t)
+        years = [int(r.value_year) for r in data["rows"] if getattr(r, "value_year", None)]
+        data["audit"] = audit_note(ctx, max(years) if years else None)
     elif section == "water":
         data["rows"] = [r for r in rows if r.key in ("4a", "4b", "5", "6", "7")]
         data["charts"] = views.water_public_charts(ctx, db, t)
