@@ -365,9 +365,13 @@ def _write_air(doc: Any, data: BulletinData, tmp: Path, tables: int, figures: in
              for col, lab, unit, vc in AIR_ROWS], widths=[5.2, 1.8, 3.0, 3.6, 2.6])
     if a["daily_aqi"]:
         figures += 1
-        png = charts.daily_aqi_bars(a["daily_aqi"], tmp / "aqi.png",
-                                    title=f"{p.zh}县城区逐日AQI",
-                                    demo_label=DEMO_LABEL if data.demo else None)
+        label = DEMO_LABEL if data.demo else None
+        if p.month:  # a month: one bar per day; a year: the month × day calendar
+            png = charts.daily_aqi_bars(a["daily_aqi"], tmp / "aqi.png",
+                                        title=f"{p.zh}县城区逐日AQI", demo_label=label)
+        else:
+            png = charts.aqi_calendar(a["daily_aqi"], p.year, tmp / "aqi.png",
+                                      title=f"{p.zh}县城区逐日AQI", demo_label=label)
         doc.add_picture(str(png), width=Cm(min(15.5, b.text_width_cm(doc))))
         b.caption(doc, f"图{figures}  {p.zh}县城区逐日空气质量指数（AQI）")
     if a["path"]:
@@ -383,7 +387,8 @@ def _write_air(doc: Any, data: BulletinData, tmp: Path, tables: int, figures: in
             if not r["valid"] and v != "—":
                 v += INVALID
             state = "—" if r["ok"] is None else ("达到路径要求" if r["ok"] else "未达路径要求")
-            rows.append([r["name"], r["unit"], v, _num(float(r["expected"]), 2), r["target"],
+            rows.append([r["name"], r["unit"], v,
+                         _num(float(r["expected"]), 1 if r["key"] == "1" else 2), r["target"],
                          state])
         b.table(doc, ["指标", "单位", "累计值", "路径值", "规划目标", "评价"], rows,
                 widths=[5.0, 1.6, 2.2, 2.0, 2.0, 3.0])
