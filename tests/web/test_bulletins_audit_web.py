@@ -36,6 +36,31 @@ def test_bulletin_approval_and_publication(web_ws, client_for: Callable[[str | N
     assert anon.get(f"/public/bulletins/{bid}/file").content.startswith(b"PK")
 
 
+def test_audit_day_shows_real_hours_and_suggestions(  # type: ignore[no-untyped-def]
+        web_ws, client_for: Callable[[str | None], TestClient]) -> None:
+    """Two real days of 1081A (bundled 2019 Shanxi file); one hour made PM2.5 > PM10."""
+    import pandas as pd
+
+    from ecoplan.assess.air_pipeline import HOURLY_COLUMNS
+    from ecoplan.ingest.pipeline import ingest_frame
+    from ecoplan.ingest.registry import import_bundled
+    from ecoplan.sample_data import sample_path
+
+    f = pd.read_csv(sample_path("realdata", "shanxi_hourly_2019.csv.gz"),
+                    parse_dates=["timestamp"], dtype={"station_code": str}, nrows=20_000)
+    f = f[(f.station_code == "1081A") & (f.timestamp > "2019-01-01")
+          & (f.timestamp <= "2019-01-02")][list(HOURLY_COLUMNS)].reset_index(drop=True)
+    f.loc[f.timestamp == "2019-01-01 09:00", "pm25"] = f.loc[
+        f.timestamp == "2019-01-01 09:00", "pm10"] + 50
+    import_bundled(web_ws.engine, ("shanxi",))
+    res = ingest_frame(web_ws, "air_hourly", f, source="test:audit-day")
+    assert res.rows_accepted == 24, res.as_dict()
+    a = client_for("analyst")
+    page = a.get("/audit/day?site=1081A&date=2019-01-01").text
+    assert page.count("<tr><td>") >= 24 and "SO₂" in page, page[page.find("<main"):][:1500]
+    assert "09:00 pm25：A06" in page
+
+
 def test_audit_day_steps_and_rights(web_ws, client_for: Callable[[str | None], TestClient]  # type: ignore[no-untyped-def]
                                     ) -> None:
     dept = client_for("zjj")

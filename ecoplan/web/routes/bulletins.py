@@ -131,6 +131,8 @@ def audit_day(request: Request, user: Annotated[Principal, need("data.audit")], 
     ws = ctx.workspace
     sites = county_town_stations(ws) if ws is not None else []
     site = site or (sites[0] if sites else "")
+    if site and site not in sites:
+        sites = [site, *sites]
     day = _day(date)
     view = day_view(ws, site, day) if ws is not None and site else None
     hours = []
