@@ -16,6 +16,7 @@ from ecoplan.web import charts, flash, render, views
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, ctx_of, require
 from ecoplan.web.inputs import PageNo, RowId, Year
+from ecoplan.web.routes.bulletins import audit_note
 
 router = APIRouter(include_in_schema=False)
 Reader = require("read.internal")
@@ -99,6 +100,7 @@ def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
 def air(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
     ctx, t = ctx_of(request), _t(request)
     data = views.air_page(ctx, db, t, year)
+    data["audit"] = audit_note(ctx, data.get("year"))
     return render.page(request, "air.html", **data)
 
 
