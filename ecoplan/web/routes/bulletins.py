@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 
 from ecoplan.assess.data_audit import DATASET, day_view
@@ -25,20 +25,9 @@ from ecoplan.standards.audit_reasons import audit_reasons
 from ecoplan.store import bulletins, data_audit
 from ecoplan.store.db import session_scope
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.deps import DbDep, Principal, ctx_of, require
 
 router = APIRouter(include_in_schema=False)
-
-
-def need(action: str) -> Any:
-    """Dependency: the signed-in user's role must allow ``action``."""
-
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
 
 
 def bulletin_rows(request: Request, *, published_only: bool) -> list[bulletins.BulletinRow]:
@@ -47,7 +36,7 @@ def bulletin_rows(request: Request, *, published_only: bool) -> list[bulletins.B
 
 
 @router.get("/reports/bulletins")
-def bulletins_page(request: Request, user: Annotated[Principal, need("read.internal")]  # type: ignore[no-untyped-def]
+def bulletins_page(request: Request, user: Annotated[Principal, require("read.internal")]  # type: ignore[no-untyped-def]
                    ) -> Response:
     return render.page(request, "bulletins.html", rows=bulletin_rows(request, published_only=False),
                        can_approve=user.can("bulletin.approve"), message=flash.read(request),
@@ -56,7 +45,7 @@ def bulletins_page(request: Request, user: Annotated[Principal, need("read.inter
 
 @router.post("/reports/bulletins/{bulletin_id}/approve")
 def approve(request: Request, db: DbDep, bulletin_id: int,  # type: ignore[no-untyped-def]
-            user: Annotated[Principal, need("bulletin.approve")],
+            user: Annotated[Principal, require("bulletin.approve")],
             note: Annotated[str | None, Form(max_length=500)] = None) -> Response:
     db.commit()  # release the request session's lock before the domain write (SQLite)
     with session_scope(ctx_of(request).engine) as s:
@@ -81,7 +70,7 @@ def _file(request: Request, bulletin_id: int, *, published_only: bool) -> Respon
 
 @router.get("/reports/bulletins/{bulletin_id}/file")
 def internal_file(request: Request, bulletin_id: int,  # type: ignore[no-untyped-def]
-                  user: Annotated[Principal, need("read.internal")]) -> Response:
+                  user: Annotated[Principal, require("read.internal")]) -> Response:
     return _file(request, bulletin_id, published_only=False)
 
 
@@ -125,7 +114,7 @@ def _day(raw: str | None) -> date:
 
 
 @router.get("/audit/day")
-def audit_day(request: Request, user: Annotated[Principal, need("data.audit")],  # type: ignore[no-untyped-def]
+def audit_day(request: Request, user: Annotated[Principal, require("data.audit")],  # type: ignore[no-untyped-def]
               site: str | None = None, date: str | None = None) -> Response:  # noqa: A002
     ctx = ctx_of(request)
     ws = ctx.workspace
@@ -166,7 +155,7 @@ def _back(request: Request, site: str, day: date, zh: str, en: str) -> Response:
 
 @router.post("/audit/day/decide")
 def audit_decide(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                 user: Annotated[Principal, need("data.audit")],
+                 user: Annotated[Principal, require("data.audit")],
                  site: Annotated[str, Form(max_length=32)], day: Annotated[str, Form()],
                  hour: Annotated[int, Form(ge=1, le=24)], parameter: Annotated[str, Form()],
                  reason: Annotated[str, Form(max_length=8)],
@@ -186,7 +175,7 @@ def audit_decide(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/audit/day/lock")
 def audit_lock(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-               user: Annotated[Principal, need("data.audit")],
+               user: Annotated[Principal, require("data.audit")],
                site: Annotated[str, Form(max_length=32)], day: Annotated[str, Form()]) -> Response:
     d = _day(day)
     db.commit()
@@ -197,7 +186,7 @@ def audit_lock(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/audit/day/reopen")
 def audit_reopen(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                 user: Annotated[Principal, need("data.audit")],
+                 user: Annotated[Principal, require("data.audit")],
                  site: Annotated[str, Form(max_length=32)], day: Annotated[str, Form()],
                  reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     d = _day(day)
