@@ -174,15 +174,25 @@ class SimDevice(asyncio.Protocol):
                 if not fut.done():
                     fut.set_result(time.perf_counter())
                 continue
-            d = decode(item)
+            d = decode(self._open(item))
             p = d.packet
             if not d.ok or p is None:
                 self.stats.bad_replies += 1
+                continue
+            if self._on_control(p):
                 continue
             if p.cn in ("9014", "9013"):
                 self.stats.bad_replies += 1  # a reply we did not expect byte for byte
                 continue
             asyncio.get_running_loop().create_task(self._on_request(p))
+
+    def _open(self, item: bytes) -> bytes:
+        """The packet as received (a dialect that seals its data areas opens them here)."""
+        return item
+
+    def _on_control(self, p: Packet) -> bool:
+        """Handle a control packet of the dialect (none in HJ 212-2017); True when handled."""
+        return False
 
     # -- uploads
     def _qn(self) -> str:
