@@ -349,7 +349,7 @@ def last_inspectors(session: Session, before: datetime) -> dict[str, list[str]]:
 
     def keep(code: str, at: datetime, team: list[str]) -> None:
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        if at < before and (code not in latest or at >= latest[code][0]) and team:
+        if at <= before and (code not in latest or at >= latest[code][0]) and team:
             latest[code] = (at, list(team))
 
     for d in session.scalars(select(InspectionDraw).order_by(InspectionDraw.id)):
