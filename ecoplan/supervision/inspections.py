@@ -65,10 +65,13 @@ def load_checklists(home: Path | None = None) -> dict[str, Checklist]:
     if home is not None and (Path(home) / "inspection_checklists.yaml").is_file():
         path = Path(home) / "inspection_checklists.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    common = tuple((str(a), str(b), str(c)) for a, b, c in raw.get("common") or [])
+    def triples(rows: Any) -> tuple[tuple[str, str, str], ...]:
+        return tuple((str(r["code"]), str(r["zh"]), str(r["en"])) for r in rows or [])
+
+    common = triples(raw.get("common"))
     out = {}
     for key, c in (raw.get("checklists") or {}).items():
-        items = common + tuple((str(a), str(b), str(c_)) for a, b, c_ in c.get("items") or [])
+        items = common + triples(c.get("items"))
         out[key] = Checklist(key, (c["name"][0], c["name"][1]), items)
     out.setdefault("general", Checklist("general", ("通用检查表", "general checklist"), common))
     return out
