@@ -200,8 +200,8 @@ def make_draw(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     cfg = D.load_config(None, ctx_of(request).home)
     row = D.run_draw(db, period or D.period_of(date.today(), cfg["period"]),
                      actor=user.username, config=cfg)
-    return flash.redirect(request, f"/inspections?period={row.period}", "draw-made", id=row.id,
-                          period=row.period, n=len(row.result))
+    return flash.redirect(request, "/inspections", "draw-made", id=row.id, period=row.period,
+                          n=len(row.result))
 
 
 @router.post("/inspections/draws/{draw_id:int}/publish", include_in_schema=False)
@@ -209,8 +209,8 @@ def publish_draw(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-u
                  user: Annotated[Principal, need("inspections.draw")]) -> Response:
     row = D.get_draw(db, draw_id)
     D.publish(db, draw_id, actor=user.username)
-    return flash.redirect(request, f"/inspections?period={row.period}", "draw-published",
-                          id=draw_id)
+    return flash.redirect(request, "/inspections", "draw-published", id=draw_id,
+                          period=row.period)
 
 
 @router.get("/inspections/draws/{draw_id:int}", include_in_schema=False)
