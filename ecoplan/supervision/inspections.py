@@ -314,13 +314,14 @@ def findings_of(session: Session, version_id: int) -> list[InspectionFinding]:
 
 
 def version_dict(session: Session, v: InspectionVersion) -> dict[str, Any]:
-    return {"version": v.version, "inspected_at": _as_utc(v.inspected_at).isoformat(),
+    # times in the server's local time zone (the county's), with their offset
+    return {"version": v.version, "inspected_at": _as_utc(v.inspected_at).astimezone().isoformat(),
             "inspectors": list(v.inspectors), "place": v.place, "latitude": v.latitude,
             "longitude": v.longitude, "checklist": v.checklist, "items": dict(v.items),
             "evidence": list(v.evidence), "representative": v.representative,
             "confirmed": bool(v.confirmed), "confirmation_note": v.confirmation_note,
             "note": v.note, "correction_reason": v.correction_reason,
-            "recorded_by": v.recorded_by, "recorded_at": _as_utc(v.recorded_at).isoformat(),
+            "recorded_by": v.recorded_by, "recorded_at": _as_utc(v.recorded_at).astimezone().isoformat(),
             "findings": [{"id": f.id, "item": f.item, "description": f.description,
                           "supersedes": f.supersedes} for f in findings_of(session, v.id)]}
 

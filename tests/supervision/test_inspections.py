@@ -20,12 +20,12 @@ from tests.supervision.test_inspection_draw import UNITS, _code
 runner = CliRunner()
 
 
-@pytest.fixture
-def ws(workspace_home: Path):  # type: ignore[no-untyped-def]
+def _workspace(home: Path, db_url: str | None = None):  # type: ignore[no-untyped-def]
+    from ecoplan.settings import load_settings
     from ecoplan.store.workspace import Workspace, init_workspace
 
-    init_workspace(workspace_home)
-    w = Workspace()
+    init_workspace(home, database_url=db_url)
+    w = Workspace(load_settings(home=home, **({"database_url": db_url} if db_url else {})))
     with w.session() as s:
         D.S.add_enterprise(s, _code(1), "测试焦化企业", industry="炼焦", key_enterprise=True)
         D.S.add_enterprise(s, _code(2), "测试水泥企业", industry="水泥")
@@ -33,12 +33,53 @@ def ws(workspace_home: Path):  # type: ignore[no-untyped-def]
         for n, unit in enumerate(UNITS):
             D.add_inspector(s, f"I{n}", f"人{n}", unit, certificate_no=f"C{n}",
                             certificate_expires=date(2030, 1, 1), actor="t")
+    return w
+
+
+@pytest.fixture
+def ws(workspace_home: Path):  # type: ignore[no-untyped-def]
+    w = _workspace(workspace_home)
     yield w
     w.engine.dispose()
 
 
-def test_record_correct_and_read_back(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def ws_any(workspace_home: Path, db_url: str):  # type: ignore[no-untyped-def]
+    """The same registry on SQLite and on PostgreSQL."""
+    w = _workspace(workspace_home, db_url)
+    yield w
+    w.engine.dispose()
+
+
+BAD = [
+    ({"inspectors": []}, "inspectors"),
+    ({"inspectors": ["nobody"]}, "inspectors"),
+    ({"latitude": 95.0, "longitude": 112.0}, "latitude"),
+    ({"latitude": 37.5}, "latitude"),
+    ({"items": {"kiln_denox": "ok"}}, "items.kiln_denox"),  # a cement item, coking checklist
+    ({"items": {"permit": "maybe"}}, "items.permit"),
+    ({"inspected_at": datetime.now().astimezone() + timedelta(days=2)}, "inspected_at"),
+    ({"draw_id": 99}, "draw"),
+    ({"kind": "raid"}, "kind"),
+]
+
+
+def _refuses_bad_records(ws) -> None:  # type: ignore[no-untyped-def]
+    """Each bad value is refused with its field; nothing is stored."""
+    for changes, field in BAD:
+        args = {"inspected_at": datetime.now().astimezone(), "inspectors": ["I0", "I1"]} | changes
+        with pytest.raises(I.InspectionError) as exc, ws.session() as s:
+            I.record_inspection(s, _code(1), actor="t", **args)
+        assert exc.value.location is not None and exc.value.location.field == field, changes
+    with ws.session() as s:
+        assert I.list_inspections(s) == []
+
+
+def test_record_correct_and_read_back(ws_any, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from ecoplan.store.inspection_models import InspectionRecordsAreAppendOnly
+
+    ws = ws_any
+    _refuses_bad_records(ws)
 
     photo = tmp_path / "现场.jpg"
     photo.write_bytes(b"\xff\xd8\xff" + b"photo" * 100)
@@ -74,29 +115,6 @@ def test_record_correct_and_read_back(ws, tmp_path: Path) -> None:  # type: igno
     assert d["latest"]["confirmed"] and d["latest"]["latitude"] == 37.55
     with pytest.raises(InspectionRecordsAreAppendOnly), ws.session() as s:
         I.latest_version(s, iid).note = "改"
-
-
-BAD = [
-    ({"inspectors": []}, "inspectors"),
-    ({"inspectors": ["nobody"]}, "inspectors"),
-    ({"latitude": 95.0, "longitude": 112.0}, "latitude"),
-    ({"latitude": 37.5}, "latitude"),
-    ({"items": {"kiln_denox": "ok"}}, "items.kiln_denox"),  # a cement item, coking checklist
-    ({"items": {"permit": "maybe"}}, "items.permit"),
-    ({"inspected_at": datetime.now().astimezone() + timedelta(days=2)}, "inspected_at"),
-    ({"draw_id": 99}, "draw"),
-    ({"kind": "raid"}, "kind"),
-]
-
-
-def test_bad_records_are_refused_with_the_field(ws) -> None:  # type: ignore[no-untyped-def]
-    for changes, field in BAD:
-        args = {"inspected_at": datetime.now().astimezone(), "inspectors": ["I0", "I1"]} | changes
-        with pytest.raises(I.InspectionError) as exc, ws.session() as s:
-            I.record_inspection(s, _code(1), actor="t", **args)
-        assert exc.value.location is not None and exc.value.location.field == field, changes
-    with ws.session() as s:
-        assert I.list_inspections(s) == []
 
 
 def test_cli_draw_record_stats_and_verify(ws, tmp_path: Path,  # type: ignore[no-untyped-def]

@@ -69,7 +69,7 @@ def inspections_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def
                        records=records, draws=draws, scope=scope, message=flash.read(request),
                        published_on={d.id: D.published_on(db, d) for d in draws},
                        can_record=user.can("inspections.record"),
-                       can_draw=user.can("inspections.draw"), KINDS=I.KINDS,
+                       can_draw=user.can("inspections.draw"), KINDS=I.KINDS, today=date.today(),
                        default_period=D.period_of(date.today(), D.load_config(
                            None, ctx_of(request).home)["period"]))
 
