@@ -48,13 +48,13 @@ def _when(value: str | None) -> datetime:
     from ecoplan.supervision.inspections import InspectionError
 
     if not value:
-        return datetime.now().astimezone()
+        return datetime.now().astimezone()  # now, in any zone: stored as UTC
     try:
         at = datetime.fromisoformat(value.strip().replace("T", " "))
     except ValueError:
         raise InspectionError(f"检查时间无法识别：{value}", f"Unrecognised inspection time: {value}",
                               ) from None
-    return at if at.tzinfo else at.astimezone()
+    return at  # without a zone: Beijing time (supervision.inspections.entered_time)
 
 
 def _pct(x: float | None) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import Location, ValidationError
+from ecoplan.ingest.validation import BEIJING
 from ecoplan.store import audit
 from ecoplan.store.inspection_models import (
     Inspection,
@@ -122,7 +123,13 @@ def _check_evidence(evidence: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
 
 # ---------------------------------------------------------------- records
 def _as_utc(at: datetime) -> datetime:
+    """A stored time (naive from SQLite: UTC) as an aware UTC time."""
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
+
+
+def entered_time(at: datetime) -> datetime:
+    """A time a user entered: without a zone it is Beijing time (as on the form and the CLI)."""
+    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
 
 
 def _check_fields(session: Session, *, inspected_at: datetime, inspectors: Sequence[str],
@@ -197,6 +204,7 @@ def record_inspection(session: Session, enterprise: str, *, inspected_at: dateti
             raise _err(f"企业 {ent.name} 不在抽查 {draw_id} 的结果中",
                        f"Enterprise {ent.name} is not in the result of draw {draw_id}", "draw")
     key = checklist or checklist_for_industry(ent.industry, home)
+    inspected_at = entered_time(inspected_at)
     codes, answers = _check_fields(session, inspected_at=inspected_at, inspectors=inspectors,
                                    latitude=latitude, longitude=longitude, checklist=key,
                                    items=items or {}, home=home)
@@ -275,6 +283,8 @@ def correct_inspection(session: Session, inspection_id: int, *, reason: str, act
         "confirmation_note": last.confirmation_note, "note": last.note}
     merged.update({k: v for k, v in changes.items() if k not in ("findings", "evidence")
                    and v is not None})
+    merged["inspected_at"] = entered_time(merged["inspected_at"]) if changes.get(
+        "inspected_at") is not None else _as_utc(merged["inspected_at"])
     codes, answers = _check_fields(session, inspected_at=merged["inspected_at"],
                                    inspectors=merged["inspectors"],
                                    latitude=merged["latitude"], longitude=merged["longitude"],
@@ -314,14 +324,15 @@ def findings_of(session: Session, version_id: int) -> list[InspectionFinding]:
 
 
 def version_dict(session: Session, v: InspectionVersion) -> dict[str, Any]:
-    # times in the server's local time zone (the county's), with their offset
-    return {"version": v.version, "inspected_at": _as_utc(v.inspected_at).astimezone().isoformat(),
+    # times in Beijing time, with their offset
+    return {"version": v.version,
+            "inspected_at": _as_utc(v.inspected_at).astimezone(BEIJING).isoformat(),
             "inspectors": list(v.inspectors), "place": v.place, "latitude": v.latitude,
             "longitude": v.longitude, "checklist": v.checklist, "items": dict(v.items),
             "evidence": list(v.evidence), "representative": v.representative,
             "confirmed": bool(v.confirmed), "confirmation_note": v.confirmation_note,
             "note": v.note, "correction_reason": v.correction_reason,
-            "recorded_by": v.recorded_by, "recorded_at": _as_utc(v.recorded_at).astimezone().isoformat(),
+            "recorded_by": v.recorded_by, "recorded_at": _as_utc(v.recorded_at).astimezone(BEIJING).isoformat(),
             "findings": [{"id": f.id, "item": f.item, "description": f.description,
                           "supersedes": f.supersedes} for f in findings_of(session, v.id)]}
 

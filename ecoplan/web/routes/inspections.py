@@ -15,7 +15,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from ecoplan.errors import EcoplanError, Location
@@ -25,21 +25,10 @@ from ecoplan.supervision import inspections as I
 from ecoplan.supervision import sources as S
 from ecoplan.web import evidence as evidence_files
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
-from ecoplan.web.inputs import NOTE_MAX
+from ecoplan.web.deps import DbDep, Forbidden, Principal, ctx_of, require
+from ecoplan.web.inputs import BEIJING, NOTE_MAX
 
 router = APIRouter()
-
-
-def need(action: str) -> Any:
-    """Dependency: the signed-in user's role must allow ``action``."""
-
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
 
 
 class NotFound(EcoplanError):
@@ -59,7 +48,7 @@ def _period(raw: str | None) -> str:
 
 @router.get("/inspections", include_in_schema=False)
 def inspections_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                     user: Annotated[Principal, need("inspections.read")]) -> Response:
+                     user: Annotated[Principal, require("inspections.read")]) -> Response:
     period = _period(request.query_params.get("period"))
     label, start, end = D.parse_period(period)
     scope = _scope(user)
@@ -76,7 +65,7 @@ def inspections_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def
 
 @router.get("/inspections/new", include_in_schema=False)
 def new_form(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-             user: Annotated[Principal, need("inspections.record")]) -> Response:
+             user: Annotated[Principal, require("inspections.record")]) -> Response:
     home = ctx_of(request).home
     lists = I.load_checklists(home)
     ents = [{"code": e.credit_code, "name": e.name,
@@ -85,7 +74,7 @@ def new_form(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     return render.page(request, "inspection_form.html", enterprises=ents, checklists=lists,
                        inspectors=D.list_inspectors(db, active_only=True),
                        draws=D.list_draws(db)[:10], ANSWER_NAMES=I.ANSWER_NAMES, KINDS=I.KINDS,
-                       now=datetime.now().strftime("%Y-%m-%dT%H:%M"))
+                       now=datetime.now(BEIJING).strftime("%Y-%m-%dT%H:%M"))
 
 
 def _float(raw: str | None, field: str) -> float | None:
@@ -100,7 +89,7 @@ def _float(raw: str | None, field: str) -> float | None:
 
 @router.post("/inspections/records", include_in_schema=False)
 async def create_record(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                        user: Annotated[Principal, need("inspections.record")],
+                        user: Annotated[Principal, require("inspections.record")],
                         enterprise: Annotated[str, Form()] = "",
                         inspected_at: Annotated[str, Form()] = "",
                         inspectors: Annotated[list[str] | None, Form()] = None,
@@ -129,7 +118,6 @@ async def create_record(request: Request, db: DbDep,  # type: ignore[no-untyped-
         raise I.InspectionError(f"检查时间无法识别：{inspected_at!r}",
                                 f"Unrecognised inspection time: {inspected_at!r}",
                                 location=Location(field="inspected_at")) from None
-    at = at if at.tzinfo else at.astimezone()
     refs = [evidence_files.store(db, ctx.home, user.username, up.filename, up.file,
                                  ctx.max_evidence_bytes, "inspection", user.department_name)
             for up in evidence or [] if up is not None and up.filename]
@@ -161,7 +149,7 @@ def _readable(db: Any, user: Principal, inspection_id: int) -> Inspection:
 
 @router.get("/inspections/{inspection_id:int}", include_in_schema=False)
 def record_page(request: Request, db: DbDep, inspection_id: int,  # type: ignore[no-untyped-def]
-                user: Annotated[Principal, need("inspections.read")]) -> Response:
+                user: Annotated[Principal, require("inspections.read")]) -> Response:
     head = _readable(db, user, inspection_id)
     d = I.inspection_dict(db, head, history=True)
     lists = I.load_checklists(ctx_of(request).home)
@@ -172,7 +160,7 @@ def record_page(request: Request, db: DbDep, inspection_id: int,  # type: ignore
 
 @router.post("/inspections/{inspection_id:int}/correct", include_in_schema=False)
 def correct_record(request: Request, db: DbDep, inspection_id: int,  # type: ignore[no-untyped-def]
-                   user: Annotated[Principal, need("inspections.record")],
+                   user: Annotated[Principal, require("inspections.record")],
                    reason: Annotated[str, Form(max_length=NOTE_MAX)] = "",
                    findings: Annotated[str | None, Form(max_length=NOTE_MAX)] = None,
                    representative: Annotated[str | None, Form()] = None,
@@ -194,7 +182,7 @@ def correct_record(request: Request, db: DbDep, inspection_id: int,  # type: ign
 # ---------------------------------------------------------------- draws
 @router.post("/inspections/draws", include_in_schema=False)
 def make_draw(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("inspections.draw")],
+              user: Annotated[Principal, require("inspections.draw")],
               period: Annotated[str, Form()] = "") -> Response:
     """A draw with the workspace's configuration (同 ecoplan inspect draw)."""
     cfg = D.load_config(None, ctx_of(request).home)
@@ -206,7 +194,7 @@ def make_draw(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/inspections/draws/{draw_id:int}/publish", include_in_schema=False)
 def publish_draw(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-untyped-def]
-                 user: Annotated[Principal, need("inspections.draw")]) -> Response:
+                 user: Annotated[Principal, require("inspections.draw")]) -> Response:
     row = D.get_draw(db, draw_id)
     D.publish(db, draw_id, actor=user.username)
     return flash.redirect(request, "/inspections", "draw-published", id=draw_id,
@@ -215,7 +203,7 @@ def publish_draw(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-u
 
 @router.get("/inspections/draws/{draw_id:int}", include_in_schema=False)
 def draw_page(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("inspections.read")]) -> Response:
+              user: Annotated[Principal, require("inspections.read")]) -> Response:
     row = D.get_draw(db, draw_id)
     return render.page(request, "inspection_draw.html", d=D.draw_document(row),
                        check=D.verify_draw(db, draw_id), public_from=D.published_on(db, row),
