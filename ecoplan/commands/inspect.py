@@ -393,7 +393,7 @@ def show(inspection_id: Annotated[int, typer.Argument(help="检查记录编号 /
                    f"Inspection {d['id']} (version {v['version']})"),
                 [tr("项目", "field"), tr("内容", "value")],
                 [(tr("企业", "enterprise"), f"{d['enterprise_name']} {d['enterprise']}"),
-                 (tr("时间", "time"), v["inspected_at"]),
+                 (tr("时间", "time"), v["inspected_at"][:16].replace("T", " ")),
                  (tr("执法人员", "inspectors"), "、".join(v["inspectors"])),
                  (tr("地点", "place"), f"{v['place'] or '—'} ({v['latitude']}, {v['longitude']})"),
                  (tr("检查表", "checklist"), v["checklist"]),
