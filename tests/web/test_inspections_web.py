@@ -40,6 +40,10 @@ def test_roles_departments_draw_and_public_result(web_ws, client_for, tmp_path: 
     # not public before publication (due in 20 days)
     assert anonymous.get(f"/public/inspections/{draw['draw_id']}.json").status_code == 404
     assert draw["seed"] not in anonymous.get("/public/inspections").text
+    # nor to a department before publication (the drawn enterprises are not to be warned)
+    assert zjj.get(f"/inspections/draws/{draw['draw_id']}").status_code == 403
+    assert f"/inspections/draws/{draw['draw_id']}\"" not in zjj.get("/inspections").text
+    assert leader.get(f"/inspections/draws/{draw['draw_id']}").status_code == 200
     assert analyst.post(f"/inspections/draws/{draw['draw_id']}/publish").status_code in (200, 303)
     page = anonymous.get("/public/inspections").text
     assert draw["seed"] in page and "测试焦化企业" in page

@@ -54,6 +54,8 @@ def inspections_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def
     scope = _scope(user)
     records = I.list_inspections(db, start, end, department=scope)
     draws = [d for d in D.list_draws(db) if d.period_start <= end and d.period_end >= start]
+    if not user.can("inspections.read_all"):  # before publication only the bureau sees a draw
+        draws = [d for d in draws if D.published_on(db, d) <= date.today()]
     return render.page(request, "inspections.html", period=label, stats=I.stats(db, label),
                        records=records, draws=draws, scope=scope, message=flash.read(request),
                        published_on={d.id: D.published_on(db, d) for d in draws},
@@ -205,6 +207,8 @@ def publish_draw(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-u
 def draw_page(request: Request, db: DbDep, draw_id: int,  # type: ignore[no-untyped-def]
               user: Annotated[Principal, require("inspections.read")]) -> Response:
     row = D.get_draw(db, draw_id)
+    if not user.can("inspections.read_all") and D.published_on(db, row) > date.today():
+        raise Forbidden("inspections.read_all")
     return render.page(request, "inspection_draw.html", d=D.draw_document(row),
                        check=D.verify_draw(db, draw_id), public_from=D.published_on(db, row),
                        public=False)
