@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ecoplan.commands.bench import app as bench_app
 from ecoplan.i18n import tr
 
 if TYPE_CHECKING:
@@ -84,3 +85,46 @@ def _stations_of(frame: Any) -> Any:
     out = frame.select(*cols).dropDuplicates(["station_code"]).toPandas()
     out = out.rename(columns={"station_name": "name"}).dropna(subset=["station_code", "city"])
     return out.sort_values("station_code").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- bench spark
+@bench_app.command("spark")
+def bench_spark_command(
+    scales: Annotated[str, typer.Option(
+        "--scale", help="数据规模（1 = 1000 个空气站一年小时数据 + 3000 个排放口一个月分钟数据），"
+        "逗号分隔多个 / data sizes (1 = 1,000 air stations × an hourly year + 3,000 outlets × "
+        "a month of minutes), comma-separated")] = "0.002,0.008,0.02",
+    workers: Annotated[str, typer.Option(
+        "--workers", help="工作节点数（每个 1 核），逗号分隔 / workers (1 core each)")] = "1,2",
+    workdir: Annotated[Path | None, typer.Option(
+        "--workdir", help="生成数据与集群日志的目录（默认临时目录；已有数据则复用）/ folder for "
+        "the data and cluster logs (reused when present)")] = None,
+    duckdb: Annotated[bool, typer.Option(
+        "--duckdb/--no-duckdb", help="同时用 DuckDB 测同样的数据 / also time DuckDB")] = True,
+    markdown_out: Annotated[Path | None, typer.Option(
+        "--markdown", help="把结果表写成 Markdown / write the table as Markdown")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")] = False,
+) -> None:
+    """Spark 扩展性基准：本机独立集群 1/2 个工作节点上的空气评价与超标判定 / Spark scaling curve."""
+    from ecoplan.bench.spark_scale import markdown, run_scaling
+    from ecoplan.console import emit_json, ok, print_table
+
+    try:
+        sizes = [float(x) for x in scales.split(",") if x.strip()]
+        counts = [int(x) for x in workers.split(",") if x.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(tr("应为逗号分隔的数字", "expected comma-separated numbers")
+                                 ) from exc
+    result = run_scaling(sizes, counts, workdir, duckdb=duckdb)
+    table = markdown(result)
+    if markdown_out is not None:
+        markdown_out.write_text(table, encoding="utf-8")
+    if as_json:
+        emit_json(result)
+        return
+    keys = ["scale", "engine", "workers", "air_eval_s", "exceedance_s",
+            "air_rows_per_s_per_core", "air_eval_efficiency", "exceedance_efficiency"]
+    print_table(tr("Spark 扩展性", "Spark scaling"), keys,
+                [[r.get(k) for k in keys] for r in result["rows"]])
+    ok(f"{len(result['rows'])} 次测量（{result['workdir']}）",
+       f"{len(result['rows'])} measurements ({result['workdir']})")
