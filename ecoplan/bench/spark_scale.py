@@ -60,7 +60,7 @@ def _outlet_rows(first: int, n: int, rng: np.random.Generator) -> pa.Table:
     k = len(minutes)
     outlet = np.repeat(np.array([f"BENCH-DA{first + i:03d}" for i in range(n)]), k)
     param = np.repeat(np.array([PARAMETERS[(first + i) % 3] for i in range(n)]), k)
-    level = rng.lognormal(2.6, 0.3, size=(n, 1))
+    level = rng.lognormal(3.0, 0.35, size=(n, 1))
     value = (level * rng.lognormal(0, 0.35, size=(n, k))).ravel()
     times = np.tile(minutes, n)
     # hourly means (hour-ending labels) of the same minutes

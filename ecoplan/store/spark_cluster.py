@@ -55,6 +55,8 @@ class StandaloneCluster:
         env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1",
                "SPARK_LOG_DIR": str(self.workdir / "logs"), "SPARK_NO_DAEMONIZE": "1",
                "SPARK_DAEMON_MEMORY": "256m",
+               # the master and workers only schedule: a quick JIT and one GC thread suffice
+               "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
                "SPARK_WORKER_DIR": str(self.workdir / "work")}
         log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - kept open while it runs
         proc = subprocess.Popen([str(home / "bin" / "spark-class"), *args], env=env,

@@ -110,7 +110,10 @@ def session_conf(master: str) -> dict[str, str]:
         host = os.environ.get("ECOPLAN_SPARK_DRIVER_HOST")
         if host:
             conf["spark.driver.host"] = host
-    conf.update(extra_conf())
+    for key, value in extra_conf().items():
+        if key.endswith("extraJavaOptions") and key in conf:
+            value = f"{conf[key]} {value}"  # keep UTC: options are added, not replaced
+        conf[key] = value
     return conf
 
 

@@ -29,7 +29,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneClus
                           memory="1g").start()
     mp = pytest.MonkeyPatch()
     mp.setenv("ECOPLAN_SPARK_EXECUTOR_MEMORY", "640m")
-    mp.setenv("ECOPLAN_SPARK_CONF", "spark.sql.shuffle.partitions=2")  # 2 cores in all
+    # 2 cores in all; short-lived JVMs on a shared machine: quick JIT, one GC thread
+    jvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    mp.setenv("ECOPLAN_SPARK_CONF", f"spark.sql.shuffle.partitions=2;"
+              f"spark.driver.extraJavaOptions={jvm};spark.executor.extraJavaOptions={jvm}")
     try:
         yield c
     finally:
@@ -92,3 +95,23 @@ def test_shanxi_year_statistics_on_the_cluster(cluster: StandaloneCluster, tmp_p
     out = _same(spark, duck, ["city"]).set_index("city")
     assert len(out) == 2 and out.loc["太原市", "composite_index"] == 6.49
     assert out.loc["吕梁市", "composite_index"] == 5.49
+
+
+def test_executors_check_the_values(cluster: StandaloneCluster, tmp_path: Path) -> None:
+    """Renaming, units and checks run on the executors; only counts and examples come back."""
+    from ecoplan.ingest.readers.spark_air import scan_air_file
+
+    path = tmp_path / "hours.csv"
+    path.write_text("监测点编码,时间,PM2.5(μg/m³),一氧化碳(μg/m³)\n"
+                    "1001A,2026-03-10 01:00,35,800\n"
+                    "1001A,2026-03-10 02:00,abc,—\n"
+                    "1001A,not a time,12,900\n"
+                    ",2026-03-10 03:00,40,1000\n", encoding="utf-8")
+    scan = scan_air_file(S.spark_session(cluster.master_url), path)
+    rows = scan.frame.orderBy("timestamp").collect()
+    assert [(r.station_code, r.pm25, r.co) for r in rows] == [("1001A", 35.0, 0.8),
+                                                              ("1001A", None, None)]
+    kinds = {p.code: p for p in scan.problems}
+    assert set(kinds) == {"missing_station", "bad_timestamp", "not_a_number"}
+    assert kinds["not_a_number"].value == "abc" and kinds["not_a_number"].field == "PM2.5(μg/m³)"
+    assert kinds["bad_timestamp"].value == "not a time" and scan.rows == 4
