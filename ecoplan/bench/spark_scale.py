@@ -137,6 +137,7 @@ def measure(home: Path, engine: str) -> dict[str, float]:
     out["scan_sources_s"], out["source_rows"] = _scan(an, "online_monitoring")
     out["air_eval_s"], out["air_stat_rows"] = _air_evaluation(an)
     out["exceedance_s"], out["exceedance_hours"] = _exceedance(ws, engine)
+    out["load_1min"] = round(os.getloadavg()[0], 1)  # the machine is shared: say how busy
     ws.engine.dispose()
     return out
 
@@ -202,13 +203,13 @@ def markdown(result: dict[str, Any]) -> str:
     cols = ["scale", "air_rows", "source_rows", "engine", "workers", "session_start_s",
             "scan_air_s", "scan_sources_s", "air_eval_s", "exceedance_s",
             "air_rows_per_s_per_core", "sources_rows_per_s_per_core", "air_eval_efficiency",
-            "exceedance_efficiency"]
+            "exceedance_efficiency", "load_1min"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in result["rows"]:
         cells = []
         for c in cols:
             v = r.get(c, "")
-            cells.append(f"{v:.1f}" if isinstance(v, float) and not c.endswith("efficiency")
-                         else str(v))
+            cells.append(f"{v:g}" if c == "scale" else f"{v:.1f}" if isinstance(v, float)
+                         and not c.endswith("efficiency") else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
