@@ -89,7 +89,9 @@ ECOPLAN = "import sys; from ecoplan.cli import main; sys.exit(main(sys.argv[1:])
 
 
 def _timed(cmd: list[str]) -> dict[str, float]:
-    """Wall-clock seconds and peak RSS (MiB) of one child process run to completion."""
+    """Wall-clock seconds, CPU seconds (user + system, all threads) and peak RSS (MiB) of one
+    child process run to completion (on a shared machine the CPU seconds are the steadier
+    figure)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, rusage = _wait(proc)
@@ -97,7 +99,8 @@ def _timed(cmd: list[str]) -> dict[str, float]:
     if proc.returncode != 0:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}): {err[-2000:]}")
-    return {"seconds": seconds, "peak_rss_mib": rusage.ru_maxrss / 1024.0}
+    return {"seconds": seconds, "cpu_seconds": rusage.ru_utime + rusage.ru_stime,
+            "peak_rss_mib": rusage.ru_maxrss / 1024.0}
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusage]:

@@ -101,11 +101,12 @@ def _peak_rss_mib() -> float:
 def _phase_read_sum(path: str, threads: int) -> dict[str, float]:
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con.execute(
         "SELECT station_code, max(timestamp), sum(pm25), sum(pm10), sum(so2), sum(no2), "
         f"sum(o3), sum(co) FROM read_parquet('{path}') GROUP BY station_code").fetchall()
-    return {"seconds": time.perf_counter() - t0, "peak_rss_mib": _peak_rss_mib()}
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+            "peak_rss_mib": _peak_rss_mib()}
 
 
 def _phase_evaluation(path: str, threads: int, engine: str,
@@ -120,7 +121,7 @@ def _phase_evaluation(path: str, threads: int, engine: str,
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     hourly = con.read_parquet(path)
     rules = DailyRules.for_ruleset("2012")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     values = con.create_table("bench_daily_values", obj=daily_values(hourly, rules=rules),
                               temp=True) if engine == "duckdb" else daily_values(hourly,
                                                                                  rules=rules)
@@ -129,8 +130,8 @@ def _phase_evaluation(path: str, threads: int, engine: str,
         else daily.cache()
     t1 = time.perf_counter()
     stats = con.execute(period_statistics(daily, period="year", ruleset="2012"))
-    t2 = time.perf_counter()
-    return {"daily_seconds": t1 - t0, "annual_seconds": t2 - t1,
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"daily_seconds": t1 - t0, "annual_seconds": t2 - t1, "cpu_seconds": c2 - c0,
             "daily_rows": float(con.execute(daily.count())), "stat_rows": float(len(stats)),
             "peak_rss_mib": _peak_rss_mib()}
 
@@ -208,9 +209,14 @@ def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
             "annual_seconds": round(annual_s, 4),
             "evaluation_seconds": round(eval_s, 4),
             "ratio": round(eval_s / read_s, 3) if read_s > 0 else None,
+            "read_sum_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in reads), 4),
+            "evaluation_cpu_seconds": round(statistics.median(e["cpu_seconds"] for e in evals), 4),
+            "ratio_cpu": round(statistics.median(e["cpu_seconds"] for e in evals)
+                               / statistics.median(r["cpu_seconds"] for r in reads), 3),
             "daily_rows_per_second": round(rows / daily_s) if daily_s else None,
             "evaluation_rows_per_second": round(rows / eval_s) if eval_s else None,
             "peak_rss_mib": round(max(e["peak_rss_mib"] for e in evals), 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "read_sum_peak_rss_mib": round(max(r["peak_rss_mib"] for r in reads), 1),
             "generation_seconds": round(gen_seconds, 2),
             "parquet_mib": round(path.stat().st_size / 2**20, 1),
@@ -221,11 +227,17 @@ def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
             med = {k: statistics.median(r["seconds"] for r in v) for k, v in procs.items()}
             for k, v in procs.items():
                 result[f"{k}_seconds"] = round(med[k], 3)
+                result[f"{k}_cpu_seconds"] = round(
+                    statistics.median(r["cpu_seconds"] for r in v), 3)
                 result[f"{k}_runs_seconds"] = [round(r["seconds"], 3) for r in v]
                 result[f"{k}_peak_rss_mib"] = round(max(r["peak_rss_mib"] for r in v), 1)
             result["whole_process_vs_quick_duckdb"] = round(
                 med["whole_process"] / med["quick_duckdb"], 3)
             result["whole_process_vs_pandas"] = round(med["whole_process"] / med["pandas"], 3)
+            cpu = {k: result[f"{k}_cpu_seconds"] for k in procs}
+            result["whole_process_vs_quick_duckdb_cpu"] = round(
+                cpu["whole_process"] / cpu["quick_duckdb"], 3)
+            result["whole_process_vs_pandas_cpu"] = round(cpu["whole_process"] / cpu["pandas"], 3)
         if hours:
             hs = statistics.median(h["seconds"] for h in hours)
             result["hourly_aqi_seconds"] = round(hs, 4)

@@ -23,6 +23,7 @@ from ecoplan.assess.air_pipeline import daily_table, hourly_table, run_period_st
 from ecoplan.cli import main
 from ecoplan.commands.air_stats import hourly_source
 from ecoplan.ingest.readers.air_scan import scan_hourly, scan_plan
+from ecoplan.standards.air_period import percentile_value
 from ecoplan.store.engine import connect
 
 POLS = ("pm25", "pm10", "so2", "no2", "o3", "co")
@@ -126,14 +127,21 @@ def _results(con: object, data: object) -> tuple[pd.DataFrame, ...]:
     return days, year, month
 
 
-def test_scan_is_identical_to_the_reader_on_edge_cases(edge_files: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def edge_results(edge_files: tuple[Path, Path]) -> dict[str, tuple[pd.DataFrame, ...]]:
+    """Daily, yearly and monthly results of the edge-case files on both input paths."""
     pq_path, csv_path = edge_files
     fast = hourly_source(pq_path, False, None, None, None, None, "duckdb")
     ref = hourly_source(csv_path, False, None, None, None, None, "duckdb")
     assert isinstance(ref.data, pd.DataFrame) and not isinstance(fast.data, pd.DataFrame)
     assert fast.problems == [] and ref.problems == []
-    d_fast, y_fast, m_fast = _results(fast.analytics, fast.data)
-    d_ref, y_ref, m_ref = _results(ref.analytics, ref.data)
+    return {"fast": _results(fast.analytics, fast.data), "ref": _results(ref.analytics, ref.data)}
+
+
+def test_scan_is_identical_to_the_reader_on_edge_cases(
+        edge_results: dict[str, tuple[pd.DataFrame, ...]]) -> None:
+    d_fast, y_fast, m_fast = edge_results["fast"]
+    d_ref, y_ref, m_ref = edge_results["ref"]
     _same(d_fast, d_ref, ["station_code", "date"])
     _same(y_fast, y_ref, ["station_code", "period"])
     _same(m_fast, m_ref, ["station_code", "period"])
@@ -146,6 +154,25 @@ def test_scan_is_identical_to_the_reader_on_edge_cases(edge_files: tuple[Path, P
     assert feb.loc["T001A", "pm25_valid"] == 1 and feb.loc["T002A", "pm25_valid"] == 0
     mar = m_ref[m_ref["period"] == "2019-03"].set_index("station_code")
     assert mar.loc["T003A", "pm25_valid"] == 0
+
+
+def test_percentiles_follow_the_appendix_a_rank_formula(
+        edge_results: dict[str, tuple[pd.DataFrame, ...]]) -> None:
+    """The engine's percentiles (sorted arrays, taken by position) equal the plain-Python
+    HJ 663 Appendix A formula on the same daily values, to the bit, per year and month."""
+    days, year, month = (f.copy() for f in edge_results["fast"])
+    days["month"] = pd.to_datetime(days["date"]).dt.strftime("%Y-%m")
+    cols = {"pm25": ("pm25", 95), "pm10": ("pm10", 95), "so2": ("so2", 98),
+            "no2": ("no2", 98), "co": ("co", 95), "o3_8h": ("o3_8h", 90)}
+    for stats, label in ((year, None), (month, "month")):
+        for row in stats.itertuples(index=False):
+            part = days[days["station_code"] == row.station_code]
+            if label:
+                part = part[part["month"] == row.period]
+            for col, (p, q) in cols.items():
+                want = percentile_value(part[col].dropna().tolist(), q)
+                got = getattr(row, f"{p}_p{q}_raw")
+                assert (pd.isna(got) and want is None) or got == want, (row.period, col)
 
 
 def test_scan_applies_the_command_filters(edge_files: tuple[Path, Path]) -> None:
