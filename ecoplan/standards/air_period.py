@@ -218,7 +218,8 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
         pp=pct_case.max(),
     )
     num = (grouped.n - 1) * grouped.pp
-    s = (num // 100).cast("int64") + 1  # rank s (1-based) = int(k), k = 1 + (n − 1)·p/100
+    # rank s (1-based) = int(k), k = 1 + (n − 1)·p/100; int32: Spark's element_at wants an INT
+    s = ((num // 100).cast("int64") + 1).cast("int32")
     stats = grouped.select(
         *gk, "pollutant", "n", "ssum",
         xs=grouped.sorted_values[s - 1],
