@@ -203,13 +203,18 @@ def test_files_the_reader_must_read_are_not_scanned(tmp_path: Path,
         "extra_numbers": {**base, "mystery": [1.0, 2.0]},
         "missing_code": {**base, "station_code": ["1001A", None]},
         "blank_code": {**base, "station_code": ["1001A", " 1001A"]},
+        "published_text": {**base, "aqi": ["35", "—"]},
+        "date_and_hour": {"station_code": base["station_code"],
+                          "date": ["2019-01-01", "2019-01-01"], "hour": [1, 2],
+                          "pm25": base["pm25"]},
     }
     for name, cols in cases.items():
         path = tmp_path / f"{name}.parquet"
         pd.DataFrame(cols).to_parquet(path)
         assert scan_hourly(con, path) is None, name
     ok = tmp_path / "ok.parquet"
-    pd.DataFrame({**base, "city": ["x", "x"], "station_name": ["n", "n"]}).to_parquet(ok)
+    pd.DataFrame({**base, "city": ["x", "x"], "station_name": ["n", "n"], "aqi": [14, 17],
+                  "primary_pollutant": ["—", "—"]}).to_parquet(ok)
     assert scan_plan(ok) is not None and scan_hourly(con, ok) is not None
     # the reader still reports the bad value, row and field, through the command
     code = main(["--lang", "en", "air", "stats", str(tmp_path / "text_values.parquet"),

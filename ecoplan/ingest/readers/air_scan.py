@@ -81,6 +81,14 @@ def scan_plan(path: Path) -> ScanPlan | None:
         pollutants[p] = col
     if not any(pollutants.values()):
         return None  # the reader refuses a sheet without values, with its message
+    for canon, col in inverse.items():  # published figures: the reader checks them as numbers
+        if canon in ("station_code", "timestamp", "published_primary_pollutant") \
+                or canon in POLLUTANTS:
+            continue
+        t = schema.field(col).type
+        if not (pa.types.is_floating(t) or pa.types.is_integer(t)) \
+                or unit_factor(canon, units.get(canon)) != 1.0:
+            return None
     return ScanPlan(inverse["station_code"], inverse["timestamp"], pollutants)
 
 
