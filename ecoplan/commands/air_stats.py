@@ -619,6 +619,10 @@ def bench_air_command(
                 [[k, v] for k, v in result.items() if not isinstance(v, (dict, list))])
     ok(f"评估/读取 = {result['ratio']:.2f}，峰值内存 {result['peak_rss_mib']:.0f} MiB",
        f"evaluation/read = {result['ratio']:.2f}, peak RSS {result['peak_rss_mib']:.0f} MiB")
+    if whole:
+        q, p = result["whole_process_vs_quick_duckdb"], result["whole_process_vs_pandas"]
+        ok(f"整条命令 / DuckDB 脚本 = {q:.2f}，/ pandas 脚本 = {p:.2f}",
+           f"whole command / DuckDB script = {q:.2f}, / pandas script = {p:.2f}")
 
 
 def register(root: typer.Typer) -> None:
