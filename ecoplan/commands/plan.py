@@ -309,3 +309,137 @@ def override(
            f"Recorded the city's target {parsed.text!r} for indicator {key} ({when}, {document})")
     else:
         ok("该文号的目标已登记过，未重复写入", "That document is already recorded; nothing written")
+
+
+# ---------------------------------------------------------------------------- succession
+def _plan_by_id(ref: str) -> Any:
+    """A plan by bundled code, by a file path, or by the code of a plan loaded in the workspace."""
+    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
+
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        return load_plan(p)
+    if ref in bundled_plans():
+        return load_plan(bundled_plan_path(ref))
+    from ecoplan.store.plan_store import plan_source
+    from ecoplan.store.workspace import Workspace
+
+    return load_plan(plan_source(Workspace().engine, ref))
+
+
+def _read_targets(path: Path | None, plan: Any) -> tuple[dict[str, Any], bool]:
+    import yaml
+
+    from ecoplan.errors import PlanError
+    from ecoplan.plan.cells import CellError, parse_target
+
+    if path is None:
+        return {}, False
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = {}
+    for k, v in (data.get("targets") or {}).items():
+        try:
+            out[str(k)] = parse_target(str(v), plan.indicator(str(k)).direction)
+        except CellError as exc:
+            raise PlanError(f"文件 {path} 指标 {k}：{exc.zh}", f"file {path}, indicator {k}: {exc.en}") from exc
+    return out, bool(data.get("example"))
+
+
+@app.command("draft")
+def draft(
+    source: Annotated[str, typer.Option("--from", help="上一期规划（代码或文件）/ the previous plan (code or file)")],
+    period: Annotated[str, typer.Option("--period", help="新规划期，如 2026-2030 / the new period")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="草稿 YAML / draft YAML")],
+    targets: Annotated[Path | None, typer.Option(
+        "--targets", help="拟定目标值文件（YAML：targets: {键: 目标}）/ proposed targets (YAML)")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="新规划代码 / code of the new plan")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """起草下一期规划：基准值由工作区数据计算（空气指标按 2012 与 2026 两套规则），链接上一期指标 /
+    draft the next plan with baselines computed from the workspace's data."""
+    from ecoplan.assess.succession import draft_baselines
+    from ecoplan.plan.succession import build_draft, parse_period, plan_to_yaml
+    from ecoplan.store.workspace import Workspace
+
+    start, end = parse_period(period)
+    previous = _plan_by_id(source)
+    ws = Workspace()
+    db = draft_baselines(ws, previous, start - 1)
+    proposed, example = _read_targets(targets, previous)
+    plan = build_draft(previous, start, end, db.baselines, targets=proposed, code=code)
+    if example:
+        plan.status_note = (plan.status_note or "") + "；目标值取自示例文件（构造的示例，非真实规划目标）"
+    header = (f"# {plan.title_zh} — 由 ecoplan plan draft 生成 / drafted by ecoplan plan draft\n"
+              f"# 基准年 {start - 1}：数值由工作区数据经评估引擎计算，每项注明来源与规则；"
+              "to_enter: true 的指标待填报。\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(plan_to_yaml(plan, header), encoding="utf-8")
+    rows = [{"key": i.key, "name": i.name_zh, "baseline": i.baseline.text,
+             "figures": {f.ruleset: f.text for f in i.baseline.figures}, "source": i.baseline.source,
+             "to_enter": i.baseline.to_enter, "target": i.target.text,
+             "changes": [c.kind for c in (i.predecessor.changes if i.predecessor else [])]}
+            for i in plan.indicators]
+    if as_json:
+        emit_json({"output": str(output), "code": plan.code, "period": plan.period,
+                   "baseline_year": plan.baseline_year, "indicators": rows})
+        return
+    print_table(tr(f"{plan.title_zh}：{plan.baseline_year} 年基准", f"{plan.code}: {plan.baseline_year} baselines"),
+                [tr("键", "key"), tr("指标", "indicator"), tr("基准", "baseline"), tr("分口径", "by rules"),
+                 tr("来源", "source"), tr("目标", "target")],
+                [(r["key"], r["name"], r["baseline"], "；".join(f"{k}: {v}" for k, v in r["figures"].items()),
+                  tr("待填报", "to enter") if r["to_enter"] else r["source"], r["target"] or "—") for r in rows])
+    ok(f"已写出草稿 {output}（{sum(r['to_enter'] for r in rows)} 项指标待填报）",
+       f"Draft written to {output} ({sum(r['to_enter'] for r in rows)} indicators to enter)")
+
+
+@app.command("target-check")
+def target_check_cmd(
+    draft_file: Annotated[Path, typer.Argument(help="草稿或规划文件 / draft or plan file")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="附件 .docx / the annex (.docx)")] = None,
+    higher: Annotated[Path | None, typer.Option(
+        "--higher", help="上级目标文件（YAML，含文号）/ higher-level targets (YAML)")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转为 PDF / also write a PDF")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """目标可达性分析：所需年均变化、历史趋势、上级目标衔接、相关指标协调、2026 年新标准影响 /
+    the target check of a draft plan."""
+    from ecoplan.assess.succession import target_check, trend_rows
+    from ecoplan.plan import load_plan
+    from ecoplan.plan.succession import load_higher_targets
+    from ecoplan.store.workspace import Workspace
+
+    plan = load_plan(draft_file)
+    previous = _plan_by_id(plan.predecessor) if plan.predecessor else None
+    ht = load_higher_targets(higher) if higher else None
+    ws = Workspace()
+    report = target_check(ws, plan, previous=previous, higher=ht.targets if ht else (),
+                          higher_example=bool(ht and ht.example), higher_note=ht.note if ht else None)
+    written = []
+    if output is not None:
+        from ecoplan.reports.evaluation import uses_demo_data
+        from ecoplan.reports.target_annex import write_target_annex
+
+        written.append(write_target_annex(report, output, example_data=uses_demo_data(ws)))
+        if pdf:
+            from ecoplan.reports.pdf import docx_to_pdf
+
+            written.append(docx_to_pdf(output, output.with_suffix(".pdf")))
+    if as_json:
+        emit_json({**report.as_dict(), "files": [str(p) for p in written]})
+        return
+    lang = get_lang()
+    rows = trend_rows(report, lang)
+    print_table(tr("目标可达性分析", "Target check"),
+                [tr("键", "key"), tr("指标", "indicator"), tr("基准", "baseline"), tr("目标", "target"),
+                 tr("年均所需", "needed/yr"), tr("历史斜率", "trend/yr"), tr("目标−趋势", "target−trend"),
+                 tr("判断", "verdict")],
+                [(r["key"], r["name"], r["baseline"], r["target"], r["required_per_year"], r["trend_slope"],
+                  r["distance"], r["verdict_text"]) for r in rows])
+    for h in report.higher:
+        console.print(f"{h.key} {h.document}: " + (h.note_zh if lang == "zh" else h.note_en), markup=False)
+    for c in report.consistency:
+        console.print(c.text_zh if lang == "zh" else c.text_en, markup=False)
+    for e in report.rules_effect:
+        console.print(e.text_zh if lang == "zh" else e.text_en, markup=False)
+    for p in written:
+        ok(f"已写出 {p}", f"Wrote {p}")
