@@ -420,3 +420,42 @@ def check_higher(ind: Indicator, targets: Sequence[HigherTarget], *, ruleset: st
         out.append(HigherCheck(ind.key, h.level, h.document, h.verified, text, implied, t, consistent,
                                zh, en))
     return out
+
+
+# ---------------------------------------------------------------------------- side by side
+@dataclass
+class SuccessionRow:
+    """One line of the succession view: an old indicator, its successor, what changed."""
+
+    old: Indicator | None
+    new: Indicator | None
+    changes: list[LinkChange]
+
+    @property
+    def status(self) -> str:
+        """continued | new | discontinued."""
+        return "continued" if self.old and self.new else "new" if self.new else "discontinued"
+
+
+def succession_rows(old: Plan, new: Plan) -> list[SuccessionRow]:
+    """The two plans side by side, paired by the new plan's links (``predecessor``), in the new
+    plan's order; old indicators nobody links to come last as discontinued."""
+    rows: list[SuccessionRow] = []
+    used: set[str] = set()
+    by_key = {i.key: i for i in old.indicators}
+    for ind in new.indicators:
+        link = ind.predecessor
+        prev = by_key.get(link.key) if link is not None and link.plan == old.code else None
+        if prev is not None:
+            used.add(prev.key)
+        rows.append(SuccessionRow(prev, ind, list(link.changes) if link and prev else []))
+    rows += [SuccessionRow(i, None, []) for i in old.indicators if i.key not in used]
+    return rows
+
+
+CHANGE_WORDS: dict[str, tuple[str, str]] = {
+    "rule_basis": ("评价规则", "rule basis"), "unit": ("单位", "unit"), "name": ("名称", "name"),
+    "section": ("所属部分", "section"), "target_kind": ("目标类型", "target kind"),
+    "measurement": ("测算范围", "measurement"), "attribute": ("属性", "attribute"),
+    "other": ("其他", "other"),
+}

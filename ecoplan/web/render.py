@@ -55,6 +55,7 @@ NAV = (
     ("/devices", "设备", "Devices", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
+    ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
