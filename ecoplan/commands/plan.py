@@ -22,13 +22,16 @@ app = typer.Typer(name=NAME, help="规划：指标、重点工程与任务 / the
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 PlanOpt = Annotated[
     Path | None,
-    typer.Option("--plan", "-p", help="规划文件（默认内置交城规划）/ plan file (default: the bundled plan)"),
+    typer.Option("--plan", "-p", help="规划文件或代码（默认内置交城规划）/ plan file or code (default: the bundled plan)"),
 ]
 
 
 def _load(path: Path | None) -> Any:
+    """The plan of ``--plan``: a file, a bundled code or the code of a plan loaded in the workspace."""
     from ecoplan.plan import bundled_plan_path, load_plan
 
+    if path is not None and not path.exists():
+        return _plan_by_id(str(path))
     return load_plan(path if path is not None else bundled_plan_path(DEFAULT_PLAN))
 
 
@@ -188,13 +191,22 @@ def import_(
     document: Annotated[Path, typer.Argument(help="规划文档 .docx 或 .txt 纯文本导出 / .docx or text export")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的规划 YAML 草稿 / draft YAML")],
     code: Annotated[str | None, typer.Option("--code", help="规划代码，如 wenshui-2021-2025 / plan code")] = None,
+    link_to: Annotated[Path | None, typer.Option(
+        "--link-to", help="对应的规划草稿（plan draft 生成），把指标映射到草稿的衔接关系 / "
+        "the draft whose indicator links the imported plan takes over")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """从规划文档生成规划 YAML 草稿，并列出无法识别的单元格 / draft a plan YAML from a document."""
-    from ecoplan.plan import parse_plan_text
+    from ecoplan.plan import load_plan, parse_plan_text
     from ecoplan.plan.importer import import_document
+    from ecoplan.plan.succession import map_onto_draft
 
     result = import_document(document, code)
+    mapping = []
+    if link_to is not None:
+        draft_plan = load_plan(link_to)
+        previous = _plan_by_id(draft_plan.predecessor) if draft_plan.predecessor else None
+        mapping = map_onto_draft(result.plan, draft_plan, previous)
     text = result.to_yaml()
     output.write_text(text, encoding="utf-8")
     valid = True
@@ -209,6 +221,9 @@ def import_(
         "key_projects": len(result.plan["key_projects"]), "tasks": len(result.plan["tasks"]),
         "valid": valid, "validation_error": error,
         "problems": [p.as_dict() for p in result.problems],
+        "links": [{"key": m.key, "name": m.name, "draft_key": m.draft_key, "previous_key": m.previous_key,
+                   "how": m.how, "baseline_issued": m.baseline_issued, "baseline_draft": m.baseline_draft,
+                   "baseline_agrees": m.baseline_agrees} for m in mapping],
     }
     if as_json:
         emit_json(data)
@@ -221,6 +236,14 @@ def import_(
                     [tr("位置", "where"), tr("原文", "text"), tr("问题", "problem")],
                     [(p.location.describe(get_lang()), p.value or "", p.zh if get_lang() == "zh" else p.en)
                      for p in result.problems])
+    if mapping:
+        print_table(tr("与规划草稿的指标衔接", "Links taken over from the draft"),
+                    [tr("键", "key"), tr("指标", "indicator"), tr("草稿指标", "draft"), tr("上一期指标", "previous"),
+                     tr("依据", "by"), tr("基准（印发/草稿）", "baseline issued/draft")],
+                    [(m.key, m.name, m.draft_key or tr("未匹配", "none"), m.previous_key or "—", m.how,
+                      f"{m.baseline_issued or '—'} / {m.baseline_draft or '—'}"
+                      + ("" if m.baseline_agrees in (None, True) else tr("（不一致）", " (differs)")))
+                     for m in mapping])
     if not valid:
         console.print(tr(f"草稿尚不能通过校验：{error}", f"The draft does not validate yet: {error}"),
                       markup=False)
@@ -443,3 +466,49 @@ def target_check_cmd(
         console.print(e.text_zh if lang == "zh" else e.text_en, markup=False)
     for p in written:
         ok(f"已写出 {p}", f"Wrote {p}")
+
+
+@app.command("succession")
+def succession(
+    new: Annotated[str, typer.Argument(help="新一期规划（代码或文件）/ the new plan (code or file)")],
+    old: Annotated[str | None, typer.Option("--old", help="上一期规划（默认取新规划的 predecessor）/ the previous plan")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """两期规划指标对照（衔接关系与变化）/ two consecutive plans side by side."""
+    from ecoplan.errors import PlanError
+    from ecoplan.plan.succession import CHANGE_WORDS, succession_rows
+
+    n = _plan_by_id(new)
+    ref = old or n.predecessor
+    if not ref:
+        raise PlanError(f"规划 {n.code} 没有写明上一期（predecessor），请用 --old 指定",
+                        f"plan {n.code} names no predecessor; give --old")
+    o = _plan_by_id(ref)
+    rows = succession_rows(o, n)
+    lang = get_lang()
+
+    def changes(r: Any) -> str:
+        return "；".join(f"{CHANGE_WORDS[c.kind][0 if lang == 'zh' else 1]}: {c.old} → {c.new}" for c in r.changes)
+
+    if as_json:
+        emit_json({"old": {"code": o.code, "period": o.period}, "new": {"code": n.code, "period": n.period},
+                   "rows": [{"status": r.status, "old_key": r.old.key if r.old else None,
+                             "new_key": r.new.key if r.new else None,
+                             "old_name": r.old.name_zh if r.old else None,
+                             "new_name": r.new.name_zh if r.new else None,
+                             "old_baseline": r.old.baseline.text if r.old else None,
+                             "old_target": r.old.target.text if r.old else None,
+                             "new_baseline": r.new.baseline.text if r.new else None,
+                             "new_target": r.new.target.text if r.new else None,
+                             "changes": [c.model_dump(mode="json", by_alias=True) for c in r.changes]}
+                            for r in rows]})
+        return
+    print_table(tr(f"规划衔接：{o.code}（{o.period}）→ {n.code}（{n.period}）",
+                   f"Succession: {o.code} ({o.period}) → {n.code} ({n.period})"),
+                [f"{o.period}", tr("基准", "baseline"), tr("目标", "target"), tr("变化", "changes"),
+                 f"{n.period}", tr("基准", "baseline"), tr("目标", "target")],
+                [(f"{r.old.key}. {r.old.name_zh}" if r.old else tr("（新增）", "(new)"),
+                  r.old.baseline.text if r.old else "", (r.old.target.text or "—") if r.old else "",
+                  changes(r) or (tr("不再列入", "discontinued") if r.status == "discontinued" else "—"),
+                  f"{r.new.key}. {r.new.name_zh}" if r.new else "", r.new.baseline.text if r.new else "",
+                  (r.new.target.text or "—") if r.new else "") for r in rows])

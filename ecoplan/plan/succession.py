@@ -459,3 +459,101 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
     "measurement": ("测算范围", "measurement"), "attribute": ("属性", "attribute"),
     "other": ("其他", "other"),
 }
+
+
+# ---------------------------------------------------------------------------- issued plan → draft
+@dataclass
+class LinkMapping:
+    """How one indicator of an issued (imported) plan was mapped onto the draft's links."""
+
+    key: str
+    name: str
+    draft_key: str | None
+    previous_key: str | None
+    how: str  # statistic | name | none
+    baseline_issued: str | None = None
+    baseline_draft: str | None = None
+
+    draft_figures: list[str] = field(default_factory=list)
+
+    @property
+    def baseline_agrees(self) -> bool | None:
+        """The issued baseline equals the draft's computed one (under either rule set)."""
+        if self.baseline_issued is None or self.baseline_draft is None:
+            return None
+        return self.baseline_issued.strip() in {self.baseline_draft.strip(), *self.draft_figures}
+
+
+def _plain_name(name: str) -> str:
+    out = name
+    for a, b in (("（", "("), ("）", ")"), ("比率", "比例"), ("县城区", ""), ("县城", ""), (" ", "")):
+        out = out.replace(a, b)
+    while "(" in out and ")" in out and out.index("(") < out.index(")"):
+        out = out[:out.index("(")] + out[out.index(")") + 1:]
+    return out
+
+
+def _scope(m: Measurement | None) -> tuple[str | None, str | None, tuple[str, ...], tuple[str, ...]]:
+    if m is None:
+        return (None, None, (), ())
+    return (m.statistic, m.river, tuple(m.sections), tuple(m.sources))
+
+
+def map_onto_draft(plan_data: dict[str, object], draft: Plan, previous: Plan | None = None
+                   ) -> list[LinkMapping]:
+    """Link the indicators of an imported (issued) plan to the draft's: by the same measured
+    statistic and scope (river, sections, sources), else by the name without units, 县城区 and
+    比率/比例 differences. A matched indicator gets the draft's ``predecessor`` link with the
+    changes recomputed against the previous plan's indicator (name, unit, section, rule basis …).
+    ``plan_data`` (the importer's dict) is changed in place; returns one mapping per indicator."""
+    indicators = plan_data.get("indicators")
+    assert isinstance(indicators, list)
+    prev_by_key = {i.key: i for i in previous.indicators} if previous else {}
+    used: set[str] = set()
+    out: list[LinkMapping] = []
+    for raw in indicators:
+        assert isinstance(raw, dict)
+        try:
+            imported = Indicator.model_validate(raw)
+        except ValidationError:
+            out.append(LinkMapping(str(raw.get("key")), str(raw.get("name_zh")), None, None, "none"))
+            continue
+        match, how = None, "none"
+        scope = _scope(imported.measurement)
+        if scope[0]:
+            same = [d for d in draft.indicators if d.key not in used and _scope(d.measurement)[0] == scope[0]]
+            exact = [d for d in same if _scope(d.measurement) == scope]
+            pick = exact if exact else same if len(same) == 1 else []
+            if len(pick) == 1 or (pick and exact):
+                match, how = pick[0], "statistic"
+        if match is None:
+            names = [d for d in draft.indicators if d.key not in used
+                     and _plain_name(d.name_zh) == _plain_name(imported.name_zh)]
+            if names:
+                match, how = names[0], "name"
+        if match is None or match.predecessor is None:
+            out.append(LinkMapping(imported.key, imported.name_zh, match.key if match else None, None, how,
+                                   imported.baseline.text, match.baseline.text if match else None))
+            if match is not None:
+                used.add(match.key)
+            continue
+        used.add(match.key)
+        if not raw.get("measurement") and match.measurement is not None:
+            # the catalogue did not know the new name; the draft knows how it is measured
+            raw["measurement"] = match.measurement.model_dump(mode="json", exclude_none=True,
+                                                               exclude_defaults=True)
+            imported = Indicator.model_validate(raw)
+        link = match.predecessor
+        old = prev_by_key.get(link.key)
+        air = air_rule_basis(imported.measurement.statistic if imported.measurement else None)
+        changes = link_changes(old, imported, old_rules=AIR_RULES["2012"] if air else None,
+                               new_rules=AIR_RULES["2026"] if air else None) if old else list(link.changes)
+        raw["predecessor"] = IndicatorLink(plan=link.plan, key=link.key, changes=changes).model_dump(
+            mode="json", exclude_none=True, by_alias=True)
+        out.append(LinkMapping(imported.key, imported.name_zh, match.key, link.key, how,
+                               imported.baseline.text,
+                               None if match.baseline.to_enter else match.baseline.text,
+                               [f.text for f in match.baseline.figures]))
+    if draft.predecessor:
+        plan_data["predecessor"] = draft.predecessor
+    return out

@@ -169,3 +169,80 @@ def test_higher_targets_file_errors_name_file_and_field(tmp_path: Path) -> None:
     assert example.example and all("示例" in t.document for t in example.targets)
     assert not any(t.verified for t in example.targets)
     assert math.isclose(float(example.targets[0].value or 0), 42)
+
+
+EXAMPLE_2026 = Path(__file__).resolve().parents[1] / "data" / "plan" / "example-jiaocheng-2026-2030-plan.txt"
+
+
+def _demo_like_draft(tmp_path: Path) -> Path:
+    """A draft with constructed baselines (the demo's 2025 figures) written to a file."""
+    base = {"1": _pm25_baseline(),
+            "2": Baseline(text="75.34", kind="value", value=Decimal("75.34"),
+                          figures=[BaselineFigure(ruleset="2012", text="75.34", value=Decimal("75.34")),
+                                   BaselineFigure(ruleset="2026", text="55.34", value=Decimal("55.34"))]),
+            "17": Baseline(text="57.4", kind="value", value=Decimal("57.4"))}
+    path = tmp_path / "draft.yaml"
+    path.write_text(plan_to_yaml(build_draft(PREVIOUS, 2026, 2030, base)), "utf-8")
+    return path
+
+
+def test_import_of_the_issued_plan_maps_onto_the_draft_links(tmp_path: Path) -> None:
+    """The constructed 2026–2030 text (an example, not the county's real plan) imported with
+    --link-to: each indicator takes over the draft's link to the 2021–2025 plan."""
+    import json
+
+    from ecoplan.cli import main
+    from ecoplan.plan.check import check_plan
+
+    assert "不是交城县真实" in EXAMPLE_2026.read_text("utf-8")
+    draft = _demo_like_draft(tmp_path)
+    out = tmp_path / "issued.yaml"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["plan", "import", str(EXAMPLE_2026), "-o", str(out), "--code",
+                     "jiaocheng-2026-2030-example", "--link-to", str(draft), "--json"]) == 0
+    data = json.loads(buf.getvalue())
+    assert data["valid"] is True
+    links = {m["key"]: (m["draft_key"], m["how"], m["baseline_agrees"]) for m in data["links"]}
+    assert links == {"1": ("1", "statistic", True),
+                     "2": ("2", "name", True),        # 比率 ↔ 比例; 55.34 = the 2026-rules figure
+                     "3": ("3", "statistic", None),   # the draft has no computed baseline for 3 here
+                     "4": ("4b", "statistic", None),  # 磁窑河武良 by river and section
+                     "5": ("7", "statistic", None),
+                     "6": (None, "none", None),       # O3: a new indicator
+                     "7": ("17", "name", True)}
+    issued = load_plan(out)
+    assert issued.predecessor == "jiaocheng-2021-2025" and issued.period == "2026-2030"
+    two = issued.indicator("2")
+    assert two.measurement and two.measurement.statistic == "air.good_day_ratio"  # from the draft
+    kinds = {c.kind: (c.old, c.new) for c in two.predecessor.changes}
+    assert kinds["name"] == ("县城区空气质量优良天数比例", "县城区空气质量优良天数比率")
+    assert kinds["rule_basis"][1].startswith("GB 3095-2026")
+    assert issued.indicator("4").predecessor.key == "4b" and issued.indicator("6").predecessor is None
+    assert not [f for f in check_plan(issued).findings if f.severity == "error"]
+
+
+def test_succession_rows_and_cli(tmp_path: Path) -> None:
+    import contextlib
+    import io
+    import json
+
+    from ecoplan.cli import main
+    from ecoplan.plan.succession import succession_rows
+
+    draft = load_plan(_demo_like_draft(tmp_path))
+    rows = succession_rows(PREVIOUS, draft)
+    assert len(rows) == 19 and all(r.status == "continued" for r in rows)
+    trimmed = draft.model_copy(update={"indicators": draft.indicators[:2]})
+    assert [r.status for r in succession_rows(PREVIOUS, trimmed)].count("discontinued") == 17
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["plan", "succession", str(tmp_path / "draft.yaml"), "--json"]) == 0
+    data = json.loads(buf.getvalue())
+    assert data["old"] == {"code": "jiaocheng-2021-2025", "period": "2021-2025"}
+    first = data["rows"][0]
+    assert (first["old_baseline"], first["old_target"], first["new_baseline"]) == ("61", "≤44", "45")
+    assert first["changes"][0]["kind"] == "rule_basis" and "from" in first["changes"][0]
