@@ -23,7 +23,7 @@ The target check (:func:`target_check`) adds to the pure arithmetic of
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,7 +37,6 @@ from ecoplan.assess.indicators import (
     indicator_values,
 )
 from ecoplan.plan import Baseline, Plan
-from ecoplan.plan.cells import parse_target
 from ecoplan.plan.model import BaselineFigure, Indicator
 from ecoplan.plan.succession import (
     AIR_RULES,
@@ -413,8 +412,3 @@ def trend_rows(report: TargetCheckReport, lang: str = "zh") -> list[dict[str, An
             "distance": f(t.distance), "pace_ratio": f(t.pace_ratio),
             "verdict": t.verdict, "verdict_text": t.verdict_text(lang)})
     return rows
-
-
-def targets_from_mapping(plan: Plan, data: Mapping[str, str]) -> dict[str, Any]:
-    """Parse proposed targets ``{key: '≤40'}`` with the plan's cell parser (ecoplan.plan.cells)."""
-    return {k: parse_target(str(v), plan.indicator(k).direction) for k, v in data.items()}

@@ -350,24 +350,6 @@ def _plan_by_id(ref: str) -> Any:
     return load_plan(plan_source(Workspace().engine, ref))
 
 
-def _read_targets(path: Path | None, plan: Any) -> tuple[dict[str, Any], bool]:
-    import yaml
-
-    from ecoplan.errors import PlanError
-    from ecoplan.plan.cells import CellError, parse_target
-
-    if path is None:
-        return {}, False
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = {}
-    for k, v in (data.get("targets") or {}).items():
-        try:
-            out[str(k)] = parse_target(str(v), plan.indicator(str(k)).direction)
-        except CellError as exc:
-            raise PlanError(f"文件 {path} 指标 {k}：{exc.zh}", f"file {path}, indicator {k}: {exc.en}") from exc
-    return out, bool(data.get("example"))
-
-
 @app.command("draft")
 def draft(
     source: Annotated[str, typer.Option("--from", help="上一期规划（代码或文件）/ the previous plan (code or file)")],
@@ -381,14 +363,19 @@ def draft(
     """起草下一期规划：基准值由工作区数据计算（空气指标按 2012 与 2026 两套规则），链接上一期指标 /
     draft the next plan with baselines computed from the workspace's data."""
     from ecoplan.assess.succession import draft_baselines
-    from ecoplan.plan.succession import build_draft, parse_period, plan_to_yaml
+    from ecoplan.plan.succession import (
+        build_draft,
+        load_proposed_targets,
+        parse_period,
+        plan_to_yaml,
+    )
     from ecoplan.store.workspace import Workspace
 
     start, end = parse_period(period)
     previous = _plan_by_id(source)
     ws = Workspace()
     db = draft_baselines(ws, previous, start - 1)
-    proposed, example = _read_targets(targets, previous)
+    proposed, example = load_proposed_targets(targets, previous) if targets else ({}, False)
     plan = build_draft(previous, start, end, db.baselines, targets=proposed, code=code)
     if example:
         plan.status_note = (plan.status_note or "") + "；目标值取自示例文件（构造的示例，非真实规划目标）"

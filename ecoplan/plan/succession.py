@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ecoplan.errors import Location, PlanError
+from ecoplan.plan.cells import CellError, parse_target
 from ecoplan.plan.model import (
     Baseline,
     Indicator,
@@ -159,6 +160,26 @@ def _title_en(previous: Plan, start_year: int, end_year: int) -> str | None:
     return (previous.title_en.replace(_ordinal(old_n), _ordinal(new_n))
             .replace(str(previous.start_year), str(start_year))
             .replace(str(previous.end_year), str(end_year)) + " (draft)")
+
+
+def load_proposed_targets(path: str | Path, plan: Plan) -> tuple[dict[str, Target], bool]:
+    """Proposed targets from a YAML file ``targets: {key: '≤40', …}`` (``example: true`` marks a
+    constructed example), parsed like the plan's own cells; errors name file and indicator."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PlanError(f"无法读取目标文件 {p}：{exc}", f"cannot read the targets file {p}: {exc}",
+                        location=Location(file=str(p))) from exc
+    out: dict[str, Target] = {}
+    for k, v in (data.get("targets") or {}).items():
+        ind = plan.indicator(str(k))
+        try:
+            out[str(k)] = parse_target(str(v), ind.direction)
+        except CellError as exc:
+            raise PlanError(f"文件 {p} 指标 {k}：{exc.zh}", f"file {p}, indicator {k}: {exc.en}",
+                            location=Location(file=str(p), field=f"targets.{k}")) from exc
+    return out, bool(data.get("example"))
 
 
 def plan_to_yaml(plan: Plan, header: str = "") -> str:
