@@ -317,10 +317,14 @@ def override(
         raise ValidationError(exc.zh, exc.en) from exc
     except ValueError as exc:
         raise ValidationError(f"日期「{effective}」应为 YYYY-MM-DD", f"date {effective!r} must be YYYY-MM-DD") from exc
-    from ecoplan.plan import bundled_plan_path
+    from ecoplan.plan import bundled_plan_path, bundled_plans
 
     engine = Workspace().engine
-    load_plan_into_db(engine, plan, source_file=plan_file or bundled_plan_path(DEFAULT_PLAN))
+    if plan_file is not None and plan_file.is_file():
+        load_plan_into_db(engine, plan, source_file=plan_file)
+    elif plan_file is None or str(plan_file) in bundled_plans():
+        load_plan_into_db(engine, plan, source_file=bundled_plan_path(str(plan_file or DEFAULT_PLAN)))
+    # else: a plan already loaded in the workspace, named by its code
     added = record_municipal_target(engine, plan, key, parsed, when, document, year)
     history = municipal_targets_from_db(engine, plan.code)
     if as_json:
