@@ -395,6 +395,9 @@ METHOD_EN = [
 ]
 
 
+RULESET_WORDS = {"2012": ("2012 年规则", "2012 rules"), "2026": ("2026 年规则", "2026 rules")}
+
+
 def trend_rows(report: TargetCheckReport, lang: str = "zh") -> list[dict[str, Any]]:
     """The trend table as rows of text (shared by the annex, the web page and the CLI)."""
     rows = []
@@ -405,7 +408,9 @@ def trend_rows(report: TargetCheckReport, lang: str = "zh") -> list[dict[str, An
             return f"{x * 100:+.2f}%" if pct else f"{gbt8170_round(x, d):g}" if d >= 0 else f"{x}"
         rows.append({
             "key": t.key, "name": t.name, "unit": t.unit or "",
-            "baseline": f(t.baseline_value), "baseline_ruleset": t.baseline_ruleset or "",
+            "baseline": (WATER_CLASS_LABELS.get(int(t.baseline_value), "—")
+                         if t.direction == "class" and t.baseline_value is not None else f(t.baseline_value)),
+            "baseline_ruleset": RULESET_WORDS.get(t.baseline_ruleset or "", ("", ""))[lang != "zh"],
             "target": t.target_text or "—", "required_per_year": f(t.required_per_year),
             "required_rate": f(t.required_rate, pct=True), "trend_slope": f(t.trend_slope),
             "trend_rate": f(t.trend_rate, pct=True), "projection": f(t.trend_projection),

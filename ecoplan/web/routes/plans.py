@@ -106,7 +106,9 @@ def target_check_page(request: Request, db: DbDep, code: Annotated[str, PlanCode
     report = ctx.cache.get(key)
     if report is None:
         previous = plans.get(plan.predecessor or "")
-        report = target_check(ctx.workspace if previous is not None else None, plan, previous=previous)
+        with ctx.lake_lock:  # one reader of the workspace's lake connection at a time
+            report = target_check(ctx.workspace if previous is not None else None, plan,
+                                  previous=previous)
         ctx.cache[key] = report
     return render.page(request, "plan_target_check.html", plans=list(plans.values()), plan=plan,
                        report=report, rows=trend_rows(report, lang))
