@@ -36,21 +36,31 @@ def _load(path: Path | None) -> Any:
 
 
 @app.command("list")
-def list_plans(as_json: JsonOpt = False) -> None:
-    """列出内置规划 / list the bundled plans."""
+def list_plans(
+    loaded: Annotated[bool, typer.Option("--loaded", help="列出工作区中已载入的规划（各期）/ the plans loaded in the workspace")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出内置规划（--loaded：工作区中的各期规划）/ list the bundled plans (--loaded: the workspace's)."""
     from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 
+    paths: list[tuple[str, Path]] = [(code, bundled_plan_path(code)) for code in bundled_plans()]
+    if loaded:
+        from ecoplan.store.plan_store import loaded_plans
+        from ecoplan.store.workspace import Workspace
+
+        paths = [(e.code, Path(e.source_file)) for e in loaded_plans(Workspace().engine)
+                 if e.source_file and Path(e.source_file).is_file()]
     rows = []
-    for code in bundled_plans():
-        p = load_plan(bundled_plan_path(code))
+    for code, path in paths:
+        p = load_plan(path)
         rows.append({"code": code, "title": p.title_zh, "region": p.region.name_zh,
                      "period": f"{p.start_year}-{p.end_year}", "indicators": len(p.indicators_by_number()),
                      "key_projects": len(p.key_projects), "tasks": len(p.tasks),
-                     "path": str(bundled_plan_path(code))})
+                     "status": p.status, "predecessor": p.predecessor, "path": str(path)})
     if as_json:
         emit_json(rows)
         return
-    print_table(tr("内置规划", "Bundled plans"),
+    print_table(tr("工作区中的规划", "Plans in the workspace") if loaded else tr("内置规划", "Bundled plans"),
                 [tr("代码", "code"), tr("名称", "title"), tr("规划期", "period"), tr("指标", "indicators"),
                  tr("重点工程", "projects"), tr("任务", "tasks")],
                 [(r["code"], r["title"], r["period"], r["indicators"], r["key_projects"], r["tasks"]) for r in rows])
