@@ -76,6 +76,8 @@ def _measure_text(ind: Any) -> str:
     return tr(f"{m.department}报送", f"reported by {m.department}")
 
 
+SOURCE_WORDS = {"computed": ("监测数据计算", "computed"), "reported": ("部门填报", "reported"),
+                "entry": ("待填报", "to enter"), "plan": ("规划表", "plan table")}
 RECURRING_WORDS = {"yearly": ("每年", "yearly"), "quarterly": ("每季度", "quarterly"),
                    "monthly": ("每月", "monthly"), "seasonal": ("季节性", "seasonal")}
 
@@ -411,7 +413,7 @@ def draft(
                 [tr("键", "key"), tr("指标", "indicator"), tr("基准", "baseline"), tr("分口径", "by rules"),
                  tr("来源", "source"), tr("目标", "target")],
                 [(r["key"], r["name"], r["baseline"], "；".join(f"{k}: {v}" for k, v in r["figures"].items()),
-                  tr("待填报", "to enter") if r["to_enter"] else r["source"], r["target"] or "—") for r in rows])
+                  tr(*SOURCE_WORDS.get(r["source"] or "", ("", ""))), r["target"] or "—") for r in rows])
     ok(f"已写出草稿 {output}（{sum(r['to_enter'] for r in rows)} 项指标待填报）",
        f"Draft written to {output} ({sum(r['to_enter'] for r in rows)} indicators to enter)")
 
