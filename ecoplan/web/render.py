@@ -54,7 +54,6 @@ NAV = (
     ("/data", "数据", "Data", "read.internal"),
     ("/devices", "设备", "Devices", "read.internal"),
     ("/map", "地图", "Map", "read.internal"),
-    ("/alerts", "告警", "Alerts", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/reports", "报告", "Reports", "read.internal"),

@@ -50,7 +50,7 @@
       bounds.push([s.lat, s.lon]);
     });
     window.L.control.layers(null, control, { collapsed: false }).addTo(map);
-    if (bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13 }); }
+    if (bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 11 }); }
     document.querySelectorAll("#map-table tbody tr[data-code]").forEach(function (row) {
       row.addEventListener("mouseenter", function () {
         Object.keys(groups).forEach(function (k) {
