@@ -54,6 +54,7 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "alerts",
     "audit",
     "flags",
     "ops",

@@ -230,3 +230,22 @@ def test_default_webhook_key_is_refused(tmp_path: Path) -> None:
         "ops": {"kind": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=changethis"}})
     with pytest.raises(InsecureSecretError):
         s.require_alert_secrets()
+
+
+def test_deploy_runs_the_alerts_every_two_minutes(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from ecoplan.ops.deploy import DeployOptions, render_units
+
+    units = render_units(load_settings(home=tmp_path), DeployOptions())
+    timer, service = units["ecoplan-alerts.timer"], units["ecoplan-alerts.service"]
+    assert "OnUnitActiveSec=2min" in timer and "Unit=ecoplan-alerts.service" in timer
+    assert "alerts run" in service and "Type=oneshot" in service
+    if shutil.which("systemd-analyze"):
+        for name in ("ecoplan-alerts.timer", "ecoplan-alerts.service"):
+            (tmp_path / name).write_text(units[name], encoding="utf-8")
+        check = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "ecoplan-alerts.timer"),
+                                str(tmp_path / "ecoplan-alerts.service")],
+                               capture_output=True, text=True)
+        assert "ecoplan-alerts" not in check.stderr, check.stderr
