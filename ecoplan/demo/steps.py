@@ -18,6 +18,7 @@ import ibis
 
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
+from ecoplan.demo.alerts import run_alerts_demo
 from ecoplan.demo.air_series import build_demo_series
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
@@ -168,6 +169,11 @@ def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
 
 
+def _step_map_alerts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The map's sites, and the alerts of the demo data sent to a loopback robot receiver."""
+    result.outputs["map_alerts"] = run_alerts_demo(ws, say, result)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("ingest_sample_year", _step_ingest_sample_year),
@@ -184,6 +190,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
     ("web_accounts", _step_web_accounts),
+    ("map_alerts", _step_map_alerts),
 ]
 
 

@@ -139,7 +139,7 @@ def _attempt(settings: Settings, alert: Alert, event: AlertEvent, target: dict[s
                                  f"User {target['user']} has no e-mail address")
         send_email(settings, target["to"], subject, body)
     elif target["channel"] == "webhook":
-        post_webhook(settings, target["to"], f"{subject}\n{body}", target.get("mobiles") or [])
+        post_webhook(settings, target["to"], "【ecoplan】" + body, target.get("mobiles") or [])
 
 
 def _permanent(target: dict[str, Any]) -> bool:
