@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecoplan.assess.site_status import station_recent_hours
 from ecoplan.store.models import Station
-from ecoplan.web import render
+from ecoplan.web import render, views
 from ecoplan.web.accounts import NotFoundError
 from ecoplan.web.deps import DbDep, ctx_of, lang_of, require
 from ecoplan.web.map_data import LAYERS, PUBLIC_LAYERS, base_map, map_sites
@@ -35,7 +35,7 @@ def _map_page(request: Request, layers: tuple[str, ...], public: bool) -> Respon
     ctx = ctx_of(request)
     assert ctx.workspace is not None
     lang = lang_of(request)
-    sites = map_sites(ctx.workspace, layers)
+    sites = views.lake_cached(ctx, ("map", layers), lambda ws: map_sites(ws, layers))
     settings = ctx.settings
     config = {"base": base_map(settings), "center": [settings.map_center[1],
                                                       settings.map_center[0]],
@@ -64,5 +64,6 @@ def station_page(request: Request, code: str, db: DbDep) -> Response:
         raise NotFoundError(f"没有空气质量监测站 {code}", f"No air station {code}")
     ctx = ctx_of(request)
     assert ctx.workspace is not None
-    hours = station_recent_hours(ctx.workspace, code)
+    hours = views.lake_cached(ctx, ("station-hours", code),
+                              lambda ws: station_recent_hours(ws, code))
     return render.page(request, "station.html", station=station, hours=hours)

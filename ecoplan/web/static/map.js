@@ -47,7 +47,10 @@
           (path.getAttribute("class") || "") + " site-marker site-" + s.layer); }
       });
       m.addTo(groups[s.layer]);
-      bounds.push([s.lat, s.lon]);
+      // the view fits the sites near the configured centre (the county), not the province
+      if (Math.abs(s.lat - cfg.center[0]) < 0.5 && Math.abs(s.lon - cfg.center[1]) < 0.7) {
+        bounds.push([s.lat, s.lon]);
+      }
     });
     window.L.control.layers(null, control, { collapsed: false }).addTo(map);
     if (bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 11 }); }
