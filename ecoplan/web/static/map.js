@@ -52,7 +52,7 @@
         bounds.push([s.lat, s.lon]);
       }
     });
-    window.L.control.layers(null, control, { collapsed: false }).addTo(map);
+    window.L.control.layers(null, control, { collapsed: window.innerWidth < 600 }).addTo(map);
     if (bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 11 }); }
     document.querySelectorAll("#map-table tbody tr[data-code]").forEach(function (row) {
       row.addEventListener("mouseenter", function () {
