@@ -433,6 +433,18 @@ def _open(s: Session, rule: AlertRule, f: Finding, now: datetime, actor: str) ->
     return a
 
 
+def open_alert(engine: Engine, rule: AlertRule, finding: Finding, *,
+               now: datetime | None = None, actor: str = "alerts") -> int:
+    """Open an alert for ``finding`` outside a run (an evaluator of another module may report
+    an event as it happens); refused when the rule and subject already have an open alert."""
+    now = utc(now or datetime.now(UTC))
+    with session_scope(engine) as s:
+        if any(v.alert.subject == finding.subject for v in _open_views(s, rule.id)):
+            raise AlertError(f"规则 {rule.id} 对 {finding.subject} 已有未解除的告警",
+                             f"Rule {rule.id} already has an open alert for {finding.subject}")
+        return _open(s, rule, finding, now, actor).id
+
+
 def run(ws: Workspace, *, now: datetime | None = None, actor: str = "alerts",
         deliver: bool = True) -> RunSummary:
     """One evaluation pass over every enabled rule, then escalation and delivery."""
