@@ -55,6 +55,7 @@ COMMAND_MODULES = (
     "demo",
     "sources",
     "alerts",
+    "map",
     "audit",
     "flags",
     "ops",

@@ -12,7 +12,7 @@ GCJ-02 only when the configured base map is published in GCJ-02.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,8 +20,11 @@ from sqlalchemy import select
 
 from ecoplan.assess.site_status import latest_section_classes, latest_station_aqi
 from ecoplan.devices import service as devices
+from ecoplan.errors import Location, ValidationError
 from ecoplan.settings import Settings
 from ecoplan.standards.gcj02 import wgs84_to_gcj02
+from ecoplan.store import audit
+from ecoplan.store.map_models import LOCATABLE, MapLocation
 from ecoplan.store.models import DrinkingWaterSource, GroundwaterPoint, Station, WaterSection
 from ecoplan.store.supervision_models import Enterprise, Outlet
 from ecoplan.store.workspace import Workspace
@@ -72,6 +75,11 @@ def _point(settings: Settings, lon: float | None, lat: float | None
     return lon, lat
 
 
+def _located(s: Any, kind: str) -> dict[str, tuple[float, float]]:
+    return {m.code: (m.longitude, m.latitude)
+            for m in s.scalars(select(MapLocation).where(MapLocation.kind == kind))}
+
+
 def _air(ws: Workspace, s: Any) -> list[MapSite]:
     stations = list(s.scalars(select(Station).where(Station.active.is_(True))
                               .order_by(Station.code)))
@@ -114,9 +122,11 @@ def _water(ws: Workspace, s: Any) -> list[MapSite]:
 
 def _drinking(ws: Workspace, s: Any) -> list[MapSite]:
     out = []
+    where = _located(s, "drinking_source")
     for d in s.scalars(select(DrinkingWaterSource).order_by(DrinkingWaterSource.code)):
         target = "Ⅲ" if d.target_class == 3 else (str(d.target_class) if d.target_class else "—")
-        out.append(MapSite("drinking", d.code, d.name, None, None, BLUE,
+        lon, lat = _point(ws.settings, *where.get(d.code, (None, None)))
+        out.append(MapSite("drinking", d.code, d.name, lon, lat, BLUE,
                            f"目标 {target} 类（{'地下水' if d.kind == 'groundwater' else '地表水'}）",
                            f"target class {target} ({d.kind})", "/public/water", d.county or ""))
     for g in s.scalars(select(GroundwaterPoint).order_by(GroundwaterPoint.code)):
@@ -134,13 +144,15 @@ def _enterprises(ws: Workspace, s: Any) -> list[MapSite]:
     for o in s.scalars(select(Outlet)):
         outlets.setdefault(o.enterprise, []).append(o.code)
     out = []
+    where = _located(s, "enterprise")
     for e in s.scalars(select(Enterprise).order_by(Enterprise.name)):
         hit = [o for o in outlets.get(e.credit_code, []) if o in exceeding]
         if hit:
             colour, zh, en = RED, f"超标：{'、'.join(hit)}", f"exceeding: {', '.join(hit)}"
         else:
             colour, zh, en = GREEN, "无未处理的超标告警", "no open exceedance alert"
-        out.append(MapSite("enterprises", e.credit_code, e.name, None, None, colour, zh, en,
+        lon, lat = _point(ws.settings, *where.get(e.credit_code, (None, None)))
+        out.append(MapSite("enterprises", e.credit_code, e.name, lon, lat, colour, zh, en,
                            f"/sources/{e.credit_code}", e.town or ""))
     return out
 
@@ -148,10 +160,12 @@ def _enterprises(ws: Workspace, s: Any) -> list[MapSite]:
 def _devices(ws: Workspace, s: Any, now: datetime) -> list[MapSite]:
     coords = {st.code: (st.longitude, st.latitude) for st in s.scalars(select(Station))}
     seen = devices.device_presence(ws.settings.home, now, SILENT_AFTER)
+    where = _located(s, "device")
     out = []
     for mn, rec in sorted(devices.list_devices(ws.engine).items()):
         p = seen.get(mn)
-        lon, lat = _point(ws.settings, *coords.get(rec.station_code or "", (None, None)))
+        lon, lat = _point(ws.settings, *where.get(mn, coords.get(rec.station_code or "",
+                                                                  (None, None))))
         if p is None:
             colour, zh, en = GREY, "未连接过", "never seen"
         elif p["online"]:
@@ -165,14 +179,16 @@ def _devices(ws: Workspace, s: Any, now: datetime) -> list[MapSite]:
     return out
 
 
-def _dust(ws: Workspace) -> list[MapSite]:
+def _dust(ws: Workspace, s: Any) -> list[MapSite]:
     out = []
+    where = _located(s, "dust_site")
     for d in dust_service.list_sites(ws.engine):
         if d.get("spraying"):
             colour, zh, en = BLUE, "喷淋中", "spraying"
         else:
             colour, zh, en = GREY, "未喷淋", "not spraying"
-        out.append(MapSite("dust", d["code"], d.get("name") or d["code"], None, None, colour,
+        lon, lat = _point(ws.settings, *where.get(d["code"], (None, None)))
+        out.append(MapSite("dust", d["code"], d.get("name") or d["code"], lon, lat, colour,
                            zh, en, "/devices/" + d["monitor_mn"], d.get("enterprise") or ""))
     return out
 
@@ -193,9 +209,36 @@ def map_sites(ws: Workspace, layers: tuple[str, ...], now: datetime | None = Non
             out += _enterprises(ws, s)
         if "devices" in layers:
             out += _devices(ws, s, now)
-    if "dust" in layers:
-        out += _dust(ws)
+        if "dust" in layers:
+            out += _dust(ws, s)
     return out
+
+
+def locate(ws: Workspace, kind: str, code: str, lon: float, lat: float,
+           source: str | None = None) -> dict[str, Any]:
+    """Record where a site without registry coordinates lies (WGS84/CGCS2000)."""
+    if kind not in LOCATABLE:
+        raise MapError(f"无法登记坐标的类别：{kind}（可用：{'、'.join(LOCATABLE)}）",
+                       f"Cannot locate a {kind} (one of {', '.join(LOCATABLE)})",
+                       location=Location(field="kind"))
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise MapError(f"坐标超出范围：{lon}, {lat}", f"Coordinates out of range: {lon}, {lat}",
+                       location=Location(field="longitude"))
+    with ws.session() as s:
+        row = s.scalars(select(MapLocation).where(MapLocation.kind == kind,
+                                                  MapLocation.code == code)).first()
+        before = None if row is None else {"longitude": row.longitude, "latitude": row.latitude}
+        row = row or MapLocation(kind=kind, code=code)
+        row.longitude, row.latitude, row.source = lon, lat, source
+        row.updated_at = datetime.now(UTC)
+        s.add(row)
+        audit.record(s, "cli", "map.locate", kind, code, before=before,
+                     after={"longitude": lon, "latitude": lat, "source": source})
+    return {"kind": kind, "code": code, "longitude": lon, "latitude": lat, "source": source}
+
+
+class MapError(ValidationError):
+    """A site location that cannot be recorded."""
 
 
 def base_map(settings: Settings) -> dict[str, Any]:

@@ -94,6 +94,17 @@ def test_exceedance_alert_emailed_and_acknowledged_in_the_web(
     text = msg.get_content()
     assert "超过许可限值" in text and "ecoplan.county.example/alerts/" in text
 
+    # the map: the enterprise with the open exceedance alert is red, at its recorded position
+    from ecoplan.cli import main
+    from ecoplan.web.map_data import MapError, locate, map_sites
+    from tests.supervision.test_sources_cli import E1
+
+    with pytest.raises(MapError):
+        locate(ws, "river", "X", 112.0, 37.5)
+    assert main(["map", "locate", "enterprise", E1, "112.18", "37.56", "--source", "测试"]) == 0
+    ent = {m.code: m for m in map_sites(ws, ("enterprises",))}
+    assert ent[E1].colour == "#c62828" and "DA001" in ent[E1].state_zh
+    assert (ent[E1].lon, ent[E1].lat) == (112.18, 37.56)
     n_mails = len(received)
     again = al.run(ws, now=T0 + timedelta(minutes=5))  # de-duplication: nothing new, no mail
     assert again.opened == [] and len(received) == n_mails
