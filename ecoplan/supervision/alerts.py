@@ -36,7 +36,7 @@ from ecoplan.errors import Location, ValidationError
 from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 from ecoplan.settings import Settings
 from ecoplan.store import audit
-from ecoplan.store.alert_models import Alert, AlertContact, AlertEvent, AlertRead
+from ecoplan.store.alert_models import Alert, AlertContact, AlertDelivery, AlertEvent, AlertRead
 from ecoplan.store.db import session_scope
 from ecoplan.store.models import PlanRecord, Station, User
 from ecoplan.store.supervision_models import Permit
@@ -413,8 +413,16 @@ class RunSummary:
                 "failed": self.failed, "errors": self.errors}
 
 
-def _level(rule: AlertRule, level: int) -> Recipients | None:
-    return next((r for r in rule.recipients if r.level == level), None)
+def _level(rule: AlertRule, level: int) -> list[Recipients]:
+    """The recipient entries of one level (several entries: channels per role or person)."""
+    return [r for r in rule.recipients if r.level == level]
+
+
+def _level_targets(s: Session, entries: list[Recipients]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for rec in entries:
+        out += [t for t in _targets(s, rec) if t not in out]
+    return out
 
 
 def _open(s: Session, rule: AlertRule, f: Finding, now: datetime, actor: str) -> Alert:
@@ -425,9 +433,8 @@ def _open(s: Session, rule: AlertRule, f: Finding, now: datetime, actor: str) ->
               detail=audit._jsonable(f.detail), link=f.link, opened_at=now)
     s.add(a)
     s.flush()
-    rec = _level(rule, 0)
     s.add(AlertEvent(alert_id=a.id, at=now, kind="opened", actor=actor, level=0,
-                     targets=_targets(s, rec) if rec else []))
+                     targets=_level_targets(s, _level(rule, 0))))
     audit.record(s, actor, "alert.open", "alert", a.id,
                  after={"rule": rule.id, "subject": f.subject, "title": f.title_zh})
     return a
@@ -477,14 +484,15 @@ def run(ws: Workspace, *, now: datetime | None = None, actor: str = "alerts",
                 if v.state != "open":
                     continue
                 nxt = _level(rule, v.level + 1)
-                if nxt is not None and now >= utc(v.alert.opened_at) + timedelta(
-                        minutes=nxt.after_minutes):
+                after = min((r.after_minutes for r in nxt), default=0.0)
+                if nxt and now >= utc(v.alert.opened_at) + timedelta(minutes=after):
                     s.add(AlertEvent(alert_id=v.alert.id, at=now, kind="escalated",
-                                     actor=actor, level=nxt.level, targets=_targets(s, nxt),
-                                     text=f"{nxt.after_minutes:g} 分钟未确认，升级 / "
-                                          f"not acknowledged in {nxt.after_minutes:g} min"))
+                                     actor=actor, level=v.level + 1,
+                                     targets=_level_targets(s, nxt),
+                                     text=f"{after:g} 分钟未确认，升级 / "
+                                          f"not acknowledged in {after:g} min"))
                     audit.record(s, actor, "alert.escalate", "alert", v.alert.id,
-                                 after={"level": nxt.level})
+                                 after={"level": v.level + 1})
                     summary.escalated.append(v.alert.id)
     if deliver:
         rules = {r.id: r for r in load_rules(ws.settings)}
@@ -524,6 +532,16 @@ def get_alert(engine: Engine, alert_id: int, *, username: str | None = None,
         raise AlertError(f"没有告警 {alert_id}", f"No alert {alert_id}",
                          location=Location(field="alert"))
     return views[0]
+
+
+def deliveries(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
+    """Every delivery attempt of an alert, oldest first."""
+    with session_scope(engine) as s:
+        return [{"at": utc(d.at), "channel": d.channel, "target": d.target,
+                 "attempt": d.attempt, "ok": d.ok, "error": d.error,
+                 "next_attempt_at": utc(d.next_attempt_at) if d.next_attempt_at else None}
+                for d in s.scalars(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id)
+                                   .order_by(AlertDelivery.id))]
 
 
 def unread_count(engine: Engine, username: str, role: str) -> int:

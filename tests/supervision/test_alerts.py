@@ -123,7 +123,9 @@ def test_exceedance_alert_emailed_and_acknowledged_in_the_web(
         assert r.status_code == 200 and 'data-state="acknowledged"' in r.text
         assert "已通知企业核查" in r.text
         c.post(f"/alerts/{alert_id}/comment", data={"text": "企业称为启炉工况"})
-        assert "企业称为启炉工况" in c.get(f"/alerts/{alert_id}").text
+        one = c.get(f"/alerts/{alert_id}").text
+        assert "企业称为启炉工况" in one
+        assert 'id="alert-deliveries"' in one and "已送达" in one and "analyst" in one
     with TestClient(create_app(ws.settings, engine=ws.engine)) as c:  # a department sees none
         login(c, "zjj")
         assert f'id="alert-{alert_id}"' not in c.get("/alerts").text

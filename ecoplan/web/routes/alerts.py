@@ -42,6 +42,7 @@ def alert_page(request: Request, alert_id: int, user=Reader) -> Response:  # typ
     view = al.get_alert(engine, alert_id, username=user.username, role=user.role)
     al.mark_read(engine, [alert_id], user.username)
     return render.page(request, "alerts.html", alerts=[view], show="one", unread=0,
+                       deliveries=al.deliveries(engine, alert_id),
                        message=flash.read(request), SEVERITY_NAMES=al.SEVERITY_NAMES)
 
 
