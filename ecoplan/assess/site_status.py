@@ -5,13 +5,14 @@ latest monthly class of every surface-water section against its target (GB 3838-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from ecoplan.assess.air_pipeline import hourly_table
+from ecoplan.nomenclature import GB3095_ORDER
 from ecoplan.standards.air_hourly import hourly_aqi_table
 from ecoplan.standards.water_sections import classify_section_period
 from ecoplan.store.workspace import Workspace
@@ -33,12 +34,14 @@ class StationAqi:
     colour: str | None
     primary_pollutants: str | None
     ruleset: str
+    #: the sub-index of each pollutant (IAQI, HJ 633 §4.2), None where missing
+    iaqi: dict[str, int | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"station_code": self.station_code, "timestamp": self.timestamp.isoformat(),
                 "aqi": self.aqi, "level": self.level, "category": self.category,
                 "colour": self.colour, "primary_pollutants": self.primary_pollutants,
-                "ruleset": self.ruleset}
+                "ruleset": self.ruleset, "iaqi": dict(self.iaqi)}
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def latest_station_aqi(ws: Workspace, stations: list[str] | None = None
             aqi=_int(r.aqi), level=_int(r.level),
             category=r.category if isinstance(r.category, str) else None,
             colour=r.colour if isinstance(r.colour, str) else None,
-            primary_pollutants=prim if isinstance(prim, str) else None, ruleset=str(r.ruleset))
+            primary_pollutants=prim if isinstance(prim, str) else None, ruleset=str(r.ruleset),
+            iaqi={p: _int(getattr(r, f"iaqi_{p}")) for p in GB3095_ORDER})
     return out
 
 

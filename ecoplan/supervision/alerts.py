@@ -35,6 +35,7 @@ from ecoplan.devices import service as devices
 from ecoplan.errors import Location, ValidationError
 from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 from ecoplan.settings import Settings
+from ecoplan.standards.aqi import category as aqi_category
 from ecoplan.store import audit
 from ecoplan.store.alert_models import Alert, AlertContact, AlertDelivery, AlertEvent, AlertRead
 from ecoplan.store.db import session_scope
@@ -227,9 +228,20 @@ def _aqi_level(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
         return []
     level = int(rule.threshold or 4)
     since = ctx.local - timedelta(hours=rule.lookback_hours)
+    pollutant = rule.scope.get("pollutant")  # an IAQI instead of the AQI (e.g. pm25, o3)
     out = []
     for code, a in latest_station_aqi(ctx.workspace, list(names)).items():
-        if a.level is None or a.level < level or a.timestamp < since:
+        value = a.iaqi.get(pollutant) if pollutant else a.aqi
+        cat = aqi_category(value, a.ruleset) if pollutant else None
+        reached = cat.level if cat is not None else (None if pollutant else a.level)
+        if reached is None or reached < level or a.timestamp < since:
+            continue
+        if pollutant:
+            out.append(Finding(code, f"{names[code]} {a.timestamp:%m-%d %H}时 {pollutant} 分指数 "
+                                     f"{value}（{cat.category_zh if cat else '—'}）",
+                               f"{code} IAQI {pollutant} {value} (level {reached}) at "
+                               f"{a.timestamp:%m-%d %H}:00", a.as_dict(),
+                               f"/public/air/stations/{code}"))
             continue
         out.append(Finding(code, f"{names[code]} {a.timestamp:%m-%d %H}时 AQI {a.aqi}"
                                  f"（{a.category}，首要污染物 {a.primary_pollutants or '—'}）",

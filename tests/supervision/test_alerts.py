@@ -262,3 +262,45 @@ def test_deploy_runs_the_alerts_every_two_minutes(tmp_path: Path) -> None:
                                 str(tmp_path / "ecoplan-alerts.service")],
                                capture_output=True, text=True)
         assert "ecoplan-alerts" not in check.stderr, check.stderr
+
+
+LEVEL_RULES = """
+rules:
+  - {id: aqi-heavy, type: aqi_level, name_zh: 重度, name_en: heavy, threshold: 5,
+     lookback_hours: 3, scope: {county_town: true}, recipients: [{roles: [analyst]}]}
+  - {id: pm25-heavy, type: aqi_level, name_zh: PM2.5 重度, name_en: PM2.5 heavy, threshold: 5,
+     scope: {pollutant: pm25}, recipients: [{roles: [analyst]}]}
+  - {id: silent, type: data_interruption, name_zh: 中断, name_en: silent, duration_minutes: 30,
+     recipients: [{roles: [analyst]}]}
+"""
+
+
+def test_aqi_iaqi_levels_and_silent_devices(workspace_home: Path, tmp_path: Path) -> None:
+    from ecoplan.devices.device_registry import add_device
+    from ecoplan.ingest.pipeline import ingest_frame
+    from ecoplan.ingest.registry import import_file
+    from tests.web.test_map_browser import STATIONS, _hours
+
+    ws = make_workspace(workspace_home)
+    reg = tmp_path / "stations.csv"
+    reg.write_text(STATIONS, encoding="utf-8")
+    import_file(ws.engine, "station", reg)
+    ingest_frame(ws, "air_hourly", _hours(), source="alerts-test")
+    add_device(ws.engine, "MNSILENT0001", device_type="air", station_code="MAPT1",
+               name="测试设备", actor="test")  # approved: an operator added it
+    (ws.settings.home / "hj212_live.json").write_text(json.dumps({"devices": [
+        {"mn": "MNSILENT0001", "last_seen": "2025-12-31T02:50:00", "connected": True}]}),
+        encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(LEVEL_RULES, encoding="utf-8")
+    ws = _with(ws, alert_rules_file=rules)
+    at = datetime(2025, 12, 30, 19, 30, tzinfo=UTC)  # 2025-12-31 03:30 Beijing
+    out = al.run(ws, now=at)
+    assert not out.errors, out.errors
+    got = {(v.alert.rule_id, v.alert.subject) for v in al.list_alerts(ws.engine)}
+    assert got == {("aqi-heavy", "MAPT2"), ("pm25-heavy", "MAPT2"),
+                   ("silent", "MNSILENT0001")}, got
+    # four hours later the hour is outside the AQI rule's look-back: resolved; the device
+    # is still silent (one alert, not a second one)
+    later = al.run(ws, now=at + timedelta(hours=4))
+    assert len(later.resolved) == 1 and later.opened == []
