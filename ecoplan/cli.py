@@ -56,6 +56,7 @@ COMMAND_MODULES = (
     "sources",
     "alerts",
     "map",
+    "inspect",
     "audit",
     "flags",
     "ops",

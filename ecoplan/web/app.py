@@ -44,6 +44,7 @@ from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import alerts as alerts_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
+from ecoplan.web.routes import inspections as inspections_routes
 from ecoplan.web.routes import map as map_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.include_router(module.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    app.include_router(inspections_routes.router)
     app.include_router(devkeys_routes.router)
     app.include_router(map_routes.router)
     app.include_router(alerts_routes.router)
