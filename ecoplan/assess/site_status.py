@@ -87,8 +87,21 @@ def latest_station_aqi(ws: Workspace, stations: list[str] | None = None
     return out
 
 
-def latest_section_classes(ws: Workspace) -> dict[str, SectionClass]:
-    """Every section's latest monthly class (month means of ``water_samples``) and target."""
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5}
+
+
+def target_class(text: str | None) -> int | None:
+    """A registry's target class ("III", "Ⅲ", "3", "Ⅲ类") as a number; None if not a class."""
+    t = (text or "").strip().removesuffix("类").strip()
+    return int(t) if t.isdigit() and 1 <= int(t) <= 5 else _ROMAN.get(t.upper() if t.isascii()
+                                                                        else t)
+
+
+def latest_section_classes(ws: Workspace, targets: dict[str, str | None] | None = None
+                           ) -> dict[str, SectionClass]:
+    """Every section's latest monthly class (month means of ``water_samples``) and target.
+    Where the plan's water profile gives no verdict, the registry's target class
+    (``targets``: site → target) decides: attained when the class is not worse."""
     if not ws.lake.files("water_samples"):
         return {}
     t = ws.analytics.table("water_samples")
@@ -105,11 +118,16 @@ def latest_section_classes(ws: Workspace) -> dict[str, SectionClass]:
     for r in res.itertuples():
         wc = int(r.water_class)
         attained = getattr(r, "attained", None)
+        target = str(r.target) or None if getattr(r, "target", None) is not None \
+            and r.target == r.target else None
+        if (attained is None or attained != attained) and targets and \
+                target_class(targets.get(str(r.site))) is not None:
+            target = targets[str(r.site)]
+            attained = wc <= (target_class(target) or 0)
         out[str(r.site)] = SectionClass(
             site=str(r.site), period=str(r.period), water_class=wc,
             label=WATER_LABELS[wc - 1] if 1 <= wc <= 6 else "—",
-            target=str(r.target) or None if getattr(r, "target", None) is not None
-            and r.target == r.target else None,
+            target=target,
             attained=None if attained is None or attained != attained else bool(attained),
             main_pollutants=r.main_pollutants or None)
     return out

@@ -39,7 +39,7 @@ from ecoplan.standards.aqi import category as aqi_category
 from ecoplan.store import audit
 from ecoplan.store.alert_models import Alert, AlertContact, AlertDelivery, AlertEvent, AlertRead
 from ecoplan.store.db import session_scope
-from ecoplan.store.models import PlanRecord, Station, User
+from ecoplan.store.models import PlanRecord, Station, User, WaterSection
 from ecoplan.store.supervision_models import Permit
 from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import alert_delivery, dust_service
@@ -252,8 +252,11 @@ def _aqi_level(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
 
 @register_evaluator("water_class")
 def _water_class(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
+    with ctx.workspace.session() as s:
+        targets = {c: t for c, t in s.execute(select(WaterSection.code,
+                                                     WaterSection.target_profile)).all()}
     out = []
-    for site, c in latest_section_classes(ctx.workspace).items():
+    for site, c in latest_section_classes(ctx.workspace, targets).items():
         if c.attained is not False:
             continue
         out.append(Finding(site, f"断面 {site} {c.period} 为 {c.label} 类，未达到目标 {c.target}",

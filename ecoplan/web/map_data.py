@@ -101,9 +101,10 @@ def _air(ws: Workspace, s: Any) -> list[MapSite]:
 
 
 def _water(ws: Workspace, s: Any) -> list[MapSite]:
-    classes = latest_section_classes(ws)
+    sections = list(s.scalars(select(WaterSection).order_by(WaterSection.code)))
+    classes = latest_section_classes(ws, {x.code: x.target_profile for x in sections})
     out = []
-    for sec in s.scalars(select(WaterSection).order_by(WaterSection.code)):
+    for sec in sections:
         c = classes.get(sec.code)
         lon, lat = _point(ws.settings, sec.longitude, sec.latitude)
         target = sec.target_profile or ""
