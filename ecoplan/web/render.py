@@ -57,6 +57,7 @@ NAV = (
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/inspections", "执法检查", "Inspections", "inspections.read"),
+    ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
