@@ -42,7 +42,8 @@ def sites_cmd(
 
 @app.command("locate")
 def locate_cmd(
-    kind: Annotated[str, typer.Argument(help="enterprise | drinking_source | dust_site | device")],
+    kind: Annotated[str, typer.Argument(help="企业 enterprise、饮用水水源地 drinking-source、扬尘点 "
+                                        "dust-site、设备 device / what kind of site")],
     code: Annotated[str, typer.Argument(help="编码（企业为统一社会信用代码，设备为 MN）/ code")],
     lon: Annotated[float, typer.Argument(help="经度 WGS84/CGCS2000 / longitude")],
     lat: Annotated[float, typer.Argument(help="纬度 WGS84/CGCS2000 / latitude")],
@@ -52,6 +53,6 @@ def locate_cmd(
     from ecoplan.store.workspace import Workspace
     from ecoplan.web.map_data import locate
 
-    out = locate(Workspace(), kind, code, lon, lat, source)
+    out = locate(Workspace(), kind.replace("-", "_"), code, lon, lat, source)
     ok(f"已登记 {kind} {code}：{out['longitude']}, {out['latitude']}",
        f"Located {kind} {code}: {out['longitude']}, {out['latitude']}")
