@@ -20,6 +20,7 @@ import ibis
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
+from ecoplan.demo.alerts import run_alerts_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -176,6 +177,11 @@ def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
 
 
+def _step_map_alerts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The map's sites, and the alerts of the demo data sent to a loopback robot receiver."""
+    result.outputs["map_alerts"] = run_alerts_demo(ws, say, result)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("ingest_sample_year", _step_ingest_sample_year),
@@ -194,6 +200,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("emergency", _step_emergency),
     ("inspection_draw", _step_inspection_draw),
     ("web_accounts", _step_web_accounts),
+    ("map_alerts", _step_map_alerts),
 ]
 
 

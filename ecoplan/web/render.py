@@ -53,6 +53,7 @@ NAV = (
     ("/entry", "填报与审核", "Reporting", "read.internal"),
     ("/data", "数据", "Data", "read.internal"),
     ("/devices", "设备", "Devices", "read.internal"),
+    ("/map", "地图", "Map", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/inspections", "执法检查", "Inspections", "inspections.read"),
