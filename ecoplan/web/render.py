@@ -47,13 +47,13 @@ STATE_LABELS = {
 
 NAV = (
     ("/", "总览", "Overview", "read.internal"),
+    ("/map", "地图", "Map", "read.internal"),
     ("/air", "大气", "Air", "read.internal"),
     ("/water", "水环境", "Water", "read.internal"),
     ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
     ("/entry", "填报与审核", "Reporting", "read.internal"),
     ("/data", "数据", "Data", "read.internal"),
     ("/devices", "设备", "Devices", "read.internal"),
-    ("/map", "地图", "Map", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/inspections", "执法检查", "Inspections", "inspections.read"),
@@ -72,7 +72,7 @@ NAV_MENUS: tuple[tuple[str, str, str], ...] = (
 #: the menu each page sits in; a page not listed stands alone in the bar (a menu the user may
 #: open only one page of shows as that page's link)
 NAV_MENU_OF: dict[str, str] = {
-    "/air": "quality", "/water": "quality", "/map": "quality", "/audit": "quality",
+    "/air": "quality", "/water": "quality", "/audit": "quality",
     "/data": "quality", "/devices": "quality",
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
     "/sources": "supervision", "/emergency": "supervision", "/inspections": "supervision",
