@@ -54,6 +54,8 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "alerts",
+    "map",
     "inspect",
     "audit",
     "audit_day",

@@ -3,7 +3,8 @@
 Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspace`, a reporter
 ``say(zh, en)`` and the :class:`DemoResult`; the capabilities provide them and this module only
 orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
-example series 2020–2025 → assessment and the final report → live HJ 212 data, reverse commands and
+example series 2020–2025 → assessment and the final report → the 2026–2030 draft and its target
+check → live HJ 212 data, reverse commands and
 enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
 response) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
@@ -20,6 +21,7 @@ from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
 from ecoplan.demo.bulletin import run_bulletin_demo
+from ecoplan.demo.alerts import run_alerts_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -27,6 +29,7 @@ from ecoplan.demo.inspections import run_inspection_demo
 from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
+from ecoplan.demo.succession import demo_step_next_plan
 from ecoplan.demo.water import demo_step
 from ecoplan.ingest.pipeline import ingest_sample_year
 from ecoplan.ingest.registry import list_sites
@@ -185,6 +188,11 @@ def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
 
 
+def _step_map_alerts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The map's sites, and the alerts of the demo data sent to a loopback robot receiver."""
+    result.outputs["map_alerts"] = run_alerts_demo(ws, say, result)
+
+
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("plan", _step_plan),
     ("ingest_sample_year", _step_ingest_sample_year),
@@ -195,6 +203,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("demo_series", _step_demo_series),
     ("final_report", _step_final_report),
     ("bulletin", _step_bulletin),
+    ("next_plan", demo_step_next_plan),
     ("hj212_live", _step_hj212_live),
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),
@@ -203,6 +212,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("emergency", _step_emergency),
     ("inspection_draw", _step_inspection_draw),
     ("web_accounts", _step_web_accounts),
+    ("map_alerts", _step_map_alerts),
 ]
 
 

@@ -39,11 +39,15 @@ from ecoplan.web.deps import (
     csrf_guard,
 )
 from ecoplan.web.limits import RequestLimits
+from ecoplan.web.map_data import tile_origins
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import bulletins as bulletin_routes
+from ecoplan.web.routes import alerts as alerts_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
+from ecoplan.web.routes import map as map_routes
+from ecoplan.web.routes import plans as plans_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
@@ -67,6 +71,15 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers(img_origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """The security headers; ``img_origins`` are a configured map tile server's (docs/map.md)."""
+    if not img_origins:
+        return SECURITY_HEADERS
+    extra = " ".join(img_origins).encode()
+    return [(k, v.replace(b"img-src 'self' data:", b"img-src 'self' data: " + extra))
+            for k, v in SECURITY_HEADERS]
+
+
 class LangAndHeaders:
     """Pure ASGI middleware: picks the language (``?lang=`` → cookie → workspace default),
     issues the CSRF cookie when missing, and adds the security headers."""
@@ -74,6 +87,7 @@ class LangAndHeaders:
     def __init__(self, app: ASGIApp, ctx: WebContext) -> None:
         self.app = app
         self.ctx = ctx
+        self.security = security_headers(tile_origins(ctx.settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,7 +113,7 @@ class LangAndHeaders:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(self.security)
                 if new_csrf:
                     headers.append((b"set-cookie", (
                         f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Strict{secure}"
@@ -177,11 +191,14 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
+    app.include_router(plans_routes.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
     app.include_router(inspections_routes.router)
     app.include_router(devkeys_routes.router)
     app.include_router(bulletin_routes.router)
+    app.include_router(map_routes.router)
+    app.include_router(alerts_routes.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

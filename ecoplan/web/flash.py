@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workbook-imported": ("导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}，错误 {errors}{details}",
                           "Imported {name}: {added} added, {updated} updated, {unchanged} "
                           "unchanged, {errors} errors{details}"),
+    "alert-acknowledged": ("已确认告警 {id}", "Alert {id} acknowledged"),
+    "alert-commented": ("已为告警 {id} 添加评论", "Comment added to alert {id}"),
     "totp-enabled": ("已启用动态口令（TOTP）二次验证。", "Two-step sign-in (TOTP) enabled."),
     "totp-disabled": ("已关闭动态口令（TOTP）二次验证。", "Two-step sign-in (TOTP) disabled."),
 }

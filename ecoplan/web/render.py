@@ -47,6 +47,7 @@ STATE_LABELS = {
 
 NAV = (
     ("/", "总览", "Overview", "read.internal"),
+    ("/map", "地图", "Map", "read.internal"),
     ("/air", "大气", "Air", "read.internal"),
     ("/water", "水环境", "Water", "read.internal"),
     ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
@@ -57,6 +58,7 @@ NAV = (
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/inspections", "执法检查", "Inspections", "inspections.read"),
+    ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
@@ -71,7 +73,7 @@ NAV_MENUS: tuple[tuple[str, str, str], ...] = (
 #: the menu each page sits in; a page not listed stands alone in the bar (a menu the user may
 #: open only one page of shows as that page's link)
 NAV_MENU_OF: dict[str, str] = {
-    "/air": "quality", "/water": "quality", "/map": "quality", "/audit": "quality",
+    "/air": "quality", "/water": "quality", "/audit": "quality",
     "/audit/day": "quality",
     "/data": "quality", "/devices": "quality",
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
@@ -88,7 +90,7 @@ def _is_active(path: str, href: str) -> bool:
 
 def navigation(links: list[tuple[str, str]], path: str, t: Any) -> list[dict[str, Any]]:
     """The bar's entries: a link ``{"href", "label", "active"}`` or a menu ``{"key", "label",
-    "active", "items": [links]}`` placed where its first page would stand."""
+    "active", "children": [links]}`` placed where its first page would stand."""
     menus = {key: (zh, en) for key, zh, en in NAV_MENUS}
     grouped: dict[str, list[dict[str, Any]]] = {}
     for href, label in links:
@@ -105,7 +107,7 @@ def navigation(links: list[tuple[str, str]], path: str, t: Any) -> list[dict[str
         elif key not in placed:
             placed.add(key)
             items = grouped[key]
-            out.append({"key": key, "label": t(*menus[key]), "items": items,
+            out.append({"key": key, "label": t(*menus[key]), "children": items,
                         "active": any(i["active"] for i in items)})
     return out
 

@@ -178,6 +178,13 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
             return str(q.id)
         if placeholder == "token":
             return str(accounts.create_token(s, "test", "lyj", "victim").id)
+    if placeholder == "alert":  # a fresh alert sent to the analysts
+        from ecoplan.supervision import alerts as al
+
+        rule = al.AlertRule(id="matrix", type="expiring_permit", name_zh="矩阵", name_en="matrix",
+                            recipients=[al.Recipients(roles=["analyst"])])
+        return str(al.open_alert(ws.engine, rule, al.Finding(
+            f"M{next(_counter)}", "矩阵测试告警", "matrix test alert")))
     if placeholder == "response":  # a fresh warning (orange) for each change or lift
         _no_response(ws)
         return str(_active_response(ws))
@@ -203,7 +210,7 @@ def test_authorization(matrix_env, row: dict[str, str], role: str,  # type: igno
                        tmp_path: Path) -> None:
     ws, clients = matrix_env
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "bulletin"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert", "bulletin"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
     if row["id"] == "form-emergency-issue":

@@ -91,7 +91,7 @@ def test_generated_values_never_break_the_platform(matrix_env, row: dict[str, st
     if row["id"].startswith("own-change-password"):
         pytest.skip("changes the signed-in user's password (covered by the matrix)")
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "bulletin"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert", "bulletin"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
 

@@ -16,9 +16,9 @@ def test_menus_group_their_pages_in_the_bar_order() -> None:
     bar = navigation(links, "/emergency", t)
     assert [e["label"] for e in bar] == ["总览", "环境质量", "监管执法", "报告"]
     quality, supervision = bar[1], bar[2]
-    assert [i["href"] for i in quality["items"]] == ["/air", "/water"]
+    assert [i["href"] for i in quality["children"]] == ["/air", "/water"]
     assert not quality["active"] and supervision["active"]
-    assert [i["active"] for i in supervision["items"]] == [False, True]
+    assert [i["active"] for i in supervision["children"]] == [False, True]
 
 
 def test_a_menu_with_one_allowed_page_is_a_plain_link() -> None:
@@ -33,4 +33,4 @@ def test_every_menu_named_exists_and_the_overview_stands_alone() -> None:
     keys = {k for k, _, _ in NAV_MENUS}
     assert set(NAV_MENU_OF.values()) <= keys
     assert "/" not in NAV_MENU_OF and "/public" not in NAV_MENU_OF
-    assert {href for href, *_ in NAV} - {"/", "/reports", "/admin", "/public"} <= set(NAV_MENU_OF)
+    assert {href for href, *_ in NAV} - {"/", "/map", "/reports", "/admin", "/public"} <= set(NAV_MENU_OF)
