@@ -20,8 +20,8 @@ import ibis
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
-from ecoplan.demo.bulletin import run_bulletin_demo
 from ecoplan.demo.alerts import run_alerts_demo
+from ecoplan.demo.bulletin import run_bulletin_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo

@@ -41,8 +41,8 @@ from ecoplan.web.deps import (
 from ecoplan.web.limits import RequestLimits
 from ecoplan.web.map_data import tile_origins
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
-from ecoplan.web.routes import bulletins as bulletin_routes
 from ecoplan.web.routes import alerts as alerts_routes
+from ecoplan.web.routes import bulletins as bulletin_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
