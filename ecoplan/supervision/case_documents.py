@@ -83,8 +83,8 @@ def write_decision(view: CaseView, kind: str, out: Path, *, authority: str, pref
         paragraph(doc, f"依据《{law}》{article}的规定，我局责令你（单位）：{order}。",
                   bold=True)
         paragraph(doc, "你（单位）应当在改正期限届满后将改正情况书面报告我局，我局将进行复查。")
-    paragraph(doc, "你（单位）如不服本决定，可以在收到本决定书之日起六十日内向上一级生态环境主管"
-                   "部门或者本级人民政府申请行政复议，也可以在六个月内依法向人民法院提起行政诉讼。"
+    paragraph(doc, "你（单位）如不服本决定，可以在收到本决定书之日起六十日内依法向有管辖权的行政"
+                   "复议机关申请行政复议，也可以在六个月内依法向人民法院提起行政诉讼。"
                    "申请行政复议或者提起行政诉讼期间，本决定不停止执行。", space_after=18)
     paragraph(doc, authority, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     paragraph(doc, _cn_date(issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False,

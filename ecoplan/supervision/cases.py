@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import ValidationError
-from ecoplan.standards.workdays import Calendar, default_calendar
+from ecoplan.standards.workdays import Calendar, years_in
 from ecoplan.store import audit
 from ecoplan.store.case_models import Case, CaseEvent
 
@@ -44,6 +44,21 @@ SOURCE_NAMES = {"finding": ("检查发现问题", "inspection finding"),
 
 class CaseError(ValidationError):
     """A case operation that the procedure does not allow (message zh + en)."""
+
+
+def procedure_calendar(extra_dir: Path | None = None) -> Calendar:
+    """The calendar legal periods are counted on: the bundled years (plus a directory of the
+    county's own year files); a period reaching a year without holiday data is counted on
+    weekends only and marked *provisional* (暂按周末计算) — shown wherever the due day is shown,
+    never silent. Add the year's file when the State Council notice is published."""
+    extra = years_in(extra_dir) if extra_dir is not None and extra_dir.is_dir() else {}
+    return Calendar(extra=extra, weekends_only_years=True)
+
+
+def provisional(cal: Calendar, start: date, due: date) -> bool:
+    """Whether a period from ``start`` to ``due`` touches a year the calendar has no data for."""
+    known = set(cal.known_years())
+    return any(y not in known for y in range(start.year, due.year + 1))
 
 
 @cache
@@ -83,6 +98,7 @@ class Deadline:
     source: str
     verified: bool
     met_on: date | None = None
+    provisional: bool = False
 
     def overdue(self, today: date) -> bool:
         return self.kind == "must_reach" and self.met_on is None and today > self.due
@@ -117,7 +133,8 @@ class CaseView:
             "deadlines": [{"id": d.id, "kind": d.kind, "due": d.due.isoformat(),
                            "met_on": d.met_on.isoformat() if d.met_on else None,
                            "overdue": d.overdue(today), "source": d.source,
-                           "verified": d.verified} for d in self.deadlines],
+                           "verified": d.verified, "provisional": d.provisional}
+                          for d in self.deadlines],
             "tasks": [{**t, "due": t["due"].isoformat() if t["due"] else None,
                        "done_on": t["done_on"].isoformat() if t["done_on"] else None}
                       for t in self.tasks],
@@ -175,7 +192,7 @@ def get_case(session: Session, key: str | int) -> Case:
 
 
 def case_view(session: Session, case: Case, calendar: Calendar | None = None) -> CaseView:
-    cal = calendar or default_calendar()
+    cal = calendar or procedure_calendar()
     events = list(session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                   .order_by(CaseEvent.id)).scalars())
     stage_dates: dict[str, date] = {}
@@ -204,7 +221,8 @@ def case_view(session: Session, case: Case, calendar: Calendar | None = None) ->
         due = cal.deadline(anchor, int(p["n"]), p["unit"])
         view.deadlines.append(Deadline(p["id"], p["kind"], p["target"], due, p["zh"], p["en"],
                                        p["source"], bool(p["verified"]),
-                                       stage_dates.get(p["target"])))
+                                       stage_dates.get(p["target"]),
+                                       provisional(cal, anchor, due)))
     return view
 
 
@@ -245,9 +263,9 @@ def advance(session: Session, case: Case, stage: str, *, actor: str, on_date: da
         if d.kind == "not_before" and d.target == stage and on_date <= d.due and not waived:
             raise CaseError(
                 f"{d.text_zh}：期满日为 {d.due}，{on_date} 尚不能进入“{stage_name(stage)}”"
-                f"（依据：{d.source}）。当事人书面放弃的，请勾选“当事人放弃”。",
+                f"（依据：{d.source}）。当事人书面放弃的，请注明“当事人放弃”（--waived）。",
                 f"{d.text_en}: the period ends on {d.due}; {stage_name(stage, 'en')} is not "
-                f"possible on {on_date} (source: {d.source}) unless the party waived it.")
+                f"possible on {on_date} (source: {d.source}) unless the party waived it in writing (--waived).")
     data: dict[str, Any] = {}
     if stage == "decision":
         table = legal_basis_table()

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ecoplan.errors import Location, ValidationError
-from ecoplan.standards.workdays import Calendar, default_calendar
+from ecoplan.standards.workdays import Calendar
 from ecoplan.store import audit
 from ecoplan.store.case_models import Case, Complaint, ComplaintEvent
 from ecoplan.supervision import cases as C
@@ -260,9 +260,11 @@ def dispatch(session: Session, c: Complaint, *, department: str, actor: str, on_
         raise ComplaintError("请选择承办部门或网格", "choose a department or grid")
     period = settings()["handling_period"]
     n = int(days if days is not None else period["n"])
-    due = (calendar or default_calendar()).deadline(on_date, n, period["unit"])
+    cal = calendar or C.procedure_calendar()
+    due = cal.deadline(on_date, n, period["unit"])
     return _step(session, c, "dispatch", actor, on_date, department=department.strip(),
-                 due=due, note=note, data={"days": n, "unit": period["unit"]})
+                 due=due, note=note, data={"days": n, "unit": period["unit"],
+                                           "provisional": C.provisional(cal, on_date, due)})
 
 
 def _need(v: ComplaintView, *states: str) -> None:
