@@ -40,6 +40,9 @@ from ecoplan.web.deps import (
 )
 from ecoplan.web.limits import RequestLimits
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
+from ecoplan.web.routes import cases as cases_routes
+from ecoplan.web.routes import complaints as complaints_routes
+from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import sources as sources_routes
@@ -177,6 +180,9 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.include_router(module.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    app.include_router(cases_routes.router)
+    app.include_router(complaints_routes.router)
+    app.include_router(credit_routes.router)
     app.include_router(devkeys_routes.router)
 
     @app.exception_handler(LoginRequired)
