@@ -86,6 +86,7 @@ def cases_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                        overdue=C.overdue_by_department(views, today),
                        ind=C.indicators(views, start, end), start=start, end=end,
                        can_open=user.can("cases.handle"), departments=departments(db),
+                       dept_names=dict(departments(db)),
                        basis=list(C.legal_basis_table().values()), stage_name=C.stage_name,
                        SOURCE_NAMES=C.SOURCE_NAMES, message=flash.read(request))
 
@@ -127,6 +128,7 @@ def case_page(request: Request, db: DbDep, case_id: int,  # type: ignore[no-unty
                        user_dept=user.department_code, handle_all=user.can("cases.handle_all"),
                        basis=list(C.legal_basis_table().values()), stage_name=C.stage_name,
                        departments=departments(db), docs=docs, KINDS=KINDS, today=today,
+                       dept_names=dict(departments(db)),
                        SOURCE_NAMES=C.SOURCE_NAMES, message=flash.read(request))
 
 

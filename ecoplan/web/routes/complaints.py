@@ -98,7 +98,8 @@ def complaints_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     return render.page(request, "complaints.html", rows=[v.as_dict() for v in views],
                        names=_names(lang), can_manage=user.can("complaints.manage"),
                        ind=Q.indicators(views, date(today.year, 1, 1), today),
-                       departments=departments(db), message=flash.read(request))
+                       departments=departments(db), dept_names=dict(departments(db)),
+                       message=flash.read(request))
 
 
 @router.post("/complaints")
