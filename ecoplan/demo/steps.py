@@ -5,7 +5,7 @@ Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspa
 orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
 example series 2020–2025 → assessment and the final report → live HJ 212 data, reverse commands and
 enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
-response) → web accounts.
+response, the enforcement loop complaint → case → credit) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
@@ -19,6 +19,7 @@ import ibis
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
+from ecoplan.demo.cases import run_cases_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -163,6 +164,11 @@ def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
         f"daily AQI {during} during vs {before} before; notice {out['files'][0]}")
 
 
+def _step_enforcement_loop(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """An example complaint → case → penalty decision, and the enterprises' credit grades."""
+    result.outputs["enforcement_loop"] = run_cases_demo(ws, say)
+
+
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
@@ -183,6 +189,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("pollution_sources", _step_pollution_sources),
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
+    ("enforcement_loop", _step_enforcement_loop),
     ("web_accounts", _step_web_accounts),
 ]
 
