@@ -225,8 +225,8 @@ def document(case: Annotated[str, typer.Argument()],
 @app.command("deadline")
 def deadline(start: Annotated[str, typer.Argument(help="起算日 YYYY-MM-DD")],
              n: Annotated[int, typer.Argument(help="天数 / days")],
-             unit: Annotated[str, typer.Option("--unit", help="working_days|natural_days")] =
-             "working_days",
+             unit: Annotated[str, typer.Option(
+                 "--unit", help="workdays（工作日）| days（自然日，末日逢休息日顺延）")] = "workdays",
              weekends_only: Annotated[bool, typer.Option(
                  "--weekends-only", help="无节假日数据的年份仅按周末计算 / unknown years: "
                  "weekends only")] = False,
@@ -234,8 +234,10 @@ def deadline(start: Annotated[str, typer.Argument(help="起算日 YYYY-MM-DD")],
     """按工作日历计算期满日 / the last day of a period on the working-day calendar."""
     from ecoplan.standards.workdays import Calendar
 
+    units = {"workdays": "working_days", "工作日": "working_days", "days": "natural_days",
+             "自然日": "natural_days"}
     cal = Calendar(weekends_only_years=weekends_only)
-    due = cal.deadline(_day(start, "start"), n, unit)
+    due = cal.deadline(_day(start, "start"), n, units.get(unit, unit))
     res = {"start": start, "n": n, "unit": unit, "due": due.isoformat(),
            "assumed_years": sorted(cal.assumed_years)}
     if as_json:

@@ -42,8 +42,8 @@ def _day(raw: str | None, field: str = "on") -> date:
 def add(content: Annotated[str, typer.Option("--content", help="投诉内容 / what is reported")],
         channel: Annotated[str, typer.Option("--channel", help="letter|visit|phone|wechat|web|"
                                              "12345")] = "phone",
-        category: Annotated[str, typer.Option("--category", help="air|water|noise|dust|"
-                                              "solid_waste|other")] = "other",
+        category: Annotated[str, typer.Option("--category", help="air|water|noise|dust|waste|"
+                                              "other（或中文：大气污染、噪声…）")] = "other",
         town: Annotated[str | None, typer.Option("--town")] = None,
         place: Annotated[str | None, typer.Option("--place")] = None,
         enterprise: Annotated[str | None, typer.Option("--enterprise")] = None,
@@ -53,9 +53,10 @@ def add(content: Annotated[str, typer.Option("--content", help="投诉内容 / w
     """登记来信、来访、来电 / enter a letter, visit or phone call."""
     from ecoplan.supervision import complaints as Q
 
+    by_name = {v["zh"]: k for k, v in Q.settings()["categories"].items()}
     with _ws().session() as s:
         c = Q.intake(s, channel=channel, content=content, actor=actor, received_on=_day(on),
-                     category=category, town=town, place=place, enterprise=enterprise,
+                     category=by_name.get(category, category), town=town, place=place, enterprise=enterprise,
                      complainant=complainant, contact=contact)
         res = Q.complaint_view(s, c).as_dict()
     if as_json:
