@@ -75,7 +75,11 @@ def _case_for(db: DbDep, user: Principal, case_id: int, *, handle: bool = False)
 @router.get("/cases")
 def cases_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                user: Annotated[Principal, need("cases.read")],
-               date_from: str | None = None, date_to: str | None = None) -> Response:
+               date_from: str | None = None, date_to: str | None = None,
+               source_kind: str = "", source_id: str = "", enterprise: str = "",
+               party_name: str = "", title: str = "") -> Response:
+    """The list; the query may prefill the 立案 form (e.g. from an exceedance episode of the
+    source page: ``source_kind=exceedance&source_id=outlet|parameter|start``)."""
     today = date.today()
     dept = None if sees_all(user) else (user.department_code or "-")
     views = C.list_cases(db, department=dept)
@@ -88,7 +92,10 @@ def cases_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
                        can_open=user.can("cases.handle"), departments=departments(db),
                        dept_names=dict(departments(db)),
                        basis=list(C.legal_basis_table().values()), stage_name=C.stage_name,
-                       SOURCE_NAMES=C.SOURCE_NAMES, message=flash.read(request))
+                       SOURCE_NAMES=C.SOURCE_NAMES, message=flash.read(request),
+                       prefill={"source_kind": source_kind[:16], "source_id": source_id[:200],
+                                "enterprise": enterprise[:18], "party_name": party_name[:200],
+                                "title": title[:300]})
 
 
 @router.post("/cases")
