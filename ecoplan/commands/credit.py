@@ -86,7 +86,7 @@ def evaluate(on: OnOpt = None,
                 [tr("信用代码", "credit code"), tr("企业", "enterprise"), tr("得分", "score"),
                  tr("等级", "grade"), tr("扣分事项", "deductions")],
                 [(r["credit_code"], r["name"], r["score"], K.grade_name(r["grade"], lang),
-                  "；".join(f"{h['id']}×{h['count']}" for h in r["hits"]) or "—") for r in rows])
+                  K.hits_text(r["hits"], lang) or "—") for r in rows])
 
 
 @app.command("grades")

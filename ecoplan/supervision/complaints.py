@@ -32,6 +32,9 @@ DATA_FILE = Path(__file__).parent / "data" / "complaints.yaml"
 STATUS_NAMES = {"received": ("已受理", "received"), "dispatched": ("已交办", "dispatched"),
                 "handled": ("已办理", "handled"), "replied": ("已答复", "replied"),
                 "rated": ("已评价", "rated")}
+EVENT_NAMES = {"dispatch": ("交办", "dispatched"), "handle": ("办理情况", "handling"),
+               "reply": ("答复", "reply"), "satisfaction": ("满意度", "satisfaction"),
+               "duplicate": ("疑似重复", "possible duplicate"), "case": ("立案", "case opened")}
 #: 12345 export columns: field → accepted headers (the platform's wording varies by version)
 IMPORT_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "external_id": (("工单编号", "工单号", "编号"), True),

@@ -69,6 +69,23 @@ def grade_name(code: str, lang: str = "zh", rules: Mapping[str, Any] | None = No
     return code
 
 
+def indicator_name(ind_id: str, lang: str = "zh", rules: Mapping[str, Any] | None = None) -> str:
+    for i in (rules or bundled_rules())["indicators"]:
+        if i["id"] == ind_id:
+            return str(i[lang])
+    return ind_id
+
+
+def hits_text(hits: list[dict[str, Any]], lang: str = "zh",
+              rules: Mapping[str, Any] | None = None) -> str:
+    """The deductions in words: "受到生态环境行政处罚（每件）×1（-10）；…"."""
+    parts = []
+    for h in hits:
+        what = f"{indicator_name(h['id'], lang, rules)} ×{h['count']}"
+        parts.append(what + (f" → {h['veto']}" if h.get("veto") else f" ({h['points']})"))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
 @dataclass
 class Evaluation:
     enterprise: str
@@ -202,7 +219,7 @@ def dishonest(session: Session, rules: Mapping[str, Any] | None = None) -> list[
     return [{"credit_code": g.enterprise, "name": names.get(g.enterprise, ""),
              "grade": g.grade, "grade_zh": grade_name(g.grade, "zh", rules),
              "score": str(g.score), "evaluated_on": g.evaluated_on.isoformat(),
-             "reasons": "；".join(f"{h['id']}×{h['count']}" for h in g.hits),
+             "reasons": hits_text(g.hits, "zh", rules),
              "rules_version": g.rules_version}
             for g in _latest(session) if g.grade in bad]
 

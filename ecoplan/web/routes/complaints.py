@@ -43,7 +43,8 @@ def _names(lang: str) -> dict[str, Any]:
     return {"channels": {k: v[lang] for k, v in s["channels"].items()},
             "categories": {k: v[lang] for k, v in s["categories"].items()},
             "satisfaction": {k: v[lang] for k, v in s["satisfaction"].items()},
-            "status": {k: v[0 if lang == "zh" else 1] for k, v in Q.STATUS_NAMES.items()}}
+            "status": {k: v[0 if lang == "zh" else 1] for k, v in Q.STATUS_NAMES.items()},
+            "events": {k: v[0 if lang == "zh" else 1] for k, v in Q.EVENT_NAMES.items()}}
 
 
 # ------------------------------------------------------------------ public
@@ -152,7 +153,16 @@ def complaint_page(request: Request, db: DbDep, cid: int,  # type: ignore[no-unt
     return render.page(request, "complaint_detail.html", v=v, d=v.as_dict(), names=_names(lang),
                        can_manage=user.can("complaints.manage"), can_handle=can_handle,
                        can_open_case=user.can("cases.handle_all"),
-                       departments=departments(db), message=flash.read(request))
+                       departments=departments(db), dept_names=dict(departments(db)),
+                       case_ids=_case_ids(db, v.cases), message=flash.read(request))
+
+
+def _case_ids(db: DbDep, numbers: list[str]) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from ecoplan.store.case_models import Case
+
+    return dict(db.execute(select(Case.number, Case.id).where(Case.number.in_(numbers))).all())
 
 
 def _done(request: Request, cid: int, zh: str, en: str) -> Response:

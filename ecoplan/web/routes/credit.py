@@ -40,7 +40,8 @@ def credit_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
     names = dict(db.execute(select(Enterprise.credit_code, Enterprise.name)).all())
     rows = [{"code": g.enterprise, "name": names.get(g.enterprise, ""), "score": g.score,
              "grade": g.grade, "grade_name": K.grade_name(g.grade, lang),
-             "evaluated_on": g.evaluated_on, "hits": g.hits, "rules": g.rules_version}
+             "evaluated_on": g.evaluated_on, "hits": K.hits_text(g.hits, lang),
+             "rules": g.rules_version}
             for g in K.latest_grades(db)]
     return render.page(request, "credit.html", rows=rows, rules=K.bundled_rules(),
                        enterprises=len(names), can_manage=user.can("credit.manage"),
