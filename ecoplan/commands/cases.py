@@ -133,6 +133,20 @@ def advance(case: Annotated[str, typer.Argument(help="案件编号 / case number
     ok(f"案件 {case} 已进入“{C.stage_name(stage)}”", f"case {case}: {C.stage_name(stage, 'en')}")
 
 
+@app.command("order")
+def order(case: Annotated[str, typer.Argument(help="案件编号 / case number")],
+          basis: Annotated[str, typer.Option("--basis", help="依据代码（见 cases basis）")],
+          what: Annotated[str, typer.Option("--order", help="责令改正的内容和期限")],
+          on: OnOpt = None, actor: ActorOpt = "cli") -> None:
+    """责令改正（结案前任何阶段）/ order the party to correct (before closing)."""
+    from ecoplan.supervision import cases as C
+
+    with _ws().session() as s:
+        C.order_correction(s, C.get_case(s, case), basis=basis, order=what, actor=actor,
+                           on_date=_day(on))
+    ok(f"案件 {case} 已责令改正", f"case {case}: correction ordered")
+
+
 @app.command("task")
 def task(case: Annotated[str, typer.Argument()],
          department: Annotated[str, typer.Option("--department", help="协办部门 / department")],

@@ -34,10 +34,13 @@ def write_decision(view: CaseView, kind: str, out: Path, *, authority: str, pref
     """Write the document of ``kind`` (penalty / correction); returns the path and SHA-256."""
     if kind not in KINDS:
         raise CaseError(f"文书类型无效：{kind}", f"unknown document kind {kind}")
-    if view.decision is None:
-        raise CaseError(f"案件 {view.case.number} 尚未作出处罚决定，不能生成{KINDS[kind][0]}",
-                        f"case {view.case.number} has no decision yet; no {KINDS[kind][1]}")
-    dec = view.decision
+    dec = view.decision if kind == "penalty" else (view.correction or view.decision)
+    if dec is None:
+        need = ("尚未作出处罚决定" if kind == "penalty" else "尚未责令改正，也未作出处罚决定")
+        raise CaseError(f"案件 {view.case.number} {need}，不能生成{KINDS[kind][0]}",
+                        f"case {view.case.number} has no "
+                        f"{'decision' if kind == 'penalty' else 'correction order or decision'}"
+                        f" yet; no {KINDS[kind][1]}")
     art = legal_basis_table().get(dec["basis"], {})
     case = view.case
     doc = official_document()
@@ -61,7 +64,7 @@ def write_decision(view: CaseView, kind: str, out: Path, *, authority: str, pref
     paragraph(doc, f"我局于{_cn_date(case.opened_on)}对你（单位）{case.title}一案立案调查。经查，"
                    f"{facts.rstrip('。')}。")
     notice = view.stage_dates.get("notice")
-    if notice:
+    if notice and kind == "penalty":
         waived = bool(dec.get("waived"))
         paragraph(doc, f"我局于{_cn_date(notice)}告知你（单位）拟作出决定的事实、理由、依据及"
                        "依法享有的陈述、申辩和要求听证的权利。"

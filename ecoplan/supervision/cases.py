@@ -115,6 +115,7 @@ class CaseView:
     deadlines: list[Deadline] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     decision: dict[str, Any] | None = None
+    correction: dict[str, Any] | None = None
 
     def overdue(self, today: date) -> list[Deadline]:
         out = [d for d in self.deadlines if d.overdue(today)]
@@ -138,7 +139,7 @@ class CaseView:
             "tasks": [{**t, "due": t["due"].isoformat() if t["due"] else None,
                        "done_on": t["done_on"].isoformat() if t["done_on"] else None}
                       for t in self.tasks],
-            "decision": self.decision,
+            "decision": self.decision, "correction": self.correction,
             "overdue": [d.id for d in self.overdue(today)],
         }
 
@@ -198,6 +199,7 @@ def case_view(session: Session, case: Case, calendar: Calendar | None = None) ->
     stage_dates: dict[str, date] = {}
     stage = "filed"
     decision: dict[str, Any] | None = None
+    correction: dict[str, Any] | None = None
     tasks: dict[int, dict[str, Any]] = {}
     for e in events:
         if e.kind == "stage" and e.stage:
@@ -208,12 +210,14 @@ def case_view(session: Session, case: Case, calendar: Calendar | None = None) ->
         elif e.kind == "task":
             tasks[e.id] = {"id": e.id, "department": e.department, "task": e.note or "",
                            "due": e.due, "done_on": None, "result": None}
+        elif e.kind == "order":
+            correction = dict(e.data or {}) | {"on": e.on_date.isoformat()}
         elif e.kind == "task_done":
             t = tasks.get(int((e.data or {}).get("task_id", 0)))
             if t is not None and t["done_on"] is None:
                 t["done_on"], t["result"] = e.on_date, e.note
     view = CaseView(case, events, stage, stage_dates, tasks=list(tasks.values()),
-                    decision=decision)
+                    decision=decision, correction=correction)
     for p in procedure()["periods"]:
         anchor = stage_dates.get(p["anchor"])
         if anchor is None:
@@ -290,6 +294,30 @@ def advance(session: Session, case: Case, stage: str, *, actor: str, on_date: da
     session.add(ev)
     audit.record(session, actor, f"case_{stage}", "case", case.number,
                  {"stage": view.stage}, {"stage": stage, "on": on_date, "note": note, **data})
+    return ev
+
+
+def order_correction(session: Session, case: Case, *, basis: str, order: str, actor: str,
+                     on_date: date) -> CaseEvent:
+    """责令改正: order the party to correct the illegal act (at any stage before closing, e.g.
+    on the spot during the investigation); the basis is a code of ``legal_basis.yaml``. The
+    order is what the 责令改正违法行为决定书 states; a later order is a new event."""
+    table = legal_basis_table()
+    if basis not in table:
+        raise CaseError(f"请从法律依据表中选择依据（{'、'.join(table)}）",
+                        f"choose the legal basis from the table ({', '.join(table)})")
+    if not order.strip():
+        raise CaseError("请填写责令改正的内容和期限", "state what is to be corrected, by when")
+    view = case_view(session, case)
+    if view.stage == "closed":
+        raise CaseError(f"案件 {case.number} 已结案", f"case {case.number} is closed")
+    art = table[basis]
+    data = {"basis": basis, "law": art["law"], "article": art["article"], "order": order.strip()}
+    ev = CaseEvent(case_id=case.id, kind="order", on_date=on_date, department=case.department,
+                   note=order.strip(), data=data, actor=actor)
+    session.add(ev)
+    audit.record(session, actor, "case_order", "case", case.number, None,
+                 {**data, "on": on_date})
     return ev
 
 

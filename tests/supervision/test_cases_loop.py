@@ -64,6 +64,19 @@ def test_complaint_to_closed_case(session, tmp_path: Path) -> None:  # type: ign
     with pytest.raises(C.CaseError):  # stages in order only
         C.advance(session, case, "decision", actor="zjj", on_date=date(2026, 9, 26))
     C.advance(session, case, "investigation", actor="zjj", on_date=date(2026, 9, 26))
+    with pytest.raises(C.CaseError):  # no penalty decision yet
+        write_decision(C.case_view(session, case), "penalty", tmp_path / "p0.docx",
+                       authority="吕梁市生态环境局", prefix="吕环交", issued_on=date(2026, 9, 26))
+    C.order_correction(session, case, basis="DQ99", order="立即停止超标排放，10日内完成治理设施检修",
+                       actor="zjj", on_date=date(2026, 9, 26))
+    corr, _ = write_decision(C.case_view(session, case), "correction", tmp_path / "c.docx",
+                             authority="吕梁市生态环境局", prefix="吕环交",
+                             issued_on=date(2026, 9, 26))
+    import docx
+
+    ctext = "\n".join(p.text for p in docx.Document(str(corr)).paragraphs)
+    assert "责令改正违法行为决定书" in ctext and "10日内完成治理设施检修" in ctext
+    assert "吕环交改〔2026〕1号" in ctext
     C.advance(session, case, "notice", actor="zjj", on_date=date(2026, 9, 30))
     # 5 working days after 09-30: 10-08, 09, 10 (调休 Sat), 12, 13 → no decision before 10-14
     with pytest.raises(C.CaseError) as info:
@@ -95,7 +108,6 @@ def test_complaint_to_closed_case(session, tmp_path: Path) -> None:  # type: ign
                                prefix="吕环交", issued_on=date(2026, 10, 12))
     C.record_document(session, case, kind="penalty", path=str(path), sha256=sha, actor="zjj",
                       on_date=date(2026, 10, 12))
-    import docx
 
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert "行政处罚决定书" in text and "第九十九条" in text and "200,000.00" in text
@@ -108,7 +120,7 @@ def test_complaint_to_closed_case(session, tmp_path: Path) -> None:  # type: ign
                .scalars()]
     for a in ("complaint_intake", "complaint_duplicate", "complaint_dispatch", "complaint_handle",
               "case_open", "complaint_case", "complaint_reply", "complaint_satisfaction",
-              "case_investigation", "case_notice", "case_decision", "case_task",
+              "case_investigation", "case_order", "case_notice", "case_decision", "case_task",
               "case_task_done", "case_enforcement", "case_rectification", "case_closed",
               "case_document"):
         assert a in actions, a

@@ -157,6 +157,21 @@ def advance(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untype
                           en=f"Case {view.case.number}: {C.stage_name(stage, 'en')}")
 
 
+@router.post("/cases/{case_id}/order")
+def order(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
+          user: Annotated[Principal, need("cases.handle")],
+          basis: Annotated[str, Form()] = "",
+          order: Annotated[str, Form(max_length=NOTE_MAX)] = "",
+          on_date: Annotated[str, Form()] = "") -> Response:
+    """责令改正 (as ``ecoplan cases order``)."""
+    view = _case_for(db, user, case_id, handle=True)
+    C.order_correction(db, view.case, basis=basis, order=order, actor=user.username,
+                       on_date=day_of(on_date, "on_date", ctx_of(request)))
+    return flash.redirect(request, f"/cases/{case_id}", "case-step",
+                          zh=f"案件 {view.case.number} 已责令改正",
+                          en=f"Case {view.case.number}: correction ordered")
+
+
 @router.post("/cases/{case_id}/tasks")
 def add_task(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
              user: Annotated[Principal, need("cases.handle")],
@@ -195,7 +210,9 @@ def document(request: Request, db: DbDep, case_id: int, kind: str,  # type: igno
     """行政处罚决定书 / 责令改正违法行为决定书 (Word); the file's SHA-256 goes to the case."""
     view = _case_for(db, user, case_id)
     folder = ctx_of(request).settings.reports_dir / "cases"
-    issued = view.stage_dates.get("decision", date.today())
+    issued = (view.stage_dates.get("decision", date.today()) if kind == "penalty" else
+              date.fromisoformat(view.correction["on"]) if view.correction else
+              view.stage_dates.get("decision", date.today()))
     out, sha = write_decision(view, kind, folder / f"{KINDS.get(kind, (kind,))[0]}-"
                               f"{view.case.number}.docx", authority=AUTHORITY, prefix=PREFIX,
                               issued_on=issued)
