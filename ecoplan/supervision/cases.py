@@ -235,9 +235,9 @@ def _parse_fine(value: object) -> Decimal:
         fine = Decimal(str(value).replace(",", "").strip() or "0")
     except InvalidOperation:
         raise CaseError(f"罚款金额无效：{value}", f"not an amount: {value}") from None
-    if fine < 0:
-        raise CaseError("罚款金额不能为负", "the fine cannot be negative")
-    return fine
+    if not fine.is_finite() or fine < 0 or fine > Decimal("1e12"):
+        raise CaseError(f"罚款金额无效：{value}", f"not a usable amount: {value}")
+    return fine + Decimal(0)  # -0 → 0
 
 
 def advance(session: Session, case: Case, stage: str, *, actor: str, on_date: date,

@@ -263,6 +263,8 @@ def dispatch(session: Session, c: Complaint, *, department: str, actor: str, on_
         raise ComplaintError("请选择承办部门或网格", "choose a department or grid")
     period = settings()["handling_period"]
     n = int(days if days is not None else period["n"])
+    if not 1 <= n <= 365:
+        raise ComplaintError(f"办理期限应为 1—365 天：{n}", f"the handling period must be 1–365 days: {n}")
     cal = calendar or C.procedure_calendar()
     due = cal.deadline(on_date, n, period["unit"])
     return _step(session, c, "dispatch", actor, on_date, department=department.strip(),
