@@ -81,7 +81,9 @@ def list_(department: Annotated[str | None, typer.Option("--department")] = None
                 [tr("编号", "number"), tr("案件", "title"), tr("当事人", "party"),
                  tr("部门", "department"), tr("阶段", "stage"), tr("逾期", "overdue")],
                 [(r["number"], r["title"], r["party_name"], r["department"],
-                  C.stage_name(r["stage"], lang), "、".join(r["overdue"]) or "—") for r in rows])
+                  C.stage_name(r["stage"], lang),
+                  "、".join(tr(f"{d['due']} 期满", f"due {d['due']}") for d in r["deadlines"]
+                           if d["overdue"]) or "—") for r in rows])
 
 
 @app.command("show")

@@ -49,11 +49,11 @@ def rules(as_json: JsonOpt = False) -> None:
     print_table(tr("评价指标", "Indicators"),
                 [tr("指标", "indicator"), tr("分值", "points"), tr("上限", "cap"),
                  tr("来源", "source"), tr("已核实", "verified")],
-                [(i["zh"], i.get("points", f"→ {i.get('veto')}"), i.get("cap", ""), i["source"],
+                [(tr(i["zh"], i["en"]), i.get("points", f"→ {i.get('veto')}"), i.get("cap", ""), i["source"],
                   tr("是", "yes") if i["verified"] else tr("否（可配置默认值）", "no (default)"))
                  for i in r["indicators"]])
     print_table(tr("等级", "Grades"), [tr("等级", "grade"), tr("最低分", "min points")],
-                [(g["zh"], g["min_points"]) for g in r["grades"]])
+                [(tr(g["zh"], g["en"]), g["min_points"]) for g in r["grades"]])
 
 
 @app.command("evaluate")
