@@ -96,8 +96,16 @@ def show(case: Annotated[str, typer.Argument(help="案件编号 / case number")]
     with _ws().session() as s:
         v = C.case_view(s, C.get_case(s, case))
         d = v.as_dict(today)
-        steps = [(e.id, e.kind, C.stage_name(e.stage, get_lang()) if e.stage else "",
-                  e.on_date.isoformat(), e.department or "", e.note or "", e.actor)
+        kinds = {"stage": ("阶段", "stage"), "task": ("协办任务", "joint task"),
+                 "task_done": ("协办完成", "task done"), "document": ("文书", "document"),
+                 "order": ("责令改正", "correction order")}
+        docs = {"penalty": ("行政处罚决定书", "penalty decision"),
+                "correction": ("责令改正违法行为决定书", "order to correct")}
+        steps = [(e.id, tr(*kinds.get(e.kind, (e.kind, e.kind))),
+                  C.stage_name(e.stage, get_lang()) if e.stage else "",
+                  e.on_date.isoformat(), e.department or "",
+                  tr(*docs.get(e.note or "", (e.note, e.note))) if e.kind == "document"
+                  else e.note or "", e.actor)
                  for e in v.events]
     if as_json:
         emit_json(d)
@@ -108,7 +116,8 @@ def show(case: Annotated[str, typer.Argument(help="案件编号 / case number")]
     print_table(tr("法定期限", "Legal periods"),
                 [tr("期限", "period"), tr("期满日", "due"), tr("完成", "met"),
                  tr("逾期", "overdue"), tr("依据", "source")],
-                [(x["id"], x["due"] + (tr("（暂按周末计算）", " (provisional: weekends only)")
+                [(tr(x["zh"], x["en"]), x["due"] + (tr("（暂按周末计算）",
+                                                       " (provisional: weekends only)")
                                        if x["provisional"] else ""), x["met_on"] or "—", tr("是", "yes") if x["overdue"] else "",
                   x["source"]) for x in d["deadlines"]])
 

@@ -132,6 +132,7 @@ class CaseView:
             "department": c.department, "opened_on": c.opened_on.isoformat(),
             "stage": self.stage, "stage_zh": stage_name(self.stage),
             "deadlines": [{"id": d.id, "kind": d.kind, "due": d.due.isoformat(),
+                           "zh": d.text_zh, "en": d.text_en,
                            "met_on": d.met_on.isoformat() if d.met_on else None,
                            "overdue": d.overdue(today), "source": d.source,
                            "verified": d.verified, "provisional": d.provisional}
