@@ -11,9 +11,9 @@ department (checked per case); a joint task is completed by its department (or a
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 
 from ecoplan.errors import Location
@@ -23,7 +23,8 @@ from ecoplan.supervision import cases as C
 from ecoplan.supervision.case_documents import KINDS, write_decision
 from ecoplan.supervision.sources import parse_date
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.context import WebContext
+from ecoplan.web.deps import DbDep, Forbidden, Principal, ctx_of, require
 from ecoplan.web.inputs import NOTE_MAX, check_not_future
 
 router = APIRouter(include_in_schema=False)
@@ -31,16 +32,8 @@ AUTHORITY = "吕梁市生态环境局交城分局"
 PREFIX = "吕环交"
 
 
-def need(action: str) -> Any:
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
 
-    return Depends(_check)
-
-
-def day_of(raw: str | None, field: str, ctx: Any) -> date:
+def day_of(raw: str | None, field: str, ctx: WebContext) -> date:
     """A form date (today when empty), never far in the future."""
     d = parse_date(raw.strip(), field) if raw and raw.strip() else date.today()
     check_not_future(d, field, ctx.future_tolerance_days)
@@ -74,7 +67,7 @@ def _case_for(db: DbDep, user: Principal, case_id: int, *, handle: bool = False)
 
 @router.get("/cases")
 def cases_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-               user: Annotated[Principal, need("cases.read")],
+               user: Annotated[Principal, require("cases.read")],
                date_from: str | None = None, date_to: str | None = None,
                source_kind: str = "", source_id: str = "", enterprise: str = "",
                party_name: str = "", title: str = "") -> Response:
@@ -100,7 +93,7 @@ def cases_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/cases")
 def open_case(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("cases.handle")],
+              user: Annotated[Principal, require("cases.handle")],
               source_kind: Annotated[str, Form()] = "manual",
               source_id: Annotated[str, Form(max_length=200)] = "",
               title: Annotated[str, Form(max_length=300)] = "",
@@ -122,7 +115,7 @@ def open_case(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("cases.read")]) -> Response:
+              user: Annotated[Principal, require("cases.read")]) -> Response:
     view = _case_for(db, user, case_id)
     today = date.today()
     order = C.stages()
@@ -141,7 +134,7 @@ def case_page(request: Request, db: DbDep, case_id: int,  # type: ignore[no-unty
 
 @router.post("/cases/{case_id}/advance")
 def advance(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
-            user: Annotated[Principal, need("cases.handle")],
+            user: Annotated[Principal, require("cases.handle")],
             stage: Annotated[str, Form()] = "", on_date: Annotated[str, Form()] = "",
             note: Annotated[str, Form(max_length=NOTE_MAX)] = "",
             basis: Annotated[str, Form()] = "", fine: Annotated[str, Form(max_length=20)] = "",
@@ -159,7 +152,7 @@ def advance(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untype
 
 @router.post("/cases/{case_id}/order")
 def order(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
-          user: Annotated[Principal, need("cases.handle")],
+          user: Annotated[Principal, require("cases.handle")],
           basis: Annotated[str, Form()] = "",
           order: Annotated[str, Form(max_length=NOTE_MAX)] = "",
           on_date: Annotated[str, Form()] = "") -> Response:
@@ -174,7 +167,7 @@ def order(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-
 
 @router.post("/cases/{case_id}/tasks")
 def add_task(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyped-def]
-             user: Annotated[Principal, need("cases.handle")],
+             user: Annotated[Principal, require("cases.handle")],
              department: Annotated[str, Form(max_length=64)] = "",
              task: Annotated[str, Form(max_length=NOTE_MAX)] = "",
              due: Annotated[str, Form()] = "") -> Response:
@@ -190,7 +183,7 @@ def add_task(request: Request, db: DbDep, case_id: int,  # type: ignore[no-untyp
 
 @router.post("/cases/{case_id}/tasks/{task_id}/done")
 def task_done(request: Request, db: DbDep, case_id: int, task_id: int,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("cases.read")],
+              user: Annotated[Principal, require("cases.read")],
               result: Annotated[str, Form(max_length=NOTE_MAX)] = "") -> Response:
     view = _case_for(db, user, case_id)
     task = next((t for t in view.tasks if t["id"] == task_id), None)
@@ -206,7 +199,7 @@ def task_done(request: Request, db: DbDep, case_id: int, task_id: int,  # type: 
 
 @router.get("/cases/{case_id}/document/{kind}.docx")
 def document(request: Request, db: DbDep, case_id: int, kind: str,  # type: ignore[no-untyped-def]
-             user: Annotated[Principal, need("cases.read")]) -> Response:
+             user: Annotated[Principal, require("cases.read")]) -> Response:
     """行政处罚决定书 / 责令改正违法行为决定书 (Word); the file's SHA-256 goes to the case."""
     view = _case_for(db, user, case_id)
     folder = ctx_of(request).settings.reports_dir / "cases"

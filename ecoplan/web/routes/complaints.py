@@ -16,26 +16,18 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from ecoplan.store.case_models import Complaint
 from ecoplan.supervision import complaints as Q
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.deps import DbDep, Forbidden, Principal, ctx_of, lang_of, require
 from ecoplan.web.inputs import NOTE_MAX
 from ecoplan.web.routes.cases import day_of, departments
 
 router = APIRouter(include_in_schema=False)
 
-
-def need(action: str) -> Any:
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
 
 
 def _names(lang: str) -> dict[str, Any]:
@@ -50,7 +42,7 @@ def _names(lang: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ public
 @router.get("/public/complaint")
 def public_form(request: Request, db: DbDep) -> Response:
-    lang = getattr(request.state, "lang", "zh")
+    lang = lang_of(request)
     return render.page(request, "complaint_public.html", names=_names(lang),
                        stats=Q.public_statistics(db), number=request.query_params.get("n"),
                        message=flash.read(request))
@@ -91,8 +83,8 @@ def _complaint_for(db: DbDep, user: Principal, cid: int) -> Q.ComplaintView:
 
 @router.get("/complaints")
 def complaints_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                    user: Annotated[Principal, need("complaints.read")]) -> Response:
-    lang = getattr(request.state, "lang", "zh")
+                    user: Annotated[Principal, require("complaints.read")]) -> Response:
+    lang = lang_of(request)
     dept = None if user.can("complaints.read_all") else (user.department_code or "-")
     views = Q.list_complaints(db, department=dept)
     today = date.today()
@@ -105,7 +97,7 @@ def complaints_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/complaints")
 def add_complaint(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                  user: Annotated[Principal, need("complaints.manage")],
+                  user: Annotated[Principal, require("complaints.manage")],
                   channel: Annotated[str, Form(max_length=16)] = "phone",
                   content: Annotated[str, Form(max_length=4000)] = "",
                   category: Annotated[str, Form(max_length=16)] = "other",
@@ -126,9 +118,9 @@ def add_complaint(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/complaints/import")
 def import_12345(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                 user: Annotated[Principal, need("complaints.manage")],
+                 user: Annotated[Principal, require("complaints.manage")],
                  file: Annotated[UploadFile, File()]) -> Response:
-    lang = getattr(request.state, "lang", "zh")
+    lang = lang_of(request)
     name = Path(file.filename or "12345.xlsx").name
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
@@ -145,8 +137,8 @@ def import_12345(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.get("/complaints/{cid}")
 def complaint_page(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-                   user: Annotated[Principal, need("complaints.read")]) -> Response:
-    lang = getattr(request.state, "lang", "zh")
+                   user: Annotated[Principal, require("complaints.read")]) -> Response:
+    lang = lang_of(request)
     v = _complaint_for(db, user, cid)
     can_handle = user.can("complaints.manage") or (user.can("complaints.handle")
                                                    and v.department == user.department_code)
@@ -171,7 +163,7 @@ def _done(request: Request, cid: int, zh: str, en: str) -> Response:
 
 @router.post("/complaints/{cid}/dispatch")
 def dispatch(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-             user: Annotated[Principal, need("complaints.manage")],
+             user: Annotated[Principal, require("complaints.manage")],
              department: Annotated[str, Form(max_length=64)] = "",
              days: Annotated[str, Form(max_length=4)] = "",
              on_date: Annotated[str, Form()] = "") -> Response:
@@ -185,7 +177,7 @@ def dispatch(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-d
 
 @router.post("/complaints/{cid}/handle")
 def handle(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-           user: Annotated[Principal, need("complaints.handle")],
+           user: Annotated[Principal, require("complaints.handle")],
            note: Annotated[str, Form(max_length=NOTE_MAX)] = "",
            on_date: Annotated[str, Form()] = "") -> Response:
     v = _complaint_for(db, user, cid)
@@ -198,7 +190,7 @@ def handle(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def
 
 @router.post("/complaints/{cid}/reply")
 def reply(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-          user: Annotated[Principal, need("complaints.manage")],
+          user: Annotated[Principal, require("complaints.manage")],
           text: Annotated[str, Form(max_length=NOTE_MAX)] = "",
           on_date: Annotated[str, Form()] = "") -> Response:
     v = _complaint_for(db, user, cid)
@@ -209,7 +201,7 @@ def reply(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
 
 @router.post("/complaints/{cid}/rate")
 def rate(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-         user: Annotated[Principal, need("complaints.manage")],
+         user: Annotated[Principal, require("complaints.manage")],
          level: Annotated[str, Form(max_length=16)] = "") -> Response:
     v = _complaint_for(db, user, cid)
     Q.rate(db, v.complaint, level=level, actor=user.username, on_date=date.today())
@@ -218,7 +210,7 @@ def rate(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
 
 @router.post("/complaints/{cid}/case")
 def open_case(request: Request, db: DbDep, cid: int,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("cases.handle_all")],
+              user: Annotated[Principal, require("cases.handle_all")],
               title: Annotated[str, Form(max_length=300)] = "",
               party_name: Annotated[str, Form(max_length=200)] = "",
               department: Annotated[str, Form(max_length=64)] = "",

@@ -9,34 +9,26 @@ Permissions: ``credit.read`` every role, ``credit.manage`` admin and analyst.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
 from ecoplan.store.supervision_models import Enterprise
 from ecoplan.supervision import credit as K
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.deps import DbDep, Principal, ctx_of, lang_of, require
 
 router = APIRouter(include_in_schema=False)
 ISSUER = "吕梁市生态环境局交城分局"
 
 
-def need(action: str) -> Any:
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
-
 
 @router.get("/credit")
 def credit_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                user: Annotated[Principal, need("credit.read")]) -> Response:
-    lang = getattr(request.state, "lang", "zh")
+                user: Annotated[Principal, require("credit.read")]) -> Response:
+    lang = lang_of(request)
     names = dict(db.execute(select(Enterprise.credit_code, Enterprise.name)).all())
     rows = [{"code": g.enterprise, "name": names.get(g.enterprise, ""), "score": g.score,
              "grade": g.grade, "grade_name": K.grade_name(g.grade, lang),
@@ -50,7 +42,7 @@ def credit_page(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/credit/evaluate")
 def evaluate(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-             user: Annotated[Principal, need("credit.manage")]) -> Response:
+             user: Annotated[Principal, require("credit.manage")]) -> Response:
     """Evaluate every registered enterprise today from cases and permits (the CLI's
     ``ecoplan credit evaluate`` also counts the lake's exceedance episodes)."""
     evs = K.evaluate(db, on=date.today(), actor=user.username)
@@ -60,7 +52,7 @@ def evaluate(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.get("/credit/dishonest.xlsx")
 def dishonest(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-              user: Annotated[Principal, need("credit.manage")]) -> Response:
+              user: Annotated[Principal, require("credit.manage")]) -> Response:
     folder = ctx_of(request).settings.reports_dir / "credit"
     out = K.write_dishonest_list(K.dishonest(db), folder / f"环境失信企业名单-{date.today()}.xlsx",
                                  issuer=ISSUER)
