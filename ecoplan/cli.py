@@ -54,6 +54,7 @@ COMMAND_MODULES = (
     "bench",
     "demo",
     "sources",
+    "inspect",
     "cases",
     "complaints",
     "credit",

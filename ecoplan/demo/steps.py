@@ -23,6 +23,7 @@ from ecoplan.demo.cases import run_cases_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
+from ecoplan.demo.inspections import run_inspection_demo
 from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
@@ -164,6 +165,11 @@ def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
         f"daily AQI {during} during vs {before} before; notice {out['files'][0]}")
 
 
+def _step_inspection_draw(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """A 双随机 draw over the example registry with example inspectors, verified from its seed."""
+    result.outputs["inspection_draw"] = run_inspection_demo(ws, say)
+
+
 def _step_enforcement_loop(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """An example complaint → case → penalty decision, and the enterprises' credit grades."""
     result.outputs["enforcement_loop"] = run_cases_demo(ws, say)
@@ -189,6 +195,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("pollution_sources", _step_pollution_sources),
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
+    ("inspection_draw", _step_inspection_draw),
     ("enforcement_loop", _step_enforcement_loop),
     ("web_accounts", _step_web_accounts),
 ]

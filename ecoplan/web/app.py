@@ -45,6 +45,7 @@ from ecoplan.web.routes import complaints as complaints_routes
 from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
+from ecoplan.web.routes import inspections as inspections_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.include_router(module.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    app.include_router(inspections_routes.router)
     app.include_router(cases_routes.router)
     app.include_router(complaints_routes.router)
     app.include_router(credit_routes.router)

@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "emergency.inspect": frozenset({"admin", "analyst", "department"}),
     # the bureau issues, upgrades, downgrades, extends and lifts warnings (as `ecoplan emergency`)
     "emergency.manage": frozenset({"admin", "analyst"}),
+    # 双随机抽查与现场检查: every role reads (departments their own department's records only,
+    # checked per record); departments record; the bureau draws and publishes
+    "inspections.read": frozenset(ROLES),
+    "inspections.read_all": frozenset({"admin", "analyst", "leader"}),
+    "inspections.record": frozenset({"admin", "analyst", "department"}),
+    "inspections.draw": frozenset({"admin", "analyst"}),
     # 执法案件: every role reads (a department: the cases it leads or helps, checked per case);
     # departments handle their own cases and joint tasks, the bureau handles every case
     "cases.read": frozenset(ROLES),
