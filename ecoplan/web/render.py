@@ -89,7 +89,7 @@ def _is_active(path: str, href: str) -> bool:
 
 def navigation(links: list[tuple[str, str]], path: str, t: Any) -> list[dict[str, Any]]:
     """The bar's entries: a link ``{"href", "label", "active"}`` or a menu ``{"key", "label",
-    "active", "items": [links]}`` placed where its first page would stand."""
+    "active", "children": [links]}`` placed where its first page would stand."""
     menus = {key: (zh, en) for key, zh, en in NAV_MENUS}
     grouped: dict[str, list[dict[str, Any]]] = {}
     for href, label in links:
@@ -106,7 +106,7 @@ def navigation(links: list[tuple[str, str]], path: str, t: Any) -> list[dict[str
         elif key not in placed:
             placed.add(key)
             items = grouped[key]
-            out.append({"key": key, "label": t(*menus[key]), "items": items,
+            out.append({"key": key, "label": t(*menus[key]), "children": items,
                         "active": any(i["active"] for i in items)})
     return out
 

@@ -16,9 +16,9 @@ def test_menus_group_their_pages_in_the_bar_order() -> None:
     bar = navigation(links, "/emergency", t)
     assert [e["label"] for e in bar] == ["总览", "环境质量", "监管执法", "报告"]
     quality, supervision = bar[1], bar[2]
-    assert [i["href"] for i in quality["items"]] == ["/air", "/water"]
+    assert [i["href"] for i in quality["children"]] == ["/air", "/water"]
     assert not quality["active"] and supervision["active"]
-    assert [i["active"] for i in supervision["items"]] == [False, True]
+    assert [i["active"] for i in supervision["children"]] == [False, True]
 
 
 def test_a_menu_with_one_allowed_page_is_a_plain_link() -> None:
