@@ -46,6 +46,7 @@ from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
+from ecoplan.web.routes import plans as plans_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
+    app.include_router(plans_routes.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
     app.include_router(inspections_routes.router)

@@ -59,6 +59,7 @@ NAV = (
     ("/cases", "执法案件", "Cases", "cases.read"),
     ("/complaints", "信访投诉", "Complaints", "complaints.read"),
     ("/credit", "环境信用", "Credit", "credit.read"),
+    ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
