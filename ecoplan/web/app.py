@@ -42,6 +42,9 @@ from ecoplan.web.limits import RequestLimits
 from ecoplan.web.map_data import tile_origins
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import alerts as alerts_routes
+from ecoplan.web.routes import cases as cases_routes
+from ecoplan.web.routes import complaints as complaints_routes
+from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
@@ -194,6 +197,9 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
     app.include_router(inspections_routes.router)
+    app.include_router(cases_routes.router)
+    app.include_router(complaints_routes.router)
+    app.include_router(credit_routes.router)
     app.include_router(devkeys_routes.router)
     app.include_router(map_routes.router)
     app.include_router(alerts_routes.router)

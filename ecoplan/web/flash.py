@@ -48,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "draw-published": ("抽查 {id} 已公开", "Draw {id} published"),
     # a warning issued / changed / lifted: the words are made by the server (and signed)
     "emergency-step": ("{zh}", "{en}"),
+    # a case / complaint / credit step: the words are made by the server (and signed)
+    "case-step": ("{zh}", "{en}"),
     "grade-appended": ("已追加绩效分级 {grade}（{effective_from} 起）",
                        "Grade {grade} appended (from {effective_from})"),
     "workbook-imported": ("导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}，错误 {errors}{details}",
