@@ -31,6 +31,7 @@ from ecoplan.errors import ValidationError
 from ecoplan.standards.workdays import Calendar, years_in
 from ecoplan.store import audit
 from ecoplan.store.case_models import Case, CaseEvent
+from ecoplan.store.inspection_models import InspectionFinding
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCE_KINDS = ("finding", "exceedance", "complaint", "dust", "emergency", "manual")
@@ -164,6 +165,10 @@ def open_case(session: Session, *, source_kind: str, source_id: str | None, titl
     if not title.strip() or not party_name.strip() or not department.strip():
         raise CaseError("案件名称、当事人和承办部门不能为空",
                         "title, party and department are required")
+    if source_kind == "finding" and source_id and (
+            not source_id.isdigit() or session.get(InspectionFinding, int(source_id)) is None):
+        raise CaseError(f"检查记录中没有编号为 {source_id} 的发现问题",
+                        f"no inspection finding with id {source_id}")
     if source_id and source_kind != "manual":
         dup = session.execute(select(Case).where(Case.source_kind == source_kind,
                                                  Case.source_id == source_id)).scalar()
