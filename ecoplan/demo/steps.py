@@ -13,6 +13,7 @@ The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import ibis
@@ -36,6 +37,7 @@ from ecoplan.ingest.registry import list_sites
 from ecoplan.reports.build import final_report
 from ecoplan.reports.pdf import NO_PDF_EN, NO_PDF_ZH
 from ecoplan.store.workspace import Workspace, init_workspace
+from ecoplan.supervision.report_sections import supervision_sections
 from ecoplan.web.seed import seed_demo_accounts
 
 
@@ -115,7 +117,9 @@ def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 
 def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """The final assessment 2021–2025: Word report, PDF, Excel annex and data snapshot."""
-    res = final_report(ws, year=2025)
+    with ws.session() as s:
+        sections = supervision_sections(s, date(2021, 1, 1), date(2025, 12, 31))
+    res = final_report(ws, year=2025, sections=sections)
     result.outputs["final_report"] = str(res.docx)
     say(f"终期考核报告：{res.docx}（生成的示例数据）",
         f"Final assessment report: {res.docx} (generated example data)")

@@ -38,6 +38,7 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     _indicators_section(doc, data, charts)
     _projects_section(doc, data)
     _tasks_section(doc, data)
+    _handed_sections(doc, data)
     _problems_section(doc, data)
     _method_annex(doc, data)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +201,16 @@ def _tasks_section(doc: Any, data: ReportData) -> None:
     table(doc, ["责任部门", "任务数", "已完成", "逾期"],
           [[g["department"], g["tasks"], g["completed"], g["overdue"]]
             for g in ts.by_department()], widths=[6.0, 2.0, 2.0, 2.0])
+
+
+def _handed_sections(doc: Any, data: ReportData) -> None:
+    """Chapters gathered above the reports layer (e.g. 生态环境监管执法), as subsections of 四."""
+    for sec in data.sections:
+        heading(doc, f"（附）{sec.title}", 2)
+        for text in sec.paragraphs:
+            paragraph(doc, text)
+        if sec.source:
+            paragraph(doc, f"数据来源：{sec.source}。", size=10)
 
 
 def _problems_section(doc: Any, data: ReportData) -> None:

@@ -48,6 +48,23 @@ class ReportError(EcoplanError):
     """A report cannot be produced as asked (wrong year for its kind, converter missing …)."""
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    """A chapter handed to the report by a layer above it (e.g. supervision): a title, its
+    paragraphs and where the figures come from."""
+
+    title: str
+    paragraphs: list[str]
+    source: str = ""
+
+
+def report_period(plan: Plan, kind: str, year: int) -> tuple[date, date]:
+    """The dates a report of ``kind`` for ``year`` covers: the year (annual) or the plan period
+    up to the end of ``year`` (mid-term, final)."""
+    first = year if kind == "annual" else plan.start_year
+    return date(first, 1, 1), date(year, 12, 31)
+
+
 @dataclass
 class ReportData:
     """Everything one report shows, with the data snapshot it was made from."""
@@ -66,6 +83,8 @@ class ReportData:
     problems: list[dict[str, str]] = field(default_factory=list)
     recommendations: list[dict[str, str]] = field(default_factory=list)
     next_baseline: list[dict[str, Any]] = field(default_factory=list)
+    #: chapters gathered above the reports layer (supervision), written after the tasks
+    sections: list[ReportSection] = field(default_factory=list)
 
     @property
     def title(self) -> str:
