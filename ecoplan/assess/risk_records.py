@@ -99,7 +99,7 @@ class Balance:
                 "tolerance": str(self.tolerance), "ok": self.ok, "notes": self.notes}
 
 
-def _ledger(session: Session, unit: str) -> list[HwLedgerEntry]:
+def ledger(session: Session, unit: str) -> list[HwLedgerEntry]:
     return list(session.scalars(select(HwLedgerEntry).where(HwLedgerEntry.unit == unit)
                                 .order_by(HwLedgerEntry.on, HwLedgerEntry.id)))
 
@@ -128,7 +128,7 @@ def stock_on(entries: list[HwLedgerEntry], code: str | None, on: date) -> Decima
 def mass_balance(session: Session, unit: str, start: date, end: date,
                  waste_code: str | None = None) -> Balance:
     """The balance of ``unit`` over [start, end] (one waste code, or all together)."""
-    entries = _ledger(session, unit)
+    entries = ledger(session, unit)
     b = Balance(unit, start, end, waste_code)
     s0 = stock_on(entries, waste_code, start - timedelta(days=1))
     s1 = stock_on(entries, waste_code, end)
@@ -153,7 +153,7 @@ def mass_balance(session: Session, unit: str, start: date, end: date,
 def overdue_stock(session: Session, unit: HwUnit, code: str, on: date) -> tuple[Decimal, date | None]:
     """Quantity of ``code`` held on ``on`` longer than the unit's storage limit (FIFO), and the
     generation date of the oldest quantity still held."""
-    entries = [e for e in _ledger(session, unit.credit_code) if e.waste_code == code and e.on <= on]
+    entries = [e for e in ledger(session, unit.credit_code) if e.waste_code == code and e.on <= on]
     inflows = [(e.on, e.quantity_t) for e in entries if e.kind == "generated"]
     first_stock = next((e for e in entries if e.kind == "stock"), None)
     if first_stock is not None and not [d for d, _ in inflows if d <= first_stock.on]:
@@ -210,7 +210,7 @@ def safe_disposal_rate(session: Session, year: int) -> DisposalRate | None:
     start, end = date(year, 1, 1), date(year, 12, 31)
     lines: list[DisposalLine] = []
     for unit in session.scalars(select(HwUnit).order_by(HwUnit.credit_code)):
-        entries = _ledger(session, unit.credit_code)
+        entries = ledger(session, unit.credit_code)
         ships = _shipments(session, unit.credit_code)
         codes = sorted({e.waste_code for e in entries if start <= e.on <= end and e.kind != "stock"}
                        | {m.waste_code for m, st in ships
