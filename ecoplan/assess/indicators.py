@@ -506,9 +506,10 @@ def _record_value(s: Any, ind: Indicator, year: int) -> IndicatorValue | None:
                                            "rule": "ecoplan 危险废物安全处置率口径 2026-12"})
         iv.method_zh = (f"由危险废物台账和转移联单计算：{len(r.lines)} 个产废单位·废物代码，"
                         f"安全处置 {r.safe} t（自行利用处置、持证单位接收、期限内贮存），"
-                        f"未安全处置 {r.unsafe} t（未接收、无证接收、超期贮存、物料平衡缺口）")
+                        f"未安全处置 {format(r.unsafe.normalize(), 'f')} t（未接收、无证接收、超期贮存、物料平衡缺口）")
         iv.method_en = (f"computed from the hazardous-waste ledger and transfer manifests: "
-                        f"{len(r.lines)} producer/waste-code lines, safe {r.safe} t, unsafe {r.unsafe} t")
+                        f"{len(r.lines)} producer/waste-code lines, safe {format(r.safe.normalize(), 'f')} t, "
+                        f"unsafe {format(r.unsafe.normalize(), 'f')} t")
         iv.evidence = [{"type": "hazwaste", "unit": ln.unit, "name": ln.name,
                         "waste_code": ln.waste_code, "safe": str(ln.safe),
                         "unsafe": str(ln.unsafe), "reasons": ln.reasons,

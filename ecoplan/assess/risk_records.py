@@ -53,6 +53,10 @@ BALANCE_TOLERANCE_T = Decimal("0.01")
 BALANCE_TOLERANCE_SHARE = Decimal("0.01")
 
 
+def _t(q: Decimal) -> str:
+    return format(q.normalize(), "f")
+
+
 def balance_tolerance(generated: Decimal) -> Decimal:
     """Tolerance of a balance: max(0.01 t, 1 % of the quantity generated)."""
     return max(BALANCE_TOLERANCE_T, (generated * BALANCE_TOLERANCE_SHARE).quantize(Decimal("0.001")))
@@ -235,15 +239,15 @@ def safe_disposal_rate(session: Session, year: int) -> DisposalRate | None:
                 safe += min(rc.quantity_t, sh.quantity_t)
                 if rc.quantity_t < sh.quantity_t - balance_tolerance(sh.quantity_t):
                     unsafe += sh.quantity_t - rc.quantity_t
-                    reasons.append(f"联单 {m.number}：接收量少于转出量 {sh.quantity_t - rc.quantity_t} t")
+                    reasons.append(f"联单 {m.number}：接收量少于转出量 {_t(sh.quantity_t - rc.quantity_t)} t")
             over, _oldest = overdue_stock(session, unit, code, end)
             safe += bal.stock_end - over
             if over > 0:
                 unsafe += over
-                reasons.append(f"超过贮存期限（{unit.storage_limit_days} 天）的库存 {over} t")
+                reasons.append(f"超过贮存期限（{unit.storage_limit_days} 天）的库存 {_t(over)} t")
             if bal.gap > bal.tolerance:
                 unsafe += bal.gap
-                reasons.append(f"物料平衡缺口 {bal.gap} t（容差 {bal.tolerance} t）")
+                reasons.append(f"物料平衡缺口 {_t(bal.gap)} t（容差 {_t(bal.tolerance)} t）")
             lines.append(DisposalLine(unit.credit_code, unit.name, code, safe, unsafe, reasons, bal))
     if not lines:
         return None

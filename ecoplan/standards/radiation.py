@@ -82,7 +82,7 @@ def source_category(nuclide: str, activity_bq: float) -> SourceCategory:
              "（放射源分类办法 2005；D 值 IAEA EPR-D-VALUES 2006）")
     if activity_bq < float(row["exempt_bq"]):
         return SourceCategory(None, ratio, float(row["d_value_tbq"]),
-                              basis + f"；低于 GB 18871-2002 豁免活度 {row['exempt_bq']:.0e} Bq")
+                              basis + f"；低于 GB 18871-2002 豁免活度 {float(row['exempt_bq']):.0e} Bq")
     for c in nuclide_table()["categories"]:
         if ratio >= float(c["min_ratio"]):
             return SourceCategory(c["category"], ratio, float(row["d_value_tbq"]), basis)

@@ -245,6 +245,11 @@ STAGE_NAMES = {"shipped": ("移出", "shipped"), "carried": ("运输接收", "ca
                "received": ("接收", "received")}
 
 
+def tonnes(q: Decimal | None) -> str:
+    """A quantity in tonnes as written (no trailing zeros)."""
+    return "—" if q is None else format(q.normalize(), "f")
+
+
 @dataclass
 class ManifestCheck:
     number: str
@@ -274,8 +279,8 @@ def check_manifests(session: Session, today: date, *, open_days: int = 30) -> li
             if q[s] is None:
                 continue
             if prev is not None and abs(q[prev] - q[s]) > balance_tolerance(q[prev]):  # type: ignore[operator]
-                flags.append(f"{STAGE_NAMES[prev][0]} {q[prev]} t → {STAGE_NAMES[s][0]} {q[s]} t，"
-                             f"差 {q[prev] - q[s]} t")  # type: ignore[operator]
+                flags.append(f"{STAGE_NAMES[prev][0]} {tonnes(q[prev])} t → {STAGE_NAMES[s][0]} "
+                             f"{tonnes(q[s])} t，差 {tonnes(q[prev] - q[s])} t")  # type: ignore[operator,arg-type]
             prev = s
         if "shipped" in steps and "received" not in steps and (today - steps["shipped"].on).days > open_days:
             flags.append(f"移出 {(today - steps['shipped'].on).days} 天仍无接收记录")
@@ -315,9 +320,9 @@ def storage_status(session: Session, on: date) -> list[StorageStatus]:
                 oldest = old
         flags = []
         if stock is not None and u.storage_capacity_t is not None and stock > u.storage_capacity_t:
-            flags.append(f"库存 {stock} t 超过贮存能力 {u.storage_capacity_t} t")
+            flags.append(f"库存 {tonnes(stock)} t 超过贮存能力 {tonnes(u.storage_capacity_t)} t")
         if overdue > 0:
-            flags.append(f"{overdue} t 贮存超过 {u.storage_limit_days} 天")
+            flags.append(f"{tonnes(overdue)} t 贮存超过 {u.storage_limit_days} 天")
         out.append(StorageStatus(u.credit_code, u.name, stock, u.storage_capacity_t, overdue, oldest,
                                  u.storage_limit_days, flags))
     return out
