@@ -12,7 +12,7 @@ from ecoplan.assess import risk_records as RR
 from ecoplan.store import audit
 from ecoplan.store.hazwaste_models import HazwasteRecordsAreAppendOnly, HwLedgerEntry
 from ecoplan.supervision import hazwaste as H
-from tests.risk.conftest import ACTOR, A, B, R1, build_hazwaste
+from tests.risk.conftest import ACTOR, R1, A, B, build_hazwaste
 
 Y0, Y1 = date(2025, 1, 1), date(2025, 12, 31)
 
