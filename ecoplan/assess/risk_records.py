@@ -317,21 +317,21 @@ def source_held(session: Session, serial: str, on: date) -> bool:
 
 
 def radiation_rates(session: Session, on: date) -> RadiationRates:
-    """辐射安全许可证发放率 (units holding a source on ``on`` with a licence valid on it) and
+    """辐射安全许可证发放率 (units holding a source or a licence on ``on``: share with a valid one) and
     持证上岗率 (active workers with a certificate valid on it)."""
     holders = defaultdict(int)
     for s in session.scalars(select(RadSource)):
         if s.reference_date <= on and source_held(session, s.serial, on):
             holders[s.unit] += 1
+    valid = {lic.unit for lic in session.scalars(select(RadLicence).where(
+        RadLicence.issued <= on, RadLicence.valid_until >= on))}
+    # units that need a licence on the day: those holding a source, and those licensed (ray
+    # devices are not registered here, so a valid licence counts the unit in)
     units = [u for u in session.scalars(select(RadUnit).order_by(RadUnit.credit_code))
-             if holders.get(u.credit_code) or session.scalars(
-                 select(RadLicence).where(RadLicence.unit == u.credit_code)).first()]
+             if holders.get(u.credit_code) or u.credit_code in valid]
     licensed, unlicensed = 0, []
     for u in units:
-        ok = session.scalars(select(RadLicence).where(
-            RadLicence.unit == u.credit_code, RadLicence.issued <= on,
-            RadLicence.valid_until >= on)).first()
-        if ok:
+        if u.credit_code in valid:
             licensed += 1
         else:
             unlicensed.append(u.name)
