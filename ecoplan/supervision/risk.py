@@ -98,8 +98,9 @@ def add_enterprise(session: Session, credit_code: str, name: str, *, actor: str,
 
 
 def add_grading(session: Session, ref: str, route: str, q: Any, m: Any, e_type: str, assessed_on: Any,
-                *, actor: str, document: str | None = None) -> RiskGrading:
-    """Append the HJ 941-2018 inputs of one route (the level is computed, never stored)."""
+                *, actor: str, document: str | None = None) -> tuple[RiskGrading, bool]:
+    """Append the HJ 941-2018 inputs of one route (the level is computed, never stored); the
+    same inputs on the same date are not appended twice."""
     ent = enterprise(session, ref)
     r = ROUTES.get(str(route).strip().lower())
     if r is None:
@@ -107,13 +108,19 @@ def add_grading(session: Session, ref: str, route: str, q: Any, m: Any, e_type: 
                         location=Location(None, None, "route"))
     qd, md = Decimal(str(q)), Decimal(str(m))
     lvl = route_level(r, qd, md, e_type)  # validates the inputs
-    g = RiskGrading(enterprise=ent.credit_code, assessed_on=to_date(assessed_on, "assessed_on"), route=r,
-                    q_value=qd, m_score=md, e_type=str(e_type).strip().upper(), document=document,
-                    recorded_by=actor)
+    on = to_date(assessed_on, "assessed_on")
+    et = str(e_type).strip().upper()
+    same = session.scalars(select(RiskGrading).where(
+        RiskGrading.enterprise == ent.credit_code, RiskGrading.route == r, RiskGrading.assessed_on == on,
+        RiskGrading.q_value == qd, RiskGrading.m_score == md, RiskGrading.e_type == et)).first()
+    if same is not None:
+        return same, False
+    g = RiskGrading(enterprise=ent.credit_code, assessed_on=on, route=r, q_value=qd, m_score=md, e_type=et,
+                    document=document, recorded_by=actor)
     session.add(g)
     audit.record(session, actor, "risk.grading.add", "risk_enterprise", ent.credit_code,
                  after={"route": r, "q": qd, "m": md, "e": g.e_type, "level": lvl.code})
-    return g
+    return g, True
 
 
 def level_of(session: Session, credit_code: str, on: date | None = None) -> tuple[EnterpriseLevel | None,
@@ -132,12 +139,15 @@ def level_of(session: Session, credit_code: str, on: date | None = None) -> tupl
 
 
 def file_plan(session: Session, ref: str, version: str, filing_number: str, filed_on: Any, *, actor: str,
-              review_due: Any = None, risk_level: str | None = None) -> EmergencyPlanFiling:
+              review_due: Any = None, risk_level: str | None = None) -> tuple[EmergencyPlanFiling, bool]:
+    """Record a filed plan version (append-only); the same filing again changes nothing."""
     ent = enterprise(session, ref)
     f_on = to_date(filed_on, "filed_on")
     due = opt_date(review_due, "review_due") or f_on.replace(year=f_on.year + REVIEW_YEARS) - timedelta(days=1)
     dup = session.scalars(select(EmergencyPlanFiling).where(
         EmergencyPlanFiling.enterprise == ent.credit_code, EmergencyPlanFiling.version == version)).first()
+    if dup is not None and (dup.filing_number, dup.filed_on) == (filing_number, f_on):
+        return dup, False
     if dup is not None:
         raise RiskError(f"{ent.name} 的预案版本 {version} 已备案", f"Version {version} is already filed",
                         location=Location(None, None, "version"))
@@ -147,7 +157,7 @@ def file_plan(session: Session, ref: str, version: str, filing_number: str, file
     audit.record(session, actor, "risk.plan.file", "risk_enterprise", ent.credit_code,
                  after={"version": version, "filing_number": filing_number, "filed_on": f_on,
                         "review_due": due})
-    return p
+    return p, True
 
 
 def current_plan(session: Session, credit_code: str) -> EmergencyPlanFiling | None:
@@ -157,19 +167,25 @@ def current_plan(session: Session, credit_code: str) -> EmergencyPlanFiling | No
 
 
 def add_drill(session: Session, ref: str, held_on: Any, scenario: str, *, actor: str,
-              participants: int | None = None, record: str | None = None) -> EmergencyDrill:
+              participants: int | None = None, record: str | None = None) -> tuple[EmergencyDrill, bool]:
     ent = enterprise(session, ref)
     plan = current_plan(session, ent.credit_code)
     if plan is None:
         raise RiskError(f"{ent.name} 尚无备案的应急预案，无法登记演练",
                         f"{ent.name} has no filed plan to record a drill under",
                         location=Location(None, None, "enterprise"))
-    d = EmergencyDrill(filing_id=plan.id, held_on=to_date(held_on, "held_on"), scenario=scenario,
+    held = to_date(held_on, "held_on")
+    same = session.scalars(select(EmergencyDrill).where(EmergencyDrill.filing_id == plan.id,
+                                                        EmergencyDrill.held_on == held,
+                                                        EmergencyDrill.scenario == scenario)).first()
+    if same is not None:
+        return same, False
+    d = EmergencyDrill(filing_id=plan.id, held_on=held, scenario=scenario,
                        participants=participants, record=record, recorded_by=actor)
     session.add(d)
     audit.record(session, actor, "risk.drill.add", "risk_enterprise", ent.credit_code,
                  after={"plan": plan.version, "held_on": d.held_on, "scenario": scenario})
-    return d
+    return d, True
 
 
 def drills(session: Session, credit_code: str) -> list[EmergencyDrill]:
@@ -366,15 +382,15 @@ HANDLERS: dict[str, X.Handler] = {
         department=_v(r, "department"), hazardous=_v(r, "hazardous") is not False,
         heavy_metals=bool(_v(r, "heavy_metals")), longitude=_f(_v(r, "longitude")),
         latitude=_f(_v(r, "latitude")))[1],
-    "gradings": lambda s, r, a: bool(add_grading(s, _v(r, "enterprise"), _v(r, "route"), _v(r, "q"),
-                                                 _v(r, "m"), _v(r, "e"), _v(r, "assessed_on"), actor=a,
-                                                 document=_v(r, "document"))),
-    "plans": lambda s, r, a: bool(file_plan(s, _v(r, "enterprise"), _v(r, "version"), _v(r, "filing_number"),
-                                            _v(r, "filed_on"), actor=a, review_due=_v(r, "review_due"),
-                                            risk_level=_v(r, "risk_level"))),
-    "drills": lambda s, r, a: bool(add_drill(s, _v(r, "enterprise"), _v(r, "held_on"), _v(r, "scenario"),
-                                             actor=a, participants=_v(r, "participants"),
-                                             record=_v(r, "record"))),
+    "gradings": lambda s, r, a: add_grading(s, _v(r, "enterprise"), _v(r, "route"), _v(r, "q"),
+                                            _v(r, "m"), _v(r, "e"), _v(r, "assessed_on"), actor=a,
+                                            document=_v(r, "document"))[1],
+    "plans": lambda s, r, a: file_plan(s, _v(r, "enterprise"), _v(r, "version"), _v(r, "filing_number"),
+                                       _v(r, "filed_on"), actor=a, review_due=_v(r, "review_due"),
+                                       risk_level=_v(r, "risk_level"))[1],
+    "drills": lambda s, r, a: add_drill(s, _v(r, "enterprise"), _v(r, "held_on"), _v(r, "scenario"),
+                                        actor=a, participants=_v(r, "participants"),
+                                        record=_v(r, "record"))[1],
     "supplies": lambda s, r, a: add_supply(s, _v(r, "name"), _v(r, "quantity"), _v(r, "unit"), _v(r, "place"),
                                            _v(r, "owner"), actor=a, expires_on=_v(r, "expires_on"),
                                            department=_v(r, "department"), longitude=_f(_v(r, "longitude")),

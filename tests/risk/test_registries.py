@@ -31,7 +31,8 @@ def test_risk_registry(session: Session) -> None:
     R.add_grading(s, E1, "air", 120, 50, "E1", "2026-06-01", actor=ACTOR)  # a new assessment
     assert R.level_of(s, E1)[0].level == "重大"  # type: ignore[union-attr]
     assert R.level_of(s, E1, date(2025, 12, 31))[0].level == "较大"  # type: ignore[union-attr]
-    p = R.file_plan(s, E1, "2024版", "141122-2024-001-M", "2024-01-15", actor=ACTOR)
+    p, added = R.file_plan(s, E1, "2024版", "141122-2024-001-M", "2024-01-15", actor=ACTOR)
+    assert added and not R.file_plan(s, E1, "2024版", "141122-2024-001-M", "2024-01-15", actor=ACTOR)[1]
     assert p.review_due == date(2027, 1, 14)  # three years (环发〔2015〕4号 第十二条)
     with pytest.raises(R.RiskError):
         R.file_plan(s, E1, "2024版", "x", "2024-02-01", actor=ACTOR)
