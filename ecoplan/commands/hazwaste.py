@@ -6,7 +6,7 @@ from __future__ import annotations
 
 # Deliberately deferred: the working modules are imported inside the commands (fast --help).
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,23 +76,31 @@ def manifests(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command("balance")
 def balance(date_from: Annotated[str, typer.Option("--from", help="起 / from")],
-            date_to: Annotated[str, typer.Option("--to", help="止 / to")], as_json: JsonOpt = False) -> None:
+            date_to: Annotated[str, typer.Option("--to", help="止 / to")],
+            fail_on_gap: Annotated[bool, typer.Option("--fail-on-gap", help="有缺口时退出码 1 / exit 1 on a gap")] = False,
+            as_json: JsonOpt = False) -> None:
     """各产废单位物料平衡：产生量 = 贮存变化 + 转移 + 自行利用处置（含容差）/ mass balance."""
-    from ecoplan.supervision.hazwaste import balances, tonnes
+    from ecoplan.supervision.hazwaste import balances
 
     with ws().session() as s:
         rows = balances(s, day(date_from), day(date_to))
     if as_json:
         emit_json([b.as_dict() for b in rows])
-        return
+    else:
+        _balance_table(rows)
+    if fail_on_gap and any(not b.ok for b in rows):
+        raise typer.Exit(1)
+
+
+def _balance_table(rows: list[Any]) -> None:
+    from ecoplan.supervision.hazwaste import tonnes
+
     print_table(tr("物料平衡（吨）", "Mass balance (t)"),
                 [tr("单位", "unit"), tr("产生", "generated"), tr("贮存变化", "Δstored"), tr("转移", "transferred"),
                  tr("自行利用处置", "self-disposed"), tr("差额", "gap"), tr("容差", "tolerance"), tr("结论", "result")],
                 [(b.unit, tonnes(b.generated), tonnes(b.delta_stored), tonnes(b.transferred), tonnes(b.self_disposed),
                   tonnes(b.gap), tonnes(b.tolerance), tr("平衡", "balanced") if b.ok else tr("缺口", "GAP"))
                  for b in rows])
-    if any(not b.ok for b in rows):
-        raise typer.Exit(1)
 
 
 @app.command("storage")

@@ -89,7 +89,7 @@ def hazwaste_rows() -> dict[str, list[dict[str, Any]]]:
             {"unit": p1, "kind": "库存", "waste_code": "252-002-11", "on": "2024-12-31", "quantity_t": 8},
             {"unit": p1, "kind": "产生", "waste_code": "252-002-11", "on": "2025-06-30", "quantity_t": 58},
             {"unit": p1, "kind": "产生", "waste_code": "252-002-11", "on": "2025-12-31", "quantity_t": 61},
-            {"unit": p1, "kind": "自行利用处置", "waste_code": "252-002-11", "on": "2025-12-31", "quantity_t": 40,
+            {"unit": p1, "kind": "自行利用处置", "waste_code": "252-002-11", "on": "2025-12-31", "quantity_t": 50,
              "note": "配煤回用（示例）"},
             {"unit": p1, "kind": "库存", "waste_code": "252-002-11", "on": "2025-12-31", "quantity_t": 12},
             {"unit": p2, "kind": "产生", "waste_code": "900-214-08", "on": "2025-12-31", "quantity_t": 2.6},
