@@ -45,7 +45,7 @@ from ecoplan.store.radiation_models import (
     RadUnit,
     RadWorker,
 )
-from ecoplan.store.risk_models import LandPlot
+from ecoplan.store.risk_models import EmergencyPlanFiling, EmergencySupply, LandPlot, RiskEnterprise
 
 ZERO = Decimal("0")
 #: tolerance of the mass balance: max(absolute, relative × generated) — ecoplan's rule
@@ -346,3 +346,29 @@ def radiation_rates(session: Session, on: date) -> RadiationRates:
         else:
             uncertified.append(w.name)
     return RadiationRates(on, len(units), licensed, len(workers), certified, unlicensed, uncertified)
+
+
+# ------------------------------------------------------------------- report summary
+def registry_summary(session: Session, year: int) -> dict[str, Any] | None:
+    """The figures the annual report states for the registries at the end of ``year`` (None when
+    all registries are empty): indicators 14/15, the radiation rates, counts and flags."""
+    end = date(year, 12, 31)
+    ents = list(session.scalars(select(RiskEnterprise)))
+    units = list(session.scalars(select(HwUnit)))
+    rad = list(session.scalars(select(RadUnit)))
+    if not ents and not units and not rad and not session.scalars(select(LandPlot)).first():
+        return None
+    filed = {f.enterprise for f in session.scalars(select(EmergencyPlanFiling).where(
+        EmergencyPlanFiling.filed_on <= end))}
+    d15 = safe_disposal_rate(session, year)
+    d14 = key_land_safe_use(session, year)
+    rr = radiation_rates(session, end)
+    gaps = [mass_balance(session, u.credit_code, date(year, 1, 1), end) for u in units
+            if u.role in ("producer", "both")]
+    return {"year": year, "risk_enterprises": len(ents), "filed": len(filed & {e.credit_code for e in ents}),
+            "supplies": len(list(session.scalars(select(EmergencySupply)))),
+            "hw_units": len(units), "balance_gaps": [b.unit for b in gaps if not b.ok and b.generated],
+            "ind15": None if d15 is None else {"rate": d15.rate, "safe": _t(d15.safe), "unsafe": _t(d15.unsafe)},
+            "ind14": None if d14 is None else {"safe": d14.safe, "total": d14.total, "ensured": d14.ensured},
+            "rad_units": rr.units, "licence_rate": rr.licence_rate, "certified_rate": rr.certified_rate,
+            "workers": rr.workers}

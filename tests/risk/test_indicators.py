@@ -3,19 +3,19 @@ the approved department entry otherwise, and the value's source (数值来源) s
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from ecoplan.assess import progress as pg
 from ecoplan.assess.indicators import assess_indicators, indicator_values
+from ecoplan.assess.risk_records import registry_summary
 from ecoplan.plan import bundled_plan_path, load_plan
 from ecoplan.settings import load_settings
 from ecoplan.store.plan_store import load_plan_into_db
 from ecoplan.store.workspace import Workspace, init_workspace
 from ecoplan.supervision import risk as R
-from tests.risk.conftest import ACTOR, build_hazwaste
+from tests.risk.conftest import ACTOR, B, build_hazwaste
 
 PLAN = "jiaocheng-2021-2025"
 
@@ -57,5 +57,8 @@ def test_indicators_14_and_15_from_records_with_department_fallback(tmp_path: Pa
     assert v14[2024].method_zh.startswith("2024 年台账无记录，采用部门填报")
     a = {r.indicator.key: r for r in assess_indicators(ws, plan, 2025, values=vals).rows}
     assert a["14"].status.status == "off_track" and a["15"].value.display == "66.6"
+    with ws.session() as s:
+        summ = registry_summary(s, 2025)
+    assert summ is not None and str(summ["ind15"]["rate"]) == "66.6" and summ["ind14"]["total"] == 2
+    assert summ["balance_gaps"] == [B] and summ["hw_units"] == 4
     ws.engine.dispose()
-    assert date(2025, 1, 1)  # the year assessed is the registry's year
