@@ -571,9 +571,11 @@ def assess_indicators(ws: Workspace, plan: Plan, year: int, *, values: dict[str,
         iv = series.get(year) or IndicatorValue(ind.key, year, unit=ind.unit)
         earlier = [series[y].value for y in sorted(series) if plan.start_year <= y <= year
                    and series[y].value is not None]
+        warn_zh, warn_en = iv.details.get("warnings_zh") or [], iv.details.get("warnings_en") or []
         st = evaluate(ind, target, year=year, baseline_year=plan.baseline_year,
                       end_year=plan.end_year, value=iv.value, value_text=iv.value_text,
-                      reference=earlier[0] if earlier else None, rules=rules)
+                      reference=earlier[0] if earlier else None, rules=rules,
+                      invalid=("；".join(warn_zh), "; ".join(warn_en)) if warn_zh else None)
         rows.append(IndicatorAssessment(ind, year, target, source, iv, st, dict(series)))
     rows.sort(key=lambda r: (r.indicator.attribute != "binding", r.indicator.number,
                              r.indicator.key))

@@ -171,13 +171,21 @@ def evaluate(
     indicator: Indicator, target: Target, *, year: int, baseline_year: int, end_year: int,
     value: Decimal | float | int | None = None, value_text: str | None = None,
     reference: Decimal | float | None = None, rules: StatusRules | None = None,
+    invalid: tuple[str, str] | None = None,
 ) -> StatusResult:
     """The status of ``indicator``'s value in ``year`` against ``target`` (the effective one,
     municipal overrides applied), with the rule in words. ``reference`` is the earliest value
-    of the period, used by 持续保持/不降低 when the plan gives no baseline."""
+    of the period, used by 持续保持/不降低 when the plan gives no baseline. ``invalid`` (the
+    zh / en validity warning of the value, e.g. GB 3095-2012 Table 4: fewer than 324 valid days
+    in the year) means the value is shown but decides nothing: the status is "no data"."""
     rules = rules or load_rules()
     v = _d(value)
     ver = rules.version
+    if invalid is not None and v is not None:
+        return StatusResult("no_data", "value.invalid",
+                            f"{year} 年数值 {_fmt(v)} 不满足数据有效性规定，不据以判定进展：{invalid[0]}",
+                            f"The {year} value {_fmt(v)} does not meet the data-validity rules "
+                            f"and decides no status: {invalid[1]}", ver)
     final = year >= end_year
     kind = target.kind
 

@@ -198,14 +198,32 @@ def simulate(
     re_count: Annotated[int, typer.Option("--re-count", help="重发次数 / ReCount")] = 3,
     password: Annotated[str, typer.Option("--password", help="访问密码 PW / password")] = "123456",
     dialect: Annotated[str, typer.Option("--dialect", help="2005|2017|2025")] = "2017",
+    key: Annotated[str | None, typer.Option(
+        "--key", help="HJ 212-2025：SM4 密钥（16 个字符，即 `ecoplan devices key create` 显示的密钥），"
+        "所有模拟设备共用，仅用于测试 / HJ 212-2025: the SM4 key (16 characters, as shown by "
+        "`ecoplan devices key create`), shared by every simulated logger; for tests only")] = None,
+    wire_format: Annotated[str, typer.Option("--wire-format", help="raw|hex-braces|hex（HJ 212-2025 密文格式 / "
+                                             "ciphertext form）")] = "raw",
     as_json: JsonOpt = False,
 ) -> None:
     """模拟数采仪：回放真实监测数据并统计发送/应答/重发 / simulated data loggers."""
+    from functools import partial
+
     from ecoplan.devices import simulator as sim
+    from ecoplan.devices.crypto import WIRE_FORMATS
+    from ecoplan.devices.sim2025 import SimLogger2025
     from ecoplan.errors import ConfigError
 
     if host not in LOOPBACK:
         raise ConfigError("模拟器只连接本机回环地址（127.0.0.1）", "the simulator only connects to 127.0.0.1")
+    if key is not None and (dialect != "2025" or len(key.encode("ascii", "replace")) != 16):
+        raise ConfigError("--key 只用于 --dialect 2025，且应为 16 个字符",
+                          "--key needs --dialect 2025 and 16 characters")
+    if wire_format not in WIRE_FORMATS:
+        raise ConfigError(f"--wire-format 无效：{wire_format}（{'|'.join(WIRE_FORMATS)}）",
+                          f"invalid --wire-format {wire_format} ({'|'.join(WIRE_FORMATS)})")
+    factory = partial(SimLogger2025, key=key.encode("ascii") if key else None,
+                      wire_format=wire_format) if dialect == "2025" else None
     if kind not in sim.KINDS:
         raise ConfigError(f"--kind 无效：{kind}", f"invalid --kind {kind} (hour|minute|realtime)")
     if count is None and duration is None:
@@ -214,7 +232,7 @@ def simulate(
     series = sim.load_hourly(from_file, stations=devices, hours=hours) if from_file else \
         sim.hourly_source(stations=devices, hours=hours)
     sims = sim.make_devices(series, devices, kind=kind, over_time=over_time, re_count=re_count,
-                            pw=password, dialect=dialect)
+                            pw=password, dialect=dialect, factory=factory)
     from ecoplan.console import progress
 
     async def run_with_progress() -> sim.SimulationResult:

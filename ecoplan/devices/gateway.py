@@ -45,6 +45,7 @@ from ecoplan.devices.records import (
 )
 from ecoplan.devices.sinks import MeasurementSink, Recorder
 from ecoplan.errors import EcoplanError
+from ecoplan.standards.hj212_factors import device_types
 
 DATA_CNS = frozenset({"2011", "2051", "2061", "2031"})
 _CODE, _POL, _UNIT = (COLUMNS.index(c) for c in ("code_sent", "pollutant", "unit"))
@@ -83,6 +84,14 @@ def use_uvloop() -> str:
 
 class DeviceNotConnected(EcoplanError):
     """A command was addressed to a device that has no open connection."""
+
+
+def command_st(device_type: str | None) -> str:
+    """The system code (ST) of a request sent to a device of ``device_type``: its type's ST in
+    ``standards/data/hj212_device_types.yaml`` (HJ 212-2017 table 5; ST 44/45 of HJ 212-2025),
+    32 (waste water, the most common source type) when the type has none."""
+    known = device_types().get(device_type or "")
+    return known.st if known is not None and known.st else "32"
 
 
 @dataclass
@@ -651,8 +660,7 @@ class Gateway:
         dev = self.devices.get(mn)
         dialect = dev.dialect if dev is not None and dev.dialect != "auto" else "2017"
         pw = dev.password if dev is not None else "123456"
-        st = {"air": "22", "dust": "39", "cems": "31", "wastewater": "32", "water": "21"}.get(
-            dev.device_type if dev else "", "32")
+        st = command_st(dev.device_type if dev else None)
         qn = self._next_qn()
         raw = encode.command(cn, mn=mn, pw=pw, qn=qn, st=st, dialect=dialect,
                              params=params or {})

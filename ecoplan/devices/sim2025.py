@@ -7,10 +7,9 @@ heartbeats and reports its identity (1001) — over real TCP, like :class:`~.sim
 from __future__ import annotations
 
 import asyncio
-import time
 
 from ecoplan.devices import encode
-from ecoplan.devices.codec import Packet, beijing_now, decode
+from ecoplan.devices.codec import Packet, beijing_now
 from ecoplan.devices.crypto import encrypt_packet, encrypted_cn, open_sealed, unseal
 from ecoplan.devices.simulator import SimDevice
 
@@ -72,27 +71,11 @@ class SimLogger2025(SimDevice):
                 return plain
         return item
 
-    def data_received(self, data: bytes) -> None:
-        for item in self.framer.feed(data):
-            if not isinstance(item, bytes):
-                continue
-            fut = self.waiting.pop(item, None)
-            if fut is not None:
-                if not fut.done():
-                    fut.set_result(time.perf_counter())
-                continue
-            d = decode(self._open(item))
-            p = d.packet
-            if not d.ok or p is None:
-                self.stats.bad_replies += 1
-                continue
-            if p.cn == "1014":
-                self._take_key(p)
-                continue
-            if p.cn in ("9014", "9013"):
-                self.stats.bad_replies += 1
-                continue
-            asyncio.get_running_loop().create_task(self._on_request(p))
+    def _on_control(self, p: Packet) -> bool:
+        if p.cn == "1014":
+            self._take_key(p)
+            return True
+        return False
 
     def _take_key(self, p: Packet) -> None:
         new = p.params.get("NewSK", "")

@@ -15,7 +15,7 @@ import csv
 import gzip
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,15 +174,25 @@ class SimDevice(asyncio.Protocol):
                 if not fut.done():
                     fut.set_result(time.perf_counter())
                 continue
-            d = decode(item)
+            d = decode(self._open(item))
             p = d.packet
             if not d.ok or p is None:
                 self.stats.bad_replies += 1
+                continue
+            if self._on_control(p):
                 continue
             if p.cn in ("9014", "9013"):
                 self.stats.bad_replies += 1  # a reply we did not expect byte for byte
                 continue
             asyncio.get_running_loop().create_task(self._on_request(p))
+
+    def _open(self, item: bytes) -> bytes:
+        """The packet as received (a dialect that seals its data areas opens them here)."""
+        return item
+
+    def _on_control(self, p: Packet) -> bool:
+        """Handle a control packet of the dialect (none in HJ 212-2017); True when handled."""
+        return False
 
     # -- uploads
     def _qn(self) -> str:
@@ -331,15 +341,19 @@ async def connect(dev: SimDevice, host: str, port: int, retries: int = 20) -> bo
 
 def make_devices(series: dict[str, list[Measurement]], n: int, *, kind: str = "hour",
                  stats: SimStats | None = None, over_time: float = 10.0, re_count: int = 3,
-                 pw: str = "123456", dialect: str = "2017", first_index: int = 0) -> list[SimDevice]:
+                 pw: str = "123456", dialect: str = "2017", first_index: int = 0,
+                 factory: Callable[..., SimDevice] | None = None) -> list[SimDevice]:
+    """``n`` simulated air-station loggers replaying ``series``; ``factory`` builds each one
+    (default :class:`SimDevice`; e.g. an HJ 212-2025 logger with its key)."""
     stats = stats or SimStats()
+    build = factory or SimDevice
     codes = sorted(series)
     out = []
     for i in range(n):
         code = codes[i % len(codes)]
-        out.append(SimDevice(device_mn(first_index + i), pw=pw, st="22", dialect=dialect,
-                             series=series[code], kind=kind, stats=stats,
-                             over_time=over_time, re_count=re_count, seed=first_index + i))
+        out.append(build(device_mn(first_index + i), pw=pw, st="22", dialect=dialect,
+                         series=series[code], kind=kind, stats=stats,
+                         over_time=over_time, re_count=re_count, seed=first_index + i))
     return out
 
 

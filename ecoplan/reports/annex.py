@@ -42,6 +42,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "rules_2012": ("2012年版规则", "2012 rules"), "rules_2026": ("2026年版规则", "2026 rules"),
     "kind": ("类型", "kind"), "id": ("编号", "id"), "sha256": ("SHA-256", "SHA-256"),
     "info": ("说明", "info"),
+    "validity_warning": ("有效性警告", "validity warning"),
 }
 
 
@@ -57,6 +58,12 @@ def _cell(v: Any) -> Any:
     if v is None:
         return ""
     return str(v) if not isinstance(v, (int, float, str)) else v
+
+
+def _warning(details: dict[str, Any], lang: str) -> str:
+    """The value's validity warning lines (GB 3095 Table 4 / HJ 663), "" when it is valid."""
+    lines = details.get("warnings_zh" if lang == "zh" else "warnings_en") or []
+    return ("；" if lang == "zh" else "; ").join(lines)
 
 
 def write_xlsx(data: ReportData, out: Path, lang: str = "zh") -> Path:
@@ -76,7 +83,8 @@ def write_xlsx(data: ReportData, out: Path, lang: str = "zh") -> Path:
     for r in data.assessment.rows:
         d = r.row("zh")
         d = {k: v for k, v in d.items() if k not in ("value_number",)}
-        ind_rows.append({"data_label": label, **{k: _cell(v) for k, v in d.items()}})
+        ind_rows.append({"data_label": label, **{k: _cell(v) for k, v in d.items()},
+                         "validity_warning": _warning(r.value.details, lang)})
     sheets["指标评估"] = pd.DataFrame(ind_rows)
     series = []
     for r in data.assessment.rows:
@@ -84,6 +92,7 @@ def write_xlsx(data: ReportData, out: Path, lang: str = "zh") -> Path:
             series.append({"data_label": label, "key": r.indicator.key, "name": r.indicator.name_zh,
                            "year": y, "value": iv.display, "source": iv.source,
                            "method": iv.method_zh, "rule_versions": _cell(iv.rule_versions),
+                           "validity_warning": _warning(iv.details, lang),
                            "evidence": _cell(iv.evidence), "details": _cell(iv.details)})
     sheets["指标时间序列"] = pd.DataFrame(series)
     sheets["重点工程"] = pd.DataFrame([{"data_label": label, **{k: _cell(v) for k, v in

@@ -121,7 +121,7 @@ def _indicators_section(doc: Any, data: ReportData, charts: dict[str, Any]) -> N
         paragraph(doc, f"指标{d['key']}　{d['name']}：【{d['status_name']}】{d['rule']}"
                        f"数值来源：{method.rstrip('。')}。", size=11)
         for line in r.value.details.get("warnings_zh") or []:
-            paragraph(doc, f"⚠ 警告：{line}；该数值不满足数据有效性要求，据此作出的判定仅供参考。", size=11,
+            paragraph(doc, f"⚠ 警告：{line}；该数值不满足数据有效性要求，仅供参考，不作为进展判定依据。", size=11,
                       bold=True, colour="C62828")
     if charts.get("indicators"):
         heading(doc, "（二）指标变化与目标路径", 2)

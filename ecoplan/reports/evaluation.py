@@ -309,8 +309,10 @@ def summary_paragraphs(data: ReportData) -> list[str]:
         f"评估数据截至{data.year}年12月31日，报告生成日期{data.report_date:%Y年%m月%d日}。",
         f"规划共{n}项评估指标（表1第4项分为文峪河、磁窑河两项），其中达标{counts.get('achieved', 0)}项、"
         f"进展顺利{counts.get('on_track', 0)}项、存在风险{counts.get('at_risk', 0)}项、"
-        f"滞后{counts.get('off_track', 0)}项、无数据或无目标{counts.get('no_data', 0)}项；"
-        f"约束性指标{len(binding)}项中达标{b_ok}项。",
+        f"滞后{counts.get('off_track', 0)}项、无数据或无目标{counts.get('no_data', 0)}项"
+        + (f"（其中{invalid}项数值不满足数据有效性要求，未据以判定）" if (invalid := sum(
+            1 for r in ar.rows if r.status.rule_id == "value.invalid")) else "")
+        + f"；约束性指标{len(binding)}项中达标{b_ok}项。",
     ]
     tot = data.projects.totals()
     parts.append(
@@ -325,8 +327,10 @@ def summary_paragraphs(data: ReportData) -> list[str]:
            if r.indicator.measurement and r.indicator.measurement.statistic}
     if "air.pm25_annual_mean" in air and air["air.pm25_annual_mean"].value.value is not None:
         pm, good, heavy = (air.get(k) for k in AIR_KEYS)
+        warn = pm.value.details.get("warnings_zh") if pm else None  # type: ignore[union-attr]
         parts.append(
             f"{data.year}年县城区PM2.5年均浓度{pm.value.display}μg/m³"  # type: ignore[union-attr]
+            + ("（无效：" + "；".join(warn) + "）" if warn else "")
             + (f"，优良天数比例{good.value.display}%" if good and good.value.value is not None else "")
             + (f"，重污染天数比例{heavy.value.display}%" if heavy and heavy.value.value is not None
                else "") + "。")

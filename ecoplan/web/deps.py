@@ -6,7 +6,7 @@ Dependencies are exposed as ``Annotated`` aliases (as in the FastAPI template):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -179,3 +179,9 @@ async def csrf_guard(request: Request) -> None:
 
 def lang_of(request: Request) -> str:
     return getattr(request.state, "lang", "zh")
+
+
+def translator(request: Request) -> Callable[[str, str], str]:
+    """``t(zh, en)`` in the request's language (the pages' and messages' one helper)."""
+    lang = lang_of(request)
+    return lambda zh, en: zh if lang == "zh" else en

@@ -91,10 +91,22 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def beijing(value: datetime | None) -> str:
-    """A time as Beijing time to the second (naive times are taken as UTC, as stored)."""
-    if value is None:
+def beijing(value: datetime | str | None) -> str:
+    """A time as Beijing time to the second: database times (UTC; naive from SQLite) converted,
+    ISO strings without a zone (the gateway snapshot's local times) shown as they are, anything
+    unreadable as it is, nothing as "—"."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            return parsed.strftime("%Y-%m-%d %H:%M:%S")
+        value = parsed
+    if not isinstance(value, datetime):
+        return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")

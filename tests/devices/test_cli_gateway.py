@@ -69,3 +69,46 @@ def test_gateway_process_and_simulator(capsys: pytest.CaptureFixture[str],
 def test_simulator_refuses_non_loopback(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["hj212", "simulate", "--host", "192.0.2.1", "--count", "1"]) == 1
     assert "127.0.0.1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_simulated_2025_loggers_encrypt_with_the_operator_key(
+        capsys: pytest.CaptureFixture[str], workspace_home: Path) -> None:
+    """``hj212 simulate --dialect 2025 --key K``: the loggers seal their data areas with the key
+    `devices key create` showed; a gateway requiring encryption accepts and stores every hour."""
+    mn = "5A0000000000000000000000"
+    assert main(["init", "--no-registry"]) == 0
+    assert main(["devices", "add", mn, "--type", "air", "--station", "1081A",
+                 "--dialect", "2025"]) == 0
+    assert main(["devices", "key", "policy", mn, "--encryption", "required"]) == 0
+    capsys.readouterr()
+    assert main(["devices", "key", "create", mn, "--json"]) == 0
+    key = json.loads(capsys.readouterr().out)["key"]
+    assert main(["hj212", "simulate", "--dialect", "2017", "--key", key, "--count", "1"]) == 1
+    assert "--dialect 2025" in capsys.readouterr().err
+    port = _free_port()
+    env = dict(os.environ, ECOPLAN_HOME=str(workspace_home))
+    proc = subprocess.Popen([sys.executable, "-m", "ecoplan.cli", "gateway", "--port", str(port),
+                             "--duration", "10", "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_port(port)
+        code = main(["hj212", "simulate", "--devices", "1", "--count", "3", "--rate", "0",
+                     "--dialect", "2025", "--key", key, "--port", str(port),
+                     "--over-time", "3", "--json"])
+        sim = json.loads(capsys.readouterr().out)
+        assert code == 0
+        assert sim["sent"] == 3 and sim["answered"] == 3
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["accepted"] == 3
+
+
+def test_commands_go_out_with_the_device_types_system_code() -> None:
+    """A request to a device carries its type's ST (HJ 212-2017 table 5; ST 44/45 of 2025)."""
+    from ecoplan.devices.gateway import command_st
+
+    assert [command_st(t) for t in ("air", "dust", "cems", "wastewater", "water", "power",
+                                    "process", "other", None)] == \
+        ["22", "39", "31", "32", "21", "44", "45", "32", "32"]

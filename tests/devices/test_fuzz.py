@@ -16,7 +16,7 @@ from ecoplan.devices.crc import VARIANTS
 from ecoplan.devices.device_registry import DeviceRecord
 from ecoplan.devices.framer import Framer
 from ecoplan.devices.gateway import Gateway, GatewayConfig
-from tests.devices.conftest import ORACLE
+from tests.devices.conftest import ORACLE, mutated_packets
 
 REAL = [p.raw for p in ORACLE]
 FUZZ = settings(max_examples=300, deadline=None,
@@ -36,24 +36,10 @@ def _check(raw: bytes) -> None:
             encode.reply_for(p)  # encoding a reply never fails on an accepted packet
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    raw = bytearray(draw(st.sampled_from(REAL)))
-    for _ in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate", "dup"]))
-        i = draw(st.integers(0, max(0, len(raw) - 1)))
-        if op == "flip" and raw:
-            raw[i] = draw(st.integers(0, 255))
-        elif op == "insert":
-            raw[i:i] = draw(st.sampled_from([b";", b",", b"=", b"&&", b"-", b"//", b"##",
-                                             b"\r\n", b"\xe4\xb8", b"Flag=", b"0"]))
-        elif op == "delete" and raw:
-            del raw[i:i + draw(st.integers(1, 8))]
-        elif op == "truncate":
-            del raw[i:]
-        elif op == "dup":
-            raw[i:i] = raw[i:i + draw(st.integers(1, 20))]
-    return bytes(raw)
+def mutated() -> st.SearchStrategy[bytes]:
+    """A real packet with 1–6 random edits."""
+    return mutated_packets(REAL, [b";", b",", b"=", b"&&", b"-", b"//", b"##", b"\r\n",
+                                  b"\xe4\xb8", b"Flag=", b"0"])
 
 
 @FUZZ

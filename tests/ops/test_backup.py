@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ecoplan.cli import main
+from ecoplan.ingest.journal import lake_lock
 from ecoplan.ingest.pipeline import ingest_file
 from ecoplan.ingest.registry import import_bundled
 from ecoplan.ops.backup import MANIFEST
@@ -231,17 +233,34 @@ def test_backup_during_a_running_load(db_url: str, tmp_path: Path,
     load = subprocess.Popen([sys.executable, "-m", "ecoplan.cli", "ingest", "air",
                              str(tmp_path / "year"), "--json"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped = False
     try:
         deadline = time.monotonic() + 300
         while _committed(url) < 2 and time.monotonic() < deadline:
             assert load.poll() is None, load.communicate()
             time.sleep(0.2)
+        # Hold the load between two batches so the backup surely falls inside it, however fast
+        # the machine: take the lake lock (the load finishes its batch first, or waits), stop
+        # the load's process, let go of the lock, back up, and let the load go on.
+        with lake_lock(ws.lake):
+            assert load.poll() is None, "the load ended before the backup could start"
+            assert _committed(url) < len(files)
+            os.kill(load.pid, signal.SIGSTOP)
+            stopped = True
+            # wait until it has stopped: a waiting load woken by the signal must not find the
+            # lock free before it halts
+            _, status = os.waitpid(load.pid, os.WUNTRACED)
+            assert os.WIFSTOPPED(status)
         monkeypatch.setenv("ECOPLAN_HOME", str(home))
         archive = tmp_path / "mid.tar.gz"
         made = _json(capsys, ["backup", "-o", str(archive)])
+        os.kill(load.pid, signal.SIGCONT)
+        stopped = False
         out, err = load.communicate(timeout=600)
     finally:
         if load.poll() is None:
+            if stopped:
+                os.kill(load.pid, signal.SIGCONT)
             load.kill()
     assert load.returncode == 0, err
     in_backup = made["batches_committed"]  # type: ignore[index]

@@ -102,3 +102,27 @@ def test_conventions_name_the_alternative_limits_of_a_period_spanning_the_switch
     assert "PM10" not in zh.split("超标倍数：")[-1]
     en = conventions_text({**row, "alt_limits_ruleset": None}, "en")
     assert "dust deduction=bulletin (bulletin" in en and "2026-03-01" not in en
+
+
+def test_an_invalid_annual_mean_decides_no_status(invalid_ws: Any, tmp_path: Path) -> None:
+    """The figure is shown with its warning, but the status is "no data" (rule value.invalid) in
+    the assessment, the summary paragraph and the Excel annex."""
+    from openpyxl import load_workbook
+
+    from ecoplan.assess.indicators import assess_indicators
+
+    row = next(r for r in assess_indicators(invalid_ws, PLAN, 2025).rows
+               if r.indicator.key == "1")
+    assert row.value.value is not None
+    assert (row.status.status, row.status.rule_id) == ("no_data", "value.invalid")
+    assert WARNING in row.status.rule_zh and "not valid" in row.status.rule_en
+    res = build_report(invalid_ws, PLAN, kind="final", year=2025, out=tmp_path / "r.docx")
+    paras = [p.text for p in Document(str(res.docx)).paragraphs]
+    assert any("项数值不满足数据有效性要求，未据以判定" in p for p in paras)
+    assert any(p.startswith("2025年县城区PM2.5年均浓度") and "（无效：" in p for p in paras)
+    wb = load_workbook(res.xlsx, read_only=True)
+    sheet = list(wb["指标评估"].values)
+    col = sheet[0].index("有效性警告")
+    pm = next(r for r in sheet[1:] if r[sheet[0].index("键")] == "1")
+    assert WARNING in pm[col]
+    assert pm[sheet[0].index("状态")] == "无数据"

@@ -16,12 +16,12 @@ reverse commands.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import ibis
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -35,9 +35,8 @@ from ecoplan.standards.hj212_flags import source_flag
 from ecoplan.store import audit
 from ecoplan.store.lake import Lake
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
-from ecoplan.web.inputs import BEIJING, RowId
-from ecoplan.web.permissions import allowed
+from ecoplan.web.deps import DbDep, Forbidden, Principal, ctx_of, require, translator
+from ecoplan.web.inputs import RowId
 from ecoplan.web.views import department_matches
 
 router = APIRouter()
@@ -89,47 +88,7 @@ EVENT_TEXT = {
 }
 
 
-def when(value: Any) -> str:
-    """A time for display: database times (UTC; naive from SQLite) in Beijing time, the
-    snapshot's local ISO strings as they are, to the second."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if value.tzinfo is None:
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _t(request: Request):  # type: ignore[no-untyped-def]
-    lang = getattr(request.state, "lang", "zh")
-    return lambda zh, en: zh if lang == "zh" else en
-
-
-def can(user: Principal | None, action: str) -> bool:
-    """Whether ``user`` may perform the device-page ``action``."""
-    return user is not None and allowed(user.role, action)
-
-
-def need(action: str) -> Any:
-    """Dependency: the signed-in user's role must allow the device-page ``action``."""
-
-    def _check(user: LoggedIn) -> Principal:
-        if not can(user, action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
-
-
-Reader = need("devices.read")
+Reader = require("devices.read")
 
 
 class DeviceNotFound(EcoplanError):
@@ -210,7 +169,7 @@ def type_names() -> dict[str, tuple[str, str]]:
 
 
 def _visible(user: Principal | None, row: dict[str, Any]) -> bool:
-    if can(user, "devices.read_all"):
+    if user is not None and user.can("devices.read_all"):
         return True
     if user is None or user.role != "department" or not row["registered"]:
         return False
@@ -542,26 +501,26 @@ def device_or_404(ctx: Any, user: Principal, mn: str, lang: str,
 @router.get("/devices", include_in_schema=False)
 def devices_page(request: Request, user: Annotated[Principal, Reader],  # type: ignore[no-untyped-def]
                  type: str | None = None, state: str | None = None) -> Response:
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
     rows = device_rows(ctx, user, live, lang)
     shown = filter_rows(rows, type or None, state or None)
     held = [r for r in rows if r["held"] and not r["approved"]]
-    if can(user, "devices.approve"):
+    if user.can("devices.approve"):
         for r in held:
             r["suggested_type"] = r["device_type"] or service.held_hint(ctx.engine, r["mn"])["device_type"]
     return render.page(request, "devices.html", rows=shown, total=len(rows), held=held,
                        live=live, live_message=live.message(t), types=type_names(),
                        type_filter=type or "", state_filter=state or "", STATE_TEXT=STATE_TEXT,
-                       can_approve=can(user, "devices.approve"), message=flash.read(request),
-                       cn_words=lambda cn: cn_words(cn, lang), when=when, stats=(live.snapshot or {}).get("stats") or {})
+                       can_approve=user.can("devices.approve"), message=flash.read(request),
+                       cn_words=lambda cn: cn_words(cn, lang), when=render.beijing, stats=(live.snapshot or {}).get("stats") or {})
 
 
 @router.get("/devices/{mn}", include_in_schema=False)
 def device_page(request: Request, mn: str, user: Annotated[Principal, Reader]) -> Response:  # type: ignore[no-untyped-def]
 
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     lang = getattr(request.state, "lang", "zh")
     live = live_state(ctx.home)
     row = device_or_404(ctx, user, mn, lang, live)
@@ -578,10 +537,10 @@ def device_page(request: Request, mn: str, user: Annotated[Principal, Reader]) -
         values=live_values(live, mn, device, lang), events=event_rows(ctx.engine, mn, lang),
         held_packets=held_rows(ctx.engine, mn, lang=lang), chart=chart, live=live,
         live_message=live.message(t), types=type_names(), STATE_TEXT=STATE_TEXT,
-        can_approve=can(user, "devices.approve"), can_command=can(user, "devices.command"),
+        can_approve=user.can("devices.approve"), can_command=user.can("devices.command"),
         default_password=hint["password"] if not row["registered"] else None,
         commands=commands, command_forms=COMMAND_FORMS, message=flash.read(request),
-        cn_words=lambda cn: cn_words(cn, lang), when=when)
+        cn_words=lambda cn: cn_words(cn, lang), when=render.beijing)
 
 
 
@@ -593,7 +552,7 @@ def _opt(value: str | None) -> str | None:
 
 @router.post("/devices/{mn}/approve", include_in_schema=False)
 def approve(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def]
-            user: Annotated[Principal, need("devices.approve")],
+            user: Annotated[Principal, require("devices.approve")],
             device_type: Annotated[str | None, Form()] = None,
             station_code: Annotated[str | None, Form()] = None,
             enterprise: Annotated[str | None, Form()] = None,
@@ -676,13 +635,13 @@ def commands_fragment(request: Request, mn: str,  # type: ignore[no-untyped-def]
     lang = getattr(request.state, "lang", "zh")
     d = device_or_404(ctx, user, mn, lang)
     return render.page(request, "devices_commands.html", d=d,
-                       commands=command_rows(ctx, mn, lang), when=when,
-                       can_command=can(user, "devices.command"))
+                       commands=command_rows(ctx, mn, lang), when=render.beijing,
+                       can_command=user.can("devices.command"))
 
 
 @router.post("/devices/{mn}/commands", include_in_schema=False)
 async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def]
-                       user: Annotated[Principal, need("devices.command")]) -> Response:
+                       user: Annotated[Principal, require("devices.command")]) -> Response:
     """Queue a reverse command for the device (the gateway that has it connected sends it)."""
     form = await request.form()
     cn = str(form.get("cn") or "").strip()
@@ -703,7 +662,7 @@ async def send_command(request: Request, mn: str, db: DbDep,  # type: ignore[no-
 
 @router.post("/devices/{mn}/commands/{command_id}/cancel", include_in_schema=False)
 def cancel_command(request: Request, mn: str, command_id: RowId, db: DbDep,  # type: ignore[no-untyped-def]
-                   user: Annotated[Principal, need("devices.command")]) -> Response:
+                   user: Annotated[Principal, require("devices.command")]) -> Response:
     """Withdraw a command that is still queued."""
     engine = ctx_of(request).engine
     db.commit()

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from ecoplan.devices.keys import get_profile, issue_key, key_report, revoke, vault_for
 from ecoplan.store import audit
 from ecoplan.web import render
-from ecoplan.web.deps import DbDep, Principal, ctx_of
-from ecoplan.web.routes.devices import Reader, can, device_or_404, need, when
+from ecoplan.web.deps import DbDep, Principal, ctx_of, require
+from ecoplan.web.routes.devices import Reader, device_or_404
 
 router = APIRouter()
 
@@ -33,8 +33,8 @@ def keys_fragment(request: Request, mn: str,  # type: ignore[no-untyped-def]
     for k in keys:
         k["state_text"] = STATES.get(k["state"], (k["state"], k["state"]))[0 if lang == "zh" else 1]
     return render.page(request, "devices_keys.html", d=d, keys=keys,
-                       profile=get_profile(ctx.engine, mn), when=when,
-                       can_manage=can(user, "devices.approve"))
+                       profile=get_profile(ctx.engine, mn), when=render.beijing,
+                       can_manage=user.can("devices.approve"))
 
 
 def _back(mn: str, msg: str) -> Response:
@@ -44,7 +44,7 @@ def _back(mn: str, msg: str) -> Response:
 
 @router.post("/devices/{mn}/keys/rotate", include_in_schema=False)
 def rotate_key(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def]
-               user: Annotated[Principal, need("devices.approve")]) -> Response:
+               user: Annotated[Principal, require("devices.approve")]) -> Response:
     """Rotate now: the new key is delivered by the gateway with CN 1014, never shown."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")
@@ -61,7 +61,7 @@ def rotate_key(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-
 
 @router.post("/devices/{mn}/keys/revoke", include_in_schema=False)
 def revoke_keys(request: Request, mn: str, db: DbDep,  # type: ignore[no-untyped-def]
-                user: Annotated[Principal, need("devices.approve")]) -> Response:
+                user: Annotated[Principal, require("devices.approve")]) -> Response:
     """Revoke every key of the device: its encrypted packets are refused at once."""
     ctx = ctx_of(request)
     lang = getattr(request.state, "lang", "zh")

@@ -12,9 +12,9 @@ analyst, department) and ``emergency.manage`` (admin, analyst) in :mod:`ecoplan.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from ecoplan.errors import Location
@@ -23,25 +23,14 @@ from ecoplan.supervision import emergency as em
 from ecoplan.supervision.emergency_notice import write_notice
 from ecoplan.web import evidence as evidence_files
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.deps import DbDep, Principal, ctx_of, require
 from ecoplan.web.inputs import NOTE_MAX, check_not_future
 
 router = APIRouter()
 
 
-def need(action: str) -> Any:
-    """Dependency: the signed-in user's role must allow ``action``."""
-
-    def _check(user: LoggedIn) -> Principal:
-        if not user.can(action):
-            raise Forbidden(action)
-        return user
-
-    return Depends(_check)
-
-
 @router.get("/emergency", include_in_schema=False)
-def emergency_page(request: Request, user: Annotated[Principal, need("emergency.read")]  # type: ignore[no-untyped-def]
+def emergency_page(request: Request, user: Annotated[Principal, require("emergency.read")]  # type: ignore[no-untyped-def]
                    ) -> Response:
     engine = ctx_of(request).engine
     now = em.now_local()
@@ -61,7 +50,7 @@ def emergency_page(request: Request, user: Annotated[Principal, need("emergency.
 
 @router.post("/emergency/inspections", include_in_schema=False)
 def add_inspection(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                   user: Annotated[Principal, need("emergency.inspect")],
+                   user: Annotated[Principal, require("emergency.inspect")],
                    credit_code: Annotated[str, Form()] = "",
                    complied: Annotated[str, Form()] = "",
                    inspected_at: Annotated[str | None, Form()] = None,
@@ -120,7 +109,7 @@ def _done(request: Request, zh: str, en: str) -> Response:
 
 @router.post("/emergency/issue", include_in_schema=False)
 def issue_warning(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
-                  user: Annotated[Principal, need("emergency.manage")],
+                  user: Annotated[Principal, require("emergency.manage")],
                   level: Annotated[str, Form()] = "", doc_no: Annotated[str, Form()] = "",
                   start: Annotated[str | None, Form()] = None,
                   planned_end: Annotated[str | None, Form()] = None,
@@ -142,7 +131,7 @@ def issue_warning(request: Request, db: DbDep,  # type: ignore[no-untyped-def]
 
 @router.post("/emergency/{response_id}/change", include_in_schema=False)
 def change_warning(request: Request, db: DbDep, response_id: int,  # type: ignore[no-untyped-def]
-                   user: Annotated[Principal, need("emergency.manage")],
+                   user: Annotated[Principal, require("emergency.manage")],
                    doc_no: Annotated[str, Form()] = "", level: Annotated[str, Form()] = "",
                    at: Annotated[str | None, Form()] = None,
                    planned_end: Annotated[str | None, Form()] = None,
@@ -166,7 +155,7 @@ def change_warning(request: Request, db: DbDep, response_id: int,  # type: ignor
 
 @router.post("/emergency/{response_id}/lift", include_in_schema=False)
 def lift_warning(request: Request, db: DbDep, response_id: int,  # type: ignore[no-untyped-def]
-                 user: Annotated[Principal, need("emergency.manage")],
+                 user: Annotated[Principal, require("emergency.manage")],
                  doc_no: Annotated[str, Form()] = "", at: Annotated[str | None, Form()] = None,
                  note: Annotated[str | None, Form()] = None) -> Response:
     """解除应急响应（同 ecoplan emergency lift）。"""
@@ -180,7 +169,7 @@ def lift_warning(request: Request, db: DbDep, response_id: int,  # type: ignore[
 
 
 @router.get("/emergency/notice.docx", include_in_schema=False)
-def notice(request: Request, user: Annotated[Principal, need("emergency.read")],  # type: ignore[no-untyped-def]
+def notice(request: Request, user: Annotated[Principal, require("emergency.read")],  # type: ignore[no-untyped-def]
            at: str | None = None) -> Response:
     """应急响应通知（Word，含减排措施清单），与 ecoplan emergency notice 相同；副本存入报告目录。"""
 

@@ -14,21 +14,16 @@ from ecoplan.store.lake import Lake
 from ecoplan.store.models import IngestBatch, QuarantinedRow
 from ecoplan.web import charts, flash, render, views
 from ecoplan.web.accounts import NotFoundError
-from ecoplan.web.deps import DbDep, ctx_of, require
+from ecoplan.web.deps import DbDep, ctx_of, require, translator
 from ecoplan.web.inputs import PageNo, RowId, Year
 
 router = APIRouter(include_in_schema=False)
 Reader = require("read.internal")
 
 
-def _t(request: Request):  # type: ignore[no-untyped-def]
-    lang = getattr(request.state, "lang", "zh")
-    return lambda zh, en: zh if lang == "zh" else en
-
-
 @router.get("/")
 def overview(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
     if year is not None and not plan.baseline_year <= year <= plan.end_year + 5:
@@ -84,7 +79,7 @@ def warm_overview(ctx) -> list[str]:  # type: ignore[no-untyped-def]
 
 @router.get("/projects")
 def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore[no-untyped-def]
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     prows = views.project_rows(ctx, db)
     trows = views.task_rows(ctx, db)
     summary = views.investment_summary(ctx, db)
@@ -97,14 +92,14 @@ def projects(request: Request, db: DbDep, user=Reader) -> Response:  # type: ign
 
 @router.get("/air")
 def air(request: Request, db: DbDep, user=Reader, year: Year = None) -> Response:  # type: ignore[no-untyped-def]
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     data = views.air_page(ctx, db, t, year)
     return render.page(request, "air.html", **data)
 
 
 @router.get("/water")
 def water(request: Request, db: DbDep, user=Reader) -> Response:  # type: ignore[no-untyped-def]
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     data = views.water_page(ctx, db, t)
     return render.page(request, "water.html", **data)
 

@@ -7,14 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ecoplan.web import charts, render, views
-from ecoplan.web.deps import DbDep, ctx_of
+from ecoplan.web.deps import DbDep, ctx_of, translator
 
 router = APIRouter(include_in_schema=False)
-
-
-def _t(request: Request):  # type: ignore[no-untyped-def]
-    lang = getattr(request.state, "lang", "zh")
-    return lambda zh, en: zh if lang == "zh" else en
 
 
 def _public(request: Request, db: DbDep, section: str) -> Response:
@@ -25,7 +20,7 @@ def _public(request: Request, db: DbDep, section: str) -> Response:
 
 
 def _public_data(request: Request, db: DbDep, section: str) -> dict:
-    ctx, t = ctx_of(request), _t(request)
+    ctx, t = ctx_of(request), translator(request)
     lang = getattr(request.state, "lang", "zh")
     plan = views.current_plan(ctx, db)
     rows = views.indicator_rows(ctx, db, lang)

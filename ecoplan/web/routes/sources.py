@@ -31,7 +31,7 @@ from ecoplan.supervision.sources_excel import SHEETS, write_template
 from ecoplan.supervision.sources_excel import import_workbook as run_import
 from ecoplan.supervision.sources_indicators import summary
 from ecoplan.web import flash, render
-from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of
+from ecoplan.web.deps import DbDep, Forbidden, LoggedIn, Principal, ctx_of, translator
 from ecoplan.web.permissions import allowed
 
 router = APIRouter()
@@ -65,11 +65,6 @@ Editor = _need("sources.edit")
 
 class EnterpriseNotFound(EcoplanError):
     http_status = 404
-
-
-def _t(request: Request):  # type: ignore[no-untyped-def]
-    lang = getattr(request.state, "lang", "zh")
-    return lambda zh, en: zh if lang == "zh" else en
 
 
 def _period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
@@ -197,7 +192,7 @@ def enterprise_page(request: Request, credit_code: str, db: DbDep,  # type: igno
                                  f"Unknown enterprise: {credit_code}")
     q = request.query_params
     start, end = _period(q.get("from"), q.get("to"))
-    t = _t(request)
+    t = translator(request)
     ctx = ctx_of(request)
     today = date.today()
     permits = [{"p": p, "limits": S.permit_limits(db, p.number)}
@@ -237,7 +232,7 @@ async def import_workbook(request: Request, db: DbDep,  # type: ignore[no-untype
                           user: Annotated[Principal, Editor],
                           file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Import the registry workbook (the template of ``ecoplan sources template``); audited."""
-    t = _t(request)
+    t = translator(request)
     if file is None or not file.filename:
         raise InputFileError("请选择要导入的 Excel 文件", "Choose a workbook to import")
     data = await file.read()
