@@ -512,7 +512,8 @@ def _record_value(s: Any, ind: Indicator, year: int) -> IndicatorValue | None:
                         f"unsafe {format(r.unsafe.normalize(), 'f')} t")
         iv.evidence = [{"type": "hazwaste", "unit": ln.unit, "name": ln.name,
                         "waste_code": ln.waste_code, "safe": str(ln.safe),
-                        "unsafe": str(ln.unsafe), "reasons": ln.reasons,
+                        "unsafe": str(ln.unsafe), "reasons": list(ln.reasons),
+                        "reasons_en": [getattr(x, "en", x) for x in ln.reasons],
                         "balance": ln.balance.as_dict()} for ln in r.lines]
         return iv
     if stat == "land.key_construction_safe_use":

@@ -53,6 +53,17 @@ BALANCE_TOLERANCE_T = Decimal("0.01")
 BALANCE_TOLERANCE_SHARE = Decimal("0.01")
 
 
+class Bilingual(str):
+    """A finding worded in Chinese (the string itself) with its English wording in ``en``."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Bilingual:
+        obj = super().__new__(cls, zh)
+        obj.en = en
+        return obj
+
+
 def _t(q: Decimal) -> str:
     return format(q.normalize(), "f")
 
@@ -100,7 +111,8 @@ class Balance:
                 "stock_start": str(self.stock_start), "stock_end": str(self.stock_end),
                 "delta_stored": str(self.delta_stored), "transferred": str(self.transferred),
                 "self_disposed": str(self.self_disposed), "gap": str(self.gap),
-                "tolerance": str(self.tolerance), "ok": self.ok, "notes": self.notes}
+                "tolerance": str(self.tolerance), "ok": self.ok, "notes": list(self.notes),
+                "notes_en": [getattr(n, "en", n) for n in self.notes]}
 
 
 def ledger(session: Session, unit: str) -> list[HwLedgerEntry]:
@@ -137,9 +149,11 @@ def mass_balance(session: Session, unit: str, start: date, end: date,
     s0 = stock_on(entries, waste_code, start - timedelta(days=1))
     s1 = stock_on(entries, waste_code, end)
     if s0 is None:
-        b.notes.append(f"{start - timedelta(days=1)} 前无库存盘点记录，期初库存按 0 计")
+        b.notes.append(Bilingual(f"{start - timedelta(days=1)} 前无库存盘点记录，期初库存按 0 计",
+                                 f"no stocktake on or before {start - timedelta(days=1)}: opening stock 0"))
     if s1 is None:
-        b.notes.append(f"{end} 前无库存盘点记录，期末库存按 0 计")
+        b.notes.append(Bilingual(f"{end} 前无库存盘点记录，期末库存按 0 计",
+                                 f"no stocktake on or before {end}: closing stock 0"))
     b.stock_start, b.stock_end = s0 or ZERO, s1 or ZERO
     for e in entries:
         if start <= e.on <= end and (waste_code is None or e.waste_code == waste_code):
@@ -230,24 +244,29 @@ def safe_disposal_rate(session: Session, year: int) -> DisposalRate | None:
                 rc = st.get("received")
                 if licence_covering(session, m.receiver, code, sh.on) is None:
                     unsafe += sh.quantity_t
-                    reasons.append(f"联单 {m.number}：接收单位无覆盖 {code} 的有效经营许可证")
+                    reasons.append(Bilingual(f"联单 {m.number}：接收单位无覆盖 {code} 的有效经营许可证",
+                                           f"manifest {m.number}: the receiver has no valid licence covering {code}"))
                     continue
                 if rc is None:
                     unsafe += sh.quantity_t
-                    reasons.append(f"联单 {m.number}：尚无接收记录")
+                    reasons.append(Bilingual(f"联单 {m.number}：尚无接收记录", f"manifest {m.number}: not received"))
                     continue
                 safe += min(rc.quantity_t, sh.quantity_t)
                 if rc.quantity_t < sh.quantity_t - balance_tolerance(sh.quantity_t):
                     unsafe += sh.quantity_t - rc.quantity_t
-                    reasons.append(f"联单 {m.number}：接收量少于转出量 {_t(sh.quantity_t - rc.quantity_t)} t")
+                    short = _t(sh.quantity_t - rc.quantity_t)
+                    reasons.append(Bilingual(f"联单 {m.number}：接收量少于转出量 {short} t",
+                                             f"manifest {m.number}: received {short} t less than shipped"))
             over, _oldest = overdue_stock(session, unit, code, end)
             safe += bal.stock_end - over
             if over > 0:
                 unsafe += over
-                reasons.append(f"超过贮存期限（{unit.storage_limit_days} 天）的库存 {_t(over)} t")
+                reasons.append(Bilingual(f"超过贮存期限（{unit.storage_limit_days} 天）的库存 {_t(over)} t",
+                                         f"{_t(over)} t stored beyond {unit.storage_limit_days} days"))
             if bal.gap > bal.tolerance:
                 unsafe += bal.gap
-                reasons.append(f"物料平衡缺口 {_t(bal.gap)} t（容差 {_t(bal.tolerance)} t）")
+                reasons.append(Bilingual(f"物料平衡缺口 {_t(bal.gap)} t（容差 {_t(bal.tolerance)} t）",
+                                         f"mass-balance gap {_t(bal.gap)} t (tolerance {_t(bal.tolerance)} t)"))
             lines.append(DisposalLine(unit.credit_code, unit.name, code, safe, unsafe, reasons, bal))
     if not lines:
         return None

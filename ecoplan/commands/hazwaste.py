@@ -12,7 +12,7 @@ import typer
 
 from ecoplan.commands.risk import JsonOpt, TodayOpt, WithinOpt, actor, day, import_report, ws
 from ecoplan.console import emit_json, ok, print_table
-from ecoplan.i18n import tr
+from ecoplan.i18n import get_lang, tr
 
 NAME = "hazwaste"
 app = typer.Typer(help="危险废物：产废/经营单位、许可证、管理计划、台账、转移联单、物料平衡 / hazardous waste",
@@ -59,7 +59,7 @@ def codes(category: Annotated[str | None, typer.Option("--category", help="如 H
 @app.command("manifests")
 def manifests(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
     """转移联单：各交接环节数量及差异标记 / manifests with hand-over quantities and flags."""
-    from ecoplan.supervision.hazwaste import check_manifests, tonnes
+    from ecoplan.supervision.hazwaste import check_manifests, say, tonnes
 
     with ws().session() as s:
         rows = check_manifests(s, day(today))
@@ -70,7 +70,7 @@ def manifests(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
                 [tr("联单", "manifest"), tr("废物代码", "code"), tr("移出单位", "producer"), tr("接收单位", "receiver"),
                  tr("移出 t", "shipped t"), tr("运输 t", "carried t"), tr("接收 t", "received t"), tr("标记", "flags")],
                 [(r.number, r.waste_code, r.producer, r.receiver, tonnes(r.quantities["shipped"]),
-                  tonnes(r.quantities["carried"]), tonnes(r.quantities["received"]), "；".join(r.flags) or "—")
+                  tonnes(r.quantities["carried"]), tonnes(r.quantities["received"]), say(r.flags, get_lang()) or "—")
                  for r in rows])
 
 
@@ -106,7 +106,7 @@ def _balance_table(rows: list[Any]) -> None:
 @app.command("storage")
 def storage(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
     """贮存：在库量、贮存能力、超期量（GB 18597-2023；固废法第八十一条）/ storage checks."""
-    from ecoplan.supervision.hazwaste import storage_status, tonnes
+    from ecoplan.supervision.hazwaste import say, storage_status, tonnes
 
     with ws().session() as s:
         rows = storage_status(s, day(today))
@@ -114,20 +114,21 @@ def storage(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
         emit_json([{"unit": r.unit, "name": r.name, "stock_t": None if r.stock_t is None else str(r.stock_t),
                     "capacity_t": None if r.capacity_t is None else str(r.capacity_t),
                     "overdue_t": str(r.overdue_t), "oldest": r.oldest.isoformat() if r.oldest else None,
-                    "limit_days": r.limit_days, "flags": r.flags} for r in rows])
+                    "limit_days": r.limit_days, "flags": list(r.flags),
+                    "flags_en": [getattr(f, "en", f) for f in r.flags]} for r in rows])
         return
     print_table(tr("贮存", "Storage"),
                 [tr("单位", "unit"), tr("在库 t", "stock t"), tr("能力 t", "capacity t"), tr("超期 t", "overdue t"),
                  tr("最早产生", "oldest"), tr("标记", "flags")],
                 [(r.name, tonnes(r.stock_t), tonnes(r.capacity_t), tonnes(r.overdue_t),
-                  r.oldest.isoformat() if r.oldest else "—", "；".join(r.flags) or "—") for r in rows])
+                  r.oldest.isoformat() if r.oldest else "—", say(r.flags, get_lang()) or "—") for r in rows])
 
 
 @app.command("indicator")
 def indicator(year: Annotated[int, typer.Option("--year", help="年份 / year")], as_json: JsonOpt = False) -> None:
     """规划指标 15 危险废物安全处置率（由台账计算）/ plan indicator 15 from the records."""
     from ecoplan.assess.risk_records import safe_disposal_rate
-    from ecoplan.supervision.hazwaste import tonnes
+    from ecoplan.supervision.hazwaste import say, tonnes
 
     with ws().session() as s:
         r = safe_disposal_rate(s, year)
@@ -137,12 +138,13 @@ def indicator(year: Annotated[int, typer.Option("--year", help="年份 / year")]
     if as_json:
         emit_json({"year": year, "rate": str(r.rate), "safe_t": str(r.safe), "unsafe_t": str(r.unsafe),
                    "lines": [{"unit": ln.unit, "waste_code": ln.waste_code, "safe_t": str(ln.safe),
-                              "unsafe_t": str(ln.unsafe), "reasons": ln.reasons} for ln in r.lines]})
+                              "unsafe_t": str(ln.unsafe), "reasons": list(ln.reasons),
+                              "reasons_en": [getattr(x, "en", x) for x in ln.reasons]} for ln in r.lines]})
         return
     print_table(tr(f"{year} 年危险废物安全处置率 {r.rate}%", f"{year} safe disposal rate {r.rate} %"),
                 [tr("单位", "unit"), tr("废物代码", "code"), tr("安全 t", "safe t"), tr("未安全 t", "unsafe t"),
                  tr("原因", "reasons")],
-                [(ln.name, ln.waste_code, tonnes(ln.safe), tonnes(ln.unsafe), "；".join(ln.reasons) or "—")
+                [(ln.name, ln.waste_code, tonnes(ln.safe), tonnes(ln.unsafe), say(ln.reasons, get_lang()) or "—")
                  for ln in r.lines])
 
 

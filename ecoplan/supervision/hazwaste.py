@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoplan.assess.risk_records import (
+    Bilingual,
     balance_tolerance,
     ledger,
     licence_covering,
@@ -245,6 +246,11 @@ STAGE_NAMES = {"shipped": ("移出", "shipped"), "carried": ("运输接收", "ca
                "received": ("接收", "received")}
 
 
+def say(items: list[str], lang: str, sep: str = "；") -> str:
+    """Findings in the user's language (Bilingual items carry their English wording)."""
+    return sep.join(items if lang == "zh" else [getattr(x, "en", x) for x in items])
+
+
 def tonnes(q: Decimal | None) -> str:
     """A quantity in tonnes as written (no trailing zeros)."""
     return "—" if q is None else format(q.normalize(), "f")
@@ -257,13 +263,13 @@ class ManifestCheck:
     producer: str
     receiver: str
     quantities: dict[str, Decimal | None]
-    flags: list[str]
+    flags: list[str]  # Bilingual: Chinese, with .en
 
     def as_dict(self) -> dict[str, Any]:
         return {"number": self.number, "waste_code": self.waste_code, "producer": self.producer,
                 "receiver": self.receiver,
                 "quantities": {k: None if v is None else str(v) for k, v in self.quantities.items()},
-                "flags": self.flags}
+                "flags": list(self.flags), "flags_en": [getattr(f, "en", f) for f in self.flags]}
 
 
 def check_manifests(session: Session, today: date, *, open_days: int = 30) -> list[ManifestCheck]:
@@ -279,14 +285,17 @@ def check_manifests(session: Session, today: date, *, open_days: int = 30) -> li
             if q[s] is None:
                 continue
             if prev is not None and abs(q[prev] - q[s]) > balance_tolerance(q[prev]):  # type: ignore[operator]
-                flags.append(f"{STAGE_NAMES[prev][0]} {tonnes(q[prev])} t → {STAGE_NAMES[s][0]} "
-                             f"{tonnes(q[s])} t，差 {tonnes(q[prev] - q[s])} t")  # type: ignore[operator,arg-type]
+                a, b, d = tonnes(q[prev]), tonnes(q[s]), tonnes(q[prev] - q[s])  # type: ignore[operator]
+                flags.append(Bilingual(f"{STAGE_NAMES[prev][0]} {a} t → {STAGE_NAMES[s][0]} {b} t，差 {d} t",
+                                       f"{STAGE_NAMES[prev][1]} {a} t → {STAGE_NAMES[s][1]} {b} t, difference {d} t"))
             prev = s
         if "shipped" in steps and "received" not in steps and (today - steps["shipped"].on).days > open_days:
-            flags.append(f"移出 {(today - steps['shipped'].on).days} 天仍无接收记录")
+            days = (today - steps["shipped"].on).days
+            flags.append(Bilingual(f"移出 {days} 天仍无接收记录", f"not received {days} days after shipping"))
         if "shipped" in steps:
             if licence_covering(session, m.receiver, m.waste_code, steps["shipped"].on) is None:
-                flags.append(f"接收单位无覆盖 {m.waste_code} 的有效经营许可证")
+                flags.append(Bilingual(f"接收单位无覆盖 {m.waste_code} 的有效经营许可证",
+                                       f"the receiver has no valid licence covering {m.waste_code}"))
         out.append(ManifestCheck(m.number, m.waste_code, m.producer, m.receiver, q, flags))
     return out
 
@@ -320,9 +329,11 @@ def storage_status(session: Session, on: date) -> list[StorageStatus]:
                 oldest = old
         flags = []
         if stock is not None and u.storage_capacity_t is not None and stock > u.storage_capacity_t:
-            flags.append(f"库存 {tonnes(stock)} t 超过贮存能力 {tonnes(u.storage_capacity_t)} t")
+            flags.append(Bilingual(f"库存 {tonnes(stock)} t 超过贮存能力 {tonnes(u.storage_capacity_t)} t",
+                                   f"stock {tonnes(stock)} t above the storage capacity {tonnes(u.storage_capacity_t)} t"))
         if overdue > 0:
-            flags.append(f"{tonnes(overdue)} t 贮存超过 {u.storage_limit_days} 天")
+            flags.append(Bilingual(f"{tonnes(overdue)} t 贮存超过 {u.storage_limit_days} 天",
+                                   f"{tonnes(overdue)} t stored beyond {u.storage_limit_days} days"))
         out.append(StorageStatus(u.credit_code, u.name, stock, u.storage_capacity_t, overdue, oldest,
                                  u.storage_limit_days, flags))
     return out

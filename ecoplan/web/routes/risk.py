@@ -102,7 +102,7 @@ def _hazwaste_ctx(db: Any, user: Principal) -> dict[str, Any]:
             "storage": [x for x in H.storage_status(db, today) if x.unit in codes],
             "ind15": safe_disposal_rate(db, year), "ind_year": year,
             "expiring": [x for x in H.expiring(db, today, EXPIRING_DAYS) if x.unit in codes],
-            "tonnes": H.tonnes}
+            "tonnes": H.tonnes, "say": H.say}
 
 
 def _radiation_ctx(db: Any, user: Principal) -> dict[str, Any]:
