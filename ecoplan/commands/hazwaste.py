@@ -56,6 +56,24 @@ def codes(category: Annotated[str | None, typer.Option("--category", help="如 H
                 [(r["category"], r["name"], "; ".join(r["codes"])) for r in rows])
 
 
+@app.command("plans")
+def plans(year: Annotated[int, typer.Option("--year", help="年度 / year")], as_json: JsonOpt = False) -> None:
+    """年度管理计划与台账产生量对照 / management plans against the quantities generated."""
+    from ecoplan.supervision.hazwaste import plans_vs_generated, tonnes
+
+    with ws().session() as s:
+        rows = plans_vs_generated(s, year)
+    if as_json:
+        emit_json([r | {k: None if r[k] is None else tonnes(r[k]) for k in ("planned_t", "generated_t", "share")}
+                   for r in rows])
+        return
+    print_table(tr(f"{year} 年危险废物管理计划", f"{year} management plans"),
+                [tr("单位", "unit"), tr("废物代码", "code"), tr("计划 t", "planned t"), tr("产生 t", "generated t"),
+                 tr("完成比例", "share")],
+                [(r["name"], r["waste_code"], tonnes(r["planned_t"]), tonnes(r["generated_t"]),
+                  "—" if r["share"] is None else f"{r['share']}%") for r in rows])
+
+
 @app.command("manifests")
 def manifests(today: TodayOpt = None, as_json: JsonOpt = False) -> None:
     """转移联单：各交接环节数量及差异标记 / manifests with hand-over quantities and flags."""

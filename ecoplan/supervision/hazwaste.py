@@ -346,6 +346,20 @@ def balances(session: Session, start: date, end: date) -> list[Any]:
                                      .order_by(HwUnit.name))]
 
 
+def plans_vs_generated(session: Session, year: int) -> list[dict[str, Any]]:
+    """Each annual management-plan line of ``year`` with the quantity the ledger shows generated
+    (the plan is filed before the year; a large excess means the plan should be amended)."""
+    out = []
+    for p in session.scalars(select(HwPlan).where(HwPlan.year == year).order_by(HwPlan.unit, HwPlan.waste_code)):
+        gen = sum((e.quantity_t for e in ledger(session, p.unit) if e.kind == "generated"
+                   and e.waste_code == p.waste_code and e.on.year == year), Decimal(0))
+        u = session.get(HwUnit, p.unit)
+        out.append({"unit": p.unit, "name": u.name if u else p.unit, "waste_code": p.waste_code,
+                    "planned_t": p.planned_t, "generated_t": gen,
+                    "share": None if not p.planned_t else (gen / p.planned_t * 100).quantize(Decimal("0.1"))})
+    return out
+
+
 @dataclass
 class ExpiringLicence:
     number: str

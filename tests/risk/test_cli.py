@@ -46,6 +46,9 @@ def test_cli_groups(workspace_home: Path, tmp_path: Path, capsys: pytest.Capture
     assert main(["radiation", "event", "0114CS0EX001", "使用", "--date", "2026-12-06"]) == 1
     assert main(["--lang", "en", "radiation", "rates", "--today", "2026-12-06"]) == 0
     assert "certified-staff rate" in capsys.readouterr().out
+    assert main(["hazwaste", "plans", "--year", "2025", "--json"]) == 0
+    assert {(r["waste_code"], r["generated_t"]) for r in _json(capsys)} == {  # type: ignore[union-attr,index]
+        ("252-002-11", "119"), ("900-214-08", "2.6")}
     assert main(["hazwaste", "codes", "--category", "HW08", "--json"]) == 0
     assert _json(capsys)["categories"][0]["name"] == "废矿物油与含矿物油废物"  # type: ignore[index]
     assert main(["risk", "expiring", "--today", "2026-12-06", "--json"]) == 0
