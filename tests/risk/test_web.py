@@ -39,6 +39,8 @@ def test_risk_pages_roles_scoping_and_import(web_ws, client_for: Callable[[str |
     assert "住建局名下示例企业" in own and "示例焦化企业（虚构）" not in own
     assert client_for(None).get("/risk", follow_redirects=False).status_code in (303, 401)
     analyst = client_for("analyst")
+    entry = analyst.get("/entry").text
+    assert 'id="entry-from-records"' in entry and "15" in entry.split('id="entry-from-records"')[1][:200]
     t = analyst.get("/risk/hazwaste/template.xlsx")
     assert t.status_code == 200 and client_for("zjj").get("/risk/hazwaste/template.xlsx").status_code == 403
     book = tmp_path / "hw.xlsx"
