@@ -57,6 +57,7 @@ COMMAND_MODULES = (
     "risk",
     "hazwaste",
     "radiation",
+    "inspect",
     "audit",
     "flags",
     "ops",

@@ -39,6 +39,8 @@ def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     assert "on" in dust and "off" in dust and dust.index("on") < dust.index("off")
     assert outputs["emergency"]["during"]["daily_aqi_mean"] > outputs["emergency"]["before"]["daily_aqi_mean"]
     assert Path(outputs["emergency"]["files"][0]).exists()
+    draw = outputs["inspection_draw"]
+    assert draw["identical"] and draw["objects"] > 0 and Path(draw["file"]).exists()
     assert {a["username"] for a in outputs["web_logins"]} >= {"admin", "analyst", "leader"}
     # re-running the demo is harmless: nothing is loaded twice
     assert main(["demo", "--home", str(home), "--json"]) == 0

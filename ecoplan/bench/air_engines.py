@@ -12,7 +12,13 @@ imports are excluded from the timings. Measured per run:
 * ``daily_seconds`` — daily values (GB 3095 validity, O3 8-h) + daily AQI, materialised;
 * ``annual_seconds`` — HJ 663 annual statistics per station from the materialised daily table;
 * ``evaluation_seconds`` = daily + annual; ``ratio`` = evaluation / read-and-sum;
-* ``hourly_aqi_seconds`` — hourly AQI of every row (reported separately, not in the ratio).
+* ``hourly_aqi_seconds`` — hourly AQI of every row (reported separately, not in the ratio);
+* with ``whole=True`` (default), side by side in the same runs
+  (:mod:`ecoplan.bench.air_baselines`): ``whole_process_seconds`` — the user's command
+  ``ecoplan air stats <file> --period year --by station -o out.csv`` as a process;
+  ``quick_duckdb_seconds`` — a straightforward DuckDB SQL script of daily and annual
+  statistics; ``pandas_seconds`` — an idiomatic pandas script; their peak RSS and the ratios
+  ``whole_process_vs_quick_duckdb`` and ``whole_process_vs_pandas``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ecoplan.bench import air_baselines
 from ecoplan.standards.air_daily import DailyRules, daily_aqi, daily_values
 from ecoplan.standards.air_hourly import hourly_aqi_table
 from ecoplan.standards.air_period import period_statistics
@@ -94,11 +101,12 @@ def _peak_rss_mib() -> float:
 def _phase_read_sum(path: str, threads: int) -> dict[str, float]:
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con.execute(
         "SELECT station_code, max(timestamp), sum(pm25), sum(pm10), sum(so2), sum(no2), "
         f"sum(o3), sum(co) FROM read_parquet('{path}') GROUP BY station_code").fetchall()
-    return {"seconds": time.perf_counter() - t0, "peak_rss_mib": _peak_rss_mib()}
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+            "peak_rss_mib": _peak_rss_mib()}
 
 
 def _phase_evaluation(path: str, threads: int, engine: str,
@@ -113,7 +121,7 @@ def _phase_evaluation(path: str, threads: int, engine: str,
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     hourly = con.read_parquet(path)
     rules = DailyRules.for_ruleset("2012")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     values = con.create_table("bench_daily_values", obj=daily_values(hourly, rules=rules),
                               temp=True) if engine == "duckdb" else daily_values(hourly,
                                                                                  rules=rules)
@@ -122,8 +130,8 @@ def _phase_evaluation(path: str, threads: int, engine: str,
         else daily.cache()
     t1 = time.perf_counter()
     stats = con.execute(period_statistics(daily, period="year", ruleset="2012"))
-    t2 = time.perf_counter()
-    return {"daily_seconds": t1 - t0, "annual_seconds": t2 - t1,
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"daily_seconds": t1 - t0, "annual_seconds": t2 - t1, "cpu_seconds": c2 - c0,
             "daily_rows": float(con.execute(daily.count())), "stat_rows": float(len(stats)),
             "peak_rss_mib": _peak_rss_mib()}
 
@@ -161,7 +169,8 @@ def _in_child(target: Any, *args: Any) -> dict[str, float]:
 
 def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
                   workdir: Path | None = None, threads: int | None = None,
-                  hourly: bool = True, memory_limit: str | None = "640MB") -> dict[str, Any]:
+                  hourly: bool = True, memory_limit: str | None = "640MB",
+                  whole: bool = True) -> dict[str, Any]:
     """Generate data, run each phase ``runs`` times, return medians (see module docstring)."""
     threads = threads or (os.cpu_count() or 1)
     tmp = Path(tempfile.mkdtemp(prefix="ecoplan-bench-air-", dir=workdir))
@@ -171,7 +180,15 @@ def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
         rows = generate(path, stations)
         gen_seconds = time.perf_counter() - t0
         reads, evals, hours = [], [], []
+        procs: dict[str, list[dict[str, float]]] = {"whole_process": [], "quick_duckdb": [],
+                                                     "pandas": []}
         for _ in range(runs):
+            if whole:  # the three processes back to back, so they see the same machine load
+                procs["whole_process"].append(
+                    air_baselines.whole_process(path, tmp / "ecoplan.csv"))
+                procs["quick_duckdb"].append(
+                    air_baselines.quick_duckdb(path, tmp / "duckdb.csv", threads))
+                procs["pandas"].append(air_baselines.pandas_script(path, tmp / "pandas.csv"))
             reads.append(_in_child(_phase_read_sum, str(path), threads))
             evals.append(_in_child(_phase_evaluation, str(path), threads, engine, memory_limit))
             if hourly:
@@ -192,15 +209,35 @@ def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
             "annual_seconds": round(annual_s, 4),
             "evaluation_seconds": round(eval_s, 4),
             "ratio": round(eval_s / read_s, 3) if read_s > 0 else None,
+            "read_sum_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in reads), 4),
+            "evaluation_cpu_seconds": round(statistics.median(e["cpu_seconds"] for e in evals), 4),
+            "ratio_cpu": round(statistics.median(e["cpu_seconds"] for e in evals)
+                               / statistics.median(r["cpu_seconds"] for r in reads), 3),
             "daily_rows_per_second": round(rows / daily_s) if daily_s else None,
             "evaluation_rows_per_second": round(rows / eval_s) if eval_s else None,
             "peak_rss_mib": round(max(e["peak_rss_mib"] for e in evals), 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "read_sum_peak_rss_mib": round(max(r["peak_rss_mib"] for r in reads), 1),
             "generation_seconds": round(gen_seconds, 2),
             "parquet_mib": round(path.stat().st_size / 2**20, 1),
             "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} "
                        f"{platform.release()}, Python {platform.python_version()}",
         }
+        if whole:
+            med = {k: statistics.median(r["seconds"] for r in v) for k, v in procs.items()}
+            for k, v in procs.items():
+                result[f"{k}_seconds"] = round(med[k], 3)
+                result[f"{k}_cpu_seconds"] = round(
+                    statistics.median(r["cpu_seconds"] for r in v), 3)
+                result[f"{k}_runs_seconds"] = [round(r["seconds"], 3) for r in v]
+                result[f"{k}_peak_rss_mib"] = round(max(r["peak_rss_mib"] for r in v), 1)
+            result["whole_process_vs_quick_duckdb"] = round(
+                med["whole_process"] / med["quick_duckdb"], 3)
+            result["whole_process_vs_pandas"] = round(med["whole_process"] / med["pandas"], 3)
+            cpu = {k: result[f"{k}_cpu_seconds"] for k in procs}
+            result["whole_process_vs_quick_duckdb_cpu"] = round(
+                cpu["whole_process"] / cpu["quick_duckdb"], 3)
+            result["whole_process_vs_pandas_cpu"] = round(cpu["whole_process"] / cpu["pandas"], 3)
         if hours:
             hs = statistics.median(h["seconds"] for h in hours)
             result["hourly_aqi_seconds"] = round(hs, 4)

@@ -165,9 +165,17 @@ def hourly_source(input_file: Path | None, from_lake: bool, stations: list[str] 
                             ai.describe_source(None, True, f))
     ai.need_input(input_file)
     assert input_file is not None
-    frame, problems = _read_hourly(input_file)
     ws = ai.optional_workspace() if (stations or city) else None
     f = ai.filters(ws, "station", stations, city, start, end)
+    if engine == "duckdb":  # a canonical Parquet file is scanned by the engine, no frame
+        from ecoplan.ingest.readers.air_scan import scan_hourly
+
+        con = _connect(engine)
+        table = scan_hourly(con, input_file, stations=f.stations, start=f.start, end=f.end)
+        if table is not None:
+            return HourlySource(con, table, [], False, ws,
+                                ai.describe_source(input_file, False, f))
+    frame, problems = _read_hourly(input_file)
     return HourlySource(_connect(engine), ai.filter_hourly_frame(frame, f), problems, False, ws,
                         ai.describe_source(input_file, False, f))
 
@@ -593,13 +601,17 @@ def bench_air_command(
     )] = "640MB",
     hourly: Annotated[bool, typer.Option(
         "--hourly/--no-hourly", help="同时测小时 AQI / also time the hourly AQI")] = True,
+    whole: Annotated[bool, typer.Option(
+        "--whole/--no-whole", help="同时测整条命令与 DuckDB/pandas 脚本基线（子进程）/ also time the "
+        "whole `air stats` command and the DuckDB/pandas script baselines as processes")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """空气质量引擎基准：日评价 + 年统计 与 DuckDB 读取求和之比 / air engine benchmark."""
     from ecoplan.bench.air_engines import run_benchmark
 
     result = run_benchmark(stations=stations, runs=runs, engine=engine, workdir=workdir,
-                           memory_limit=memory_limit or None, hourly=hourly)
+                           memory_limit=memory_limit or None, hourly=hourly,
+                           whole=whole)
     if as_json:
         emit_json(result)
         return
@@ -607,6 +619,10 @@ def bench_air_command(
                 [[k, v] for k, v in result.items() if not isinstance(v, (dict, list))])
     ok(f"评估/读取 = {result['ratio']:.2f}，峰值内存 {result['peak_rss_mib']:.0f} MiB",
        f"evaluation/read = {result['ratio']:.2f}, peak RSS {result['peak_rss_mib']:.0f} MiB")
+    if whole:
+        q, p = result["whole_process_vs_quick_duckdb"], result["whole_process_vs_pandas"]
+        ok(f"整条命令 / DuckDB 脚本 = {q:.2f}，/ pandas 脚本 = {p:.2f}",
+           f"whole command / DuckDB script = {q:.2f}, / pandas script = {p:.2f}")
 
 
 def register(root: typer.Typer) -> None:

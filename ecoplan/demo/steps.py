@@ -22,6 +22,7 @@ from ecoplan.demo.air_series import build_demo_series
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
+from ecoplan.demo.inspections import run_inspection_demo
 from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
@@ -169,6 +170,11 @@ def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
         f"daily AQI {during} during vs {before} before; notice {out['files'][0]}")
 
 
+def _step_inspection_draw(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """A 双随机 draw over the example registry with example inspectors, verified from its seed."""
+    result.outputs["inspection_draw"] = run_inspection_demo(ws, say)
+
+
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
@@ -190,6 +196,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("risk_registries", _step_risk_registries),
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
+    ("inspection_draw", _step_inspection_draw),
     ("web_accounts", _step_web_accounts),
 ]
 

@@ -4,6 +4,7 @@ held packets after approval, and the bounded live demo for ``make demo``."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,14 +179,29 @@ def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+#: the gateway's hold reasons (stored in English, stable for queries) in Chinese
+_HOLD_WORDS = {"not period data": "不是时段数据",
+               "device has no station/section code": "设备未设置站点/断面/排放口编码",
+               "unknown device": "未登记设备", "device not approved": "设备未批准",
+               "storage unavailable": "数据湖暂不可写"}
+#: reasons with a variable part: the row problems of :func:`records.rows_of` and the unit check
+_HOLD_PATTERNS = (
+    (re.compile(r"^no lake dataset for (.*)$"), "数据湖没有对应的数据集（{0}）"),
+    (re.compile(r"^datatime: DataTime missing or invalid: (.*)$"), "数据时间 DataTime 缺失或无效：{0}"),
+    (re.compile(r"^not-a-number: (\S+) is not a number: (.*)$"), "{0} 不是数值：{1}"),
+    (re.compile(r"^unit: unit (.*) cannot be converted$"), "单位 {0} 无法换算"),
+)
+
+
 def _why_zh(why: str) -> str:
-    """:func:`lake_target`'s reason in Chinese."""
-    if why == "not period data":
-        return "不是时段数据"
-    if why == "device has no station/section code":
-        return "设备未设置站点/断面/排放口编码"
-    if why.startswith("no lake dataset for "):
-        return f"数据湖没有对应的数据集（{why.removeprefix('no lake dataset for ')}）"
+    """A hold reason (:func:`lake_target`'s, the gateway's or a row problem's) in Chinese."""
+    words = _HOLD_WORDS.get(why)
+    if words:
+        return words
+    for pattern, zh in _HOLD_PATTERNS:
+        m = pattern.match(why)
+        if m:
+            return zh.format(*m.groups())
     return why
 
 

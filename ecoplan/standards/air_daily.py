@@ -139,7 +139,7 @@ def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
     r = rules or DailyRules()
     day, hour = cnemc_day_number(hourly[timestamp])
     t = hourly.select(
-        station=hourly[station], day=day, hour=hour,
+        station=hourly[station], day=day, hour=hour.cast("int8"),
         **{p: _scaled(hourly[p]) for p in HOURLY_POLLUTANTS},
     )
     aggs: dict[str, ir.Value] = {}
@@ -149,7 +149,9 @@ def daily_values(hourly: ir.Table, *, rules: DailyRules | None = None,
     aggs["n_o3"] = t.o3.count()
     aggs["o3_1h_max_s"] = t.o3.max()
     for h in range(1, 25):
-        aggs[f"o3_h{h:02d}"] = t.o3.max(where=t.hour == h)
+        # max(CASE WHEN hour = h THEN o3 END), not max(o3) FILTER (WHERE hour = h): the same
+        # value (nulls are skipped either way), ~30 % less CPU in DuckDB's hash aggregation
+        aggs[f"o3_h{h:02d}"] = ibis.ifelse(t.hour == h, t.o3, ibis.null("float64")).max()
     d = t.group_by(["station", "day"]).aggregate(**aggs)
     d = d.mutate(date=(d.day * 86400).as_timestamp("s").date())
 

@@ -206,20 +206,25 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
     month_ok = month_n.group_by([*gk, "pollutant"]).aggregate(
         ok_months=(month_n.nd >= need).cast("int32").sum())
 
-    # ---- percentiles from ranks (HJ 663 Appendix A)
+    # ---- percentiles from ranks (HJ 663 Appendix A): each group's valid values collected and
+    # sorted once (an array per key, period and pollutant — no window over every daily row);
+    # X(s) and X(s+1) are taken by position, so the result is the rank formula exactly
     pct = {p: int(spec["statistics"]["period"][p]["percentile"]) for p in STAT_POLLUTANTS}
     pct_case = ibis.cases(*((long.pollutant == p, pct[p]) for p in STAT_POLLUTANTS), else_=0)
-    w = ibis.window(group_by=[*gk, "pollutant"], order_by=long.value)
-    ranked = long.mutate(rn=ibis.row_number().over(w) + 1, n=long.value.count().over(
-        ibis.window(group_by=[*gk, "pollutant"])), pp=pct_case)
-    num = (ranked.n - 1) * ranked.pp
-    ranked = ranked.mutate(s=(num // 100).cast("int64") + 1, frac=(num % 100).cast("int64"))
-    stats = ranked.group_by([*gk, "pollutant"]).aggregate(
-        n=ranked.value.count(),
-        ssum=(ranked.value * MEAN_SCALE + 0.5).floor().cast("int64").sum(),
-        xs=ranked.value.max(where=ranked.rn == ranked.s),
-        xs1=ranked.value.max(where=ranked.rn == ranked.s + 1),
-        frac=ranked.frac.max(),
+    grouped = long.group_by([*gk, "pollutant"]).aggregate(
+        n=long.value.count(),
+        ssum=(long.value * MEAN_SCALE + 0.5).floor().cast("int64").sum(),
+        sorted_values=long.value.collect().sort(),
+        pp=pct_case.max(),
+    )
+    num = (grouped.n - 1) * grouped.pp
+    # rank s (1-based) = int(k), k = 1 + (n − 1)·p/100; int32: Spark's element_at wants an INT
+    s = ((num // 100).cast("int64") + 1).cast("int32")
+    stats = grouped.select(
+        *gk, "pollutant", "n", "ssum",
+        xs=grouped.sorted_values[s - 1],
+        xs1=ibis.ifelse(s < grouped.n, grouped.sorted_values[s], ibis.null("float64")),
+        frac=(num % 100).cast("int64"),
     )
     stats = stats.mutate(
         mean=stats.ssum.cast("float64") / MEAN_SCALE / stats.n,

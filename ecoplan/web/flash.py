@@ -42,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Command {cn} queued (id {id}); the gateway will send it to the device"),
     "command-cancelled": ("命令 {id} 已取消", "Command {id} cancelled"),
     "inspection-recorded": ("检查记录 {id} 已录入", "Inspection {id} recorded"),
+    "inspection-corrected": ("检查记录 {id} 已更正为第 {version} 版",
+                             "Inspection {id} corrected: version {version}"),
+    "draw-made": ("抽查 {id}（{period}）完成：抽中 {n} 家", "Draw {id} ({period}): {n} objects"),
+    "draw-published": ("抽查 {id} 已公开", "Draw {id} published"),
     # a warning issued / changed / lifted: the words are made by the server (and signed)
     "emergency-step": ("{zh}", "{en}"),
     "grade-appended": ("已追加绩效分级 {grade}（{effective_from} 起）",

@@ -40,6 +40,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # 环境风险、危险废物、放射源: every role reads (departments their own rows); the bureau imports
     "risk.read": frozenset(ROLES),
     "risk.edit": frozenset({"admin", "analyst"}),
+    # 双随机抽查与现场检查: every role reads (departments their own department's records only,
+    # checked per record); departments record; the bureau draws and publishes
+    "inspections.read": frozenset(ROLES),
+    "inspections.read_all": frozenset({"admin", "analyst", "leader"}),
+    "inspections.record": frozenset({"admin", "analyst", "department"}),
+    "inspections.draw": frozenset({"admin", "analyst"}),
 }
 
 

@@ -55,11 +55,61 @@ NAV = (
     ("/devices", "设备", "Devices", "read.internal"),
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
-    ("/risk", "环境风险", "Risk", "risk.read"),
+    ("/inspections", "执法检查", "Inspections", "inspections.read"),
+    ("/risk", "风险源与应急", "Risk sources", "risk.read"),
+    ("/risk/hazwaste", "危险废物", "Hazardous waste", "risk.read"),
+    ("/risk/radiation", "放射源", "Radiation sources", "risk.read"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),
 )
+#: the navigation's menus (key, zh, en), in the order they appear where their first page is
+NAV_MENUS: tuple[tuple[str, str, str], ...] = (
+    ("quality", "环境质量", "Environment"),
+    ("plan", "规划实施", "Plan"),
+    ("supervision", "监管执法", "Supervision"),
+    ("risk", "风险与固废", "Risk & waste"),
+)
+#: the menu each page sits in; a page not listed stands alone in the bar (a menu the user may
+#: open only one page of shows as that page's link)
+NAV_MENU_OF: dict[str, str] = {
+    "/air": "quality", "/water": "quality", "/map": "quality", "/audit": "quality",
+    "/data": "quality", "/devices": "quality",
+    "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
+    "/sources": "supervision", "/emergency": "supervision", "/inspections": "supervision",
+    "/cases": "supervision", "/complaints": "supervision", "/credit": "supervision",
+    "/risk": "risk", "/hazwaste": "risk", "/radiation": "risk", "/risk/hazwaste": "risk",
+    "/risk/radiation": "risk",
+}
+
+
+def _is_active(path: str, href: str) -> bool:
+    return path == href or (href != "/" and path.startswith(href.rstrip("/") + "/")) \
+        or (href != "/" and path == href.rstrip("/"))
+
+
+def navigation(links: list[tuple[str, str]], path: str, t: Any) -> list[dict[str, Any]]:
+    """The bar's entries: a link ``{"href", "label", "active"}`` or a menu ``{"key", "label",
+    "active", "children": [links]}`` placed where its first page would stand."""
+    menus = {key: (zh, en) for key, zh, en in NAV_MENUS}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for href, label in links:
+        key = NAV_MENU_OF.get(href)
+        if key in menus:
+            grouped.setdefault(key, []).append(
+                {"href": href, "label": label, "active": _is_active(path, href)})
+    out: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    for href, label in links:
+        key = NAV_MENU_OF.get(href)
+        if key not in menus or len(grouped.get(key, [])) < 2:
+            out.append({"href": href, "label": label, "active": _is_active(path, href)})
+        elif key not in placed:
+            placed.add(key)
+            items = grouped[key]
+            out.append({"key": key, "label": t(*menus[key]), "children": items,
+                        "active": any(i["active"] for i in items)})
+    return out
 
 
 def _default(obj: Any) -> Any:
@@ -225,7 +275,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "t": t,
         "user": user,
         "csrf_token": getattr(request.state, "csrf_token", ""),
-        "nav": nav,
+        "nav": navigation(nav, request.url.path, t),
         "path": request.url.path,
         "distinct_approver": ctx.settings.distinct_approver,
     }

@@ -33,3 +33,8 @@ def test_bench_air_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert key in data
     assert data["stations"] == 2 and data["rows"] == 2 * (8760 - 3 * 24)
     assert data["evaluation_seconds"] > 0 and data["ratio"] > 0
+    # the user's command and the two baselines, as processes, side by side in the same run
+    for key in ("whole_process", "quick_duckdb", "pandas"):
+        assert data[f"{key}_seconds"] > 0 and data[f"{key}_cpu_seconds"] > 0
+        assert data[f"{key}_peak_rss_mib"] > 0 and len(data[f"{key}_runs_seconds"]) == 1
+    assert data["whole_process_vs_quick_duckdb"] > 0 and data["whole_process_vs_pandas"] > 0

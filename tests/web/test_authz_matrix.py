@@ -96,10 +96,27 @@ def _world(ws) -> None:  # type: ignore[no-untyped-def]
 
     with ws.session() as s:
         S.add_enterprise(s, "91141122MA0K0C0016", "矩阵测试企业")
+    _inspections(ws)
     _active_response(ws)
     add_device(ws.engine, "MATRIX-DEV-0001", device_type="air", name="矩阵设备")
     # an HJ 212-2025 key, so that revoking (in whatever order the rows run) has a key to act on
     issue_key(ws.engine, vault_for(ws), "MATRIX-DEV-0001", origin="operator", actor="test")
+
+
+def _inspections(ws) -> None:  # type: ignore[no-untyped-def]
+    """Draw 1 (published) and inspection 1 of 县住建局 (department_own), with two inspectors."""
+    from datetime import date, datetime
+
+    from ecoplan.supervision import inspection_draw as D
+    from ecoplan.supervision import inspections as I
+
+    with ws.session() as s:
+        for code in ("MATRIX-I1", "MATRIX-I2"):
+            D.add_inspector(s, code, code, "矩阵执法队", certificate_no=code,
+                            certificate_expires=date(2099, 1, 1), actor="test")
+        D.publish(s, D.run_draw(s, "2026", actor="test").id, actor="test")
+        I.record_inspection(s, "91141122MA0K0C0016", inspected_at=datetime(2026, 1, 5, 9),
+                            inspectors=["MATRIX-I1"], actor="zjj", department="县住建局")
 
 
 def _active_response(ws) -> int:  # type: ignore[no-untyped-def]

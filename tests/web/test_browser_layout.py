@@ -32,10 +32,11 @@ def test_navigation_fits_and_links_only_to_allowed_pages(server: str, browser,  
     for user, sees_admin in ROLES.items():
         sign_in(page, server, user)
         nav = page.eval_on_selector("header.top", """h => {
-            const links = [...h.querySelectorAll('nav a')];
-            const tops = new Set(links.map(a => Math.round(a.getBoundingClientRect().top)));
+            const bar = [...h.querySelectorAll('nav > a, nav > details.menu > summary')];
+            const tops = new Set(bar.map(a => Math.round(a.getBoundingClientRect().top)));
             return {lines: tops.size, headerHeight: h.getBoundingClientRect().height,
-                    hrefs: links.map(a => a.getAttribute('href')),
+                    hrefs: [...h.querySelectorAll('nav a')].map(a => a.getAttribute('href')),
+                    menus: [...h.querySelectorAll('nav details.menu')].map(d => d.dataset.menu),
                     overflow: document.documentElement.scrollWidth - window.innerWidth};
         }""")
         assert nav["lines"] == 1, (user, nav)
@@ -45,6 +46,15 @@ def test_navigation_fits_and_links_only_to_allowed_pages(server: str, browser,  
         for href in nav["hrefs"]:
             resp = page.request.get(server + href)
             assert resp.status == 200, (user, href, resp.status)
+        # each menu opens on a click, shows its pages, and one menu is open at a time
+        for key in nav["menus"]:
+            page.click(f"header nav details[data-menu={key}] > summary")
+            links = page.locator(f"header nav details[data-menu={key}] .menu-items a")
+            assert links.count() >= 2 and links.first.is_visible(), (user, key)
+            assert page.locator("header nav details.menu[open]").count() == 1, (user, key)
+        if nav["menus"]:
+            page.keyboard.press("Escape")
+            assert page.locator("header nav details.menu[open]").count() == 0
         page.screenshot(path=str(artifacts_dir / f"nav-1280-{user}.png"))
         sign_out(page)
 

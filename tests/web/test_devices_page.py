@@ -371,6 +371,7 @@ def test_devices_pages_in_chromium(web_ws, server, browser, artifacts_dir: Path)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     sign_in(page, server, "admin")
+    page.click("header nav summary >> text=环境质量")  # the menu holding 设备
     page.click("header nav >> text=设备")
     page.wait_for_selector("#device-table")
     assert page.locator("#live-ok").is_visible()

@@ -337,17 +337,9 @@ def event_rows(engine: Any, mn: str, lang: str, limit: int = 50) -> list[dict[st
 
 
 #: the gateway's reasons for holding a packet, in words
-HELD_REASONS = {"unknown device": ("未登记设备", "unknown device"),
-                "device not approved": ("设备未批准", "device not approved"),
-                "storage unavailable": ("数据湖暂不可写", "storage unavailable")}
-
-
 def held_reason(reason: str | None, lang: str = "zh") -> str:
     """A held packet's reason in ``lang`` (the gateway stores it in English)."""
     text = reason or ""
-    words = HELD_REASONS.get(text)
-    if words:
-        return words[0] if lang == "zh" else words[1]
     return service.target_reason_zh(text) if lang == "zh" else text
 
 

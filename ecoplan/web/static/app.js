@@ -17,6 +17,22 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // the navigation's menus: one open at a time, closed by a click elsewhere or Escape
+  function closeMenus(except) {
+    document.querySelectorAll("header nav details.menu[open]").forEach(function (d) {
+      if (d !== except) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("toggle", function (evt) {
+    var d = evt.target;
+    if (d.matches && d.matches("header nav details.menu") && d.open) { closeMenus(d); }
+  }, true);
+  document.addEventListener("click", function (evt) {
+    if (!evt.target.closest || !evt.target.closest("header nav details.menu")) { closeMenus(null); }
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape") { closeMenus(null); }
+  });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   document.addEventListener("htmx:after:swap", function () { draw(document); });
   document.addEventListener("htmx:config:request", function (evt) {
