@@ -42,8 +42,8 @@ from ecoplan.web.limits import RequestLimits
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
-from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import inspections as inspections_routes
+from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
