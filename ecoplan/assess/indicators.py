@@ -347,10 +347,10 @@ def county_town_daily_aqi(ws: Workspace, year: int, *, years: Sequence[int] | No
     return df[pd.to_datetime(df["date"]).dt.year == year].reset_index(drop=True)
 
 
-def _air_values(ws: Workspace, plan: Plan, inds: list[Indicator], years: Sequence[int]
-                ) -> dict[str, dict[int, IndicatorValue]]:
+def _air_values(ws: Workspace, plan: Plan, inds: list[Indicator], years: Sequence[int],
+                ruleset: str = "auto") -> dict[str, dict[int, IndicatorValue]]:
     try:
-        stats = air_annual_statistics(ws, years)
+        stats = air_annual_statistics(ws, years, ruleset)
     except ImportError:
         # the air orchestration is a separate module; without it the air indicators have no
         # value and say why (status "no data"), the rest of the assessment still runs
@@ -452,14 +452,17 @@ def _reported_values(ws: Workspace, plan: Plan, ind: Indicator, years: Sequence[
 
 
 # ---------------------------------------------------------------------------- assembling
-def indicator_values(ws: Workspace, plan: Plan, years: Sequence[int]) -> dict[str, dict[int, IndicatorValue]]:
-    """Every indicator's value for every year in ``years``."""
+def indicator_values(ws: Workspace, plan: Plan, years: Sequence[int], *, air_ruleset: str = "auto"
+                     ) -> dict[str, dict[int, IndicatorValue]]:
+    """Every indicator's value for every year in ``years``; ``air_ruleset="2026"`` judges the
+    air indicators of every year by the 2026 rules (the next plan's basis) instead of the rules
+    in force on each day's date."""
     reg = site_registries(ws)
     out: dict[str, dict[int, IndicatorValue]] = {}
     air = [i for i in plan.indicators if i.measurement and i.measurement.kind == "computed"
            and i.measurement.statistic in AIR_STATISTICS]
     if air:
-        out.update(_air_values(ws, plan, air, years))
+        out.update(_air_values(ws, plan, air, years, air_ruleset))
     with ws.session() as s:
         approved = pg.approved_indicator_values(s, plan.code)
         for ind in plan.indicators:

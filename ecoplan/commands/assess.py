@@ -52,7 +52,7 @@ def open_plan(ws: Workspace, plan: str | None) -> Any:
     """The plan to assess: a YAML path, a code, or the plan loaded in the workspace."""
     from sqlalchemy import select
 
-    from ecoplan.plan import bundled_plan_path, load_plan
+    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
     from ecoplan.store.models import PlanRecord
 
     if plan and Path(plan).suffix.lower() in (".yaml", ".yml"):
@@ -64,8 +64,11 @@ def open_plan(ws: Workspace, plan: str | None) -> Any:
         recs = list(s.scalars(q.order_by(PlanRecord.id)))
     for rec in reversed(recs):
         if rec.source_file and Path(rec.source_file).is_file():
-            return load_plan(Path(rec.source_file))
-    return load_plan(bundled_plan_path(plan or (recs[-1].code if recs else DEFAULT_PLAN)))
+            loaded = load_plan(Path(rec.source_file))
+            if plan or loaded.status == "issued":  # a draft is assessed only when asked for
+                return loaded
+    issued = [r for r in recs if r.code in bundled_plans()]
+    return load_plan(bundled_plan_path(plan or (issued[-1].code if issued else DEFAULT_PLAN)))
 
 
 def _workspace() -> Any:

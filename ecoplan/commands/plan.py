@@ -22,32 +22,45 @@ app = typer.Typer(name=NAME, help="规划：指标、重点工程与任务 / the
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出 / print JSON")]
 PlanOpt = Annotated[
     Path | None,
-    typer.Option("--plan", "-p", help="规划文件（默认内置交城规划）/ plan file (default: the bundled plan)"),
+    typer.Option("--plan", "-p", help="规划文件或代码（默认内置交城规划）/ plan file or code (default: the bundled plan)"),
 ]
 
 
 def _load(path: Path | None) -> Any:
+    """The plan of ``--plan``: a file, a bundled code or the code of a plan loaded in the workspace."""
     from ecoplan.plan import bundled_plan_path, load_plan
 
+    if path is not None and not path.exists():
+        return _plan_by_id(str(path))
     return load_plan(path if path is not None else bundled_plan_path(DEFAULT_PLAN))
 
 
 @app.command("list")
-def list_plans(as_json: JsonOpt = False) -> None:
-    """列出内置规划 / list the bundled plans."""
+def list_plans(
+    loaded: Annotated[bool, typer.Option("--loaded", help="列出工作区中已载入的规划（各期）/ the plans loaded in the workspace")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出内置规划（--loaded：工作区中的各期规划）/ list the bundled plans (--loaded: the workspace's)."""
     from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 
+    paths: list[tuple[str, Path]] = [(code, bundled_plan_path(code)) for code in bundled_plans()]
+    if loaded:
+        from ecoplan.store.plan_store import loaded_plans
+        from ecoplan.store.workspace import Workspace
+
+        paths = [(e.code, Path(e.source_file)) for e in loaded_plans(Workspace().engine)
+                 if e.source_file and Path(e.source_file).is_file()]
     rows = []
-    for code in bundled_plans():
-        p = load_plan(bundled_plan_path(code))
+    for code, path in paths:
+        p = load_plan(path)
         rows.append({"code": code, "title": p.title_zh, "region": p.region.name_zh,
                      "period": f"{p.start_year}-{p.end_year}", "indicators": len(p.indicators_by_number()),
                      "key_projects": len(p.key_projects), "tasks": len(p.tasks),
-                     "path": str(bundled_plan_path(code))})
+                     "status": p.status, "predecessor": p.predecessor, "path": str(path)})
     if as_json:
         emit_json(rows)
         return
-    print_table(tr("内置规划", "Bundled plans"),
+    print_table(tr("工作区中的规划", "Plans in the workspace") if loaded else tr("内置规划", "Bundled plans"),
                 [tr("代码", "code"), tr("名称", "title"), tr("规划期", "period"), tr("指标", "indicators"),
                  tr("重点工程", "projects"), tr("任务", "tasks")],
                 [(r["code"], r["title"], r["period"], r["indicators"], r["key_projects"], r["tasks"]) for r in rows])
@@ -63,6 +76,8 @@ def _measure_text(ind: Any) -> str:
     return tr(f"{m.department}报送", f"reported by {m.department}")
 
 
+SOURCE_WORDS = {"computed": ("监测数据计算", "computed"), "reported": ("部门填报", "reported"),
+                "entry": ("待填报", "to enter"), "plan": ("规划表", "plan table")}
 RECURRING_WORDS = {"yearly": ("每年", "yearly"), "quarterly": ("每季度", "quarterly"),
                    "monthly": ("每月", "monthly"), "seasonal": ("季节性", "seasonal")}
 
@@ -188,13 +203,22 @@ def import_(
     document: Annotated[Path, typer.Argument(help="规划文档 .docx 或 .txt 纯文本导出 / .docx or text export")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的规划 YAML 草稿 / draft YAML")],
     code: Annotated[str | None, typer.Option("--code", help="规划代码，如 wenshui-2021-2025 / plan code")] = None,
+    link_to: Annotated[Path | None, typer.Option(
+        "--link-to", help="对应的规划草稿（plan draft 生成），把指标映射到草稿的衔接关系 / "
+        "the draft whose indicator links the imported plan takes over")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """从规划文档生成规划 YAML 草稿，并列出无法识别的单元格 / draft a plan YAML from a document."""
-    from ecoplan.plan import parse_plan_text
+    from ecoplan.plan import load_plan, parse_plan_text
     from ecoplan.plan.importer import import_document
+    from ecoplan.plan.succession import map_onto_draft
 
     result = import_document(document, code)
+    mapping = []
+    if link_to is not None:
+        draft_plan = load_plan(link_to)
+        previous = _plan_by_id(draft_plan.predecessor) if draft_plan.predecessor else None
+        mapping = map_onto_draft(result.plan, draft_plan, previous)
     text = result.to_yaml()
     output.write_text(text, encoding="utf-8")
     valid = True
@@ -209,6 +233,9 @@ def import_(
         "key_projects": len(result.plan["key_projects"]), "tasks": len(result.plan["tasks"]),
         "valid": valid, "validation_error": error,
         "problems": [p.as_dict() for p in result.problems],
+        "links": [{"key": m.key, "name": m.name, "draft_key": m.draft_key, "previous_key": m.previous_key,
+                   "how": m.how, "baseline_issued": m.baseline_issued, "baseline_draft": m.baseline_draft,
+                   "baseline_agrees": m.baseline_agrees} for m in mapping],
     }
     if as_json:
         emit_json(data)
@@ -221,6 +248,14 @@ def import_(
                     [tr("位置", "where"), tr("原文", "text"), tr("问题", "problem")],
                     [(p.location.describe(get_lang()), p.value or "", p.zh if get_lang() == "zh" else p.en)
                      for p in result.problems])
+    if mapping:
+        print_table(tr("与规划草稿的指标衔接", "Links taken over from the draft"),
+                    [tr("键", "key"), tr("指标", "indicator"), tr("草稿指标", "draft"), tr("上一期指标", "previous"),
+                     tr("依据", "by"), tr("基准（印发/草稿）", "baseline issued/draft")],
+                    [(m.key, m.name, m.draft_key or tr("未匹配", "none"), m.previous_key or "—", m.how,
+                      f"{m.baseline_issued or '—'} / {m.baseline_draft or '—'}"
+                      + ("" if m.baseline_agrees in (None, True) else tr("（不一致）", " (differs)")))
+                     for m in mapping])
     if not valid:
         console.print(tr(f"草稿尚不能通过校验：{error}", f"The draft does not validate yet: {error}"),
                       markup=False)
@@ -294,10 +329,14 @@ def override(
         raise ValidationError(exc.zh, exc.en) from exc
     except ValueError as exc:
         raise ValidationError(f"日期「{effective}」应为 YYYY-MM-DD", f"date {effective!r} must be YYYY-MM-DD") from exc
-    from ecoplan.plan import bundled_plan_path
+    from ecoplan.plan import bundled_plan_path, bundled_plans
 
     engine = Workspace().engine
-    load_plan_into_db(engine, plan, source_file=plan_file or bundled_plan_path(DEFAULT_PLAN))
+    if plan_file is not None and plan_file.is_file():
+        load_plan_into_db(engine, plan, source_file=plan_file)
+    elif plan_file is None or str(plan_file) in bundled_plans():
+        load_plan_into_db(engine, plan, source_file=bundled_plan_path(str(plan_file or DEFAULT_PLAN)))
+    # else: a plan already loaded in the workspace, named by its code
     added = record_municipal_target(engine, plan, key, parsed, when, document, year)
     history = municipal_targets_from_db(engine, plan.code)
     if as_json:
@@ -309,3 +348,170 @@ def override(
            f"Recorded the city's target {parsed.text!r} for indicator {key} ({when}, {document})")
     else:
         ok("该文号的目标已登记过，未重复写入", "That document is already recorded; nothing written")
+
+
+# ---------------------------------------------------------------------------- succession
+def _plan_by_id(ref: str) -> Any:
+    """A plan by bundled code, by a file path, or by the code of a plan loaded in the workspace."""
+    from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
+
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        return load_plan(p)
+    if ref in bundled_plans():
+        return load_plan(bundled_plan_path(ref))
+    from ecoplan.store.plan_store import plan_source
+    from ecoplan.store.workspace import Workspace
+
+    return load_plan(plan_source(Workspace().engine, ref))
+
+
+@app.command("draft")
+def draft(
+    source: Annotated[str, typer.Option("--from", help="上一期规划（代码或文件）/ the previous plan (code or file)")],
+    period: Annotated[str, typer.Option("--period", help="新规划期，如 2026-2030 / the new period")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="草稿 YAML / draft YAML")],
+    targets: Annotated[Path | None, typer.Option(
+        "--targets", help="拟定目标值文件（YAML：targets: {键: 目标}）/ proposed targets (YAML)")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="新规划代码 / code of the new plan")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """起草下一期规划：基准值由工作区数据计算（空气指标按 2012 与 2026 两套规则），链接上一期指标 /
+    draft the next plan with baselines computed from the workspace's data."""
+    from ecoplan.assess.succession import draft_baselines
+    from ecoplan.plan.succession import (
+        build_draft,
+        load_proposed_targets,
+        parse_period,
+        plan_to_yaml,
+    )
+    from ecoplan.store.workspace import Workspace
+
+    start, end = parse_period(period)
+    previous = _plan_by_id(source)
+    ws = Workspace()
+    db = draft_baselines(ws, previous, start - 1)
+    proposed, example = load_proposed_targets(targets, previous) if targets else ({}, False)
+    plan = build_draft(previous, start, end, db.baselines, targets=proposed, code=code)
+    if example:
+        plan.status_note = (plan.status_note or "") + "；目标值取自示例文件（构造的示例，非真实规划目标）"
+    header = (f"# {plan.title_zh} — 由 ecoplan plan draft 生成 / drafted by ecoplan plan draft\n"
+              f"# 基准年 {start - 1}：数值由工作区数据经评估引擎计算，每项注明来源与规则；"
+              "to_enter: true 的指标待填报。\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(plan_to_yaml(plan, header), encoding="utf-8")
+    rows = [{"key": i.key, "name": i.name_zh, "baseline": i.baseline.text,
+             "figures": {f.ruleset: f.text for f in i.baseline.figures}, "source": i.baseline.source,
+             "to_enter": i.baseline.to_enter, "target": i.target.text,
+             "changes": [c.kind for c in (i.predecessor.changes if i.predecessor else [])]}
+            for i in plan.indicators]
+    if as_json:
+        emit_json({"output": str(output), "code": plan.code, "period": plan.period,
+                   "baseline_year": plan.baseline_year, "indicators": rows})
+        return
+    print_table(tr(f"{plan.title_zh}：{plan.baseline_year} 年基准", f"{plan.code}: {plan.baseline_year} baselines"),
+                [tr("键", "key"), tr("指标", "indicator"), tr("基准", "baseline"), tr("分口径", "by rules"),
+                 tr("来源", "source"), tr("目标", "target")],
+                [(r["key"], r["name"], r["baseline"], "；".join(f"{k}: {v}" for k, v in r["figures"].items()),
+                  tr(*SOURCE_WORDS.get(r["source"] or "", ("", ""))), r["target"] or "—") for r in rows])
+    ok(f"已写出草稿 {output}（{sum(r['to_enter'] for r in rows)} 项指标待填报）",
+       f"Draft written to {output} ({sum(r['to_enter'] for r in rows)} indicators to enter)")
+
+
+@app.command("target-check")
+def target_check_cmd(
+    draft_file: Annotated[Path, typer.Argument(help="草稿或规划文件 / draft or plan file")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="附件 .docx / the annex (.docx)")] = None,
+    higher: Annotated[Path | None, typer.Option(
+        "--higher", help="上级目标文件（YAML，含文号）/ higher-level targets (YAML)")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转为 PDF / also write a PDF")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """目标可达性分析：所需年均变化、历史趋势、上级目标衔接、相关指标协调、2026 年新标准影响 /
+    the target check of a draft plan."""
+    from ecoplan.assess.succession import target_check, trend_rows
+    from ecoplan.plan import load_plan
+    from ecoplan.plan.succession import load_higher_targets
+    from ecoplan.store.workspace import Workspace
+
+    plan = load_plan(draft_file)
+    previous = _plan_by_id(plan.predecessor) if plan.predecessor else None
+    ht = load_higher_targets(higher) if higher else None
+    ws = Workspace()
+    report = target_check(ws, plan, previous=previous, higher=ht.targets if ht else (),
+                          higher_example=bool(ht and ht.example), higher_note=ht.note if ht else None)
+    written = []
+    if output is not None:
+        from ecoplan.reports.evaluation import uses_demo_data
+        from ecoplan.reports.target_annex import write_target_annex
+
+        written.append(write_target_annex(report, output, example_data=uses_demo_data(ws)))
+        if pdf:
+            from ecoplan.reports.pdf import docx_to_pdf
+
+            written.append(docx_to_pdf(output, output.with_suffix(".pdf")))
+    if as_json:
+        emit_json({**report.as_dict(), "files": [str(p) for p in written]})
+        return
+    lang = get_lang()
+    rows = trend_rows(report, lang)
+    print_table(tr("目标可达性分析", "Target check"),
+                [tr("键", "key"), tr("指标", "indicator"), tr("基准", "baseline"), tr("目标", "target"),
+                 tr("年均所需", "needed/yr"), tr("历史斜率", "trend/yr"), tr("目标−趋势", "target−trend"),
+                 tr("判断", "verdict")],
+                [(r["key"], r["name"], r["baseline"], r["target"], r["required_per_year"], r["trend_slope"],
+                  r["distance"], r["verdict_text"]) for r in rows])
+    for h in report.higher:
+        console.print(f"{h.key} {h.document}: " + (h.note_zh if lang == "zh" else h.note_en), markup=False)
+    for c in report.consistency:
+        console.print(c.text_zh if lang == "zh" else c.text_en, markup=False)
+    for e in report.rules_effect:
+        console.print(e.text_zh if lang == "zh" else e.text_en, markup=False)
+    for p in written:
+        ok(f"已写出 {p}", f"Wrote {p}")
+
+
+@app.command("succession")
+def succession(
+    new: Annotated[str, typer.Argument(help="新一期规划（代码或文件）/ the new plan (code or file)")],
+    old: Annotated[str | None, typer.Option("--old", help="上一期规划（默认取新规划的 predecessor）/ the previous plan")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """两期规划指标对照（衔接关系与变化）/ two consecutive plans side by side."""
+    from ecoplan.errors import PlanError
+    from ecoplan.plan.succession import CHANGE_WORDS, succession_rows
+
+    n = _plan_by_id(new)
+    ref = old or n.predecessor
+    if not ref:
+        raise PlanError(f"规划 {n.code} 没有写明上一期（predecessor），请用 --old 指定",
+                        f"plan {n.code} names no predecessor; give --old")
+    o = _plan_by_id(ref)
+    rows = succession_rows(o, n)
+    lang = get_lang()
+
+    def changes(r: Any) -> str:
+        return "；".join(f"{CHANGE_WORDS[c.kind][0 if lang == 'zh' else 1]}: {c.old} → {c.new}" for c in r.changes)
+
+    if as_json:
+        emit_json({"old": {"code": o.code, "period": o.period}, "new": {"code": n.code, "period": n.period},
+                   "rows": [{"status": r.status, "old_key": r.old.key if r.old else None,
+                             "new_key": r.new.key if r.new else None,
+                             "old_name": r.old.name_zh if r.old else None,
+                             "new_name": r.new.name_zh if r.new else None,
+                             "old_baseline": r.old.baseline.text if r.old else None,
+                             "old_target": r.old.target.text if r.old else None,
+                             "new_baseline": r.new.baseline.text if r.new else None,
+                             "new_target": r.new.target.text if r.new else None,
+                             "changes": [c.model_dump(mode="json", by_alias=True) for c in r.changes]}
+                            for r in rows]})
+        return
+    print_table(tr(f"规划衔接：{o.code}（{o.period}）→ {n.code}（{n.period}）",
+                   f"Succession: {o.code} ({o.period}) → {n.code} ({n.period})"),
+                [f"{o.period}", tr("基准", "baseline"), tr("目标", "target"), tr("变化", "changes"),
+                 f"{n.period}", tr("基准", "baseline"), tr("目标", "target")],
+                [(f"{r.old.key}. {r.old.name_zh}" if r.old else tr("（新增）", "(new)"),
+                  r.old.baseline.text if r.old else "", (r.old.target.text or "—") if r.old else "",
+                  changes(r) or (tr("不再列入", "discontinued") if r.status == "discontinued" else "—"),
+                  f"{r.new.key}. {r.new.name_zh}" if r.new else "", r.new.baseline.text if r.new else "",
+                  (r.new.target.text or "—") if r.new else "") for r in rows])

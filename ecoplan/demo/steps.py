@@ -3,7 +3,8 @@
 Each step is a function taking the open :class:`~ecoplan.store.workspace.Workspace`, a reporter
 ``say(zh, en)`` and the :class:`DemoResult`; the capabilities provide them and this module only
 orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, water) → generated
-example series 2020–2025 → assessment and the final report → live HJ 212 data, reverse commands and
+example series 2020–2025 → assessment and the final report → the 2026–2030 draft and its target
+check → live HJ 212 data, reverse commands and
 enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
 response) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
@@ -27,6 +28,7 @@ from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
 from ecoplan.demo.risk import load_examples as load_risk_examples
+from ecoplan.demo.succession import demo_step_next_plan
 from ecoplan.demo.water import demo_step
 from ecoplan.ingest.pipeline import ingest_sample_year
 from ecoplan.ingest.registry import list_sites
@@ -189,6 +191,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("water", _step_water),
     ("demo_series", _step_demo_series),
     ("final_report", _step_final_report),
+    ("next_plan", demo_step_next_plan),
     ("hj212_live", _step_hj212_live),
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),

@@ -640,6 +640,7 @@ def draft_plan(doc: Document, code: str | None = None) -> ImportResult:
         "start_year": start_year,
         "end_year": end_year,
         "baseline_year": baseline_year or start_year - 1,
+        "predecessor": None,
         "source": Path(doc.path).name,
         "chapters": [{"number": n, "title": t} for n, t in doc.chapters],
         "indicators": indicators,

@@ -45,13 +45,43 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
 
 
+BaselineSource = Literal["plan", "computed", "reported", "entry"]
+"""Where a baseline comes from: the plan's table, computed from monitoring data by ecoplan, an
+approved department report, or still to be entered (待填报)."""
+
+
+class BaselineFigure(_Model):
+    """One figure of a baseline under one rule set (a draft's air baselines have two: the
+    2012 rules the final assessment used and the 2026 rules the next plan is judged by)."""
+
+    ruleset: str = Field(description="e.g. '2012', '2026', 'GB 3838-2002'")
+    text: str
+    value: Decimal | None = None
+    water_class: int | None = Field(default=None, ge=1, le=6)
+    rule_versions: str | None = None
+    note: str | None = None
+
+
 class Baseline(_Model):
-    """基准值: the 2020 (baseline-year) value as the table writes it."""
+    """基准值: the baseline-year value as the table writes it (a draft computes it from data)."""
 
     text: str = Field(description="the cell as written, e.g. '58.63', 'Ⅱ类', '/'")
     kind: BaselineKind
     value: Decimal | None = None
     water_class: int | None = Field(default=None, ge=1, le=6)
+    year: int | None = None
+    source: BaselineSource | None = None
+    source_text: str | None = Field(default=None, description="how the value was obtained")
+    ruleset: str | None = Field(default=None, description="rule set of ``value``")
+    figures: list[BaselineFigure] = Field(default_factory=list)
+    to_enter: bool = Field(default=False, description="no data: the value is to be entered")
+
+    def figure(self, ruleset: str) -> BaselineFigure | None:
+        """The figure under ``ruleset`` ('2012', '2026' …), if the draft computed one."""
+        for f in self.figures:
+            if f.ruleset == ruleset:
+                return f
+        return None
 
     @model_validator(mode="after")
     def _consistent(self) -> Baseline:
@@ -121,6 +151,27 @@ class Measurement(_Model):
         return self
 
 
+LinkChangeKind = Literal["rule_basis", "unit", "section", "name", "target_kind", "measurement",
+                         "attribute", "other"]
+
+
+class LinkChange(_Model):
+    """One stated difference between an indicator and its predecessor."""
+
+    kind: LinkChangeKind
+    old: str | None = Field(default=None, alias="from")
+    new: str | None = Field(default=None, alias="to")
+    note: str | None = None
+
+
+class IndicatorLink(_Model):
+    """The indicator of the previous plan that measures the same thing, and what changed."""
+
+    plan: str = Field(pattern=r"^[a-z0-9-]+$")
+    key: str = Field(pattern=r"^[0-9]+[a-z]?$")
+    changes: list[LinkChange] = Field(default_factory=list)
+
+
 class Indicator(_Model):
     """One assessable row of the indicator table (indicator 4 has two: keys '4a' and '4b')."""
 
@@ -137,6 +188,7 @@ class Indicator(_Model):
     target: Target
     measurement: Measurement | None = None
     note: str | None = None
+    predecessor: IndicatorLink | None = None
 
     @model_validator(mode="after")
     def _key_matches(self) -> Indicator:
@@ -269,6 +321,15 @@ class Plan(_Model):
     tasks: list[Task] = Field(default_factory=list)
     stated_figures: list[StatedFigure] = Field(default_factory=list)
     municipal_targets: list[MunicipalTarget] = Field(default_factory=list)
+    status: Literal["issued", "draft", "example"] = Field(
+        default="issued", description="an issued plan, a draft, or a constructed example")
+    predecessor: str | None = Field(default=None, pattern=r"^[a-z0-9-]+$",
+                                    description="code of the previous plan of the same region")
+    status_note: str | None = None
+
+    @property
+    def period(self) -> str:
+        return f"{self.start_year}-{self.end_year}"
 
     @model_validator(mode="after")
     def _period(self) -> Plan:

@@ -164,7 +164,7 @@ def gather(ws: Workspace, plan: Plan, kind: str, year: int, *, report_date: date
     years = list(range(plan.baseline_year, year + 1))
     snap = take_snapshot(ws, DATASETS, years=years, plan_code=plan.code,
                          content_hash=content_hash(plan))
-    demo = _uses_demo_data(ws)
+    demo = uses_demo_data(ws)
     span = [year] if kind == "annual" else list(range(plan.start_year, year + 1))
     data = ReportData(kind, year, ar.plan, ar, ps, ts, snap, report_date or date.today(), demo,
                       daily_aqi=_daily_aqi(ws, year, years), water_monthly=_water_monthly(ws, ar, span))
@@ -197,7 +197,7 @@ def next_plan_baseline(ws: Workspace, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def _uses_demo_data(ws: Workspace) -> bool:
+def uses_demo_data(ws: Workspace) -> bool:
     with ws.session() as s:
         return any(DEMO_LABEL_ZH in (b or "") for b in
                    s.scalars(select(IngestBatch.source_file)))

@@ -198,3 +198,39 @@ def plan_with_db_overrides(engine: Engine, plan: Plan) -> Plan:
         if _municipal_key(m.indicator_key, m.effective_date, m.document) not in seen:
             merged.append(m)
     return plan.model_copy(update={"municipal_targets": merged})
+
+
+@dataclass
+class PlanEntry:
+    """A plan loaded in the workspace: code, title, period and the file it was loaded from."""
+
+    code: str
+    title: str
+    start_year: int
+    end_year: int
+    baseline_year: int
+    source_file: str | None
+
+    @property
+    def period(self) -> str:
+        return f"{self.start_year}-{self.end_year}"
+
+
+def loaded_plans(engine: Engine) -> list[PlanEntry]:
+    """Every plan loaded in the workspace, oldest period first (plans are versioned by period)."""
+    with session_scope(engine) as session:
+        rows = session.execute(select(PlanRecord).order_by(PlanRecord.start_year, PlanRecord.id)).scalars()
+        return [PlanEntry(r.code, r.name, r.start_year, r.end_year, r.baseline_year, r.source_file)
+                for r in rows]
+
+
+def plan_source(engine: Engine, code: str) -> Path:
+    """The file a loaded plan came from; PlanError when the plan is not loaded or its file is gone."""
+    for e in loaded_plans(engine):
+        if e.code == code:
+            if e.source_file and Path(e.source_file).is_file():
+                return Path(e.source_file)
+            raise PlanError(f"规划 {code} 的文件 {e.source_file} 不存在，请重新运行 ecoplan plan load",
+                            f"the file {e.source_file} of plan {code!r} is missing; run `ecoplan plan load` again")
+    raise PlanError(f"数据库中没有规划 {code}，请先运行 ecoplan plan load",
+                    f"Plan {code!r} is not in the database; run `ecoplan plan load` first")

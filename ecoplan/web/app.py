@@ -43,6 +43,7 @@ from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
+from ecoplan.web.routes import plans as plans_routes
 from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
         app.mount("/static-docs", AssetFiles(docs_files), name="static-docs")
     for module in (auth, pages, entry, admin, public, api, devices):
         app.include_router(module.router)
+    app.include_router(plans_routes.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
     app.include_router(risk_routes.router)

@@ -59,6 +59,7 @@ NAV = (
     ("/risk", "风险源与应急", "Risk sources", "risk.read"),
     ("/risk/hazwaste", "危险废物", "Hazardous waste", "risk.read"),
     ("/risk/radiation", "放射源", "Radiation sources", "risk.read"),
+    ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
     ("/public", "信息公开", "Public", None),

@@ -180,3 +180,28 @@ def test_override_is_appended_to_history(capsys, workspace_home: Path) -> None: 
     assert code == 1 and "大约18" in err
     code, _, err = run(capsys, "plan", "override", "99", "≥1", "--date", "2022-05-01", "--document", "x")
     assert code == 1 and "99" in err
+
+
+def test_two_plans_in_the_workspace_by_code(capsys, workspace_home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A 2026–2030 draft loaded next to the 2021–2025 plan; commands name either by its code."""
+    from decimal import Decimal
+
+    from ecoplan.plan import Baseline, bundled_plan_path
+    from ecoplan.plan.succession import build_draft, plan_to_yaml
+
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "plan", "load")[0] == 0
+    draft = build_draft(load_plan(bundled_plan_path("jiaocheng-2021-2025")), 2026, 2030,
+                        {"1": Baseline(text="45", kind="value", value=Decimal(45), year=2025)})
+    path = tmp_path / "draft.yaml"
+    path.write_text(plan_to_yaml(draft), "utf-8")
+    assert run(capsys, "plan", "load", str(path))[0] == 0
+    code, out, _ = run(capsys, "plan", "list", "--loaded", "--json")
+    assert [(r["code"], r["period"], r["status"]) for r in json.loads(out)] == [
+        ("jiaocheng-2021-2025", "2021-2025", "issued"), ("jiaocheng-2026-2030", "2026-2030", "draft")]
+    code, out, _ = run(capsys, "plan", "show", "--plan", "jiaocheng-2026-2030", "--json")
+    assert code == 0 and json.loads(out)["indicators"][0]["baseline"]["text"] == "45"
+    code, out, _ = run(capsys, "plan", "succession", "jiaocheng-2026-2030", "--json")
+    assert code == 0 and json.loads(out)["rows"][0]["old_target"] == "≤44"
+    code, _, err = run(capsys, "plan", "succession", "jiaocheng-2031-2035")
+    assert code == 1 and "jiaocheng-2031-2035" in err

@@ -86,3 +86,36 @@ def test_municipal_targets_are_history(db_url: str) -> None:
     assert merged.effective_target("11", date(2021, 12, 31)).kind == "none"
     assert merged.effective_target("11", date(2022, 12, 31)).value == Decimal("13.5")
     assert merged.effective_target("11", date(2025, 12, 31)).value == Decimal("14")
+
+
+def test_two_plans_with_their_periods(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Plans are versioned by period: a 2026–2030 draft loads next to the 2021–2025 plan, its
+    links and baseline provenance survive the database, and each is found by its code."""
+    import pytest
+
+    from ecoplan.errors import PlanError
+    from ecoplan.plan import Baseline
+    from ecoplan.plan.succession import build_draft, plan_to_yaml
+    from ecoplan.store.plan_store import loaded_plans, plan_source
+
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    path = bundled_plan_path("jiaocheng-2021-2025")
+    old = load_plan(path)
+    draft = build_draft(old, 2026, 2030, {"1": Baseline(text="45", kind="value", value=Decimal(45),
+                                                        year=2025, source="computed")})
+    dpath = tmp_path / "draft.yaml"
+    dpath.write_text(plan_to_yaml(draft), "utf-8")
+    load_plan_into_db(engine, draft, source_file=dpath)
+    load_plan_into_db(engine, old, source_file=path)
+    plans = loaded_plans(engine)
+    assert [(p.code, p.period, p.baseline_year) for p in plans] == [
+        ("jiaocheng-2021-2025", "2021-2025", 2020), ("jiaocheng-2026-2030", "2026-2030", 2025)]
+    assert plan_source(engine, "jiaocheng-2026-2030") == dpath.resolve()
+    with engine.connect() as conn:
+        ind = conn.execute(select(IndicatorRecord).join(PlanRecord, PlanRecord.id == IndicatorRecord.plan_id)
+                           .where(PlanRecord.code == "jiaocheng-2026-2030", IndicatorRecord.key == "1")).one()
+        assert ind.baseline["source"] == "computed" and ind.baseline["year"] == 2025
+    assert load_plan(plan_source(engine, "jiaocheng-2026-2030")).indicator("1").predecessor.key == "1"
+    with pytest.raises(PlanError):
+        plan_source(engine, "jiaocheng-2031-2035")

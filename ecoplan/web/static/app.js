@@ -35,6 +35,11 @@
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   document.addEventListener("htmx:after:swap", function () { draw(document); });
+  // the plan selector opens the chosen plan at once (the form's button does it without scripts)
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) { el.form.submit(); }
+  });
   document.addEventListener("htmx:config:request", function (evt) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta && evt.detail && evt.detail.ctx && evt.detail.ctx.request) {
