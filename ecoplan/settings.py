@@ -55,6 +55,31 @@ class Settings(BaseSettings):
     #: four-eyes rule: the approver of a progress report must differ from its reviewer (the
     #: reporter may never review or approve); ``ECOPLAN_DISTINCT_APPROVER=false`` relaxes it
     distinct_approver: bool = True
+    # map (docs/map.md): base map "offline" (bundled county outlines), "tianditu" (the
+    # standard map with the county's key and its 审图号) or "xyz" (an intranet XYZ/WMTS server)
+    map_base: Literal["offline", "tianditu", "xyz"] = "offline"
+    map_tile_url: str = Field(default="", description="XYZ/WMTS template with {z}/{x}/{y}")
+    map_tianditu_key: SecretStr = Field(default=SecretStr(""))
+    map_approval_number: str = Field(default="", description="审图号 shown on the map")
+    map_attribution: str = ""
+    #: datum of the base map's tiles; GCJ-02 tiles get the points shifted (standards/gcj02.py)
+    map_tile_datum: Literal["wgs84", "gcj02"] = "wgs84"
+    map_center: tuple[float, float] = (112.156, 37.556)  # lon, lat: 交城县城 (WGS84)
+    map_zoom: int = Field(default=10, ge=3, le=18)
+    # alerts (docs/alerts.md): the rules file, SMTP and robot webhooks (secrets only here)
+    alert_rules_file: Path | None = None
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = 25
+    alert_smtp_user: str = ""
+    alert_smtp_password: SecretStr = Field(default=SecretStr(""))
+    alert_smtp_starttls: bool = False
+    alert_smtp_ssl: bool = False
+    alert_smtp_from: str = "ecoplan@localhost"
+    #: name → {"kind": "wecom"|"dingtalk", "url": "...key=…", "secret": "SEC… (DingTalk 加签)"}
+    alert_webhooks: dict[str, dict[str, str]] = Field(default_factory=dict)
+    alert_web_url: str = Field(default="", description="the platform's address in messages")
+    alert_retry_base_s: float = Field(default=60.0, gt=0, le=86400)
+    alert_max_attempts: int = Field(default=6, ge=1, le=50)
 
     @field_validator("home", mode="after")
     @classmethod
@@ -90,6 +115,27 @@ class Settings(BaseSettings):
             )
         return value
 
+    def require_alert_secrets(self) -> None:
+        """Refuse an obviously default SMTP password or webhook key before anything is sent."""
+        weak = {"changethis", "password", "123456", "secret", "xxx", "xxxx", "your_key",
+                "yourkey", "key", "token", "access_token"}
+        password = self.alert_smtp_password.get_secret_value()
+        if self.alert_smtp_user and (not password or password.lower() in weak):
+            raise InsecureSecretError(
+                "SMTP 密码为空或为默认值（ECOPLAN_ALERT_SMTP_PASSWORD），拒绝发送。",
+                "The SMTP password is empty or a default (ECOPLAN_ALERT_SMTP_PASSWORD); "
+                "refusing to send.")
+        for name, hook in self.alert_webhooks.items():
+            url = hook.get("url", "")
+            key = url.rsplit("=", 1)[-1] if "=" in url else ""
+            if hook.get("kind") not in ("wecom", "dingtalk") or not url.startswith(
+                    ("http://", "https://")) or not key or key.lower() in weak \
+                    or hook.get("secret", "x").lower() in weak:
+                raise InsecureSecretError(
+                    f"机器人 {name} 的设置无效或密钥为默认值（ECOPLAN_ALERT_WEBHOOKS）。",
+                    f"Robot webhook {name} is invalid or has a default key "
+                    "(ECOPLAN_ALERT_WEBHOOKS).")
+
     def masked(self) -> dict[str, str]:
         """The effective settings as strings, secrets masked, for ``ecoplan config``."""
         from sqlalchemy.engine import make_url  # deferred: settings load on every CLI start
@@ -109,6 +155,10 @@ class Settings(BaseSettings):
             "spark_master": self.spark_master,
             "web": f"{self.web_host}:{self.web_port}",
             "distinct_approver": str(self.distinct_approver).lower(),
+            "map_base": self.map_base,
+            "alert_smtp": f"{self.alert_smtp_host}:{self.alert_smtp_port}"
+            if self.alert_smtp_host else "(none)",
+            "alert_webhooks": ", ".join(sorted(self.alert_webhooks)) or "(none)",
             "env_file": str(self.env_file) + ("" if self.env_file.exists() else " (absent)"),
         }
 

@@ -27,7 +27,7 @@ PACKAGES=(
   "libreoffice-writer-nogui|demo|Word -> PDF of the reports and the demo's final report (soffice --headless, ecoplan/reports/pdf.py)"
   "postgresql|test|the throw-away PostgreSQL server the tests start on a loopback port (tests/pg_server.py); the production database"
   "chromium|test|browser tests of the web platform at 1440 and 390 px (tests/web/test_browser.py, Playwright drives Debian's chromium)"
-  "default-jre-headless|test|PySpark's local mode, the second analytics engine (tests/air/test_engines_parity.py)"
+  "default-jre-headless|test|PySpark's local mode, the second analytics engine (tests/air/test_engines_parity.py), and the Spark standalone master and workers of tests/air/test_spark_cluster.py"
   "poppler-utils|test|pdftoppm renders the report PDF to PNG to check it (tests/reports/test_report.py)"
   "lua5.4|test|an independent HJ 212 client in another language against the gateway (tests/hj212/test_lua_client.py)"
   "lua-socket|test|LuaSocket, the TCP library that Lua client uses"

@@ -39,6 +39,21 @@ def _lake_rows(outlets: int, year: int) -> Any:
     return pa.Table.from_pandas(frame, schema=online_schema(), preserve_index=False)
 
 
+def register_outlets(ws: Workspace, outlets: int, year: int, limits: dict[str, float]) -> None:
+    """The benchmark enterprise, its permit (from ``year``) and ``outlets`` flue-gas outlets
+    ``BENCH-DA000`` … with one limit per parameter."""
+    with ws.session() as s:
+        body = "91141122BENCH0001"
+        code = body + S.credit_code_check_character(body)
+        S.add_enterprise(s, code, "基准测试企业")
+        S.add_permit(s, "BENCH-P", code, date(year, 1, 1), date(year + 4, 12, 31), "key")
+        for i in range(outlets):
+            S.add_outlet(s, f"BENCH-DA{i:03d}", code, "flue_gas")
+            for p, lim in limits.items():
+                S.add_permit_limit(s, "BENCH-P", S.LimitInput(f"BENCH-DA{i:03d}", p, lim,
+                                                              "mg/m³", "bench"))
+
+
 def run(outlets: int = 50, runs: int = 3, year: int = 2025, engine: str = "duckdb"
         ) -> dict[str, Any]:
     """Build a temporary workspace, load the synthetic year, time :func:`find_exceedances`."""
@@ -48,16 +63,7 @@ def run(outlets: int = 50, runs: int = 3, year: int = 2025, engine: str = "duckd
         ws = Workspace(load_settings(home=home))
         table = _lake_rows(outlets, year)
         ws.lake.write("online_monitoring", table, batch="bench", time_column="time")
-        with ws.session() as s:
-            body = "91141122BENCH0001"
-            code = body + S.credit_code_check_character(body)
-            S.add_enterprise(s, code, "基准测试企业")
-            S.add_permit(s, "BENCH-P", code, date(year, 1, 1), date(year + 4, 12, 31), "key")
-            for i in range(outlets):
-                S.add_outlet(s, f"BENCH-DA{i:03d}", code, "flue_gas")
-                for p, lim in (("so2", 35), ("nox", 50), ("smoke", 30)):
-                    S.add_permit_limit(s, "BENCH-P", S.LimitInput(f"BENCH-DA{i:03d}", p, lim,
-                                                                  "mg/m³", "bench"))
+        register_outlets(ws, outlets, year, {"so2": 35, "nox": 50, "smoke": 30})
         times, res = [], None
         for _ in range(runs):
             t0 = time.perf_counter()

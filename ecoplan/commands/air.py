@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
+from ecoplan.commands.spark_options import MasterOpt, engine_name
 from ecoplan.console import emit_json, ok, print_table
 from ecoplan.i18n import tr
 from ecoplan.nomenclature import GB3095_ORDER
@@ -97,6 +98,24 @@ def hourly_aqi_frame(frame: Any, rules: str = "auto", *, publication: str = "cne
     return out
 
 
+def hourly_aqi_of_table(backend: Any, table: Any, rules: str = "auto", *,
+                        publication: str = "cnemc") -> Any:
+    """Hourly AQI of an Ibis table computed where the table lives (Spark's executors for a file
+    or lake read by Spark), ordered by station and hour; only the result comes back."""
+    import pandas as pd
+
+    from ecoplan.standards.air_hourly import hourly_aqi_table
+
+    keep = [c for c in ("station_code", "timestamp", *GB3095_ORDER, "published_so2_24h",
+                        "not_monitored") if c in table.columns]
+    expr = hourly_aqi_table(table.select(*keep), rules,
+                            publication=publication)  # type: ignore[arg-type]
+    out = backend.execute(expr.order_by(["station_code", "timestamp"]))
+    for col in ("aqi", "level", "aqi_computed", *[c for c in out.columns if c.startswith("iaqi_")]):
+        out[col] = pd.array(out[col], dtype="Int64")
+    return out
+
+
 def _format_for_csv(out: Any) -> Any:
     from ecoplan.standards.aqi import load_ruleset
 
@@ -131,6 +150,7 @@ def aqi_command(
     engine: Annotated[str | None, typer.Option(
         "--engine", help="计算引擎：duckdb 或 pyspark（默认取设置 engine）/ analytics engine "
         "(default: the engine setting)")] = None,
+    master: MasterOpt = None,
     from_lake: FromLakeOpt = False,
     station: StationOpt = None,
     city: CityOpt = None,
@@ -151,13 +171,18 @@ def aqi_command(
         from ecoplan.settings import load_settings
 
         engine = load_settings().engine
-    if engine not in ("duckdb", "pyspark"):
-        raise typer.BadParameter(tr("应为 duckdb 或 pyspark", "expected duckdb or pyspark"),
-                                 param_hint="--engine")
+    engine = engine_name(engine)
     lake = ai.wants_lake(input_file, from_lake, ai.AIR_DATASETS)
     with progress() as bar:
         task = bar.add_task(tr("读取并计算 AQI", "Reading and computing the AQI"), total=3)
-        if lake:
+        spark = _spark_aqi(input_file, lake, station, city, date_from, date_to, rules,
+                           publication) if engine == "pyspark" else None
+        if spark is not None:  # read and computed by Spark's executors (issue 24)
+            frame, out, f = spark
+            source = ai.describe_source(input_file, lake, f)
+            problems = list(frame.attrs.get("problems", []))
+            bar.advance(task, 2)
+        elif lake:
             ws = ai.workspace()
             f = ai.filters(ws, "station", station, city, date_from, date_to)
             frame = ws.analytics.execute(ai.lake_hourly(ws, f))
@@ -171,11 +196,12 @@ def aqi_command(
             attrs = dict(frame.attrs)
             frame = ai.filter_hourly_frame(frame, f)
             frame.attrs = attrs
-        source = ai.describe_source(input_file, lake, f)
-        problems = list(frame.attrs.get("problems", []))
-        bar.advance(task)
-        out = hourly_aqi_frame(frame, rules, publication=publication, engine=engine)
-        bar.advance(task)
+        if spark is None:
+            source = ai.describe_source(input_file, lake, f)
+            problems = list(frame.attrs.get("problems", []))
+            bar.advance(task)
+            out = hourly_aqi_frame(frame, rules, publication=publication, engine=engine)
+            bar.advance(task)
         csv_frame = _format_for_csv(out)
         if output is not None:
             write_tables(output, {tr("小时AQI", "hourly AQI"): csv_frame})
@@ -218,6 +244,39 @@ def aqi_command(
         f"{summary['with_aqi']} with a published AQI; rule sets {by_ruleset}"
         + (f"; written to {output}" if output else ""),
     )
+
+
+def _spark_aqi(input_file: Path | None, lake: bool, station: list[str] | None, city: str | None,
+               date_from: str | None, date_to: str | None, rules: str, publication: str
+               ) -> tuple[Any, Any, Any] | None:
+    """(input summary frame, hourly AQI, filters) computed on Spark from the lake or a file the
+    executors read; None when Spark cannot read the file's format."""
+    import pandas as pd
+
+    from ecoplan.commands import analysis_input as ai
+    from ecoplan.commands.spark_options import spark_hourly
+
+    if lake:
+        ws = ai.workspace()
+        f = ai.filters(ws, "station", station, city, date_from, date_to)
+        an = ws.analytics_on("pyspark")
+        backend, table, problems, fmt = an.backend, ai.lake_hourly(ws, f, an), [], "lake"
+    else:
+        ai.need_input(input_file)
+        assert input_file is not None
+        ws = ai.optional_workspace() if (station or city) else None
+        f = ai.filters(ws, "station", station, city, date_from, date_to)
+        read = spark_hourly(input_file, f)
+        if read is None:
+            return None
+        backend, table, problems, _stations = read
+        from ecoplan.ingest.readers.spark_air import file_format
+
+        fmt = file_format(input_file)
+    out = hourly_aqi_of_table(backend, table, rules, publication=publication)
+    frame = pd.DataFrame()
+    frame.attrs.update(format=fmt, problems=problems)
+    return frame, out, f
 
 
 def problem_lines_of(problems: list[Any]) -> None:

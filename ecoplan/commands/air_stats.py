@@ -21,6 +21,7 @@ from ecoplan.commands.air import JsonOpt, RulesOpt, problem_lines_of, warn
 from ecoplan.commands.air import app as air_app
 from ecoplan.commands.analysis_input import CityOpt, FromLakeOpt, FromOpt, StationOpt, ToOpt
 from ecoplan.commands.bench import app as bench_app
+from ecoplan.commands.spark_options import MasterOpt, engine_name, spark_hourly
 from ecoplan.console import emit_json, info, ok, print_table
 from ecoplan.errors import EcoplanError, InputFileError, Location
 from ecoplan.i18n import tr
@@ -31,13 +32,12 @@ if TYPE_CHECKING:
 
 
 def _engine_callback(value: str) -> str:
-    if value not in ("duckdb", "pyspark"):
-        raise typer.BadParameter(tr("应为 duckdb 或 pyspark", "expected duckdb or pyspark"))
-    return value
+    return engine_name(value) or "duckdb"  # `spark` is another name for `pyspark`
 
 
 EngineOpt = Annotated[str, typer.Option(
-    "--engine", help="计算引擎：duckdb（默认）或 pyspark / analytics engine: duckdb or pyspark",
+    "--engine", help="计算引擎：duckdb（默认）或 spark（pyspark；--master 选集群）/ analytics "
+    "engine: duckdb or spark (pyspark; --master for a cluster)",
     callback=_engine_callback)]
 OutputOpt = Annotated[Path | None, typer.Option(
     "-o", "--output", help="输出文件：.xlsx（Excel 工作簿，中文表头，--lang en 英文）或 .csv（UTF-8 "
@@ -96,8 +96,6 @@ def _station_cities(path: Path, stations: Path | None) -> Any:
     """
     import pandas as pd
 
-    from ecoplan.ingest.registry import DATA_DIR
-
     source = stations or path
     cols = _header(source)
     code = next((c for c in cols if c in ("station_code", "监测点编码", "stationcode", "code")),
@@ -118,6 +116,15 @@ def _station_cities(path: Path, stations: Path | None) -> Any:
     frame = frame.rename(columns={code: "station_code", city: "city", **(
         {name: "name"} if name else {}), **({kind: "station_type"} if kind else {})})
     frame = frame.dropna(subset=["station_code", "city"]).drop_duplicates("station_code")
+    return _station_types(frame)
+
+
+def _station_types(frame: Any) -> Any:
+    """Station types from the bundled registry where the table gives none."""
+    import pandas as pd
+
+    from ecoplan.ingest.registry import DATA_DIR
+
     if "station_type" not in frame.columns:
         bundled = pd.read_csv(DATA_DIR / "stations_shanxi_2019.csv", comment="#", dtype=str)
         known = dict(zip(bundled["code"], bundled["station_type"], strict=True))
@@ -149,6 +156,8 @@ class HourlySource:
     lake: bool
     ws: Workspace | None
     description: str
+    #: station → city of the input file, found by Spark's executors (None: read it as before)
+    stations: Any = None
 
 
 def hourly_source(input_file: Path | None, from_lake: bool, stations: list[str] | None,
@@ -161,12 +170,19 @@ def hourly_source(input_file: Path | None, from_lake: bool, stations: list[str] 
     if ai.wants_lake(input_file, from_lake, ai.AIR_DATASETS):
         ws = ai.workspace()
         f = ai.filters(ws, "station", stations, city, start, end)
-        return HourlySource(ws.analytics, ai.lake_hourly(ws, f), [], True, ws,
+        an = ws.analytics_on("pyspark") if engine == "pyspark" else ws.analytics
+        return HourlySource(an, ai.lake_hourly(ws, f, an), [], True, ws,
                             ai.describe_source(None, True, f))
     ai.need_input(input_file)
     assert input_file is not None
     ws = ai.optional_workspace() if (stations or city) else None
     f = ai.filters(ws, "station", stations, city, start, end)
+    if engine == "pyspark":  # the executors read the file; it never passes through here
+        read = spark_hourly(input_file, f)
+        if read is not None:
+            backend, table, problems, found = read
+            return HourlySource(backend, table, problems, False, ws,
+                                ai.describe_source(input_file, False, f), found)
     if engine == "duckdb":  # a canonical Parquet file is scanned by the engine, no frame
         from ecoplan.ingest.readers.air_scan import scan_hourly
 
@@ -204,6 +220,7 @@ def daily_command(
     output: OutputOpt = None,
     rules: RulesOpt = "auto",
     engine: EngineOpt = "duckdb",
+    master: MasterOpt = None,
     o3_1h: O3OneHourOpt = None,
     from_lake: FromLakeOpt = False,
     station: StationOpt = None,
@@ -351,6 +368,7 @@ def stats_command(
     output: OutputOpt = None,
     rules: RulesOpt = "auto",
     engine: EngineOpt = "duckdb",
+    master: MasterOpt = None,
     o3_1h: O3OneHourOpt = None,
     from_lake: FromLakeOpt = False,
     station: StationOpt = None,
@@ -385,7 +403,8 @@ def stats_command(
         st = None
         if by == "city":
             st = _registry_cities(src.ws) if src.lake and stations is None else \
-                _station_cities(input_file or Path("."), stations)
+                _station_types(src.stations) if src.stations is not None and stations is None \
+                else _station_cities(input_file or Path("."), stations)
         flags = _read_dust(dust) if dust else None
         bar.advance(task)
         hourly = hourly_table(src.analytics, src.data)

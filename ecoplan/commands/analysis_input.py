@@ -152,16 +152,18 @@ def optional_workspace() -> Workspace | None:
         return None
 
 
-def lake_hourly(ws: Workspace, f: Filters) -> ir.Table:
+def lake_hourly(ws: Workspace, f: Filters, analytics: Any = None) -> ir.Table:
     """Hourly air data of the lake, filtered, read as the assessment reads them (invalid source
-    flags and reviewers' exclusions applied)."""
+    flags and reviewers' exclusions applied); ``analytics``: another engine's than the
+    workspace's (:meth:`Workspace.analytics_on`)."""
     from ecoplan.assess.air_pipeline import hourly_table
 
     if not ws.lake.files("air_hourly"):
         raise InputFileError("工作区中没有空气小时数据（先用 ecoplan ingest air 导入）",
                              "The workspace has no hourly air data (load it with `ecoplan "
                              "ingest air`)", location=Location(str(ws.lake.root)))
-    t = ws.analytics.table("air_hourly")
+    an = analytics or ws.analytics
+    t = an.table("air_hourly")
     if f.stations is not None:
         t = t.filter(t.station_code.isin(f.stations))
     if f.start is not None:  # hour-ending labels: day D = (D 00:00, D+1 00:00]
@@ -169,7 +171,7 @@ def lake_hourly(ws: Workspace, f: Filters) -> ir.Table:
     if f.end is not None:
         t = t.filter(t.timestamp <= datetime.combine(f.end + timedelta(days=1),
                                                      datetime.min.time()))
-    return hourly_table(ws.analytics, t)
+    return hourly_table(an, t)
 
 
 def filter_hourly_frame(frame: pd.DataFrame, f: Filters) -> pd.DataFrame:

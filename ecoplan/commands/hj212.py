@@ -455,7 +455,8 @@ def devices_events(
     """设备事件日志（登记、批准、密码错误、拒收…）/ device event log."""
     from ecoplan.devices import service
     from ecoplan.i18n import get_lang
-    from ecoplan.web.routes.devices import event_rows, when  # the device page's wording
+    from ecoplan.web.render import beijing
+    from ecoplan.web.routes.devices import event_rows  # the device page's wording
 
     engine = _ws().engine
     raw = list(service.device_events(engine, mn, limit))
@@ -467,7 +468,7 @@ def devices_events(
     rows: list[tuple[str, str, str, str, str]] = []
     for dev in dict.fromkeys(e.mn for e in raw):
         for r in event_rows(engine, dev, lang, limit):
-            rows.append((when(r["at"]), dev, r["kind_text"], r["actor"] or "", str(r["detail"] or "")))
+            rows.append((beijing(r["at"]), dev, r["kind_text"], r["actor"] or "", str(r["detail"] or "")))
     rows.sort(key=lambda r: r[0], reverse=True)
     print_table(tr("设备事件", "Device events"), [tr("时间", "at"), "MN", tr("事件", "event"),
                                                  tr("操作者", "actor"), tr("详情", "detail")],

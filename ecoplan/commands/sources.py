@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ecoplan.commands.spark_options import MasterOpt, engine_name
 from ecoplan.console import emit_json, ok, print_table
 from ecoplan.i18n import tr
 
@@ -331,17 +332,23 @@ def exceedances(
     date_from: Annotated[str, typer.Option("--from", help="开始日期 / first day")],
     date_to: Annotated[str, typer.Option("--to", help="结束日期 / last day")],
     enterprise: EntOpt = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="duckdb|spark（默认取设置 engine）/ analytics engine (default: the "
+        "engine setting)")] = None,
+    master: MasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """在线监测小时值超许可限值及连续超标时段 / hourly exceedances of permit limits."""
     from ecoplan.console import progress
     from ecoplan.supervision.exceedance_report import find_exceedances
 
+    engine = engine_name(engine)
+
     ws = _ws()
     with progress() as bar:
         task = bar.add_task(tr("超标判定", "judging hourly values"), total=None)
         res = find_exceedances(ws, _date(date_from, "from"), _date(date_to, "to"),
-                               enterprise=enterprise)
+                               enterprise=enterprise, engine=engine)
         bar.update(task, completed=1, total=1)
     if as_json:
         emit_json(res.as_dict())

@@ -6,7 +6,7 @@ orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, 
 example series 2020–2025 → assessment and the final report → the 2026–2030 draft and its target
 check → live HJ 212 data, reverse commands and
 enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
-response) → web accounts.
+response, the enforcement loop complaint → case → credit) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
@@ -20,6 +20,8 @@ import ibis
 from ecoplan.assess.air_pipeline import compute_air_statistics
 from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
+from ecoplan.demo.alerts import run_alerts_demo
+from ecoplan.demo.cases import run_cases_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -177,9 +179,19 @@ def _step_inspection_draw(ws: Workspace, say: Reporter, result: DemoResult) -> N
     result.outputs["inspection_draw"] = run_inspection_demo(ws, say)
 
 
+def _step_enforcement_loop(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """An example complaint → case → penalty decision, and the enterprises' credit grades."""
+    result.outputs["enforcement_loop"] = run_cases_demo(ws, say)
+
+
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """Demo accounts for the web platform (admin, analyst, leader, three departments)."""
     result.outputs["web_logins"] = seed_demo_accounts(ws, say)
+
+
+def _step_map_alerts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """The map's sites, and the alerts of the demo data sent to a loopback robot receiver."""
+    result.outputs["map_alerts"] = run_alerts_demo(ws, say, result)
 
 
 STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
@@ -200,7 +212,9 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
     ("inspection_draw", _step_inspection_draw),
+    ("enforcement_loop", _step_enforcement_loop),
     ("web_accounts", _step_web_accounts),
+    ("map_alerts", _step_map_alerts),
 ]
 
 

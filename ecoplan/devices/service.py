@@ -10,6 +10,7 @@ Measurements never pass here: the gateway hands them to ingestion (``ingest_fram
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ from ecoplan.store.workspace import Workspace
 __all__ = [
     "STATUS_TEXT", "SUPPORTED_CNS", "CommandError", "DeviceRecord", "DeviceRegistryError",
     "QueuedCommand", "add_device", "approve_device", "cancel_command", "check_packets",
-    "device_events", "edit_device", "get_command", "held_counts", "held_hint", "held_summary",
+    "device_events", "device_presence", "edit_device", "get_command", "held_counts", "held_hint", "held_summary",
     "latest_held", "list_commands", "list_devices", "live_snapshot", "queue_command",
     "rejection_counts", "release_held", "target_reason_zh", "validate_command",
 ]
@@ -166,3 +167,21 @@ def live_snapshot(home: Path) -> dict[str, Any] | None:
     """The newest values the running gateway workers published (merged over workers)."""
     return read_snapshot(home)
 
+
+
+def device_presence(home: Path, now: datetime, silent_after: timedelta) -> dict[str, dict[str, Any]]:
+    """Per MN seen by the gateway: ``last_seen`` and whether it is ``online`` (connected and a
+    packet within ``silent_after`` of ``now``; naive local times as the gateway writes them)."""
+    snap = read_snapshot(home) or {}
+    out: dict[str, dict[str, Any]] = {}
+    for d in snap.get("devices", []):
+        try:
+            seen = datetime.fromisoformat(str(d.get("last_seen")))
+        except ValueError:
+            continue
+        if seen.tzinfo is not None:
+            seen = seen.replace(tzinfo=None)
+        online = bool(d.get("connected", True)) and d.get("online", True) is not False \
+            and now - seen <= silent_after
+        out[str(d["mn"])] = {"last_seen": seen, "online": online}
+    return out

@@ -20,31 +20,14 @@ from ecoplan.store.reviewed_flags import ReviewedFlags
 
 EngineName = Literal["duckdb", "pyspark"]
 
-_spark_session: Any = None
+def spark_session(master: str | None = None) -> Any:
+    """The process-wide Spark session (:mod:`ecoplan.store.spark_session`: local or a cluster)."""
+    from ecoplan.store.spark_session import spark_session as session
+
+    return session(master)
 
 
-def spark_session(master: str = "local[2]") -> Any:
-    """A process-wide local Spark session (started once: it takes several seconds)."""
-    global _spark_session
-    if _spark_session is None:
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-        from pyspark.sql import SparkSession  # deferred: PySpark is optional and slow to load
-
-        _spark_session = (
-            SparkSession.builder.master(master)
-            .appName("ecoplan")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.driver.memory", "2g")
-            .getOrCreate()
-        )
-        _spark_session.sparkContext.setLogLevel("ERROR")
-    return _spark_session
-
-
-def connect(engine: EngineName = "duckdb", *, spark_master: str = "local[2]") -> Any:
+def connect(engine: EngineName = "duckdb", *, spark_master: str | None = None) -> Any:
     """An Ibis backend for ``engine``."""
     if engine == "duckdb":
         con = ibis.duckdb.connect()
@@ -59,7 +42,7 @@ class Analytics:
     """Reads lake datasets as Ibis tables and executes expressions on the chosen engine."""
 
     def __init__(self, lake: Lake, engine: EngineName = "duckdb", *,
-                 spark_master: str = "local[2]",
+                 spark_master: str | None = None,
                  reviewed_flags: ReviewedFlags | None = None) -> None:
         self.lake = lake
         self.engine = engine
@@ -81,6 +64,12 @@ class Analytics:
 
     def table(self, dataset: str) -> ir.Table:
         """The dataset as an Ibis table, with integer ``year`` and ``month`` partition columns."""
+        if self.engine == "pyspark" and os.environ.get("ECOPLAN_LAKE_URI"):
+            # the executors read the lake at ECOPLAN_LAKE_URI (the driver may not see it)
+            from ecoplan.store.spark_session import lake_uri
+
+            t = self.backend.read_parquet(lake_uri(self.lake.dataset_dir(dataset)))
+            return t.mutate(year=t.year.cast("int32"), month=t.month.cast("int32"))
         if not self.lake.files(dataset):
             raise LakeError(f"数据湖中没有数据集 {dataset}", f"The lake has no dataset {dataset}")
         if self.engine == "duckdb":

@@ -39,10 +39,16 @@ from ecoplan.web.deps import (
     csrf_guard,
 )
 from ecoplan.web.limits import RequestLimits
+from ecoplan.web.map_data import tile_origins
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
+from ecoplan.web.routes import alerts as alerts_routes
+from ecoplan.web.routes import cases as cases_routes
+from ecoplan.web.routes import complaints as complaints_routes
+from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
+from ecoplan.web.routes import map as map_routes
 from ecoplan.web.routes import plans as plans_routes
 from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import sources as sources_routes
@@ -68,6 +74,15 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers(img_origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """The security headers; ``img_origins`` are a configured map tile server's (docs/map.md)."""
+    if not img_origins:
+        return SECURITY_HEADERS
+    extra = " ".join(img_origins).encode()
+    return [(k, v.replace(b"img-src 'self' data:", b"img-src 'self' data: " + extra))
+            for k, v in SECURITY_HEADERS]
+
+
 class LangAndHeaders:
     """Pure ASGI middleware: picks the language (``?lang=`` → cookie → workspace default),
     issues the CSRF cookie when missing, and adds the security headers."""
@@ -75,6 +90,7 @@ class LangAndHeaders:
     def __init__(self, app: ASGIApp, ctx: WebContext) -> None:
         self.app = app
         self.ctx = ctx
+        self.security = security_headers(tile_origins(ctx.settings))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,7 +116,7 @@ class LangAndHeaders:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(self.security)
                 if new_csrf:
                     headers.append((b"set-cookie", (
                         f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Strict{secure}"
@@ -183,7 +199,12 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.include_router(emergency_routes.router)
     app.include_router(risk_routes.router)
     app.include_router(inspections_routes.router)
+    app.include_router(cases_routes.router)
+    app.include_router(complaints_routes.router)
+    app.include_router(credit_routes.router)
     app.include_router(devkeys_routes.router)
+    app.include_router(map_routes.router)
+    app.include_router(alerts_routes.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -48,11 +48,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "draw-published": ("抽查 {id} 已公开", "Draw {id} published"),
     # a warning issued / changed / lifted: the words are made by the server (and signed)
     "emergency-step": ("{zh}", "{en}"),
+    # a case / complaint / credit step: the words are made by the server (and signed)
+    "case-step": ("{zh}", "{en}"),
     "grade-appended": ("已追加绩效分级 {grade}（{effective_from} 起）",
                        "Grade {grade} appended (from {effective_from})"),
     "workbook-imported": ("导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}，错误 {errors}{details}",
                           "Imported {name}: {added} added, {updated} updated, {unchanged} "
                           "unchanged, {errors} errors{details}"),
+    "alert-acknowledged": ("已确认告警 {id}", "Alert {id} acknowledged"),
+    "alert-commented": ("已为告警 {id} 添加评论", "Comment added to alert {id}"),
     "totp-enabled": ("已启用动态口令（TOTP）二次验证。", "Two-step sign-in (TOTP) enabled."),
     "totp-disabled": ("已关闭动态口令（TOTP）二次验证。", "Two-step sign-in (TOTP) disabled."),
 }

@@ -47,6 +47,7 @@ STATE_LABELS = {
 
 NAV = (
     ("/", "总览", "Overview", "read.internal"),
+    ("/map", "地图", "Map", "read.internal"),
     ("/air", "大气", "Air", "read.internal"),
     ("/water", "水环境", "Water", "read.internal"),
     ("/projects", "工程与任务", "Projects & tasks", "read.internal"),
@@ -59,6 +60,9 @@ NAV = (
     ("/risk", "风险源与应急", "Risk sources", "risk.read"),
     ("/risk/hazwaste", "危险废物", "Hazardous waste", "risk.read"),
     ("/risk/radiation", "放射源", "Radiation sources", "risk.read"),
+    ("/cases", "执法案件", "Cases", "cases.read"),
+    ("/complaints", "信访投诉", "Complaints", "complaints.read"),
+    ("/credit", "环境信用", "Credit", "credit.read"),
     ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
@@ -74,7 +78,7 @@ NAV_MENUS: tuple[tuple[str, str, str], ...] = (
 #: the menu each page sits in; a page not listed stands alone in the bar (a menu the user may
 #: open only one page of shows as that page's link)
 NAV_MENU_OF: dict[str, str] = {
-    "/air": "quality", "/water": "quality", "/map": "quality", "/audit": "quality",
+    "/air": "quality", "/water": "quality", "/audit": "quality",
     "/data": "quality", "/devices": "quality",
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
     "/sources": "supervision", "/emergency": "supervision", "/inspections": "supervision",

@@ -356,6 +356,10 @@ def _lake_cached(ctx: Any, key: Any, compute: Any) -> Any:
     return value
 
 
+#: the public name of the memoised, serialised lake read (the map, the station page)
+lake_cached = _lake_cached
+
+
 def air_years(ctx: Any) -> list[int]:
     """Years present in the lake's ``air_hourly`` dataset."""
     def compute(ws: Workspace) -> list[int]:

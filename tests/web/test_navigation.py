@@ -33,4 +33,4 @@ def test_every_menu_named_exists_and_the_overview_stands_alone() -> None:
     keys = {k for k, _, _ in NAV_MENUS}
     assert set(NAV_MENU_OF.values()) <= keys
     assert "/" not in NAV_MENU_OF and "/public" not in NAV_MENU_OF
-    assert {href for href, *_ in NAV} - {"/", "/reports", "/admin", "/public"} <= set(NAV_MENU_OF)
+    assert {href for href, *_ in NAV} - {"/", "/map", "/reports", "/admin", "/public"} <= set(NAV_MENU_OF)
