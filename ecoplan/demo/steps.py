@@ -30,6 +30,7 @@ from ecoplan.demo.inspections import run_inspection_demo
 from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
+from ecoplan.demo.risk import load_examples as load_risk_examples
 from ecoplan.demo.succession import demo_step_next_plan
 from ecoplan.demo.water import demo_step
 from ecoplan.ingest.pipeline import ingest_sample_year
@@ -154,6 +155,11 @@ def _step_pollution_sources(ws: Workspace, say: Reporter, result: DemoResult) ->
     result.outputs["pollution_sources"] = {"added": out.get("added"), "workbook": out["workbook"]}
 
 
+def _step_risk_registries(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Example risk-source, hazardous-waste and radiation registries (labelled 示例数据)."""
+    result.outputs["risk_registries"] = load_risk_examples(ws, say=say)
+
+
 def _step_dust_spraying(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """A dust monitor's PM10 rises and falls; the controller starts and stops a fog cannon."""
     out = run_dust_demo(ws, say=say)
@@ -206,6 +212,7 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),
     ("pollution_sources", _step_pollution_sources),
+    ("risk_registries", _step_risk_registries),
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
     ("inspection_draw", _step_inspection_draw),

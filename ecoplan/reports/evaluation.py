@@ -24,6 +24,7 @@ from ecoplan.assess.indicators import (
     site_registries,
 )
 from ecoplan.assess.projects import ProjectSummary, project_summary
+from ecoplan.assess.risk_records import registry_summary
 from ecoplan.assess.snapshot import DataSnapshot, take_snapshot
 from ecoplan.assess.tasks import TaskSummary, task_summary
 from ecoplan.errors import EcoplanError
@@ -85,6 +86,8 @@ class ReportData:
     next_baseline: list[dict[str, Any]] = field(default_factory=list)
     #: chapters gathered above the reports layer (supervision), written after the tasks
     sections: list[ReportSection] = field(default_factory=list)
+    #: figures of the risk, hazardous-waste and radiation registries (None: registries empty)
+    risk: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -184,6 +187,8 @@ def gather(ws: Workspace, plan: Plan, kind: str, year: int, *, report_date: date
     span = [year] if kind == "annual" else list(range(plan.start_year, year + 1))
     data = ReportData(kind, year, ar.plan, ar, ps, ts, snap, report_date or date.today(), demo,
                       daily_aqi=_daily_aqi(ws, year, years), water_monthly=_water_monthly(ws, ar, span))
+    with ws.session() as s:
+        data.risk = registry_summary(s, year)
     data.problems, data.recommendations = problems_and_recommendations(data)
     if kind == "final":
         data.next_baseline = next_plan_baseline(ws, year)

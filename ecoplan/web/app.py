@@ -50,6 +50,7 @@ from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
 from ecoplan.web.routes import map as map_routes
 from ecoplan.web.routes import plans as plans_routes
+from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.include_router(plans_routes.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    app.include_router(risk_routes.router)
     app.include_router(inspections_routes.router)
     app.include_router(cases_routes.router)
     app.include_router(complaints_routes.router)

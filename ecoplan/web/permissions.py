@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "emergency.inspect": frozenset({"admin", "analyst", "department"}),
     # the bureau issues, upgrades, downgrades, extends and lifts warnings (as `ecoplan emergency`)
     "emergency.manage": frozenset({"admin", "analyst"}),
+    # 环境风险、危险废物、放射源: every role reads (departments their own rows); the bureau imports
+    "risk.read": frozenset(ROLES),
+    "risk.edit": frozenset({"admin", "analyst"}),
     # 双随机抽查与现场检查: every role reads (departments their own department's records only,
     # checked per record); departments record; the bureau draws and publishes
     "inspections.read": frozenset(ROLES),
