@@ -41,6 +41,8 @@ def test_demo_runs_end_to_end(tmp_path, capsys) -> None:
     assert Path(outputs["emergency"]["files"][0]).exists()
     draw = outputs["inspection_draw"]
     assert draw["identical"] and draw["objects"] > 0 and Path(draw["file"]).exists()
+    assert Path(outputs["enforcement_loop"]["document"]).exists()
+    assert outputs["enforcement_loop"]["grade"] in ("A", "B", "C", "D")
     assert {a["username"] for a in outputs["web_logins"]} >= {"admin", "analyst", "leader"}
     # re-running the demo is harmless: nothing is loaded twice
     assert main(["demo", "--home", str(home), "--json"]) == 0

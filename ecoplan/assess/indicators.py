@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from ecoplan.assess import air_pipeline, air_validity
+from ecoplan.assess import air_pipeline, air_validity, risk_records
 from ecoplan.assess import progress as pg
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
@@ -480,7 +480,60 @@ def indicator_values(ws: Workspace, plan: Plan, years: Sequence[int], *, air_rul
                         method_en=f"no computation for statistic {m.statistic}") for y in years}
             else:
                 out[ind.key] = _reported_values(ws, plan, ind, years, approved)
+                if m is not None and m.statistic in RECORD_STATISTICS:
+                    for y in years:
+                        rec = _record_value(s, ind, y)
+                        if rec is not None:
+                            out[ind.key][y] = rec
+                        else:
+                            fb = out[ind.key][y]
+                            fb.method_zh = f"{y} 年台账无记录，采用部门填报：{fb.method_zh}"
+                            fb.method_en = f"no registry records for {y}; department entry: {fb.method_en}"
     return out
+
+
+# ---------------------------------------------------------------------------- from the registries
+#: indicators computed from the risk registries when they hold records for the year
+RECORD_STATISTICS = ("hazwaste.safe_disposal_rate", "land.key_construction_safe_use")
+
+
+def _record_value(s: Any, ind: Indicator, year: int) -> IndicatorValue | None:
+    """The value of a registry-backed indicator, or None without records for the year."""
+    stat = ind.measurement.statistic if ind.measurement else None
+    if stat == "hazwaste.safe_disposal_rate":
+        r = risk_records.safe_disposal_rate(s, year)
+        if r is None:
+            return None
+        iv = IndicatorValue(ind.key, year, value=r.rate, unit=ind.unit, source="computed",
+                            rule_versions={"waste_list": "国家危险废物名录（2021年版）",
+                                           "rule": "ecoplan 危险废物安全处置率口径 2026-12"})
+        iv.method_zh = (f"由危险废物台账和转移联单计算：{len(r.lines)} 个产废单位·废物代码，"
+                        f"安全处置 {r.safe} t（自行利用处置、持证单位接收、期限内贮存），"
+                        f"未安全处置 {format(r.unsafe.normalize(), 'f')} t（未接收、无证接收、超期贮存、物料平衡缺口）")
+        iv.method_en = (f"computed from the hazardous-waste ledger and transfer manifests: "
+                        f"{len(r.lines)} producer/waste-code lines, safe {format(r.safe.normalize(), 'f')} t, "
+                        f"unsafe {format(r.unsafe.normalize(), 'f')} t")
+        iv.evidence = [{"type": "hazwaste", "unit": ln.unit, "name": ln.name,
+                        "waste_code": ln.waste_code, "safe": str(ln.safe),
+                        "unsafe": str(ln.unsafe), "reasons": list(ln.reasons),
+                        "reasons_en": [getattr(x, "en", x) for x in ln.reasons],
+                        "balance": ln.balance.as_dict()} for ln in r.lines]
+        return iv
+    if stat == "land.key_construction_safe_use":
+        lr = risk_records.key_land_safe_use(s, year)
+        if lr is None:
+            return None
+        iv = IndicatorValue(ind.key, year, value_text="有效保障" if lr.ensured else "未达标",
+                            source="computed",
+                            rule_versions={"rule": "土壤污染防治法 §59/§66；一住两公（GB 50137-2011 R/A 类）"})
+        iv.method_zh = (f"由重点建设用地地块台账判定：{year} 年再开发利用的重点建设用地 {lr.total} 块，"
+                        f"安全利用 {lr.safe} 块")
+        iv.method_en = (f"judged from the key construction-land register: {lr.total} key plots "
+                        f"reused in {year}, {lr.safe} reused safely")
+        iv.evidence = [{"type": "land_plot", **p} for p in lr.plots]
+        iv.details = {"safe": lr.safe, "total": lr.total}
+        return iv
+    return None
 
 
 @dataclass

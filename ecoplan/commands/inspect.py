@@ -155,7 +155,8 @@ def _print_verification(v: Any, as_json: bool) -> None:
 def draw(period: Annotated[str | None, typer.Argument(
              help="周期：2026Q4 / 2026H2 / 2026-11 / 2026（默认按配置取当前周期）/ period")] = None,
          grades: Annotated[Path | None, typer.Option(
-             "--grades", help="企业环境信用等级 CSV（信用代码,等级）/ credit grades CSV")] = None,
+             "--grades", help="企业环境信用等级 CSV（信用代码,等级）；缺省采用 ecoplan credit evaluate 的最新等级 / "
+             "credit grades CSV; default: the latest grades of `ecoplan credit evaluate`")] = None,
          special: Annotated[list[str] | None, typer.Option(
              "--special", help="特殊监管对象，可重复 / special-supervision enterprise")] = None,
          config: Annotated[Path | None, typer.Option(
@@ -188,7 +189,7 @@ def draw(period: Annotated[str | None, typer.Argument(
         return
     cfg = D.load_config(config, ws.settings.home)
     label = period or D.period_of(date.today(), cfg["period"])
-    g = D.parse_grades_file(grades) if grades else {}
+    g = D.parse_grades_file(grades) if grades else None  # None: the credit module's grades
     with ws.session() as s:
         row = D.run_draw(s, label, actor=_who(by), grades=g, special=special or [], config=cfg)
         doc = D.draw_document(row)

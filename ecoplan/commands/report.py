@@ -60,8 +60,9 @@ def report(
     from ecoplan.commands.assess import _workspace, open_plan
     from ecoplan.console import progress
     from ecoplan.reports.build import build_report
-    from ecoplan.reports.evaluation import KINDS, ReportError, default_year
+    from ecoplan.reports.evaluation import KINDS, ReportError, default_year, report_period
     from ecoplan.reports.pdf import NO_PDF_EN, NO_PDF_ZH
+    from ecoplan.supervision.report_sections import supervision_sections
 
     if kind not in KINDS:
         raise ReportError(f"未知的报告类型 {kind}（annual|midterm|final）",
@@ -73,7 +74,10 @@ def report(
     day = date.fromisoformat(report_date) if report_date else None
     with progress() as bar:
         t = bar.add_task(tr("生成报告", "writing the report"), total=1)
-        res = build_report(ws, p, kind=kind, year=y, out=out, fmt=fmt, report_date=day)
+        with ws.session() as s:
+            sections = supervision_sections(s, *report_period(p, kind, y))
+        res = build_report(ws, p, kind=kind, year=y, out=out, fmt=fmt, report_date=day,
+                           sections=sections)
         bar.update(t, advance=1)
     if res.pdf_skipped:  # PDF is optional: the .docx/.xlsx stand; say once how to get PDFs
         warn_both(NO_PDF_ZH, NO_PDF_EN)

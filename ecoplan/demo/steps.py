@@ -6,13 +6,14 @@ orders them: plan → ingest (real 2019 Shanxi year) → standards (hourly AQI, 
 example series 2020–2025 → assessment and the final report → the 2026–2030 draft and its target
 check → live HJ 212 data, reverse commands and
 enterprise online monitoring → supervision (pollution sources, dust spraying, heavy-pollution
-response) → web accounts.
+response, the enforcement loop complaint → case → credit) → web accounts.
 The demo must never break: every step runs in CI through ``tests/test_demo.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import ibis
@@ -22,6 +23,7 @@ from ecoplan.demo.air import demo_step_hourly_aqi
 from ecoplan.demo.air_series import build_demo_series
 from ecoplan.demo.alerts import run_alerts_demo
 from ecoplan.demo.bulletin import run_bulletin_demo
+from ecoplan.demo.cases import run_cases_demo
 from ecoplan.demo.devices import demo_online_monitoring, run_command_demo, run_live_demo
 from ecoplan.demo.dust import run_dust_demo
 from ecoplan.demo.emergency import run_emergency_demo
@@ -29,6 +31,7 @@ from ecoplan.demo.inspections import run_inspection_demo
 from ecoplan.demo.plan import demo_step_plan
 from ecoplan.demo.pollution_sources import load_example
 from ecoplan.demo.result import DemoResult, Reporter
+from ecoplan.demo.risk import load_examples as load_risk_examples
 from ecoplan.demo.succession import demo_step_next_plan
 from ecoplan.demo.water import demo_step
 from ecoplan.ingest.pipeline import ingest_sample_year
@@ -36,6 +39,7 @@ from ecoplan.ingest.registry import list_sites
 from ecoplan.reports.build import final_report
 from ecoplan.reports.pdf import NO_PDF_EN, NO_PDF_ZH
 from ecoplan.store.workspace import Workspace, init_workspace
+from ecoplan.supervision.report_sections import supervision_sections
 from ecoplan.web.seed import seed_demo_accounts
 
 
@@ -115,7 +119,9 @@ def _step_demo_series(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 
 def _step_final_report(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """The final assessment 2021–2025: Word report, PDF, Excel annex and data snapshot."""
-    res = final_report(ws, year=2025)
+    with ws.session() as s:
+        sections = supervision_sections(s, date(2021, 1, 1), date(2025, 12, 31))
+    res = final_report(ws, year=2025, sections=sections)
     result.outputs["final_report"] = str(res.docx)
     say(f"终期考核报告：{res.docx}（生成的示例数据）",
         f"Final assessment report: {res.docx} (generated example data)")
@@ -160,6 +166,11 @@ def _step_pollution_sources(ws: Workspace, say: Reporter, result: DemoResult) ->
     result.outputs["pollution_sources"] = {"added": out.get("added"), "workbook": out["workbook"]}
 
 
+def _step_risk_registries(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """Example risk-source, hazardous-waste and radiation registries (labelled 示例数据)."""
+    result.outputs["risk_registries"] = load_risk_examples(ws, say=say)
+
+
 def _step_dust_spraying(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """A dust monitor's PM10 rises and falls; the controller starts and stops a fog cannon."""
     out = run_dust_demo(ws, say=say)
@@ -181,6 +192,11 @@ def _step_emergency(ws: Workspace, say: Reporter, result: DemoResult) -> None:
 def _step_inspection_draw(ws: Workspace, say: Reporter, result: DemoResult) -> None:
     """A 双随机 draw over the example registry with example inspectors, verified from its seed."""
     result.outputs["inspection_draw"] = run_inspection_demo(ws, say)
+
+
+def _step_enforcement_loop(ws: Workspace, say: Reporter, result: DemoResult) -> None:
+    """An example complaint → case → penalty decision, and the enterprises' credit grades."""
+    result.outputs["enforcement_loop"] = run_cases_demo(ws, say)
 
 
 def _step_web_accounts(ws: Workspace, say: Reporter, result: DemoResult) -> None:
@@ -208,9 +224,11 @@ STEPS: list[tuple[str, Callable[[Workspace, Reporter, DemoResult], None]]] = [
     ("hj212_commands", _step_hj212_commands),
     ("online_monitoring", _step_online_monitoring),
     ("pollution_sources", _step_pollution_sources),
+    ("risk_registries", _step_risk_registries),
     ("dust_spraying", _step_dust_spraying),
     ("emergency", _step_emergency),
     ("inspection_draw", _step_inspection_draw),
+    ("enforcement_loop", _step_enforcement_loop),
     ("web_accounts", _step_web_accounts),
     ("map_alerts", _step_map_alerts),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,13 @@ from ecoplan.plan import Plan, bundled_plan_path, load_plan
 from ecoplan.reports import charts
 from ecoplan.reports.annex import write_xlsx
 from ecoplan.reports.docx_report import write_docx
-from ecoplan.reports.evaluation import ReportData, ReportError, gather, indicator_panels
+from ecoplan.reports.evaluation import (
+    ReportData,
+    ReportError,
+    ReportSection,
+    gather,
+    indicator_panels,
+)
 from ecoplan.reports.pdf import docx_to_pdf, find_soffice
 from ecoplan.store.data_labels import DEMO_LABEL
 from ecoplan.store.workspace import Workspace
@@ -61,7 +68,8 @@ def render_charts(data: ReportData, folder: Path) -> dict[str, Any]:
 
 
 def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
-                 fmt: str = "docx", report_date: date | None = None) -> ReportResult:
+                 fmt: str = "docx", report_date: date | None = None,
+                 sections: Sequence[ReportSection] = ()) -> ReportResult:
     """Write the ``kind`` report for ``year`` to ``out`` (.docx; ``fmt="pdf"`` also makes the
     PDF next to it when LibreOffice is installed), the data annex ``<stem>.xlsx`` and
     ``<stem>.snapshot.json``."""
@@ -79,6 +87,7 @@ def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
         raise ReportError(f"输出文件须以 .docx 或 .pdf 结尾：{out}",
                           f"The output file must end in .docx or .pdf: {out}")
     data = gather(ws, plan, kind, year, report_date=report_date)
+    data.sections = list(sections)
     with tempfile.TemporaryDirectory(prefix="ecoplan-charts-") as tmp:
         charts = render_charts(data, Path(tmp))
         write_docx(data, out, charts)
@@ -101,11 +110,12 @@ def build_report(ws: Workspace, plan: Plan, *, kind: str, year: int, out: Path,
 
 def final_report(workspace: Workspace, year: int = 2025, *, fmt: str = "pdf",
                  plan_code: str = "jiaocheng-2021-2025",
-                 report_date: date | None = None) -> ReportResult:
+                 report_date: date | None = None,
+                 sections: Sequence[ReportSection] = ()) -> ReportResult:
     """Demo step: the final assessment report of the bundled plan into the workspace's reports
     folder (Word + PDF when LibreOffice is installed + Excel annex + snapshot)."""
 
     plan = load_plan(bundled_plan_path(plan_code))
     out = workspace.settings.reports_dir / f"{plan.code}_final_{year}.docx"
     return build_report(workspace, plan, kind="final", year=year, out=out, fmt=fmt,
-                        report_date=report_date)
+                        report_date=report_date, sections=sections)

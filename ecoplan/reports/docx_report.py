@@ -38,6 +38,8 @@ def write_docx(data: ReportData, out: Path, charts: dict[str, Any]) -> Path:
     _indicators_section(doc, data, charts)
     _projects_section(doc, data)
     _tasks_section(doc, data)
+    _risk_section(doc, data)
+    _handed_sections(doc, data)
     _problems_section(doc, data)
     _method_annex(doc, data)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +202,38 @@ def _tasks_section(doc: Any, data: ReportData) -> None:
     table(doc, ["责任部门", "任务数", "已完成", "逾期"],
           [[g["department"], g["tasks"], g["completed"], g["overdue"]]
             for g in ts.by_department()], widths=[6.0, 2.0, 2.0, 2.0])
+
+
+def _handed_sections(doc: Any, data: ReportData) -> None:
+    """Chapters gathered above the reports layer (e.g. 生态环境监管执法), as subsections of 四."""
+    for sec in data.sections:
+        heading(doc, f"（附）{sec.title}", 2)
+        for text in sec.paragraphs:
+            paragraph(doc, text)
+        if sec.source:
+            paragraph(doc, f"数据来源：{sec.source}。", size=10)
+
+
+def _risk_section(doc: Any, data: ReportData) -> None:
+    """环境风险、危险废物与放射源监管 (a subsection of 四, only when the registries hold rows)."""
+    r = data.risk
+    if not r:
+        return
+    heading(doc, "（附）环境风险、危险废物与放射源监管", 2)
+    i15, i14 = r["ind15"], r["ind14"]
+    paragraph(doc, f"截至{r['year']}年底，登记涉危涉重风险企业{r['risk_enterprises']}家，其中已备案突发环境事件"
+                   f"应急预案{r['filed']}家；登记应急物资{r['supplies']}项。")
+    paragraph(doc, f"危险废物产废、经营单位{r['hw_units']}家。" + (
+        f"由台账和转移联单计算的{r['year']}年危险废物安全处置率为{i15['rate']}%（安全处置{i15['safe']}吨，"
+        f"未安全处置{i15['unsafe']}吨）。" if i15 else f"{r['year']}年台账无记录，安全处置率采用部门填报。") + (
+        f"物料平衡存在缺口的单位{len(r['balance_gaps'])}家。" if r["balance_gaps"] else "各产废单位物料平衡无缺口。"))
+    paragraph(doc, (f"{r['year']}年再开发利用重点建设用地{i14['total']}块，安全利用{i14['safe']}块，"
+                    f"{'重点建设用地安全利用得到有效保障' if i14['ensured'] else '重点建设用地安全利用未得到有效保障'}。")
+              if i14 else f"{r['year']}年台账中无再开发利用的重点建设用地，该指标采用部门填报。")
+    lr = "—" if r["licence_rate"] is None else f"{r['licence_rate']}%"
+    cr = "—" if r["certified_rate"] is None else f"{r['certified_rate']}%"
+    paragraph(doc, f"核技术利用单位{r['rad_units']}家，辐射安全许可证发放率{lr}（规划要求100%）；"
+                   f"辐射工作人员{r['workers']}人，持证上岗率{cr}。")
 
 
 def _problems_section(doc: Any, data: ReportData) -> None:

@@ -24,6 +24,7 @@ from ecoplan.assess.indicators import (
     site_registries,
 )
 from ecoplan.assess.projects import ProjectSummary, project_summary
+from ecoplan.assess.risk_records import registry_summary
 from ecoplan.assess.snapshot import DataSnapshot, take_snapshot
 from ecoplan.assess.tasks import TaskSummary, task_summary
 from ecoplan.errors import EcoplanError
@@ -48,6 +49,23 @@ class ReportError(EcoplanError):
     """A report cannot be produced as asked (wrong year for its kind, converter missing …)."""
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    """A chapter handed to the report by a layer above it (e.g. supervision): a title, its
+    paragraphs and where the figures come from."""
+
+    title: str
+    paragraphs: list[str]
+    source: str = ""
+
+
+def report_period(plan: Plan, kind: str, year: int) -> tuple[date, date]:
+    """The dates a report of ``kind`` for ``year`` covers: the year (annual) or the plan period
+    up to the end of ``year`` (mid-term, final)."""
+    first = year if kind == "annual" else plan.start_year
+    return date(first, 1, 1), date(year, 12, 31)
+
+
 @dataclass
 class ReportData:
     """Everything one report shows, with the data snapshot it was made from."""
@@ -66,6 +84,10 @@ class ReportData:
     problems: list[dict[str, str]] = field(default_factory=list)
     recommendations: list[dict[str, str]] = field(default_factory=list)
     next_baseline: list[dict[str, Any]] = field(default_factory=list)
+    #: chapters gathered above the reports layer (supervision), written after the tasks
+    sections: list[ReportSection] = field(default_factory=list)
+    #: figures of the risk, hazardous-waste and radiation registries (None: registries empty)
+    risk: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -165,6 +187,8 @@ def gather(ws: Workspace, plan: Plan, kind: str, year: int, *, report_date: date
     span = [year] if kind == "annual" else list(range(plan.start_year, year + 1))
     data = ReportData(kind, year, ar.plan, ar, ps, ts, snap, report_date or date.today(), demo,
                       daily_aqi=_daily_aqi(ws, year, years), water_monthly=_water_monthly(ws, ar, span))
+    with ws.session() as s:
+        data.risk = registry_summary(s, year)
     data.problems, data.recommendations = problems_and_recommendations(data)
     if kind == "final":
         data.next_baseline = next_plan_baseline(ws, year)

@@ -42,7 +42,7 @@ from ecoplan.store.db import session_scope
 from ecoplan.store.models import PlanRecord, Station, User, WaterSection
 from ecoplan.store.supervision_models import Permit
 from ecoplan.store.workspace import Workspace
-from ecoplan.supervision import alert_delivery, dust_service
+from ecoplan.supervision import alert_delivery, cases, complaints, dust_service
 from ecoplan.supervision.exceedance_report import find_exceedances
 
 RULES_FILE = Path(__file__).with_name("data") / "alert_rules.yaml"
@@ -317,6 +317,44 @@ def _expiring_permit(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
                     f"{'expired' if p.valid_until < today else 'expires'} on {p.valid_until}",
                     {"valid_until": p.valid_until.isoformat(), "enterprise": p.enterprise},
                     f"/sources/{p.enterprise}") for p in permits]
+
+
+@register_evaluator("overdue_case")
+def _overdue_case(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
+    """Cases past a legal period (supervision/cases.py, on the working-day calendar)."""
+    today = ctx.local.date()
+    with ctx.workspace.session() as s:
+        views = cases.list_cases(s)
+    out = []
+    for v in views:
+        late = v.overdue(today)
+        if not late:
+            continue
+        c = v.case
+        out.append(Finding(
+            c.number, f"案件 {c.number}（{c.party_name}，{c.department}）超过法定期限："
+                      + "；".join(f"{d.text_zh}（{d.due}）" for d in late),
+            f"Case {c.number} ({c.party_name}, {c.department}) past its period: "
+            + "; ".join(f"{d.text_en} ({d.due})" for d in late),
+            {"department": c.department, "due": [d.due.isoformat() for d in late]},
+            f"/cases/{c.id}"))
+    return out
+
+
+@register_evaluator("overdue_complaint")
+def _overdue_complaint(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
+    """Complaints not replied to by their due day (supervision/complaints.py)."""
+    today = ctx.local.date()
+    with ctx.workspace.session() as s:
+        views = complaints.list_complaints(s)
+    return [Finding(v.complaint.number,
+                    f"信访投诉 {v.complaint.number}（{v.department or '未分派'}）已超过办理期限 {v.due}，"
+                    "尚未答复",
+                    f"Complaint {v.complaint.number} ({v.department or 'not dispatched'}) not "
+                    f"replied to by its due day {v.due}",
+                    {"department": v.department, "due": v.due.isoformat()},
+                    f"/complaints/{v.complaint.id}")
+            for v in views if v.due is not None and v.replied_on is None and today > v.due]
 
 
 # --------------------------------------------------------------------------- the log

@@ -57,6 +57,7 @@ from ecoplan.store.inspection_models import (
     InspectorRecusal,
 )
 from ecoplan.supervision import sources as S
+from ecoplan.supervision.credit import current_grades
 
 ALGORITHM = "sha256-rank/1"
 DOCUMENT_FORMAT = "ecoplan-inspection-draw/1"
@@ -398,8 +399,12 @@ def run_draw(session: Session, period: str, *, actor: str = "cli",
              grades: Mapping[Any, str] | None = None, special: Iterable[str] = (),
              config: Mapping[str, Any] | None = None) -> InspectionDraw:
     """Make a draw for ``period`` with a fresh seed; stored, audited, published by the due
-    date. ``grades`` are the enterprises' environmental-credit grades (credit code → grade)."""
+    date. ``grades`` are the enterprises' environmental-credit grades (credit code → grade);
+    ``None`` takes each enterprise's latest evaluated grade (:func:`credit.current_grades`),
+    so the credit evaluation feeds the draw ratio."""
     cfg = check_config(dict(config) if config is not None else load_config())
+    if grades is None:
+        grades = current_grades(session)
     label, start, end = parse_period(period)
     now = datetime.now(UTC).replace(microsecond=0)
     objects, inspectors = build_pools(session, cfg, start, grades, special, now)

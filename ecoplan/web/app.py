@@ -43,11 +43,15 @@ from ecoplan.web.map_data import tile_origins
 from ecoplan.web.routes import admin, api, auth, devices, entry, pages, public
 from ecoplan.web.routes import alerts as alerts_routes
 from ecoplan.web.routes import bulletins as bulletin_routes
+from ecoplan.web.routes import cases as cases_routes
+from ecoplan.web.routes import complaints as complaints_routes
+from ecoplan.web.routes import credit as credit_routes
 from ecoplan.web.routes import devkeys as devkeys_routes
 from ecoplan.web.routes import emergency as emergency_routes
 from ecoplan.web.routes import inspections as inspections_routes
 from ecoplan.web.routes import map as map_routes
 from ecoplan.web.routes import plans as plans_routes
+from ecoplan.web.routes import risk as risk_routes
 from ecoplan.web.routes import sources as sources_routes
 from ecoplan.web.security import CsrfSigner
 from ecoplan.web.warm import Warmer
@@ -194,7 +198,11 @@ def create_app(settings: Settings | None = None, *, cookie_secure: bool | None =
     app.include_router(plans_routes.router)
     app.include_router(sources_routes.router)
     app.include_router(emergency_routes.router)
+    app.include_router(risk_routes.router)
     app.include_router(inspections_routes.router)
+    app.include_router(cases_routes.router)
+    app.include_router(complaints_routes.router)
+    app.include_router(credit_routes.router)
     app.include_router(devkeys_routes.router)
     app.include_router(bulletin_routes.router)
     app.include_router(map_routes.router)

@@ -50,6 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "emergency-step": ("{zh}", "{en}"),
     # a bulletin approved, an audit step: the words are made by the server (and signed)
     "step-done": ("{zh}", "{en}"),
+    # a case / complaint / credit step: the words are made by the server (and signed)
+    "case-step": ("{zh}", "{en}"),
     "grade-appended": ("已追加绩效分级 {grade}（{effective_from} 起）",
                        "Grade {grade} appended (from {effective_from})"),
     "workbook-imported": ("导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}，错误 {errors}{details}",

@@ -26,8 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecoplan.web.deps import CSRF_COOKIE, SESSION_COOKIE, LoginRequired, resolve_principal
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: unsafe paths anybody may post to (small url-encoded forms only)
-OPEN_PATHS = frozenset({"/login", "/login/totp", "/logout"})
+#: unsafe paths anybody may post to (small url-encoded forms only; /public/complaint is the
+#: public complaint form, CSRF-checked and rate-limited per client)
+OPEN_PATHS = frozenset({"/login", "/login/totp", "/logout", "/public/complaint"})
 OPEN_PATH_MAX_BYTES = 16 * 1024
 
 

@@ -41,12 +41,29 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "emergency.inspect": frozenset({"admin", "analyst", "department"}),
     # the bureau issues, upgrades, downgrades, extends and lifts warnings (as `ecoplan emergency`)
     "emergency.manage": frozenset({"admin", "analyst"}),
+    # 环境风险、危险废物、放射源: every role reads (departments their own rows); the bureau imports
+    "risk.read": frozenset(ROLES),
+    "risk.edit": frozenset({"admin", "analyst"}),
     # 双随机抽查与现场检查: every role reads (departments their own department's records only,
     # checked per record); departments record; the bureau draws and publishes
     "inspections.read": frozenset(ROLES),
     "inspections.read_all": frozenset({"admin", "analyst", "leader"}),
     "inspections.record": frozenset({"admin", "analyst", "department"}),
     "inspections.draw": frozenset({"admin", "analyst"}),
+    # 执法案件: every role reads (a department: the cases it leads or helps, checked per case);
+    # departments handle their own cases and joint tasks, the bureau handles every case
+    "cases.read": frozenset(ROLES),
+    "cases.read_all": frozenset({"admin", "analyst", "leader"}),
+    "cases.handle": frozenset({"admin", "analyst", "department"}),
+    "cases.handle_all": frozenset({"admin", "analyst"}),
+    # 信访投诉: the bureau takes in, dispatches and replies; a department records its handling
+    "complaints.read": frozenset(ROLES),
+    "complaints.read_all": frozenset({"admin", "analyst", "leader"}),
+    "complaints.manage": frozenset({"admin", "analyst"}),
+    "complaints.handle": frozenset({"admin", "analyst", "department"}),
+    # 企业环境信用: every role reads; the bureau evaluates and exports the dishonest list
+    "credit.read": frozenset(ROLES),
+    "credit.manage": frozenset({"admin", "analyst"}),
 }
 
 

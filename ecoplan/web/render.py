@@ -58,6 +58,12 @@ NAV = (
     ("/sources", "污染源", "Sources", "sources.read"),
     ("/emergency", "重污染应急", "Emergency", "emergency.read"),
     ("/inspections", "执法检查", "Inspections", "inspections.read"),
+    ("/risk", "风险源与应急", "Risk sources", "risk.read"),
+    ("/risk/hazwaste", "危险废物", "Hazardous waste", "risk.read"),
+    ("/risk/radiation", "放射源", "Radiation sources", "risk.read"),
+    ("/cases", "执法案件", "Cases", "cases.read"),
+    ("/complaints", "信访投诉", "Complaints", "complaints.read"),
+    ("/credit", "环境信用", "Credit", "credit.read"),
     ("/plans", "规划", "Plans", "read.internal"),
     ("/reports", "报告", "Reports", "read.internal"),
     ("/admin", "管理", "Administration", "read.audit"),
@@ -79,7 +85,8 @@ NAV_MENU_OF: dict[str, str] = {
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
     "/sources": "supervision", "/emergency": "supervision", "/inspections": "supervision",
     "/cases": "supervision", "/complaints": "supervision", "/credit": "supervision",
-    "/risk": "risk", "/hazwaste": "risk", "/radiation": "risk",
+    "/risk": "risk", "/hazwaste": "risk", "/radiation": "risk", "/risk/hazwaste": "risk",
+    "/risk/radiation": "risk",
 }
 
 
@@ -190,6 +197,9 @@ AUDIT_WORDS = {
     "quarantine": ("暂存数据", "quarantine"), "evidence": ("证明材料", "evidence"),
     "performance_grade": ("绩效分级", "performance grade"),
     "sources_workbook": ("污染源登记工作簿", "sources workbook"),
+    "risk_workbook": ("环境风险登记工作簿", "risk workbook"),
+    "hazwaste_workbook": ("危险废物登记工作簿", "hazardous-waste workbook"),
+    "radiation_workbook": ("放射源登记工作簿", "radiation workbook"),
     "hj212_device": ("HJ 212 设备", "HJ 212 device"),
     "project_report": ("重点工程填报", "project report"), "task_report": ("任务填报", "task report"),
     "indicator_report": ("指标填报", "indicator report"),

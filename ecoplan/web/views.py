@@ -26,13 +26,14 @@ from ecoplan.assess.owners import all_owners
 from ecoplan.errors import LakeError
 from ecoplan.plan import bundled_plan_path, bundled_plans, load_plan
 from ecoplan.reports.build import build_report
-from ecoplan.reports.evaluation import check_year
+from ecoplan.reports.evaluation import check_year, report_period
 from ecoplan.reports.evaluation import default_year as report_year
 from ecoplan.standards.water_sections import classify_section_period
 from ecoplan.store import audit
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import PlanRecord, Station
 from ecoplan.store.workspace import Workspace
+from ecoplan.supervision.report_sections import supervision_sections
 from ecoplan.web.context import fresh
 from ecoplan.web.inputs import BEIJING
 from ecoplan.web.render import chart
@@ -323,8 +324,9 @@ def generate_report(ctx: Any, session: Session, actor: str, kind: str, year: int
     out.parent.mkdir(parents=True, exist_ok=True)
     with ctx.lake_lock:
         ctx.workspace.forget_results()
+        sections = supervision_sections(session, *report_period(plan, kind, year))
         result = build_report(ctx.workspace, plan, kind=kind, year=year, out=out,
-                              fmt="pdf" if fmt == "pdf" else "docx")
+                              fmt="pdf" if fmt == "pdf" else "docx", sections=sections)
     path = result.pdf if fmt == "pdf" and result.pdf else result.docx
     audit.record(session, actor, "generate", "report", path.name, None,
                  {"kind": kind, "year": year, "format": fmt, "file": path.name,

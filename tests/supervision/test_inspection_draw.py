@@ -144,6 +144,25 @@ def ws(db_url: str, workspace_home):  # type: ignore[no-untyped-def]
     w.engine.dispose()
 
 
+def test_the_latest_credit_grade_feeds_the_draw(ws) -> None:  # type: ignore[no-untyped-def]
+    """Without grades given, the draw takes each enterprise's latest credit evaluation
+    (supervision/credit.py): a D-graded enterprise carries D in the recorded pool."""
+    from decimal import Decimal
+
+    from ecoplan.store.case_models import CreditGrade
+
+    with ws.session() as s:
+        for grade, on in (("B", date(2026, 1, 5)), ("D", date(2026, 7, 1))):
+            s.add(CreditGrade(enterprise=_code(2), evaluated_on=on, period_from=date(2025, 1, 1),
+                              period_to=date(2025, 12, 31), score=Decimal(50), grade=grade,
+                              rules_version="t", hits=[], actor="t"))
+    with ws.session() as s:
+        doc = D.draw_document(D.run_draw(s, "2026Q4", actor="t"))
+    pool = {o["credit_code"]: o["grade"] for o in doc["object_pool"]}
+    assert pool[_code(2)] == "D"
+    assert all(g in (None, "") for c, g in pool.items() if c != _code(2))
+
+
 def test_stored_draw_verifies_against_the_audit_log(ws) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import update
 

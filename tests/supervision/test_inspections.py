@@ -115,6 +115,19 @@ def test_record_correct_and_read_back(ws_any, tmp_path: Path) -> None:  # type: 
     assert d["latest"]["confirmed"] and d["latest"]["latitude"] == 37.55
     with pytest.raises(InspectionRecordsAreAppendOnly), ws.session() as s:
         I.latest_version(s, iid).note = "改"
+    # a finding opens a case (supervision/cases.py, source kind "finding"); an unknown id does not
+    from datetime import date
+
+    from ecoplan.supervision import cases as C
+
+    with ws.session() as s:
+        case = C.open_case(s, source_kind="finding", source_id=str(new["id"]), title="炉门冒烟",
+                           party_name="测试焦化企业", department="执法大队", actor="t",
+                           opened_on=date(2026, 12, 1))
+        assert case.source_id == str(new["id"])
+    with pytest.raises(C.CaseError, match="no inspection finding"), ws.session() as s:
+        C.open_case(s, source_kind="finding", source_id="999999", title="x", party_name="y",
+                    department="执法大队", actor="t", opened_on=date(2026, 12, 1))
 
 
 def test_cli_draw_record_stats_and_verify(ws, tmp_path: Path,  # type: ignore[no-untyped-def]

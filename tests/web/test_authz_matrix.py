@@ -52,7 +52,9 @@ def test_matrix_covers_every_write_endpoint() -> None:
         for r in mod.router.routes:
             if isinstance(r, Route) and r.methods and r.methods & {"POST", "PUT", "PATCH", "DELETE"}:
                 declared.add(r.path)
-    exempt = {"/login", "/login/totp", "/logout"}  # reachable by everyone by design
+    # reachable by everyone by design (the public complaint form: CSRF-checked, rate-limited,
+    # tests/web/test_cases_web.py)
+    exempt = {"/login", "/login/totp", "/logout", "/public/complaint"}
     concrete = [re.sub(r"\{[a-z]+\}", "1", row["path"]) for row in ROWS]
     missing = []
     for route in sorted(declared - exempt):
@@ -199,7 +201,45 @@ def _prepare(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
 
         return str(enqueue(ws.engine, "MATRIX-DEV-0001", "1062", {"RtdInterval": "60"},
                            requested_by="test"))
+    if placeholder in CASE_PLACEHOLDERS:
+        return _case_world(ws, placeholder)
     raise AssertionError(placeholder)
+
+
+CASE_PLACEHOLDERS = ("case", "task", "complaint", "dispatched", "handled", "replied")
+_last_case: list[int] = []
+
+
+def _case_world(ws, placeholder: str) -> str:  # type: ignore[no-untyped-def]
+    """A fresh case of 县住建局 (zjj), a joint task of 水利局 (slj) on the case prepared just
+    before, or a complaint received / dispatched to zjj / handled / replied."""
+    from datetime import date
+
+    from ecoplan.supervision import cases as C
+    from ecoplan.supervision import complaints as Q
+
+    today = date.today()
+    with ws.session() as s:
+        if placeholder == "case":
+            case = C.open_case(s, source_kind="manual", source_id=None, title="矩阵案件",
+                               party_name="矩阵测试企业", department="zjj", actor="test",
+                               opened_on=today)
+            _last_case.append(case.id)
+            return str(case.id)
+        if placeholder == "task":
+            ev = C.add_task(s, C.get_case(s, _last_case[-1]), department="slj", task="协查",
+                            due=today, actor="test", on_date=today)
+            return str(ev.id)
+        c = Q.intake(s, channel="phone", content="矩阵测试投诉内容", actor="test",
+                     received_on=today)
+        steps = ("dispatched", "handled", "replied")
+        if placeholder in steps:
+            Q.dispatch(s, c, department="zjj", actor="test", on_date=today)
+        if placeholder in steps[1:]:
+            Q.handle(s, c, note="已办理", actor="test", on_date=today)
+        if placeholder == "replied":
+            Q.reply(s, c, text="已答复", actor="test", on_date=today)
+        return str(c.id)
 
 
 CASES = [(row, role) for row in ROWS for role in ROLES]
@@ -210,7 +250,8 @@ def test_authorization(matrix_env, row: dict[str, str], role: str,  # type: igno
                        tmp_path: Path) -> None:
     ws, clients = matrix_env
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert", "bulletin"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert",
+               *CASE_PLACEHOLDERS, "bulletin"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
     if row["id"] == "form-emergency-issue":
@@ -307,8 +348,19 @@ def read_fixtures(matrix_env) -> dict[str, str]:  # type: ignore[no-untyped-def]
                name="工地扬尘")
     ws.settings.reports_dir.mkdir(parents=True, exist_ok=True)
     (ws.settings.reports_dir / "matrix-report.docx").write_bytes(b"PK\x03\x04 matrix")
+    from ecoplan.supervision import cases as C
+
+    case = _case_world(ws, "case")  # of zjj, decided (the decision document exists)
+    with ws.session() as s:
+        c = C.get_case(s, case)
+        on = c.opened_on
+        for stage in ("investigation", "notice"):
+            C.advance(s, c, stage, actor="test", on_date=on)
+        C.advance(s, c, "decision", actor="test", on_date=on, basis="DQ115", fine=10000,
+                  waived=True)
     return {"evidence": uri.rsplit("/", 1)[1], "device": "MATRIXZJJ0000001",
-            "report": "matrix-report.docx"}
+            "report": "matrix-report.docx", "case": case,
+            "complaint": _case_world(ws, "dispatched")}
 
 
 READ_CASES = [(row, role) for row in READ_ROWS for role in ROLES]

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.web.test_authz_matrix import (  # noqa: F401 - fixture
+    CASE_PLACEHOLDERS,
     ROWS,
     _no_response,
     _prepare,
@@ -36,7 +37,7 @@ PAGES = ["/", "/air", "/water", "/projects", "/entry", "/data", "/reports", "/ad
          "/public/water", "/public/progress", "/api/v1/indicators", "/api/v1/assessments",
          "/api/v1/projects", "/api/v1/tasks", "/api/v1/progress/indicator",
          "/api/v1/progress/project", "/api/v1/progress/task", "/api/v1/reports",
-         "/api/v1/devices"]
+         "/api/v1/devices", "/cases", "/complaints", "/credit", "/public/complaint"]
 SUBMIT = {"/api/v1/progress/indicator": "indicator", "/api/v1/progress/project": "project",
           "/api/v1/progress/task": "task", "/entry/indicator": "indicator",
           "/entry/project": "project", "/entry/task": "task"}
@@ -91,7 +92,8 @@ def test_generated_values_never_break_the_platform(matrix_env, row: dict[str, st
     if row["id"].startswith("own-change-password"):
         pytest.skip("changes the signed-in user's password (covered by the matrix)")
     path = row["path"]
-    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert", "bulletin"):
+    for ph in ("submitted", "reviewed", "quarantine", "token", "command", "response", "alert",
+               *CASE_PLACEHOLDERS, "bulletin"):
         if "{" + ph + "}" in path:
             path = path.replace("{" + ph + "}", _prepare(ws, ph))
 
