@@ -42,7 +42,15 @@ from ecoplan.store.db import session_scope
 from ecoplan.store.models import PlanRecord, Station, User, WaterSection
 from ecoplan.store.supervision_models import Permit
 from ecoplan.store.workspace import Workspace
-from ecoplan.supervision import alert_delivery, cases, complaints, dust_service
+from ecoplan.supervision import (
+    alert_delivery,
+    cases,
+    complaints,
+    dust_service,
+    hazwaste,
+    radiation,
+    risk,
+)
 from ecoplan.supervision.exceedance_report import find_exceedances
 
 RULES_FILE = Path(__file__).with_name("data") / "alert_rules.yaml"
@@ -355,6 +363,39 @@ def _overdue_complaint(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
                     {"department": v.department, "due": v.due.isoformat()},
                     f"/complaints/{v.complaint.id}")
             for v in views if v.due is not None and v.replied_on is None and today > v.due]
+
+
+#: what expires, in words (the registries' expiring(): risk.py, hazwaste.py, radiation.py)
+EXPIRING_KINDS = {"plan_review": ("突发环境事件应急预案到期复核", "emergency plan due for review", "/risk"),
+                  "supply": ("应急物资到期", "emergency supply expiring", "/risk"),
+                  "hw_licence": ("危险废物经营许可证到期", "hazardous-waste licence expiring",
+                                 "/risk/hazwaste"),
+                  "rad_licence": ("辐射安全许可证到期", "radiation-safety licence expiring",
+                                  "/risk/radiation"),
+                  "certificate": ("辐射工作人员培训证书到期", "radiation training certificate expiring",
+                                  "/risk/radiation")}
+
+
+@register_evaluator("expiring_registry")
+def _expiring_registry(ctx: EvalContext, rule: AlertRule) -> list[Finding]:
+    """Emergency plans, supplies, hazardous-waste and radiation licences and training
+    certificates expiring within ``threshold`` days (or expired)."""
+    today = ctx.local.date()
+    days = int(rule.threshold) if rule.threshold is not None else 90
+    with ctx.workspace.session() as s:
+        items = [e.as_dict() for e in (*risk.expiring(s, today, days),
+                                       *hazwaste.expiring(s, today, days),
+                                       *radiation.expiring(s, today, days))]
+    out = []
+    for e in items:
+        zh, en, link = EXPIRING_KINDS.get(e["kind"], (e["kind"], e["kind"], "/risk"))
+        gone = e["days_left"] < 0
+        out.append(Finding(
+            f"{e['kind']}:{e['ref']}",
+            f"{zh}：{e['name']}（{e['ref']}）{'已于' if gone else '将于'} {e['due']} 到期",
+            f"{en}: {e['name']} ({e['ref']}) {'expired on' if gone else 'expires on'} {e['due']}",
+            {"due": e["due"], "days_left": e["days_left"]}, link))
+    return out
 
 
 # --------------------------------------------------------------------------- the log

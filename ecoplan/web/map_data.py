@@ -26,10 +26,11 @@ from ecoplan.standards.gcj02 import wgs84_to_gcj02
 from ecoplan.store import audit
 from ecoplan.store.map_models import LOCATABLE, MapLocation
 from ecoplan.store.models import DrinkingWaterSource, GroundwaterPoint, Station, WaterSection
+from ecoplan.store.risk_models import RiskEnterprise
 from ecoplan.store.supervision_models import Enterprise, Outlet
 from ecoplan.store.workspace import Workspace
 from ecoplan.supervision import alerts as alert_log
-from ecoplan.supervision import dust_service
+from ecoplan.supervision import dust_service, risk
 
 #: layer key → (Chinese, English) name; the first three are public
 LAYERS: dict[str, tuple[str, str]] = {
@@ -39,6 +40,7 @@ LAYERS: dict[str, tuple[str, str]] = {
     "enterprises": ("排污单位", "Enterprises"),
     "devices": ("在线监测设备", "Devices"),
     "dust": ("扬尘监控点", "Dust sites"),
+    "risk": ("环境风险企业", "Risk enterprises"),
 }
 PUBLIC_LAYERS = ("air", "water", "drinking")
 GREY, GREEN, RED, BLUE, ORANGE = "#9e9e9e", "#2e7d32", "#c62828", "#1565c0", "#ef6c00"
@@ -194,6 +196,26 @@ def _dust(ws: Workspace, s: Any) -> list[MapSite]:
     return out
 
 
+#: HJ 941-2018 enterprise risk level → colour (重大 red, 较大 orange, 一般 blue)
+RISK_COLOURS = {"重大": RED, "较大": ORANGE, "一般": BLUE}
+
+
+def _risk(ws: Workspace, s: Any) -> list[MapSite]:
+    """Risk enterprises (supervision/risk.py) coloured by their HJ 941-2018 level."""
+    out = []
+    for e in s.scalars(select(RiskEnterprise).order_by(RiskEnterprise.name)):
+        lvl, _ = risk.level_of(s, e.credit_code)
+        if lvl is None:
+            colour, zh, en = GREY, "未分级", "not graded"
+        else:
+            colour = RISK_COLOURS.get(lvl.level, GREY)
+            zh, en = f"{lvl.level}环境风险（{lvl.code}）", f"{lvl.level_en} risk ({lvl.code})"
+        lon, lat = _point(ws.settings, e.longitude, e.latitude)
+        out.append(MapSite("risk", e.credit_code, e.name, lon, lat, colour, zh, en, "/risk",
+                           e.town or ""))
+    return out
+
+
 def map_sites(ws: Workspace, layers: tuple[str, ...], now: datetime | None = None
               ) -> list[MapSite]:
     """The sites of ``layers`` (keys of :data:`LAYERS`) with their state."""
@@ -212,6 +234,8 @@ def map_sites(ws: Workspace, layers: tuple[str, ...], now: datetime | None = Non
             out += _devices(ws, s, now)
         if "dust" in layers:
             out += _dust(ws, s)
+        if "risk" in layers:
+            out += _risk(ws, s)
     return out
 
 

@@ -26,7 +26,7 @@ from ecoplan.ingest.pipeline import ingest_file
 from ecoplan.settings import load_settings
 from ecoplan.store.alert_models import Alert, AlertDelivery, AlertLogIsAppendOnly
 from ecoplan.store.models import AuditEntry
-from ecoplan.store.workspace import Workspace
+from ecoplan.store.workspace import Workspace, init_workspace
 from ecoplan.supervision import alerts as al
 from tests.supervision.test_sources_cli import ROWS, lake_file
 from tests.web.conftest import login, make_workspace
@@ -233,7 +233,7 @@ def test_rules_file_errors_are_located(tmp_path: Path) -> None:
     with pytest.raises(al.AlertError) as exc:
         al.load_rules(load_settings(home=tmp_path, alert_rules_file=bad))
     assert "no_such_type" in exc.value.message("en") and exc.value.location.row == 1
-    assert len(al.load_rules(load_settings(home=tmp_path))) == 7
+    assert len(al.load_rules(load_settings(home=tmp_path))) == 10
 
 
 def test_default_webhook_key_is_refused(tmp_path: Path) -> None:
@@ -304,3 +304,41 @@ def test_aqi_iaqi_levels_and_silent_devices(workspace_home: Path, tmp_path: Path
     # is still silent (one alert, not a second one)
     later = al.run(ws, now=at + timedelta(hours=4))
     assert len(later.resolved) == 1 and later.opened == []
+
+
+def test_overdue_cases_complaints_and_expiring_registry_items(workspace_home: Path) -> None:
+    """The rule types the enforcement loop and the risk registries add: a complaint not replied
+    to by its due day, a case past a legal period, a radiation licence about to expire."""
+    from datetime import date
+
+    from ecoplan.demo.cases import run_cases_demo
+    from ecoplan.demo.pollution_sources import load_example
+    from ecoplan.supervision import alerts as A
+    from ecoplan.supervision import complaints as Q
+    from ecoplan.supervision import radiation as R
+
+    init_workspace(workspace_home)
+    ws = Workspace()
+    load_example(ws)
+    run_cases_demo(ws, lambda zh, en: None)  # decision 2026-11-18: the fine is due in 15 days
+    with ws.session() as s:
+        c = Q.intake(s, channel="phone", content="夜间噪声扰民", actor="t",
+                     received_on=date(2026, 11, 2), category="noise")
+        Q.dispatch(s, c, department="zjj", actor="t", on_date=date(2026, 11, 2))
+        number = c.number
+        R.add_unit(s, "91141122MA0TESTR01", "示例医院", actor="t")
+        R.add_licence(s, "晋环辐证[00001]", "91141122MA0TESTR01", "使用Ⅲ类射线装置",
+                      date(2021, 12, 30), date(2026, 12, 30), actor="t")
+    rules = {r.type: r for r in A.load_rules(ws.settings)}
+    ctx = A.EvalContext(ws, datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
+    late = A.EVALUATORS["overdue_complaint"](ctx, rules["overdue_complaint"])
+    assert [f.subject for f in late] == [number] and "zjj" in late[0].title_zh
+    cases = A.EVALUATORS["overdue_case"](ctx, rules["overdue_case"])
+    assert [f.subject for f in cases] == ["2026-0001"] and "超过法定期限" in cases[0].title_zh
+    expiring = A.EVALUATORS["expiring_registry"](ctx, rules["expiring_registry"])
+    assert [f.subject for f in expiring] == ["rad_licence:晋环辐证[00001]"]
+    assert "将于 2026-12-30 到期" in expiring[0].title_zh
+    early = A.EvalContext(ws, datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert A.EVALUATORS["overdue_complaint"](early, rules["overdue_complaint"]) == []
+    months_before = A.EvalContext(ws, datetime(2026, 10, 20, 2, 0, tzinfo=UTC))  # 71 days > 60
+    assert A.EVALUATORS["expiring_registry"](months_before, rules["expiring_registry"]) == []

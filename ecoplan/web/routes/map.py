@@ -27,7 +27,7 @@ def _layers_for(user: object) -> tuple[str, ...]:
     if can is not None and can("sources.read"):
         layers.append("enterprises")
     if can is not None and can("devices.read_all"):
-        layers += ["devices", "dust"]
+        layers += ["devices", "dust", "risk"]
     return tuple(layers)
 
 
