@@ -79,7 +79,7 @@ NAV_MENUS: tuple[tuple[str, str, str], ...] = (
 #: the menu each page sits in; a page not listed stands alone in the bar (a menu the user may
 #: open only one page of shows as that page's link)
 NAV_MENU_OF: dict[str, str] = {
-    "/air": "quality", "/water": "quality", "/audit": "quality",
+    "/air": "quality", "/water": "quality", "/audit/day": "quality",
     "/audit/day": "quality",
     "/data": "quality", "/devices": "quality",
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
