@@ -80,7 +80,6 @@ NAV_MENUS: tuple[tuple[str, str, str], ...] = (
 #: open only one page of shows as that page's link)
 NAV_MENU_OF: dict[str, str] = {
     "/air": "quality", "/water": "quality", "/audit/day": "quality",
-    "/audit/day": "quality",
     "/data": "quality", "/devices": "quality",
     "/projects": "plan", "/entry": "plan", "/plans": "plan", "/bulletins": "plan",
     "/sources": "supervision", "/emergency": "supervision", "/inspections": "supervision",
