@@ -44,6 +44,7 @@ from ecoplan.store.hazwaste_models import (
     HwUnit,
 )
 from ecoplan.supervision import registry_excel as X
+from ecoplan.supervision.registry_rows import upsert
 from ecoplan.supervision.risk import check_location, opt_date, to_date
 
 ROLE_WORDS = {"产废单位": "producer", "产生单位": "producer", "producer": "producer",
@@ -97,19 +98,8 @@ def add_unit(session: Session, credit_code: str, name: str, role: str, *, actor:
               _qty(storage_capacity_t, "storage_capacity_t"),
               "storage_limit_days": int(storage_limit_days or 365), "longitude": longitude,
               "latitude": latitude}
-    u = session.get(HwUnit, credit_code)
-    if u is None:
-        u = HwUnit(credit_code=credit_code, **values)
-        session.add(u)
-        audit.record(session, actor, "hazwaste.unit.add", "hw_unit", credit_code, after=values)
-        return u, True
-    before = {k: getattr(u, k) for k in values}
-    if before == values:
-        return u, False
-    for k, v in values.items():
-        setattr(u, k, v)
-    audit.record(session, actor, "hazwaste.unit.update", "hw_unit", credit_code, before=before, after=values)
-    return u, True
+    return upsert(session, session.get(HwUnit, credit_code), HwUnit, {"credit_code": credit_code}, values,
+                  actor, "hazwaste.unit", "hw_unit", credit_code)
 
 
 def add_licence(session: Session, number: str, ref: str, scope: list[str], issued: Any, valid_until: Any,
@@ -129,19 +119,8 @@ def add_licence(session: Session, number: str, ref: str, scope: list[str], issue
     values = {"unit": u.credit_code, "scope": items, "issued": to_date(issued, "issued"),
               "valid_until": to_date(valid_until, "valid_until"),
               "capacity_t": None if capacity_t in (None, "") else _qty(capacity_t, "capacity_t")}
-    lic = session.get(HwLicence, number)
-    if lic is None:
-        lic = HwLicence(number=number, **values)
-        session.add(lic)
-        audit.record(session, actor, "hazwaste.licence.add", "hw_licence", number, after=values)
-        return lic, True
-    before = {k: getattr(lic, k) for k in values}
-    if before == values:
-        return lic, False
-    for k, v in values.items():
-        setattr(lic, k, v)
-    audit.record(session, actor, "hazwaste.licence.update", "hw_licence", number, before=before, after=values)
-    return lic, True
+    return upsert(session, session.get(HwLicence, number), HwLicence, {"number": number}, values,
+                  actor, "hazwaste.licence", "hw_licence", number)
 
 
 def add_plan(session: Session, ref: str, year: int, code: str, planned_t: Any, *, actor: str,

@@ -33,6 +33,7 @@ from ecoplan.store.radiation_models import (
     RadWorker,
 )
 from ecoplan.supervision import registry_excel as X
+from ecoplan.supervision.registry_rows import upsert
 from ecoplan.supervision.risk import check_location, to_date
 
 EVENT_WORDS = {"购买": "purchase", "购入": "purchase", "转让": "transfer", "转出": "transfer",
@@ -56,29 +57,13 @@ def unit(session: Session, ref: str, field: str = "unit") -> RadUnit:
     return u
 
 
-def _upsert(session: Session, obj: Any, cls: type, key: dict[str, Any], values: dict[str, Any], actor: str,
-            action: str, entity: str, ident: str) -> tuple[Any, bool]:
-    if obj is None:
-        obj = cls(**key, **values)
-        session.add(obj)
-        audit.record(session, actor, f"{action}.add", entity, ident, after=values)
-        return obj, True
-    before = {k: getattr(obj, k) for k in values}
-    if before == values:
-        return obj, False
-    for k, v in values.items():
-        setattr(obj, k, v)
-    audit.record(session, actor, f"{action}.update", entity, ident, before=before, after=values)
-    return obj, True
-
-
 def add_unit(session: Session, credit_code: str, name: str, *, actor: str, kind: str | None = None,
              town: str | None = None, department: str | None = None, longitude: float | None = None,
              latitude: float | None = None) -> tuple[RadUnit, bool]:
     check_location(longitude, latitude)
     values = {"name": name, "kind": kind, "town": town, "department": department,
               "longitude": longitude, "latitude": latitude}
-    return _upsert(session, session.get(RadUnit, credit_code), RadUnit, {"credit_code": credit_code},
+    return upsert(session, session.get(RadUnit, credit_code), RadUnit, {"credit_code": credit_code},
                    values, actor, "radiation.unit", "rad_unit", credit_code)
 
 
@@ -90,7 +75,7 @@ def add_licence(session: Session, number: str, ref: str, scope: str, issued: Any
         raise RadiationError("有效期至早于发证日期", "valid_until is before issued",
                              location=Location(None, None, "valid_until"))
     values = {"unit": u.credit_code, "scope": scope, "issued": i, "valid_until": v}
-    return _upsert(session, session.get(RadLicence, number), RadLicence, {"number": number}, values, actor,
+    return upsert(session, session.get(RadLicence, number), RadLicence, {"number": number}, values, actor,
                    "radiation.licence", "rad_licence", number)
 
 
@@ -112,7 +97,7 @@ def add_source(session: Session, serial: str, ref: str, nuclide: str, activity_b
               "reference_date": to_date(reference_date, "reference_date"),
               "working_life_years": None if working_life_years in (None, "") else float(working_life_years),
               "purpose": purpose, "longitude": longitude, "latitude": latitude}
-    return _upsert(session, session.get(RadSource, serial), RadSource, {"serial": serial}, values, actor,
+    return upsert(session, session.get(RadSource, serial), RadSource, {"serial": serial}, values, actor,
                    "radiation.source", "rad_source", serial)
 
 
@@ -157,7 +142,7 @@ def add_worker(session: Session, ref: str, name: str, *, actor: str, post: str |
                active: bool = True) -> tuple[RadWorker, bool]:
     u = unit(session, ref)
     w = session.scalars(select(RadWorker).where(RadWorker.unit == u.credit_code, RadWorker.name == name)).first()
-    obj, changed = _upsert(session, w, RadWorker, {"unit": u.credit_code, "name": name},
+    obj, changed = upsert(session, w, RadWorker, {"unit": u.credit_code, "name": name},
                            {"post": post, "active": 1 if active else 0}, actor, "radiation.worker", "rad_unit",
                            u.credit_code)
     session.flush()

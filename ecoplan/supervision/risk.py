@@ -33,6 +33,7 @@ from ecoplan.store.risk_models import (
 )
 from ecoplan.supervision import registry_excel as X
 from ecoplan.supervision.registry_excel import parse_value
+from ecoplan.supervision.registry_rows import upsert
 
 REVIEW_YEARS = 3
 ROUTES = {"air": "air", "大气": "air", "water": "water", "水": "water"}
@@ -81,20 +82,8 @@ def add_enterprise(session: Session, credit_code: str, name: str, *, actor: str,
     values = {"name": name, "industry": industry, "town": town, "department": department,
               "hazardous": hazardous, "heavy_metals": heavy_metals, "longitude": longitude,
               "latitude": latitude, "note": note}
-    e = session.get(RiskEnterprise, credit_code)
-    if e is None:
-        e = RiskEnterprise(credit_code=credit_code, **values)
-        session.add(e)
-        audit.record(session, actor, "risk.enterprise.add", "risk_enterprise", credit_code, after=values)
-        return e, True
-    before = {k: getattr(e, k) for k in values}
-    if before == values:
-        return e, False
-    for k, v in values.items():
-        setattr(e, k, v)
-    audit.record(session, actor, "risk.enterprise.update", "risk_enterprise", credit_code,
-                 before=before, after=values)
-    return e, True
+    return upsert(session, session.get(RiskEnterprise, credit_code), RiskEnterprise, {"credit_code": credit_code}, values,
+                  actor, "risk.enterprise", "risk_enterprise", credit_code)
 
 
 def add_grading(session: Session, ref: str, route: str, q: Any, m: Any, e_type: str, assessed_on: Any,
@@ -268,19 +257,8 @@ def add_plot(session: Session, code: str, name: str, planned_use: str, *, actor:
               "reused_on": opt_date(fields.get("reused_on"), "reused_on"),
               "department": fields.get("department"), "longitude": fields.get("longitude"),
               "latitude": fields.get("latitude")}
-    p = session.get(LandPlot, code)
-    if p is None:
-        p = LandPlot(code=code, **values)
-        session.add(p)
-        audit.record(session, actor, "risk.plot.add", "land_plot", code, after=values)
-        return p, True
-    before = {k: getattr(p, k) for k in values}
-    if before == values:
-        return p, False
-    for k, v in values.items():
-        setattr(p, k, v)
-    audit.record(session, actor, "risk.plot.update", "land_plot", code, before=before, after=values)
-    return p, True
+    return upsert(session, session.get(LandPlot, code), LandPlot, {"code": code}, values,
+                  actor, "risk.plot", "land_plot", code)
 
 
 @dataclass
