@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,26 +31,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(web_ws) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """uvicorn on a free 127.0.0.1 port, in a thread, for the length of the test."""
+@contextmanager
+def serving(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The web app of ``settings`` under uvicorn on a free 127.0.0.1 port, in a thread, while
+    the block runs (the browser tests' one way to start a server)."""
     import uvicorn
 
     from ecoplan.web.app import create_app
 
     port = free_port()
-    cfg = uvicorn.Config(create_app(web_ws.settings), host="127.0.0.1", port=port,
-                         log_level="warning", access_log=False)
-    srv = uvicorn.Server(cfg)
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                        log_level="warning", access_log=False))
     th = threading.Thread(target=srv.run, daemon=True)
     th.start()
     deadline = time.monotonic() + 20
     while not srv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(timeout=10)
+
+
+@pytest.fixture
+def server(web_ws) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """uvicorn on a free 127.0.0.1 port, in a thread, for the length of the test."""
+    with serving(web_ws.settings) as base:
+        yield base
 
 
 @pytest.fixture
@@ -162,24 +172,11 @@ def test_department_update_is_approved_and_appears_on_the_overview(  # type: ign
 @pytest.fixture
 def demo_server(web_ws) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The server on a workspace with the bench demo data (air lake, approved reports)."""
-    import uvicorn
-
     from ecoplan.bench.web import prepare_demo
-    from ecoplan.web.app import create_app
 
     prepare_demo(web_ws.settings.home)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(web_ws.settings), host="127.0.0.1",
-                                        port=port, log_level="warning", access_log=False))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with serving(web_ws.settings) as base:
+        yield base
 
 
 def test_air_and_water_pages_show_charts_tables_and_rules(  # type: ignore[no-untyped-def]

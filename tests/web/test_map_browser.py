@@ -4,15 +4,13 @@ on its page; at 390 px nothing scrolls sideways. Screenshots go to test-artifact
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.web.test_browser import browser, free_port  # noqa: F401 - fixture
+from tests.web.test_browser import browser, serving  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
@@ -34,28 +32,15 @@ def _hours() -> pd.DataFrame:
 
 @pytest.fixture
 def map_server(web_ws, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from ecoplan.ingest.pipeline import ingest_frame
     from ecoplan.ingest.registry import import_file
-    from ecoplan.web.app import create_app
 
     reg = tmp_path / "stations.csv"
     reg.write_text(STATIONS, encoding="utf-8")
     import_file(web_ws.engine, "station", reg)
     assert ingest_frame(web_ws, "air_hourly", _hours(), source="map-test").rows_written
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(web_ws.settings), host="127.0.0.1",
-                                        port=port, log_level="warning", access_log=False))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with serving(web_ws.settings) as base:
+        yield base
 
 
 def test_public_map_shows_coloured_stations_and_clicks_through(  # type: ignore[no-untyped-def]
