@@ -21,7 +21,7 @@ system-deps-build:
 system-deps-demo:
 	@$(SYSTEM_DEPS) demo
 
-$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/devices/_accel.c | system-deps-build
+$(STAMP): pyproject.toml constraints.txt hatch_build.py ecoplan/devices/_accel.c ecoplan/standards/_air_daily_kernel.c | system-deps-build
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"

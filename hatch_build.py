@@ -1,12 +1,14 @@
-"""Hatch build hook: compile the optional C accelerator of the HJ 212 codec.
+"""Hatch build hook: compile the optional C extensions (HJ 212 codec, air daily kernel).
 
-``ecoplan/devices/_accel.c`` is compiled with the building interpreter's own sysconfig
+``ecoplan/devices/_accel.c`` (the HJ 212 codec) and ``ecoplan/standards/_air_daily_kernel.c``
+(daily air-quality values on a station × day grid, :mod:`ecoplan.store.air_kernel`) are compiled with the building interpreter's own sysconfig
 (compiler, flags, include directory, extension suffix). An editable install (``pip install -e``,
 what ``make install`` does) gets the module next to its source; a wheel gets it packed in (and a
 platform tag). When compilation fails the install still succeeds: a warning is printed and the
 pure-Python codec is used (``ecoplan hj212 check --json`` reports which implementation is active;
 ``ECOPLAN_HJ212_ACCEL=0`` forces pure Python at run time; ``ECOPLAN_BUILD_ACCEL=0`` skips the
-compilation).
+compilation). Without the air kernel the analytics engine computes the daily values (same
+results, slower; ``ECOPLAN_AIR_KERNEL=0`` forces that at run time).
 """
 
 from __future__ import annotations
@@ -25,25 +27,31 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = Path("ecoplan/devices/_accel.c")
 PACKAGE_DIR = SOURCE.parent
+AIR_KERNEL = Path("ecoplan/standards/_air_daily_kernel.c")
+#: every extension: its source and what it is (for messages)
+SOURCES = ((SOURCE, "HJ 212 C accelerator"), (AIR_KERNEL, "air daily C kernel"))
 
 
 def _warn(message: str) -> None:
     line = "=" * 78
     sys.stderr.write(f"\n{line}\nWARNING (ecoplan): {message}\n"
-                     "The pure-Python HJ 212 codec will be used (same results, slower).\n"
+                     "The pure-Python HJ 212 codec and the engine's daily air values will be "
+                     "used (same results, slower).\n"
                      f"{line}\n")
 
 
-def compile_accel(root: Path, out_dir: Path) -> Path:
-    """Compile the accelerator into ``out_dir``; return the module file (raises on failure)."""
+def compile_accel(root: Path, out_dir: Path, source: Path = SOURCE) -> Path:
+    """Compile ``source`` into ``out_dir``; return the module file (raises on failure)."""
     cfg = sysconfig.get_config_var
     suffix = cfg("EXT_SUFFIX") or ".so"
-    target = out_dir / f"_accel{suffix}"
+    target = out_dir / f"{source.stem}{suffix}"
     ldshared = shlex.split(cfg("LDSHARED") or "cc -shared")
     if os.environ.get("CC"):  # a compiler chosen by the user replaces the configured one
         ldshared = [*shlex.split(os.environ["CC"]), *ldshared[1:]]
     cmd = [*ldshared, *shlex.split(cfg("CFLAGS") or ""), *shlex.split(cfg("CCSHARED") or "-fPIC"),
-           f"-I{sysconfig.get_paths()['include']}", str(root / SOURCE), "-o",
+           # no fused multiply-add: x * 1000 + 0.5 rounded twice, as the engines compute it
+           "-ffp-contract=off",
+           f"-I{sysconfig.get_paths()['include']}", str(root / source), "-o",
            str(target)]
     tmp = target.with_name(f".{target.name}.tmp")
     cmd[-1] = str(tmp)
@@ -55,7 +63,7 @@ def compile_accel(root: Path, out_dir: Path) -> Path:
 
 
 class AccelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
-    """Compiles ``_accel.c`` for the wheel target (standard and editable builds)."""
+    """Compiles the C extensions for the wheel target (standard and editable builds)."""
 
     PLUGIN_NAME = "custom"
 
@@ -63,26 +71,30 @@ class AccelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel":
             return
         if os.environ.get("ECOPLAN_BUILD_ACCEL", "").strip().lower() in ("0", "no", "false"):
-            _warn("ECOPLAN_BUILD_ACCEL=0: the C accelerator was not compiled.")
+            _warn("ECOPLAN_BUILD_ACCEL=0: the C extensions were not compiled.")
             return
         root = Path(self.root)
-        if not (root / SOURCE).is_file():
-            return
+        for source, what in SOURCES:
+            if (root / source).is_file():
+                self._build(root, version, build_data, source, what)
+
+    def _build(self, root: Path, version: str, build_data: dict[str, Any], source: Path,
+               what: str) -> None:
         try:
             if version == "editable":
-                built = compile_accel(root, root / PACKAGE_DIR)
-                sys.stderr.write(f"ecoplan: compiled the HJ 212 C accelerator: {built}\n")
+                built = compile_accel(root, root / source.parent, source)
+                sys.stderr.write(f"ecoplan: compiled the {what}: {built}\n")
                 return
-            self._tmp = tempfile.mkdtemp(prefix="ecoplan-accel-")
-            built = compile_accel(root, Path(self._tmp))
-        except Exception as exc:  # noqa: BLE001 - the accelerator is optional
-            _warn(f"could not compile the HJ 212 C accelerator {SOURCE}:\n{exc}")
+            if not getattr(self, "_tmp", None):
+                self._tmp = tempfile.mkdtemp(prefix="ecoplan-accel-")
+            built = compile_accel(root, Path(self._tmp), source)
+        except Exception as exc:  # noqa: BLE001 - the extensions are optional
+            _warn(f"could not compile the {what} {source}:\n{exc}")
             return
-        build_data["force_include"][str(built)] = str(PACKAGE_DIR / built.name)
+        build_data["force_include"][str(built)] = str(source.parent / built.name)
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
-        sys.stderr.write(f"ecoplan: compiled the HJ 212 C accelerator into the wheel: "
-                         f"{built.name}\n")
+        sys.stderr.write(f"ecoplan: compiled the {what} into the wheel: {built.name}\n")
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         tmp = getattr(self, "_tmp", None)

@@ -37,6 +37,7 @@ from ecoplan.standards.air_period import (
 from ecoplan.standards.air_rules import SWITCH_DATE
 from ecoplan.standards.air_stations import select_stations, station_set_summary
 from ecoplan.standards.hj212_flags import INVALID_SOURCE_FLAGS
+from ecoplan.store import air_kernel
 from ecoplan.store.engine import Analytics, backend_of, connect, materialise
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import Station
@@ -191,7 +192,10 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     """
     check_dust_convention(dust_convention)
     rules = rules or DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
-    d = daily_values(hourly, rules=rules)
+    # the store may compute a scanned Parquet file's daily values with its compiled kernel
+    d = air_kernel.daily_values(backend_of(analytics), hourly, rules)
+    if d is None:
+        d = daily_values(hourly, rules=rules)
     key = "station_code"
     if by == "city":
         if stations is None:

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecoplan.ingest.readers.air import POLLUTANTS, _map_columns, unit_factor
+from ecoplan.store import air_kernel
 
 #: Columns of the scanned table, in order (as the command's reader path selects them).
 SCANNED_COLUMNS = ("station_code", "timestamp", *POLLUTANTS)
@@ -104,17 +105,30 @@ def _select_sql(plan: ScanPlan, path: Path) -> str:
     return f"SELECT {', '.join(cols)} FROM read_parquet({_literal(str(path))})"
 
 
-def _rows_clean(con: Any, plan: ScanPlan, path: Path) -> bool:
-    """No row the reader would report: station code and time present, codes without blanks."""
+@dataclass(frozen=True)
+class _Census:
+    """What one pass over the key columns found: the station codes and the time range."""
+
+    codes: list[str]
+    first: datetime | None
+    last: datetime | None
+
+
+def _rows_clean(con: Any, plan: ScanPlan, path: Path) -> _Census | None:
+    """No row the reader would report (station code and time present, codes without blanks):
+    the file's station codes and time range; None when the reader must read the file."""
     src = f"read_parquet({_literal(str(path))})"
     code, ts = _quote(plan.station_code), _quote(plan.timestamp)
     raw = con.raw_sql(
         f"SELECT count(*) FILTER (WHERE {code} IS NULL OR {ts} IS NULL), "
-        f"list(DISTINCT {code}) FROM {src}").fetchone()
+        f"list(DISTINCT {code}), min(CAST({ts} AS TIMESTAMP)), max(CAST({ts} AS TIMESTAMP)) "
+        f"FROM {src}").fetchone()
     if raw is None or raw[0]:
-        return False
+        return None
     codes = raw[1] or []
-    return all(c == c.strip() and c != "" for c in codes)
+    if not all(c == c.strip() and c != "" for c in codes):
+        return None
+    return _Census(sorted(codes), raw[2], raw[3])
 
 
 def scan_hourly(con: Any, path: Path, *, stations: list[str] | None = None,
@@ -126,7 +140,8 @@ def scan_hourly(con: Any, path: Path, *, stations: list[str] | None = None,
     if getattr(con, "name", "") != "duckdb":
         return None
     plan = scan_plan(path)
-    if plan is None or not _rows_clean(con, plan, path):
+    census = None if plan is None else _rows_clean(con, plan, path)
+    if plan is None or census is None:
         return None
     where: list[str] = []
     if stations is not None:
@@ -142,4 +157,14 @@ def scan_hourly(con: Any, path: Path, *, stations: list[str] | None = None,
         sql = f"SELECT * FROM ({sql}) WHERE {' AND '.join(where)}"
     name = f"air_scan_{uuid.uuid4().hex[:12]}"
     con.raw_sql(f"CREATE TEMP VIEW {name} AS {sql}")
-    return con.table(name)
+    table = con.table(name)
+    codes = [c for c in census.codes if stations is None or c in set(stations)]
+    if codes and census.first is not None and census.last is not None:
+        # the engine may compute this scan's daily values with the compiled kernel
+        air_kernel.register(table, air_kernel.ParquetHourly(
+            path=path, station_column=plan.station_code, timestamp_column=plan.timestamp,
+            pollutants=dict(plan.pollutants), station_codes=tuple(codes), first=census.first,
+            last=census.last, stations=None if stations is None else frozenset(stations),
+            after=None if start is None else datetime.combine(start, time()),
+            until=None if end is None else datetime.combine(end, time()) + timedelta(days=1)))
+    return table

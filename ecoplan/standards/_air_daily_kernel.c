@@ -1,0 +1,363 @@
+/* Daily air-quality values in one pass over the hours (ecoplan.standards._air_daily_kernel).
+ *
+ * The same rules as ecoplan.standards.air_daily.daily_values (GB 3095-2012/2026 Table 4 daily
+ * validity, HJ 663-2013 §6.1.2 O3 daily maximum 8-h mean), computed on a dense station × day grid
+ * instead of an engine's hash aggregation. The Ibis function is the reference: every value here
+ * must be bit-identical to it (tests/air/test_air_kernel.py checks that differentially), so the
+ * arithmetic is the reference's step for step:
+ *
+ *   scaled value      v = floor(x * 1000 + 0.5)            (NaN / null: missing)
+ *   daily mean        (Σv / 1000) / n              when n ≥ min_hours, else null
+ *   O3 1-h maximum    max(v) / 1000                when n(O3) ≥ min_hours
+ *   hour slot h       max(v) of the rows labelled h (1…24, label = hour(ts − 1 h) + 1)
+ *   8-h window w      Σ slots w−7…w (missing = 0), m = its valid slots;
+ *                     mean (Σ / 1000) / m when m ≥ window_min_hours, else −1
+ *   O3 8-h            the largest window mean, kept when ≥ min_windows windows are valid, or
+ *                     (exceedance exception) fewer than that but above the limit
+ *
+ * Sums are of integers held in doubles, so their order does not matter while they stay below
+ * 2^53; values of magnitude ≥ 2^36 (or not finite) and anything else the grid cannot represent
+ * exactly make accumulate() report a status other than 0, and the caller uses the reference.
+ *
+ * Built by hatch_build.py at install time (with -ffp-contract=off: no fused multiply-add, so
+ * x * 1000 + 0.5 is rounded twice, as the engines do). Optional: without it the engine runs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_MEAN 5            /* pollutants whose daily value is a mean (all but O3) */
+#define N_HOURS 24
+#define SLOT_LIMIT 16777216.0  /* 2^24: integers a float32 slot holds exactly */
+#define VALUE_LIMIT 68719476736.0  /* 2^36: 30,000 of them still sum exactly (< 2^53) */
+
+/* status codes of accumulate(): 0 = fine, anything else = use the reference pipeline */
+enum { OK = 0, NOT_WHOLE_SECOND = 1, BEFORE_1970 = 2, OUTSIDE_GRID = 3, VALUE_RANGE = 4,
+       BAD_STATION = 5 };
+
+typedef struct {
+    Py_ssize_t stations, days;
+    int64_t day0;
+    int32_t *rows;          /* rows seen per cell */
+    double *sum;            /* [cell][N_MEAN] Σ scaled values */
+    int32_t *count;         /* [cell][N_MEAN + 1] valid values; the last is O3 */
+    double *o3max;          /* [cell] largest scaled O3 (NaN: none yet) */
+    float *slot;            /* [cell][24] largest scaled O3 of each hour label (NaN: none) */
+} Grid;
+
+static void grid_free(PyObject *capsule) {
+    Grid *g = (Grid *)PyCapsule_GetPointer(capsule, "ecoplan.air_grid");
+    if (g == NULL) return;
+    free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot);
+    free(g);
+}
+
+static Grid *grid_of(PyObject *capsule) {
+    return (Grid *)PyCapsule_GetPointer(capsule, "ecoplan.air_grid");
+}
+
+/* new_grid(stations, days, day0) -> capsule */
+static PyObject *py_new_grid(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_ssize_t stations, days;
+    long long day0;
+    if (!PyArg_ParseTuple(args, "nnL", &stations, &days, &day0)) return NULL;
+    if (stations <= 0 || days <= 0) {
+        PyErr_SetString(PyExc_ValueError, "empty grid");
+        return NULL;
+    }
+    Grid *g = (Grid *)calloc(1, sizeof(Grid));
+    if (g == NULL) return PyErr_NoMemory();
+    size_t cells = (size_t)stations * (size_t)days;
+    g->stations = stations; g->days = days; g->day0 = day0;
+    g->rows = (int32_t *)calloc(cells, sizeof(int32_t));
+    g->sum = (double *)calloc(cells * N_MEAN, sizeof(double));
+    g->count = (int32_t *)calloc(cells * (N_MEAN + 1), sizeof(int32_t));
+    g->o3max = (double *)malloc(cells * sizeof(double));
+    g->slot = (float *)malloc(cells * N_HOURS * sizeof(float));
+    if (!g->rows || !g->sum || !g->count || !g->o3max || !g->slot) {
+        free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot); free(g);
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < cells; i++) g->o3max[i] = NAN;
+    for (size_t i = 0; i < cells * N_HOURS; i++) g->slot[i] = NAN;
+    PyObject *capsule = PyCapsule_New(g, "ecoplan.air_grid", grid_free);
+    if (capsule == NULL) {
+        free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot); free(g);
+    }
+    return capsule;
+}
+
+typedef struct {
+    Py_buffer data, valid;
+    int has_data, has_valid;
+    Py_ssize_t offset;       /* element (and bit) offset of the Arrow array */
+} Column;
+
+static int column_open(PyObject *spec, Column *c) {
+    /* spec: None (no such column: every value missing) or (data, validity or None, offset) */
+    memset(c, 0, sizeof(Column));
+    if (spec == Py_None) return 0;
+    PyObject *data, *valid;
+    if (!PyArg_ParseTuple(spec, "OOn", &data, &valid, &c->offset)) return -1;
+    if (PyObject_GetBuffer(data, &c->data, PyBUF_SIMPLE) < 0) return -1;
+    c->has_data = 1;
+    if (valid != Py_None) {
+        if (PyObject_GetBuffer(valid, &c->valid, PyBUF_SIMPLE) < 0) return -1;
+        c->has_valid = 1;
+    }
+    return 0;
+}
+
+static void column_close(Column *c) {
+    if (c->has_data) PyBuffer_Release(&c->data);
+    if (c->has_valid) PyBuffer_Release(&c->valid);
+}
+
+/* The scaled value of row i, or NaN when it is missing (null, NaN, no column). */
+static inline double column_scaled(const Column *c, Py_ssize_t i) {
+    if (!c->has_data) return NAN;
+    Py_ssize_t j = i + c->offset;
+    if (c->has_valid) {
+        const unsigned char *bits = (const unsigned char *)c->valid.buf;
+        if (!(bits[j >> 3] & (1u << (j & 7)))) return NAN;
+    }
+    double x = ((const double *)c->data.buf)[j];
+    if (isnan(x)) return NAN;
+    double y = x * 1000.0 + 0.5;  /* two roundings (built with -ffp-contract=off) */
+    /* floor(y) without a libm call: exact below 2^62; larger (or infinite) values are
+     * returned as they are and refused by the caller's range check */
+    if (!(fabs(y) < 4611686018427387904.0)) return y;
+    double t = (double)(int64_t)y;  /* truncation towards zero */
+    return t > y ? t - 1.0 : t;     /* y is never -0.0: x * 1000 + 0.5 rounds -0.5 + 0.5 to +0 */
+}
+
+/* Add one run of rows of a cell to the grid; -1 when a count would leave int16. */
+static int flush(Grid *g, size_t cell, const double *acc, const int32_t *cnt, double top,
+                 int32_t rows) {
+    if ((g->rows[cell] += rows) > 30000) return -1;  /* the counts are int16 columns */
+    for (int p = 0; p < N_MEAN; p++) {
+        g->sum[cell * N_MEAN + p] += acc[p];
+        g->count[cell * (N_MEAN + 1) + p] += cnt[p];
+    }
+    g->count[cell * (N_MEAN + 1) + N_MEAN] += cnt[N_MEAN];
+    if (!isnan(top) && (isnan(g->o3max[cell]) || top > g->o3max[cell])) g->o3max[cell] = top;
+    return 0;
+}
+
+/* accumulate(grid, station_ids int32, timestamps int64 µs, n, columns) -> status
+ * columns: a sequence of N_MEAN + 1 column specs, the mean pollutants then O3. */
+static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *capsule, *cols;
+    Py_buffer st, ts;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "Oy*y*nO", &capsule, &st, &ts, &n, &cols)) return NULL;
+    Grid *g = grid_of(capsule);
+    Column c[N_MEAN + 1];
+    int opened = 0, status = OK;
+    if (g == NULL) goto fail;
+    if (!PySequence_Check(cols) || PySequence_Size(cols) != N_MEAN + 1) {
+        PyErr_SetString(PyExc_ValueError, "six pollutant columns expected");
+        goto fail;
+    }
+    if (st.len < n * (Py_ssize_t)sizeof(int32_t) || ts.len < n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "short station or time buffer");
+        goto fail;
+    }
+    for (; opened < N_MEAN + 1; opened++) {
+        PyObject *spec = PySequence_GetItem(cols, opened);
+        if (spec == NULL) goto fail;
+        int rc = column_open(spec, &c[opened]);
+        Py_DECREF(spec);
+        if (rc < 0) { column_close(&c[opened]); goto fail; }
+        if (c[opened].has_data && c[opened].data.len
+                < (n + c[opened].offset) * (Py_ssize_t)sizeof(double)) {
+            opened++;
+            PyErr_SetString(PyExc_ValueError, "short value buffer");
+            goto fail;
+        }
+    }
+    const int32_t *sid = (const int32_t *)st.buf;
+    const int64_t *tus = (const int64_t *)ts.buf;
+    Py_BEGIN_ALLOW_THREADS
+    /* Rows of one station-day usually follow each other: their sums and counts are kept in
+     * locals and added to the grid when the cell changes (exact: integers below 2^53). */
+    size_t cur = (size_t)-1;
+    double acc[N_MEAN], top = NAN;
+    int32_t cnt[N_MEAN + 1], rows = 0;
+    int64_t last_us = 0, day = 0;
+    int hour = 0, have_last = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t us = tus[i];
+        if (have_last && us - last_us == 3600000000LL && hour < 23) {
+            hour++;  /* the next hour of the same day: no divisions */
+        } else {
+            if (us % 1000000 != 0) { status = NOT_WHOLE_SECOND; break; }
+            int64_t s = us / 1000000 - 3600;  /* CNEMC day: the hour-ending label minus 1 h */
+            if (s < 0) { status = BEFORE_1970; break; }
+            int64_t hours = s / 3600;
+            day = hours / 24 - g->day0;
+            hour = (int)(hours % 24);
+        }
+        last_us = us;
+        have_last = 1;
+        int32_t k = sid[i];
+        if (k < 0 || k >= g->stations) { status = BAD_STATION; break; }
+        if (day < 0 || day >= g->days) { status = OUTSIDE_GRID; break; }
+        size_t cell = (size_t)k * (size_t)g->days + (size_t)day;
+        if (cell != cur) {
+            if (cur != (size_t)-1 && flush(g, cur, acc, cnt, top, rows) < 0) {
+                status = VALUE_RANGE; cur = (size_t)-1; break;
+            }
+            cur = cell;
+            for (int p = 0; p < N_MEAN; p++) acc[p] = 0.0;
+            for (int p = 0; p <= N_MEAN; p++) cnt[p] = 0;
+            top = NAN;
+            rows = 0;
+        }
+        rows++;
+        int bad = 0;
+        for (int p = 0; p < N_MEAN; p++) {
+            double v = column_scaled(&c[p], i);
+            if (isnan(v)) continue;
+            bad |= !(fabs(v) < VALUE_LIMIT);
+            acc[p] += v;
+            cnt[p]++;
+        }
+        double v = column_scaled(&c[N_MEAN], i);
+        if (!isnan(v)) {
+            bad |= !(fabs(v) < SLOT_LIMIT);
+            cnt[N_MEAN]++;
+            if (isnan(top) || v > top) top = v;
+            float *slot = &g->slot[cell * N_HOURS + hour];
+            if (isnan(*slot) || v > *slot) *slot = (float)v;
+        }
+        if (bad) { status = VALUE_RANGE; cur = (size_t)-1; break; }
+    }
+    if (cur != (size_t)-1 && flush(g, cur, acc, cnt, top, rows) < 0) status = VALUE_RANGE;
+    Py_END_ALLOW_THREADS
+    for (int p = 0; p < opened; p++) column_close(&c[p]);
+    PyBuffer_Release(&st);
+    PyBuffer_Release(&ts);
+    return PyLong_FromLong(status);
+fail:
+    for (int p = 0; p < opened; p++) column_close(&c[p]);
+    PyBuffer_Release(&st);
+    PyBuffer_Release(&ts);
+    return NULL;
+}
+
+static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t need) {
+    if (PyObject_GetBuffer(obj, b, PyBUF_WRITABLE) < 0) return -1;
+    if (b->len < need) {
+        PyBuffer_Release(b);
+        PyErr_SetString(PyExc_ValueError, "short output buffer");
+        return -1;
+    }
+    return 0;
+}
+
+/* finish(grid, min_hours, window_min_hours, first_window, last_window, min_windows,
+ *        exceedance_exception, o3_8h_limit, cell, means, o3_8h, o3_1h_max, counts, windows)
+ *   -> number of station-days written
+ * Outputs, one entry per station-day that has at least one row, in cell order (station, day):
+ *   cell int64; means float64 [N_MEAN][rows] (NaN: null); o3_8h, o3_1h_max float64 (NaN: null);
+ *   counts int16 [N_MEAN + 1][rows]; windows int16. Buffers are sized for every cell. */
+static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *capsule, *o_cell, *o_means, *o_o3, *o_o3h, *o_counts, *o_win;
+    int min_hours, wmin, first, last, min_windows, exception;
+    double limit;
+    if (!PyArg_ParseTuple(args, "OiiiiipdOOOOOO", &capsule, &min_hours, &wmin, &first, &last,
+                          &min_windows, &exception, &limit, &o_cell, &o_means, &o_o3, &o_o3h,
+                          &o_counts, &o_win)) return NULL;
+    Grid *g = grid_of(capsule);
+    if (g == NULL) return NULL;
+    if (first < 8 || last > N_HOURS || first > last) {
+        PyErr_SetString(PyExc_ValueError, "8-h windows must lie within the day");
+        return NULL;
+    }
+    Py_ssize_t cells = g->stations * g->days;
+    Py_buffer b_cell, b_means, b_o3, b_o3h, b_counts, b_win;
+    if (writable(o_cell, &b_cell, cells * 8) < 0) return NULL;
+    if (writable(o_means, &b_means, cells * 8 * N_MEAN) < 0) goto f1;
+    if (writable(o_o3, &b_o3, cells * 8) < 0) goto f2;
+    if (writable(o_o3h, &b_o3h, cells * 8) < 0) goto f3;
+    if (writable(o_counts, &b_counts, cells * 2 * (N_MEAN + 1)) < 0) goto f4;
+    if (writable(o_win, &b_win, cells * 2) < 0) goto f5;
+    int64_t *out_cell = (int64_t *)b_cell.buf;
+    double *out_means = (double *)b_means.buf, *out_o3 = (double *)b_o3.buf;
+    double *out_o3h = (double *)b_o3h.buf;
+    int16_t *out_counts = (int16_t *)b_counts.buf, *out_win = (int16_t *)b_win.buf;
+    Py_ssize_t r = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t cell = 0; cell < cells; cell++) {
+        if (g->rows[cell] == 0) continue;
+        out_cell[r] = cell;
+        for (int p = 0; p < N_MEAN; p++) {
+            int32_t cnt = g->count[cell * (N_MEAN + 1) + p];
+            out_means[p * cells + r] = cnt >= min_hours
+                ? (g->sum[cell * N_MEAN + p] / 1000.0) / (double)cnt : NAN;
+            out_counts[p * cells + r] = (int16_t)cnt;
+        }
+        int32_t n_o3 = g->count[cell * (N_MEAN + 1) + N_MEAN];
+        out_counts[N_MEAN * cells + r] = (int16_t)n_o3;
+        out_o3h[r] = n_o3 >= min_hours ? g->o3max[cell] / 1000.0 : NAN;
+        /* prefix sums over the hour slots: window w (labels w−7 … w) is slots w−8 … w−1 */
+        const float *slot = &g->slot[cell * N_HOURS];
+        double ps[N_HOURS + 1];
+        int pc[N_HOURS + 1];
+        ps[0] = 0.0; pc[0] = 0;
+        for (int h = 0; h < N_HOURS; h++) {
+            int here = !isnan(slot[h]);
+            ps[h + 1] = ps[h] + (here ? (double)slot[h] : 0.0);
+            pc[h + 1] = pc[h] + here;
+        }
+        int valid = 0;
+        double best = -1.0;
+        for (int w = first; w <= last; w++) {
+            double s = ps[w] - ps[w - 8];  /* integers below 2^53: exact in any order */
+            int m = pc[w] - pc[w - 8];
+            double mean = m >= wmin ? (s / 1000.0) / (double)m : -1.0;
+            if (m >= wmin) valid++;
+            if (mean > best) best = mean;
+        }
+        int ok = valid >= min_windows;
+        if (exception) ok = ok || (valid > 0 && best > limit);
+        ok = ok && valid > 0;
+        out_o3[r] = ok ? best : NAN;
+        out_win[r] = (int16_t)valid;
+        r++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&b_win);
+    PyBuffer_Release(&b_counts);
+    PyBuffer_Release(&b_o3h);
+    PyBuffer_Release(&b_o3);
+    PyBuffer_Release(&b_means);
+    PyBuffer_Release(&b_cell);
+    return PyLong_FromSsize_t(r);
+f5: PyBuffer_Release(&b_counts);
+f4: PyBuffer_Release(&b_o3h);
+f3: PyBuffer_Release(&b_o3);
+f2: PyBuffer_Release(&b_means);
+f1: PyBuffer_Release(&b_cell);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
+    {"accumulate", py_accumulate, METH_VARARGS,
+     "accumulate(grid, station_ids, timestamps_us, n, columns) -> status (0 = fine)"},
+    {"finish", py_finish, METH_VARARGS, "finish(grid, rules…, outputs…) -> station-days"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_air_daily_kernel",
+    "Daily air-quality values on a station × day grid (optional C kernel).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__air_daily_kernel(void) { return PyModule_Create(&module); }
