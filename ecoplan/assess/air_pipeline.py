@@ -37,7 +37,7 @@ from ecoplan.standards.air_period import (
 from ecoplan.standards.air_rules import SWITCH_DATE
 from ecoplan.standards.air_stations import select_stations, station_set_summary
 from ecoplan.standards.hj212_flags import INVALID_SOURCE_FLAGS
-from ecoplan.store import air_kernel
+from ecoplan.store import air_kernel, sql_cache
 from ecoplan.store.engine import Analytics, backend_of, connect, materialise
 from ecoplan.store.lake import Lake
 from ecoplan.store.models import Station
@@ -163,8 +163,13 @@ def _resolve_ruleset(t: ir.Table, ruleset: str, analytics: Any, column: str = "d
     if ruleset != "auto":
         return ruleset
 
-    bounds = _execute(analytics, t.aggregate(lo=t[column].min(), hi=t[column].max()))
-    lo, hi = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
+    scanned = air_kernel.source_of(t) if column == "timestamp" else None
+    if scanned is not None and scanned.stations is None and scanned.after is None \
+            and scanned.until is None:  # the scan already found the file's time range
+        lo, hi = scanned.first, scanned.last
+    else:
+        bounds = _execute(analytics, t.aggregate(lo=t[column].min(), hi=t[column].max()))
+        lo, hi = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
     if pd.isna(lo):
         return "2012"
     shift = pd.Timedelta(hours=1) if column == "timestamp" else pd.Timedelta(0)
@@ -180,7 +185,7 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
                 dust: pd.DataFrame | None = None, dust_convention: str = "none",
                 stations: pd.DataFrame | None = None, by: str = "station",
                 station_set: str = "assessment", city_o3: str = "site_max_mean",
-                cache: bool = True) -> ir.Table:
+                cache: bool = True, kernel: bool = True) -> ir.Table:
     """Daily values with daily AQI per station (or per city with ``by="city"``), cached.
 
     ``dust`` is a frame of (``date`` [, ``station_code`` or ``city``], ``dust``) flags; they
@@ -189,11 +194,14 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     (环办监测〔2016〕120号). ``stations`` maps ``station_code`` to ``city`` for ``by="city"``;
     ``station_set`` chooses the stations averaged (``assessment``: HJ 664 assessment types only,
     环办〔2014〕64号 三(一); ``all``); ``city_o3`` the city O3 8-h method (``hj663-2013.yaml``).
+    ``kernel=False`` keeps the store from computing the daily values with its compiled kernel
+    (:mod:`ecoplan.store.air_kernel`; same results) — for benchmarks and parity tests.
     """
     check_dust_convention(dust_convention)
     rules = rules or DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
     # the store may compute a scanned Parquet file's daily values with its compiled kernel
-    d = air_kernel.daily_values(backend_of(analytics), hourly, rules)
+    d = air_kernel.daily_values(backend_of(analytics), hourly, rules) if kernel else None
+    kernel = d is not None
     if d is None:
         d = daily_values(hourly, rules=rules)
     key = "station_code"
@@ -236,7 +244,17 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
             d = d.mutate(pm10=ibis.ifelse(d.dust, ibis.null("float64"), d.pm10),
                          pm25=ibis.ifelse(d.dust, ibis.null("float64"), d.pm25))
     rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
-    out = daily_aqi(d, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
+    daily = d
+
+    def build() -> ir.Table:
+        return daily_aqi(daily, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
+
+    if by == "station" and "dust" not in d.columns:  # no frames joined in: the SQL is reusable
+        out = sql_cache.cached(backend_of(analytics), (
+            "daily_table", "kernel" if kernel else "reference", rules, rs, include_o3_1h),
+            [d if kernel else hourly], build)
+    else:
+        out = build()
     return materialise(analytics, out) if cache else out
 
 
@@ -309,13 +327,19 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     opts = dict(period=period, key=key, start=start, end=end, composite=composite,
                 dust_convention=dust_convention, incomplete_days=incomplete_days,
                 composite_inputs=composite_inputs)
-    stats = rank_by_composite(period_statistics(daily, ruleset=stat_rules, **opts), key=key)
-    out = _execute(analytics, stats.order_by(["period", key]))
+    def statistics(rules: str, ranked: bool) -> ir.Table:
+        def build() -> ir.Table:
+            stats = period_statistics(daily, ruleset=rules, **opts)
+            return (rank_by_composite(stats, key=key) if ranked else stats).order_by(
+                ["period", key])
+        return sql_cache.cached(backend_of(analytics), (
+            "period_statistics", rules, ranked, sorted(opts.items())), [daily], build)
+
+    out = _execute(analytics, statistics(stat_rules, True))
     out.insert(2, "ruleset", "auto" if mixed else stat_rules)
     out.insert(3, "limits_ruleset", stat_rules)
     if mixed:  # GB 3095-2026 from 2026-03-01: the limits in force on the period's last day
-        other = _execute(analytics, period_statistics(daily, ruleset="2026", **opts)
-                         .order_by(["period", key]))
+        other = _execute(analytics, statistics("2026", False))
         exc = [c for c in out.columns if c.startswith("exceedance_multiple_")]
         starts = pd.to_datetime(out["period_start"]).dt.date
         ends = [_period_end(period, str(lbl), end) for lbl in out["period"]]

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from queue import Full, Queue
 from types import ModuleType
 from typing import Any
 
@@ -34,7 +37,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from ecoplan.standards.air_daily import DAILY_MEAN_POLLUTANTS, DailyRules
 
@@ -136,13 +139,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     file_cols = [source.station_column, source.timestamp_column,
                  *dict.fromkeys(c for c in source.pollutants.values() if c is not None)]
-    # Arrow's scanner decodes the next row groups on its own threads while the kernel (which
-    # releases the GIL) adds this batch to the grid
-    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(
-        dictionary_columns=[source.station_column]))
-    scanner = ds.dataset(source.path, format=fmt).scanner(columns=file_cols,
-                                                          batch_size=_BATCH_ROWS)
-    for batch in scanner.to_batches():
+    for batch in _batches(source.path, source.station_column, file_cols):
         batch = _filtered(batch, source)
         if batch.num_rows == 0:
             continue
@@ -179,6 +176,41 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
         arrays[f"n_{p}"] = pa.array(counts[i, :n])
     arrays["o3_8h_windows"] = pa.array(windows[:n].astype(np.int64))
     return pa.table(arrays)
+
+
+def _batches(path: Path, station_column: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The file's record batches, decoded by a reader thread a few batches ahead of the
+    kernel (both release the GIL); no pre-buffering of whole column chunks (Arrow's dataset
+    scanner, which does, holds 300 MiB more at 2,000 stations)."""
+    pf = pq.ParquetFile(path, read_dictionary=[station_column], pre_buffer=False)
+    queue: Queue[pa.RecordBatch | BaseException | None] = Queue(maxsize=3)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
+                while not stop.is_set():
+                    try:
+                        queue.put(batch, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            queue.put(exc)
+
+    reader = threading.Thread(target=read, name="air-kernel-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _nullable(values: np.ndarray) -> pa.Array:

@@ -1,0 +1,121 @@
+"""Compiled SQL of the air pipeline, kept between runs (DuckDB only).
+
+Building and compiling the Ibis expressions of the daily AQI and the HJ 663 period statistics
+(hundreds of operations each) costs about a second per command — as much as DuckDB then needs
+to run them on a national year. The SQL depends only on the code, the rule set and options, and
+the input tables' schemas, so it is compiled once and kept in ``$ECOPLAN_SQL_CACHE`` (default
+``$ECOPLAN_HOME/cache/sql``, else ``$XDG_CACHE_HOME/ecoplan/sql`` or ``~/.cache/ecoplan/sql``;
+``ECOPLAN_SQL_CACHE=off`` disables it). A file's name is the SHA-256 of the key parts, the input schemas and a fingerprint of every
+source and rule file the SQL is derived from (``ecoplan/standards``, the air pipeline, this
+module) and of the Ibis, sqlglot and DuckDB versions: any change to them is a different file.
+The input tables' names are stored as placeholders and replaced by this run's names.
+
+The first run (a miss) runs the expression it built itself, so results never depend on the
+cache; ``tests/air/test_sql_cache.py`` checks that a hit gives the same tables as a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
+
+log = logging.getLogger(__name__)
+
+_ROOT = Path(__file__).resolve().parents[1]
+#: what the cached SQL is derived from (besides the library versions)
+_SOURCES = ("standards", "assess/air_pipeline.py", "store/sql_cache.py", "nomenclature.py")
+_PLACEHOLDER = "__ecoplan_sql_cache_input_{}__"
+
+
+def cache_dir() -> Path | None:
+    """Where compiled SQL is kept; None when switched off."""
+    value = os.environ.get("ECOPLAN_SQL_CACHE", "").strip()
+    if value.lower() in ("0", "off", "no", "false"):
+        return None
+    if value:
+        return Path(value)
+    if os.environ.get("ECOPLAN_HOME"):
+        return Path(os.environ["ECOPLAN_HOME"]) / "cache" / "sql"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecoplan" / "sql"
+
+
+@cache
+def fingerprint() -> str:
+    """SHA-256 of the source and rule files the SQL comes from and of the library versions."""
+    h = hashlib.sha256()
+    for part in _SOURCES:
+        path = _ROOT / part
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".py", ".yaml", ".yml",
+                                                                  ".csv", ".json")) \
+            if path.is_dir() else [path]
+        for f in files:
+            h.update(str(f.relative_to(_ROOT)).encode())
+            h.update(f.read_bytes())
+    for lib in ("ibis-framework", "sqlglot", "duckdb"):
+        try:
+            h.update(f"{lib}={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=?".encode())
+    return h.hexdigest()
+
+
+def _table_name(table: ir.Table) -> str | None:
+    op = table.op()
+    return op.name if isinstance(op, ops.DatabaseTable) else None
+
+
+def cached(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
+           build: Callable[[], ir.Table]) -> ir.Table:
+    """The table ``build()`` returns — from compiled SQL kept by an earlier run when there is
+    one for ``key`` and these inputs' schemas (``inputs``: the engine tables ``build`` reads)."""
+    folder = cache_dir()
+    names = [_table_name(t) for t in inputs]
+    if folder is None or getattr(backend, "name", "") != "duckdb" or None in names:
+        return build()
+    parts = repr((fingerprint(), tuple(key), [str(t.schema()) for t in inputs]))
+    path = folder / f"{hashlib.sha256(parts.encode()).hexdigest()}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        sql, schema = str(kept["sql"]), ibis.schema(
+            {k: ibis.dtype(v) for k, v in kept["schema"].items()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        kept = None
+    if kept is not None:
+        for i, name in enumerate(names):
+            sql = sql.replace(_PLACEHOLDER.format(i), str(name))
+        return backend.sql(sql, schema=schema)
+    expr = build()
+    _store(path, backend.compile(expr), expr.schema(), names)
+    return expr
+
+
+def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None]) -> None:
+    """Keep ``sql`` and its schema with the input names as placeholders (atomically; failures
+    are only logged)."""
+    for i, name in enumerate(names):
+        if not name or name not in sql:
+            return  # an input the SQL does not name: not cached
+        sql = sql.replace(str(name), _PLACEHOLDER.format(i))
+    text = json.dumps({"sql": sql, "schema": {k: str(v) for k, v in schema.items()}},
+                      ensure_ascii=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sql-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("compiled SQL not kept in %s: %s", path.parent, exc)

@@ -1,0 +1,76 @@
+"""Compiled SQL kept between runs (:mod:`ecoplan.store.sql_cache`): a hit gives the tables a
+miss gives, keys separate what differs, and the cache can be switched off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecoplan.cli import main
+from ecoplan.store import sql_cache
+from tests.air.test_fast_parity import _write, edge_case_hours
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "sql"
+    monkeypatch.setenv("ECOPLAN_SQL_CACHE", str(folder))
+    return folder
+
+
+def _stats(inp: Path, out: Path, *args: str) -> bytes:
+    assert main(["air", "stats", str(inp), "-o", str(out), *args]) == 0
+    return out.read_bytes()
+
+
+def test_a_cache_hit_gives_the_same_tables_as_a_miss(tmp_path: Path, cache: Path) -> None:
+    pq_path, _ = _write(edge_case_hours(stations=3, months=12), tmp_path / "in")
+    for args in (["--period", "year"], ["--period", "month"]):
+        cold = _stats(pq_path, tmp_path / "cold.csv", *args)
+        files = sorted(cache.glob("*.json"))
+        assert files, "nothing was kept"
+        warm = _stats(pq_path, tmp_path / "warm.csv", *args)
+        assert sorted(cache.glob("*.json")) == files  # the hit compiled nothing new
+        assert warm == cold
+    # the month statistics are a different key from the year statistics
+    assert len(list(cache.glob("*.json"))) == 3  # daily table, year, month
+
+
+def test_hit_equals_miss_on_daily_values(tmp_path: Path, cache: Path) -> None:
+    pq_path, _ = _write(edge_case_hours(stations=2, months=2), tmp_path / "in")
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"daily{i}.csv"
+        assert main(["air", "daily", str(pq_path), "-o", str(out)]) == 0
+        outs.append(pd.read_csv(out, dtype=str, keep_default_na=False))
+    pd.testing.assert_frame_equal(outs[0], outs[1], check_exact=True)
+
+
+def test_a_changed_source_is_a_different_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = sql_cache.fingerprint()
+    sql_cache.fingerprint.cache_clear()
+    monkeypatch.setattr(sql_cache, "_SOURCES", (*sql_cache._SOURCES, "errors.py"))
+    try:
+        assert sql_cache.fingerprint() != before
+    finally:
+        sql_cache.fingerprint.cache_clear()
+
+
+def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOPLAN_SQL_CACHE", "off")
+    assert sql_cache.cache_dir() is None
+    monkeypatch.setenv("ECOPLAN_SQL_CACHE", "")
+    assert sql_cache.cache_dir() == tmp_path / "home" / "cache" / "sql"  # under ECOPLAN_HOME
+    monkeypatch.delenv("ECOPLAN_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert sql_cache.cache_dir() == tmp_path / "ecoplan" / "sql"
+
+
+def test_a_damaged_file_is_compiled_again(tmp_path: Path, cache: Path) -> None:
+    pq_path, _ = _write(edge_case_hours(stations=2, months=2), tmp_path / "in")
+    cold = _stats(pq_path, tmp_path / "a.csv")
+    for f in cache.glob("*.json"):
+        f.write_text("{not json", encoding="utf-8")
+    assert _stats(pq_path, tmp_path / "b.csv") == cold
