@@ -636,8 +636,11 @@ def bench_air_command(
         return
     print_table(tr("空气质量引擎基准", "Air engine benchmark"), ["item", "value"],
                 [[k, v] for k, v in result.items() if not isinstance(v, (dict, list))])
-    ok(f"评估/读取 = {result['ratio']:.2f}，峰值内存 {result['peak_rss_mib']:.0f} MiB",
-       f"evaluation/read = {result['ratio']:.2f}, peak RSS {result['peak_rss_mib']:.0f} MiB")
+    kernel = tr("编译内核", "compiled kernel") if result["kernel_used"] else tr("引擎", "engine")
+    ok(f"评估/读取 = {result['ratio']:.2f}（日均值：{kernel}；参考管线 {result['reference_ratio']:.2f}），"
+       f"峰值内存 {result['peak_rss_mib']:.0f} MiB",
+       f"evaluation/read = {result['ratio']:.2f} (daily values: {kernel}; reference pipeline "
+       f"{result['reference_ratio']:.2f}), peak RSS {result['peak_rss_mib']:.0f} MiB")
     if whole:
         q, p = result["whole_process_vs_quick_duckdb"], result["whole_process_vs_pandas"]
         ok(f"整条命令 / DuckDB 脚本 = {q:.2f}，/ pandas 脚本 = {p:.2f}",
