@@ -249,12 +249,11 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     def build() -> ir.Table:
         return daily_aqi(daily, ruleset=rs, include_o3_1h=include_o3_1h, key=key)
 
-    if by == "station" and "dust" not in d.columns:  # no frames joined in: the SQL is reusable
-        out = sql_cache.cached(backend_of(analytics), (
+    if cache and by == "station" and "dust" not in d.columns:  # no frames joined in
+        return sql_cache.table(backend_of(analytics), (
             "daily_table", "kernel" if kernel else "reference", rules, rs, include_o3_1h),
             [d if kernel else hourly], build)
-    else:
-        out = build()
+    out = build()
     return materialise(analytics, out) if cache else out
 
 
@@ -327,19 +326,19 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     opts = dict(period=period, key=key, start=start, end=end, composite=composite,
                 dust_convention=dust_convention, incomplete_days=incomplete_days,
                 composite_inputs=composite_inputs)
-    def statistics(rules: str, ranked: bool) -> ir.Table:
+    def statistics(rules: str, ranked: bool) -> pd.DataFrame:
         def build() -> ir.Table:
             stats = period_statistics(daily, ruleset=rules, **opts)
             return (rank_by_composite(stats, key=key) if ranked else stats).order_by(
                 ["period", key])
-        return sql_cache.cached(backend_of(analytics), (
+        return sql_cache.frame(backend_of(analytics), (
             "period_statistics", rules, ranked, sorted(opts.items())), [daily], build)
 
-    out = _execute(analytics, statistics(stat_rules, True))
+    out = statistics(stat_rules, True)
     out.insert(2, "ruleset", "auto" if mixed else stat_rules)
     out.insert(3, "limits_ruleset", stat_rules)
     if mixed:  # GB 3095-2026 from 2026-03-01: the limits in force on the period's last day
-        other = _execute(analytics, statistics("2026", False))
+        other = statistics("2026", False)
         exc = [c for c in out.columns if c.startswith("exceedance_multiple_")]
         starts = pd.to_datetime(out["period_start"]).dt.date
         ends = [_period_end(period, str(lbl), end) for lbl in out["period"]]

@@ -15,8 +15,8 @@
  *   O3 8-h            the largest window mean, kept when ≥ min_windows windows are valid, or
  *                     (exceedance exception) fewer than that but above the limit
  *
- * Sums are of integers held in doubles, so their order does not matter while they stay below
- * 2^53; values of magnitude ≥ 2^36 (or not finite) and anything else the grid cannot represent
+ * Values are integers (units of 0.001) and their sums are exact in any order while they stay
+ * below 2^53; values of magnitude ≥ 2^36 (or not finite) and anything else the grid cannot represent
  * exactly make accumulate() report a status other than 0, and the caller uses the reference.
  *
  * Built by hatch_build.py at install time (with -ffp-contract=off: no fused multiply-add, so
@@ -42,16 +42,20 @@ typedef struct {
     Py_ssize_t stations, days;
     int64_t day0;
     int32_t *rows;          /* rows seen per cell */
-    double *sum;            /* [cell][N_MEAN] Σ scaled values */
-    int32_t *count;         /* [cell][N_MEAN + 1] valid values; the last is O3 */
+    double *sum;            /* [N_MEAN][cell] Σ scaled values */
+    int32_t *count;         /* [N_MEAN + 1][cell] valid values; the last is O3 */
     double *o3max;          /* [cell] largest scaled O3 (NaN: none yet) */
     float *slot;            /* [cell][24] largest scaled O3 of each hour label (NaN: none) */
+    size_t *cell_of;        /* scratch: the cell of each row of the batch */
+    unsigned char *hour_of; /* scratch: the hour slot (0…23) of each row of the batch */
+    Py_ssize_t scratch;     /* rows the scratch arrays hold */
 } Grid;
 
 static void grid_free(PyObject *capsule) {
     Grid *g = (Grid *)PyCapsule_GetPointer(capsule, "ecoplan.air_grid");
     if (g == NULL) return;
     free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot);
+    free(g->cell_of); free(g->hour_of);
     free(g);
 }
 
@@ -116,44 +120,38 @@ static void column_close(Column *c) {
     if (c->has_valid) PyBuffer_Release(&c->valid);
 }
 
-/* The scaled value of row i, or NaN when it is missing (null, NaN, no column). */
-static inline double column_scaled(const Column *c, Py_ssize_t i) {
-    if (!c->has_data) return NAN;
+/* Row i's value in units of 0.001, floor(x * 1000 + 0.5), as an integer in *v: returns 1 when
+ * the row has a value, 0 when it is missing (null or NaN), −1 when |x * 1000 + 0.5| ≥ limit
+ * (the caller then declines). The engines compute the same in doubles; below 2^53 the integer
+ * and the double are the same number, and their sums agree in any order. */
+static inline int column_value(const Column *c, Py_ssize_t i, int64_t *v, double limit) {
     Py_ssize_t j = i + c->offset;
     if (c->has_valid) {
         const unsigned char *bits = (const unsigned char *)c->valid.buf;
-        if (!(bits[j >> 3] & (1u << (j & 7)))) return NAN;
+        if (!(bits[j >> 3] & (1u << (j & 7)))) return 0;
     }
     double x = ((const double *)c->data.buf)[j];
-    if (isnan(x)) return NAN;
+    if (isnan(x)) return 0;
     double y = x * 1000.0 + 0.5;  /* two roundings (built with -ffp-contract=off) */
-    /* floor(y) without a libm call: exact below 2^62; larger (or infinite) values are
-     * returned as they are and refused by the caller's range check */
-    if (!(fabs(y) < 4611686018427387904.0)) return y;
-    double t = (double)(int64_t)y;  /* truncation towards zero */
-    return t > y ? t - 1.0 : t;     /* y is never -0.0: x * 1000 + 0.5 rounds -0.5 + 0.5 to +0 */
+    if (!(fabs(y) < limit)) return -1;
+    int64_t t = (int64_t)y;       /* truncation towards zero … */
+    *v = (double)t > y ? t - 1 : t;  /* … then floor; y is never −0.0 */
+    return 1;
 }
 
-/* Add one run of rows of a cell to the grid; -1 when a count would leave int16. */
-static int flush(Grid *g, size_t cell, const double *acc, const int32_t *cnt, double top,
-                 int32_t rows) {
-    if ((g->rows[cell] += rows) > 30000) return -1;  /* the counts are int16 columns */
-    for (int p = 0; p < N_MEAN; p++) {
-        g->sum[cell * N_MEAN + p] += acc[p];
-        g->count[cell * (N_MEAN + 1) + p] += cnt[p];
-    }
-    g->count[cell * (N_MEAN + 1) + N_MEAN] += cnt[N_MEAN];
-    if (!isnan(top) && (isnan(g->o3max[cell]) || top > g->o3max[cell])) g->o3max[cell] = top;
-    return 0;
-}
-
-/* accumulate(grid, station_ids int32, timestamps int64 µs, n, columns) -> status
- * columns: a sequence of N_MEAN + 1 column specs, the mean pollutants then O3. */
+/* accumulate(grid, codes int32, codes_offset, lookup int32, timestamps int64 µs, n, columns)
+ *   -> status
+ * codes: the batch's dictionary indices of the station code; lookup: grid row of each
+ * dictionary entry (−1: not wanted). columns: N_MEAN + 1 column specs, the mean pollutants then
+ * O3. Column by column; rows of one station-day usually follow each other, so each column's
+ * sums and counts are kept in locals and added to the grid when the cell changes (exact:
+ * integers below 2^53). */
 static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *capsule, *cols;
-    Py_buffer st, ts;
-    Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "Oy*y*nO", &capsule, &st, &ts, &n, &cols)) return NULL;
+    Py_buffer st, lk, ts;
+    Py_ssize_t n, st_off;
+    if (!PyArg_ParseTuple(args, "Oy*ny*y*nO", &capsule, &st, &st_off, &lk, &ts, &n, &cols))
+        return NULL;
     Grid *g = grid_of(capsule);
     Column c[N_MEAN + 1];
     int opened = 0, status = OK;
@@ -162,7 +160,8 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "six pollutant columns expected");
         goto fail;
     }
-    if (st.len < n * (Py_ssize_t)sizeof(int32_t) || ts.len < n * (Py_ssize_t)sizeof(int64_t)) {
+    if (n < 0 || st_off < 0 || st.len < (n + st_off) * (Py_ssize_t)sizeof(int32_t)
+            || ts.len < n * (Py_ssize_t)sizeof(int64_t)) {
         PyErr_SetString(PyExc_ValueError, "short station or time buffer");
         goto fail;
     }
@@ -179,14 +178,23 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
             goto fail;
         }
     }
-    const int32_t *sid = (const int32_t *)st.buf;
+    if (n > g->scratch) {
+        size_t *cells = (size_t *)realloc(g->cell_of, (size_t)n * sizeof(size_t));
+        if (cells != NULL) g->cell_of = cells;
+        unsigned char *hours = (unsigned char *)realloc(g->hour_of, (size_t)n);
+        if (hours != NULL) g->hour_of = hours;
+        if (cells == NULL || hours == NULL) { PyErr_NoMemory(); goto fail; }
+        g->scratch = n;
+    }
+    const int32_t *code = (const int32_t *)st.buf + st_off;
+    const int32_t *lookup = (const int32_t *)lk.buf;
+    Py_ssize_t n_lookup = lk.len / (Py_ssize_t)sizeof(int32_t);
     const int64_t *tus = (const int64_t *)ts.buf;
+    size_t cells = (size_t)g->stations * (size_t)g->days;
+    size_t *cell_of = g->cell_of;
+    unsigned char *hour_of = g->hour_of;
     Py_BEGIN_ALLOW_THREADS
-    /* Rows of one station-day usually follow each other: their sums and counts are kept in
-     * locals and added to the grid when the cell changes (exact: integers below 2^53). */
-    size_t cur = (size_t)-1;
-    double acc[N_MEAN], top = NAN;
-    int32_t cnt[N_MEAN + 1], rows = 0;
+    /* 1. the cell and hour slot of every row; rows per cell */
     int64_t last_us = 0, day = 0;
     int hour = 0, have_last = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -203,48 +211,78 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         last_us = us;
         have_last = 1;
-        int32_t k = sid[i];
+        int32_t idx = code[i];
+        if (idx < 0 || idx >= n_lookup) { status = BAD_STATION; break; }
+        int32_t k = lookup[idx];
         if (k < 0 || k >= g->stations) { status = BAD_STATION; break; }
         if (day < 0 || day >= g->days) { status = OUTSIDE_GRID; break; }
         size_t cell = (size_t)k * (size_t)g->days + (size_t)day;
-        if (cell != cur) {
-            if (cur != (size_t)-1 && flush(g, cur, acc, cnt, top, rows) < 0) {
-                status = VALUE_RANGE; cur = (size_t)-1; break;
-            }
-            cur = cell;
-            for (int p = 0; p < N_MEAN; p++) acc[p] = 0.0;
-            for (int p = 0; p <= N_MEAN; p++) cnt[p] = 0;
-            top = NAN;
-            rows = 0;
-        }
-        rows++;
-        int bad = 0;
-        for (int p = 0; p < N_MEAN; p++) {
-            double v = column_scaled(&c[p], i);
-            if (isnan(v)) continue;
-            bad |= !(fabs(v) < VALUE_LIMIT);
-            acc[p] += v;
-            cnt[p]++;
-        }
-        double v = column_scaled(&c[N_MEAN], i);
-        if (!isnan(v)) {
-            bad |= !(fabs(v) < SLOT_LIMIT);
-            cnt[N_MEAN]++;
-            if (isnan(top) || v > top) top = v;
-            float *slot = &g->slot[cell * N_HOURS + hour];
-            if (isnan(*slot) || v > *slot) *slot = (float)v;
-        }
-        if (bad) { status = VALUE_RANGE; cur = (size_t)-1; break; }
+        cell_of[i] = cell;
+        hour_of[i] = (unsigned char)hour;
+        if (++g->rows[cell] > 30000) { status = VALUE_RANGE; break; }  /* int16 counts */
     }
-    if (cur != (size_t)-1 && flush(g, cur, acc, cnt, top, rows) < 0) status = VALUE_RANGE;
+    /* 2. the mean pollutants, one column at a time */
+    for (int p = 0; p < N_MEAN && status == OK && n > 0; p++) {
+        if (!c[p].has_data) continue;
+        double *sum = g->sum + (size_t)p * cells;
+        int32_t *count = g->count + (size_t)p * cells;
+        size_t cur = cell_of[0];
+        int64_t acc = 0;
+        int32_t cnt = 0;
+        int bad = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            size_t cell = cell_of[i];
+            if (cell != cur) {
+                sum[cur] += (double)acc; count[cur] += cnt;
+                cur = cell; acc = 0; cnt = 0;
+            }
+            int64_t v = 0;
+            int r = column_value(&c[p], i, &v, VALUE_LIMIT);
+            acc += r > 0 ? v : 0;
+            cnt += r > 0;
+            bad |= r < 0;
+        }
+        sum[cur] += (double)acc; count[cur] += cnt;
+        if (bad) status = VALUE_RANGE;
+    }
+    /* 3. O3: count, 1-h maximum and the largest value of each hour slot */
+    if (status == OK && n > 0 && c[N_MEAN].has_data) {
+        int32_t *count = g->count + (size_t)N_MEAN * cells;
+        size_t cur = cell_of[0];
+        int64_t top = INT64_MIN;  /* none yet */
+        int32_t cnt = 0;
+        int bad = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            size_t cell = cell_of[i];
+            if (cell != cur) {
+                count[cur] += cnt;
+                if (cnt && (isnan(g->o3max[cur]) || (double)top > g->o3max[cur]))
+                    g->o3max[cur] = (double)top;
+                cur = cell; top = INT64_MIN; cnt = 0;
+            }
+            int64_t v;
+            int r = column_value(&c[N_MEAN], i, &v, SLOT_LIMIT);
+            if (r <= 0) { bad |= r < 0; continue; }
+            cnt++;
+            if (v > top) top = v;
+            float *slot = &g->slot[cell * N_HOURS + hour_of[i]];
+            if (isnan(*slot) || (float)v > *slot) *slot = (float)v;
+        }
+        count[cur] += cnt;
+        if (cnt && (isnan(g->o3max[cur]) || (double)top > g->o3max[cur]))
+            g->o3max[cur] = (double)top;
+        if (bad) status = VALUE_RANGE;
+    }
     Py_END_ALLOW_THREADS
     for (int p = 0; p < opened; p++) column_close(&c[p]);
     PyBuffer_Release(&st);
+    PyBuffer_Release(&lk);
     PyBuffer_Release(&ts);
     return PyLong_FromLong(status);
 fail:
     for (int p = 0; p < opened; p++) column_close(&c[p]);
     PyBuffer_Release(&st);
+    PyBuffer_Release(&lk);
     PyBuffer_Release(&ts);
     return NULL;
 }
@@ -296,12 +334,12 @@ static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
         if (g->rows[cell] == 0) continue;
         out_cell[r] = cell;
         for (int p = 0; p < N_MEAN; p++) {
-            int32_t cnt = g->count[cell * (N_MEAN + 1) + p];
+            int32_t cnt = g->count[p * cells + cell];
             out_means[p * cells + r] = cnt >= min_hours
-                ? (g->sum[cell * N_MEAN + p] / 1000.0) / (double)cnt : NAN;
+                ? (g->sum[p * cells + cell] / 1000.0) / (double)cnt : NAN;
             out_counts[p * cells + r] = (int16_t)cnt;
         }
-        int32_t n_o3 = g->count[cell * (N_MEAN + 1) + N_MEAN];
+        int32_t n_o3 = g->count[N_MEAN * cells + cell];
         out_counts[N_MEAN * cells + r] = (int16_t)n_o3;
         out_o3h[r] = n_o3 >= min_hours ? g->o3max[cell] / 1000.0 : NAN;
         /* prefix sums over the hour slots: window w (labels w−7 … w) is slots w−8 … w−1 */
@@ -349,7 +387,7 @@ f1: PyBuffer_Release(&b_cell);
 static PyMethodDef methods[] = {
     {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
     {"accumulate", py_accumulate, METH_VARARGS,
-     "accumulate(grid, station_ids, timestamps_us, n, columns) -> status (0 = fine)"},
+     "accumulate(grid, codes, codes_offset, lookup, timestamps_us, n, columns) -> status"},
     {"finish", py_finish, METH_VARARGS, "finish(grid, rules…, outputs…) -> station-days"},
     {NULL, NULL, 0, NULL},
 };

@@ -135,7 +135,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
     if days <= 0 or day0 < 0 or len(codes) * days * _CELL_BYTES > MAX_GRID_BYTES:
         return None
     grid = KERNEL.new_grid(len(codes), days, day0)
-    index = {c: i for i, c in enumerate(codes)}
+    station_codes = _StationCodes({c: i for i, c in enumerate(codes)})
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     file_cols = [source.station_column, source.timestamp_column,
                  *dict.fromkeys(c for c in source.pollutants.values() if c is not None)]
@@ -143,12 +143,12 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
         batch = _filtered(batch, source)
         if batch.num_rows == 0:
             continue
-        ids = _station_ids(batch.column(source.station_column), index)
+        station = station_codes(batch.column(source.station_column))
         stamps = _micros(batch.column(source.timestamp_column))
-        if ids is None or stamps is None:
+        if station is None or stamps is None:
             return None
         cols = [_values(batch, source.pollutants.get(p)) for p in order]
-        status = KERNEL.accumulate(grid, ids, stamps, batch.num_rows, cols)
+        status = KERNEL.accumulate(grid, *station, stamps, batch.num_rows, cols)
         if status:
             log.info("air kernel: %s in %s; the engine computes the daily values",
                      _STATUS.get(status, status), source.path)
@@ -178,39 +178,58 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
     return pa.table(arrays)
 
 
-def _batches(path: Path, station_column: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """The file's record batches, decoded by a reader thread a few batches ahead of the
-    kernel (both release the GIL); no pre-buffering of whole column chunks (Arrow's dataset
-    scanner, which does, holds 300 MiB more at 2,000 stations)."""
-    pf = pq.ParquetFile(path, read_dictionary=[station_column], pre_buffer=False)
-    queue: Queue[pa.RecordBatch | BaseException | None] = Queue(maxsize=3)
+def _batches(path: Path, station_column: str, columns: list[str],
+             readers: int = 2) -> Iterator[pa.RecordBatch]:
+    """The file's record batches, in no particular order (the grid's sums and maxima do not
+    depend on it), decoded by ``readers`` threads, each taking every ``readers``-th row group,
+    a few batches ahead of the kernel (Arrow's decoding and the kernel release the GIL). No
+    pre-buffering of whole column chunks (Arrow's dataset scanner, which does, holds 300 MiB
+    more at 2,000 stations)."""
+    groups = pq.ParquetFile(path).metadata.num_row_groups
+    readers = max(1, min(readers, groups))
+    queue: Queue[pa.RecordBatch | BaseException | None] = Queue(maxsize=2 * readers)
     stop = threading.Event()
 
-    def read() -> None:
-        try:
-            for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
-                while not stop.is_set():
-                    try:
-                        queue.put(batch, timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(None)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            queue.put(exc)
+    def put(item: pa.RecordBatch | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
 
-    reader = threading.Thread(target=read, name="air-kernel-reader", daemon=True)
-    reader.start()
+    def read(first: int) -> None:
+        try:
+            pf = pq.ParquetFile(path, read_dictionary=[station_column], pre_buffer=False)
+            mine = list(range(first, groups, readers))
+            if mine:
+                for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=mine,
+                                             columns=columns):
+                    if not put(batch):
+                        return
+            put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            put(exc)
+
+    threads = [threading.Thread(target=read, args=(i,), name=f"air-kernel-reader-{i}",
+                                daemon=True) for i in range(readers)]
+    for t in threads:
+        t.start()
     try:
-        while (item := queue.get()) is not None:
-            if isinstance(item, BaseException):
+        done = 0
+        while done < readers:
+            item = queue.get()
+            if item is None:
+                done += 1
+            elif isinstance(item, BaseException):
                 raise item
-            yield item
+            else:
+                yield item
     finally:
         stop.set()
-        reader.join()
+        for t in threads:
+            t.join()
 
 
 def _nullable(values: np.ndarray) -> pa.Array:
@@ -233,15 +252,30 @@ def _filtered(batch: pa.RecordBatch, source: ParquetHourly) -> pa.RecordBatch:
     return batch if mask is None else batch.filter(mask)
 
 
-def _station_ids(column: pa.Array, index: dict[str, int]) -> np.ndarray | None:
-    """Grid row of every station code (int32); None when one is unknown or missing."""
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
-    if column.null_count:
-        return None
-    lookup = np.array([index.get(c, -1) for c in column.dictionary.to_pylist()], dtype=np.int32)
-    ids = lookup[column.indices.to_numpy(zero_copy_only=False)]
-    return None if ids.size and ids.min() < 0 else np.ascontiguousarray(ids, dtype=np.int32)
+class _StationCodes:
+    """A batch's station codes as the kernel reads them: the dictionary indices and, per
+    dictionary entry, its grid row (−1: a station not wanted). The batches of one row group
+    share its dictionary, so the lookup is built once per dictionary."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+        self.dictionary: pa.Array | None = None
+        self.lookup = np.empty(0, dtype=np.int32)
+
+    def __call__(self, column: pa.Array) -> tuple[Any, int, np.ndarray] | None:
+        """(indices buffer, offset, lookup); None when a code is missing."""
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        if column.null_count:
+            return None
+        if self.dictionary is None or not column.dictionary.equals(self.dictionary):
+            self.dictionary = column.dictionary
+            self.lookup = np.array([self.index.get(c, -1) for c in
+                                    column.dictionary.to_pylist()], dtype=np.int32)
+        indices = column.indices
+        if indices.type != pa.int32():
+            indices = indices.cast(pa.int32())
+        return indices.buffers()[1], indices.offset, self.lookup
 
 
 def _micros(column: pa.Array) -> np.ndarray | None:

@@ -10,8 +10,10 @@ source and rule file the SQL is derived from (``ecoplan/standards``, the air pip
 module) and of the Ibis, sqlglot and DuckDB versions: any change to them is a different file.
 The input tables' names are stored as placeholders and replaced by this run's names.
 
-The first run (a miss) runs the expression it built itself, so results never depend on the
-cache; ``tests/air/test_sql_cache.py`` checks that a hit gives the same tables as a miss.
+A miss and a hit run the same way — DuckDB executes the SQL text (no Ibis expression is built,
+compiled or parsed on a hit) and a frame is converted to the expression's schema as Ibis's
+``execute`` converts it — so results never depend on the cache; ``tests/air/test_sql_cache.py``
+checks that a hit gives the same tables as a miss and as the expression executed by Ibis.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import metadata
@@ -30,6 +33,11 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
+import pyarrow.types as pat
+from ibis.backends.duckdb.converter import DuckDBPandasData
+
+from ecoplan.store.engine import materialise
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +85,13 @@ def _table_name(table: ir.Table) -> str | None:
     return op.name if isinstance(op, ops.DatabaseTable) else None
 
 
-def cached(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
-           build: Callable[[], ir.Table]) -> ir.Table:
-    """The table ``build()`` returns — from compiled SQL kept by an earlier run when there is
-    one for ``key`` and these inputs' schemas (``inputs``: the engine tables ``build`` reads)."""
+def _kept(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table]
+          ) -> tuple[Path, list[str], str | None, Any] | None:
+    """(file, input names, kept SQL or None, kept schema or None); None when not cacheable."""
     folder = cache_dir()
     names = [_table_name(t) for t in inputs]
     if folder is None or getattr(backend, "name", "") != "duckdb" or None in names:
-        return build()
+        return None
     parts = repr((fingerprint(), tuple(key), [str(t.schema()) for t in inputs]))
     path = folder / f"{hashlib.sha256(parts.encode()).hexdigest()}.json"
     try:
@@ -92,14 +99,52 @@ def cached(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
         sql, schema = str(kept["sql"]), ibis.schema(
             {k: ibis.dtype(v) for k, v in kept["schema"].items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        kept = None
-    if kept is not None:
-        for i, name in enumerate(names):
-            sql = sql.replace(_PLACEHOLDER.format(i), str(name))
-        return backend.sql(sql, schema=schema)
-    expr = build()
-    _store(path, backend.compile(expr), expr.schema(), names)
-    return expr
+        return path, [str(n) for n in names], None, None
+    for i, name in enumerate(names):
+        sql = sql.replace(_PLACEHOLDER.format(i), str(name))
+    return path, [str(n) for n in names], sql, schema
+
+
+def _compiled(backend: Any, path: Path, names: Sequence[str], expr: ir.Table) -> tuple[str, Any]:
+    sql, schema = backend.compile(expr), expr.schema()
+    _store(path, sql, schema, names)
+    return sql, schema
+
+
+def table(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
+          build: Callable[[], ir.Table]) -> ir.Table:
+    """``build()``'s table computed once into a temporary table of the engine
+    (:func:`ecoplan.store.engine.materialise`), from compiled SQL kept by an earlier run when
+    there is one for ``key`` and these inputs' schemas (``inputs``: the tables ``build`` reads).
+    The SQL is run by DuckDB as it is: no Ibis expression is built or parsed."""
+    found = _kept(backend, key, inputs)
+    if found is None:
+        return materialise(backend, build())
+    path, names, sql, _ = found
+    if sql is None:
+        sql, _ = _compiled(backend, path, names, build())
+    name = f"air_tmp_{uuid.uuid4().hex[:12]}"
+    backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {sql}')
+    return backend.table(name)
+
+
+def frame(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
+          build: Callable[[], ir.Table]) -> pd.DataFrame:
+    """``build()``'s rows as a pandas frame — what ``backend.execute(build())`` returns (the
+    same column types: Ibis's own conversion of DuckDB's Arrow result to the expression's
+    schema) — from compiled SQL kept by an earlier run when there is one."""
+    found = _kept(backend, key, inputs)
+    if found is None:
+        return backend.execute(build())
+    path, names, sql, schema = found
+    if sql is None:
+        sql, schema = _compiled(backend, path, names, build())
+    result = backend.con.sql(sql).to_arrow_table()  # the DuckDB connection itself
+    df = pd.DataFrame({
+        name: (col.to_pylist() if pat.is_nested(col.type) or pat.is_dictionary(col.type)
+               or col.null_count else col.to_pandas())
+        for name, col in zip(result.column_names, result.columns, strict=True)})
+    return DuckDBPandasData.convert_table(df, schema)
 
 
 def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None]) -> None:

@@ -74,3 +74,29 @@ def test_a_damaged_file_is_compiled_again(tmp_path: Path, cache: Path) -> None:
     for f in cache.glob("*.json"):
         f.write_text("{not json", encoding="utf-8")
     assert _stats(pq_path, tmp_path / "b.csv") == cold
+
+
+def test_kept_sql_gives_what_ibis_executes(tmp_path: Path, cache: Path) -> None:
+    """The frame from the SQL (miss and hit) equals ``execute`` of the expression: same
+    columns, dtypes and values."""
+    from ecoplan.assess.air_pipeline import daily_table
+    from ecoplan.ingest.readers.air_scan import scan_hourly
+    from ecoplan.standards.air_period import period_statistics, rank_by_composite
+    from ecoplan.store.engine import connect
+
+    pq_path, _ = _write(edge_case_hours(stations=3, months=12), tmp_path / "in")
+    con = connect("duckdb")
+    hourly = scan_hourly(con, pq_path)
+    assert hourly is not None
+    daily = daily_table(con, hourly, ruleset="2012")
+
+    def build() -> object:
+        return rank_by_composite(period_statistics(daily, period="month")).order_by(
+            ["period", "station_code"])
+
+    want = con.execute(build())
+    for _ in range(2):  # a miss, then a hit
+        got = sql_cache.frame(con, ("test", "month"), [daily], build)  # type: ignore[arg-type]
+        assert got.dtypes.to_dict() == want.dtypes.to_dict()
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert len(list(cache.glob("*.json"))) == 2  # the daily table and this
