@@ -170,10 +170,12 @@ def _run(cmd: list[str], env: dict[str, str], what_zh: str, what_en: str) -> Non
 
 
 def _transient(rel: PurePosixPath) -> bool:
-    """Workspace files never archived: locks, half-written temporaries, live snapshots."""
+    """Workspace files never archived: locks, half-written temporaries, live snapshots, the
+    cache (compiled SQL, rebuilt on demand: ``ecoplan/store/sql_cache.py``)."""
     name = rel.name
     top = rel.parts[0]
-    return (top.startswith((STAGING_PREFIX, RESTORE_PREFIX)) or name == LOCK_NAME
+    return (top.startswith((STAGING_PREFIX, RESTORE_PREFIX)) or top == "cache"
+            or name == LOCK_NAME
             or name.startswith(TMP_PREFIX) or (name.startswith("hj212_live") and
                                                name.endswith(".json") and len(rel.parts) == 1))
 

@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,12 +87,16 @@ class ParquetHourly:
     until: datetime | None = None
 
 
-_SOURCES: dict[str, ParquetHourly] = {}
+#: the scans of this process, newest last (bounded: a long-running process scans many files)
+_SOURCES: OrderedDict[str, ParquetHourly] = OrderedDict()
+_MAX_SOURCES = 256
 
 
 def register(table: ir.Table, source: ParquetHourly) -> None:
     """Remember that the engine table ``table`` is a scan of ``source``."""
     _SOURCES[_name(table)] = source
+    while len(_SOURCES) > _MAX_SOURCES:
+        _SOURCES.popitem(last=False)
 
 
 def _name(table: ir.Table) -> str:

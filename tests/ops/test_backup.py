@@ -65,6 +65,8 @@ def _make_workspace(home: Path, db_url: str, capsys: pytest.CaptureFixture[str],
     (home / "evidence" / "ab").mkdir(parents=True)
     (home / "evidence" / "ab" / "abc.pdf").write_bytes(b"%PDF-1.4 test")
     (home / "hj212_live.json").write_text("{}")  # a live snapshot: transient, not archived
+    (home / "cache" / "sql").mkdir(parents=True)  # compiled SQL: rebuilt on demand, not archived
+    (home / "cache" / "sql" / "k.json").write_text("{}")
     capsys.readouterr()
     return ws
 
@@ -90,6 +92,7 @@ def test_round_trip_identical(db_url: str, tmp_path: Path, capsys: pytest.Captur
     names = tarfile.open(archive).getnames()
     assert "home/reports/年报.txt" in names and "home/evidence/ab/abc.pdf" in names
     assert "home/hj212_live.json" not in names and MANIFEST in names
+    assert not any(n.startswith("home/cache") for n in names)
     env_text = tarfile.open(archive).extractfile("home/ecoplan.env").read().decode()  # type: ignore[union-attr]
     secret = load_settings(home=src).secret_key.get_secret_value()
     assert secret not in env_text and "ECOPLAN_SECRET_KEY=" not in env_text

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     browser,
@@ -52,14 +53,12 @@ def test_navigation_fits_and_links_only_to_allowed_pages(server: str, browser,  
             links = page.locator(f"header nav details[data-menu={key}] .menu-items a")
             assert links.count() >= 2 and links.first.is_visible(), (user, key)
             # the toggle event closing the other menus fires after the click returns: wait for it
-            page.wait_for_function(
-                "document.querySelectorAll('header nav details.menu[open]').length === 1",
-                timeout=5000)
+            # (a locator assertion retries without evaluating a string: the page's CSP forbids
+            # eval, which wait_for_function needs once it has to poll)
+            expect(page.locator("header nav details.menu[open]")).to_have_count(1, timeout=5000)
         if nav["menus"]:
             page.keyboard.press("Escape")
-            page.wait_for_function(
-                "document.querySelectorAll('header nav details.menu[open]').length === 0",
-                timeout=5000)
+            expect(page.locator("header nav details.menu[open]")).to_have_count(0, timeout=5000)
         page.screenshot(path=str(artifacts_dir / f"nav-1280-{user}.png"))
         sign_out(page)
 
