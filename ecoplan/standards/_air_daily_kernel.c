@@ -297,6 +297,39 @@ static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t need) {
     return 0;
 }
 
+/* merge(into, other): add grid ``other`` (same shape) into ``into`` — each reader thread fills
+ * its own grid; sums and counts add, maxima take the larger (exact: integers, order-free). */
+static PyObject *py_merge(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b)) return NULL;
+    Grid *g = grid_of(a), *h = grid_of(b);
+    if (g == NULL || h == NULL) return NULL;
+    if (g->stations != h->stations || g->days != h->days || g->day0 != h->day0) {
+        PyErr_SetString(PyExc_ValueError, "grids of different shape");
+        return NULL;
+    }
+    size_t cells = (size_t)g->stations * (size_t)g->days;
+    int status = OK;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < cells; i++) {
+        if (!h->rows[i]) continue;
+        if ((g->rows[i] += h->rows[i]) > 30000) status = VALUE_RANGE;
+        for (int p = 0; p < N_MEAN; p++) {
+            g->sum[p * cells + i] += h->sum[p * cells + i];
+            g->count[p * cells + i] += h->count[p * cells + i];
+        }
+        g->count[N_MEAN * cells + i] += h->count[N_MEAN * cells + i];
+        if (!isnan(h->o3max[i]) && (isnan(g->o3max[i]) || h->o3max[i] > g->o3max[i]))
+            g->o3max[i] = h->o3max[i];
+        for (int k = 0; k < N_HOURS; k++) {
+            float v = h->slot[i * N_HOURS + k], *w = &g->slot[i * N_HOURS + k];
+            if (!isnan(v) && (isnan(*w) || v > *w)) *w = v;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(status);
+}
+
 /* finish(grid, min_hours, window_min_hours, first_window, last_window, min_windows,
  *        exceedance_exception, o3_8h_limit, cell, means, o3_8h, o3_1h_max, counts, windows)
  *   -> number of station-days written
@@ -388,6 +421,7 @@ static PyMethodDef methods[] = {
     {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
     {"accumulate", py_accumulate, METH_VARARGS,
      "accumulate(grid, codes, codes_offset, lookup, timestamps_us, n, columns) -> status"},
+    {"merge", py_merge, METH_VARARGS, "merge(into, other) -> status (0 = fine)"},
     {"finish", py_finish, METH_VARARGS, "finish(grid, rules…, outputs…) -> station-days"},
     {NULL, NULL, 0, NULL},
 };

@@ -6,7 +6,9 @@ The rules are :func:`ecoplan.standards.air_daily.daily_values` (GB 3095 Table 4 
 — this module computes the same table with ``ecoplan/standards/_air_daily_kernel.c`` in one pass
 over the file's row groups: each row is added to a dense station × day grid (sums and counts of
 the scaled values, the largest O3 value of each hour label), then each station-day's daily means,
-O3 1-h maximum and 17 8-h windows are evaluated. A DuckDB hash aggregation of 730 k station-day
+O3 1-h maximum and 17 8-h windows are evaluated. Two threads read alternate row groups into a
+grid each (when two fit in the budget), merged before the evaluation: sums, counts and maxima
+do not depend on the order. A DuckDB hash aggregation of 730 k station-day
 groups with the 24-hour O3 pivot costs 5× reading the file; the grid costs about what reading
 costs (``docs/performance.md``).
 
@@ -25,11 +27,10 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from queue import Full, Queue
 from types import ModuleType
 from typing import Any
 
@@ -46,10 +47,11 @@ log = logging.getLogger(__name__)
 
 #: Largest station × day grid the kernel builds (bytes); beyond it the engine runs.
 MAX_GRID_BYTES = int(os.environ.get("ECOPLAN_AIR_KERNEL_MAX_MIB", "1024")) * 2**20
-_CELL_BYTES = 4 + 8 * 5 + 4 * 6 + 8 + 4 * 24 + 8 + 8 * 5 + 8 + 8 + 2 * 6 + 2
+_GRID_BYTES = 4 + 8 * 5 + 4 * 6 + 8 + 4 * 24  # rows, sums, counts, O3 maximum, hour slots
+_CELL_BYTES = _GRID_BYTES + 8 + 8 * 5 + 8 + 8 + 2 * 6 + 2  # and the outputs
 _BATCH_ROWS = 1 << 16  # small batches: larger ones cost fresh pages in every process
 _UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
-_STATUS = {1: "a timestamp not on a whole second", 2: "a timestamp before 1970",
+_STATUS = {-1: "a missing station code or time", 1: "a timestamp not on a whole second", 2: "a timestamp before 1970",
            3: "a timestamp outside the scanned range", 4: "a value out of the exact range",
            5: "an unknown station"}
 
@@ -139,25 +141,55 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
     days = day1 - day0 + 1
     if days <= 0 or day0 < 0 or len(codes) * days * _CELL_BYTES > MAX_GRID_BYTES:
         return None
-    grid = KERNEL.new_grid(len(codes), days, day0)
-    station_codes = _StationCodes({c: i for i, c in enumerate(codes)})
+    index = {c: i for i, c in enumerate(codes)}
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     file_cols = [source.station_column, source.timestamp_column,
                  *dict.fromkeys(c for c in source.pollutants.values() if c is not None)]
-    for batch in _batches(source.path, source.station_column, file_cols):
-        batch = _filtered(batch, source)
-        if batch.num_rows == 0:
-            continue
-        station = station_codes(batch.column(source.station_column))
-        stamps = _micros(batch.column(source.timestamp_column))
-        if station is None or stamps is None:
-            return None
-        cols = [_values(batch, source.pollutants.get(p)) for p in order]
-        status = KERNEL.accumulate(grid, *station, stamps, batch.num_rows, cols)
-        if status:
-            log.info("air kernel: %s in %s; the engine computes the daily values",
-                     _STATUS.get(status, status), source.path)
-            return None
+    groups = pq.ParquetFile(source.path).metadata.num_row_groups
+    # one grid per reader thread when two fit in the budget (merged at the end), else one
+    grid_bytes = len(codes) * days * _GRID_BYTES
+    readers = 2 if groups > 1 and 2 * grid_bytes + len(codes) * days * (
+        _CELL_BYTES - _GRID_BYTES) <= MAX_GRID_BYTES else 1
+    grids = [KERNEL.new_grid(len(codes), days, day0) for _ in range(readers)]
+    stop = threading.Event()
+
+    def read(i: int) -> int:
+        """Add row groups i, i + readers, … to grid i; the kernel's status (-1: a missing
+        station code or time)."""
+        pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
+                            pre_buffer=False)
+        station_codes = _StationCodes(index)
+        mine = list(range(i, groups, readers))
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=mine,
+                                     columns=file_cols):
+            if stop.is_set():
+                return 0
+            batch = _filtered(batch, source)
+            if batch.num_rows == 0:
+                continue
+            station = station_codes(batch.column(source.station_column))
+            stamps = _micros(batch.column(source.timestamp_column))
+            if station is None or stamps is None:
+                stop.set()
+                return -1
+            cols = [_values(batch, source.pollutants.get(p)) for p in order]
+            status = int(KERNEL.accumulate(grids[i], *station, stamps, batch.num_rows, cols))
+            if status:
+                stop.set()
+                return status
+        return 0
+
+    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="air-kernel") as pool:
+        statuses = list(pool.map(read, range(readers)))  # re-raises a reader's exception
+    for other in grids[1:]:
+        statuses.append(int(KERNEL.merge(grids[0], other)))
+    grid = grids[0]
+    grids.clear()  # the other grids' memory goes now
+    bad = next((st for st in statuses if st), 0)
+    if bad:
+        log.info("air kernel: %s in %s; the engine computes the daily values",
+                 _STATUS.get(bad, bad), source.path)
+        return None
     cells = len(codes) * days
     out_cell = np.empty(cells, dtype=np.int64)
     means = np.empty((len(DAILY_MEAN_POLLUTANTS), cells), dtype=np.float64)
@@ -181,60 +213,6 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
         arrays[f"n_{p}"] = pa.array(counts[i, :n])
     arrays["o3_8h_windows"] = pa.array(windows[:n].astype(np.int64))
     return pa.table(arrays)
-
-
-def _batches(path: Path, station_column: str, columns: list[str],
-             readers: int = 2) -> Iterator[pa.RecordBatch]:
-    """The file's record batches, in no particular order (the grid's sums and maxima do not
-    depend on it), decoded by ``readers`` threads, each taking every ``readers``-th row group,
-    a few batches ahead of the kernel (Arrow's decoding and the kernel release the GIL). No
-    pre-buffering of whole column chunks (Arrow's dataset scanner, which does, holds 300 MiB
-    more at 2,000 stations)."""
-    groups = pq.ParquetFile(path).metadata.num_row_groups
-    readers = max(1, min(readers, groups))
-    queue: Queue[pa.RecordBatch | BaseException | None] = Queue(maxsize=2 * readers)
-    stop = threading.Event()
-
-    def put(item: pa.RecordBatch | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def read(first: int) -> None:
-        try:
-            pf = pq.ParquetFile(path, read_dictionary=[station_column], pre_buffer=False)
-            mine = list(range(first, groups, readers))
-            if mine:
-                for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=mine,
-                                             columns=columns):
-                    if not put(batch):
-                        return
-            put(None)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            put(exc)
-
-    threads = [threading.Thread(target=read, args=(i,), name=f"air-kernel-reader-{i}",
-                                daemon=True) for i in range(readers)]
-    for t in threads:
-        t.start()
-    try:
-        done = 0
-        while done < readers:
-            item = queue.get()
-            if item is None:
-                done += 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
 
 
 def _nullable(values: np.ndarray) -> pa.Array:
