@@ -14,7 +14,7 @@ costs (``docs/performance.md``).
 
 The store decides: :func:`daily_values` returns None — and the caller runs the Ibis reference —
 whenever the kernel is not built, ``ECOPLAN_AIR_KERNEL=0``, the engine is not DuckDB, the table
-is not a registered scan, the grid would exceed :data:`MAX_GRID_BYTES`, or the kernel meets
+is not a registered scan, the grid would exceed :func:`max_grid_bytes`, or the kernel meets
 anything it cannot reproduce exactly (timestamps not on whole seconds or before 1970, values of
 magnitude ≥ 2³⁶, O3 ≥ 2²⁴ × 0.001). The results are bit-identical to the reference
 (``tests/air/test_air_kernel.py``: generated edge cases and the real Shanxi 2019 year).
@@ -45,8 +45,25 @@ from ecoplan.standards.air_daily import DAILY_MEAN_POLLUTANTS, DailyRules
 
 log = logging.getLogger(__name__)
 
-#: Largest station × day grid the kernel builds (bytes); beyond it the engine runs.
-MAX_GRID_BYTES = int(os.environ.get("ECOPLAN_AIR_KERNEL_MAX_MIB", "1024")) * 2**20
+DEFAULT_MAX_MIB = 1024
+
+
+def max_grid_bytes() -> int:
+    """Largest memory the kernel's grids and outputs may take (``ECOPLAN_AIR_KERNEL_MAX_MIB``,
+    default 1024 MiB); beyond it the engine computes. A value that is not a positive whole
+    number of MiB is ignored, with a warning in the log (the default applies)."""
+    raw = os.environ.get("ECOPLAN_AIR_KERNEL_MAX_MIB", "").strip()
+    if not raw:
+        return DEFAULT_MAX_MIB * 2**20
+    try:
+        mib = int(raw)
+    except ValueError:
+        mib = 0
+    if mib <= 0:
+        log.warning("ECOPLAN_AIR_KERNEL_MAX_MIB=%r is not a positive number of MiB; %d applies",
+                    raw, DEFAULT_MAX_MIB)
+        mib = DEFAULT_MAX_MIB
+    return mib * 2**20
 _GRID_BYTES = 4 + 8 * 5 + 4 * 6 + 8 + 4 * 24  # rows, sums, counts, O3 maximum, hour slots
 _CELL_BYTES = _GRID_BYTES + 8 + 8 * 5 + 8 + 8 + 2 * 6 + 2  # and the outputs
 _BATCH_ROWS = 1 << 16  # small batches: larger ones cost fresh pages in every process
@@ -139,7 +156,8 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
         return None
     day0, day1 = _day(source.first), _day(source.last)
     days = day1 - day0 + 1
-    if days <= 0 or day0 < 0 or len(codes) * days * _CELL_BYTES > MAX_GRID_BYTES:
+    budget = max_grid_bytes()
+    if days <= 0 or day0 < 0 or len(codes) * days * _CELL_BYTES > budget:
         return None
     index = {c: i for i, c in enumerate(codes)}
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
@@ -149,7 +167,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
     # one grid per reader thread when two fit in the budget (merged at the end), else one
     grid_bytes = len(codes) * days * _GRID_BYTES
     readers = 2 if groups > 1 and 2 * grid_bytes + len(codes) * days * (
-        _CELL_BYTES - _GRID_BYTES) <= MAX_GRID_BYTES else 1
+        _CELL_BYTES - _GRID_BYTES) <= budget else 1
     grids = [KERNEL.new_grid(len(codes), days, day0) for _ in range(readers)]
     stop = threading.Event()
 

@@ -190,3 +190,22 @@ def test_the_kernel_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ECOPLAN_AIR_KERNEL", "0")
     module, reason = air_kernel._load()
     assert module is None and "ECOPLAN_AIR_KERNEL=0" in reason
+
+
+def test_the_memory_budget_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ECOPLAN_AIR_KERNEL_MAX_MIB``: a small budget sends the work to the engine; a value
+    that is not a number is ignored (the default applies), never an error."""
+    assert air_kernel.max_grid_bytes() == 1024 * 2**20
+    for bad in ("1G", "-5", "0"):
+        monkeypatch.setenv("ECOPLAN_AIR_KERNEL_MAX_MIB", bad)
+        assert air_kernel.max_grid_bytes() == 1024 * 2**20
+    pq_path, _ = _write(edge_case_hours(stations=2, months=2), tmp_path)
+    con = connect("duckdb")
+    hourly = scan_hourly(con, pq_path)
+    assert hourly is not None
+    monkeypatch.setenv("ECOPLAN_AIR_KERNEL_MAX_MIB", "1")  # 2 stations × 59 days fit in 1 MiB
+    assert (air_kernel.daily_values(con, hourly, DailyRules()) is not None) == BUILT
+    big, _ = _write(edge_case_hours(stations=30, months=12), tmp_path / "big")
+    hourly = scan_hourly(con, big)
+    assert hourly is not None  # 30 stations × 365 days × 250 bytes > 1 MiB: the engine runs
+    assert air_kernel.daily_values(con, hourly, DailyRules()) is None
