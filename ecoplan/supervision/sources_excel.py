@@ -11,7 +11,6 @@ skipped (a grade that differs is appended as history, never overwriting).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from ecoplan.store.supervision_models import (
     PermitLimit,
 )
 from ecoplan.supervision import sources as S
+from ecoplan.supervision.registry_excel import text as cell_text
 
 #: sheet key → (Chinese sheet name, [(field, Chinese header, required, help)])
 SHEETS: dict[str, tuple[str, list[tuple[str, str, bool, str]]]] = {
@@ -172,21 +172,8 @@ def _read_sheets(path: Path, wanted: tuple[str, ...]) -> dict[str, list[tuple[in
     return out
 
 
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, datetime):
-        return v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    t = str(v).strip()
-    return t or None
-
-
 def _bool(v: Any, default: bool, loc: Location, field_name: str) -> bool:
-    t = (_text(v) or "").lower()
+    t = (cell_text(v) or "").lower()
     if t == "":
         return default
     if t in _YES:
@@ -223,13 +210,13 @@ def import_workbook(session: Session, path: Path, *, sheets: tuple[str, ...] = O
 
 
 def _import_enterprise(s: Session, row: dict[str, Any], loc: Location, _actor: str | None) -> str:
-    code = S.check_credit_code(_text(row.get("credit_code")) or "", loc)
+    code = S.check_credit_code(cell_text(row.get("credit_code")) or "", loc)
     values = {
-        "name": _text(row.get("name")), "industry": _text(row.get("industry")),
-        "town": _text(row.get("town")),
+        "name": cell_text(row.get("name")), "industry": cell_text(row.get("industry")),
+        "town": cell_text(row.get("town")),
         "key_enterprise": _bool(row.get("key_enterprise"), False, loc, "key_enterprise"),
         "permit_required": _bool(row.get("permit_required"), True, loc, "permit_required"),
-        "department": _text(row.get("department")), "note": _text(row.get("note")),
+        "department": cell_text(row.get("department")), "note": cell_text(row.get("note")),
     }
     existing = s.get(Enterprise, code)
     if existing is None:
@@ -245,27 +232,27 @@ def _import_enterprise(s: Session, row: dict[str, Any], loc: Location, _actor: s
 
 
 def _split_mns(v: Any) -> list[str]:
-    t = _text(v) or ""
+    t = cell_text(v) or ""
     for sep in ("；", "、", ",", "，", " "):
         t = t.replace(sep, ";")
     return [m for m in (x.strip() for x in t.split(";")) if m]
 
 
 def _import_outlet(s: Session, row: dict[str, Any], loc: Location, _actor: str | None) -> str:
-    code = _text(row.get("code")) or ""
+    code = cell_text(row.get("code")) or ""
     existing = s.get(Outlet, code) if code else None
     mns = _split_mns(row.get("mns"))
     if existing is None:
-        S.add_outlet(s, code, _text(row.get("enterprise")) or "", _text(row.get("kind")) or "",
-                     name=_text(row.get("name")), mns=mns, location=loc)
+        S.add_outlet(s, code, cell_text(row.get("enterprise")) or "", cell_text(row.get("kind")) or "",
+                     name=cell_text(row.get("name")), mns=mns, location=loc)
         return "added"
-    ent = S._enterprise_at(s, _text(row.get("enterprise")) or "", loc)
+    ent = S._enterprise_at(s, cell_text(row.get("enterprise")) or "", loc)
     if ent.credit_code != existing.enterprise:
         raise S.SourcesError(f"排放口 {code} 已登记在其他企业名下",
                              f"Outlet {code} is registered to another enterprise",
                              location=Location(loc.file, loc.row, "enterprise"))
-    kind = S.parse_outlet_kind(_text(row.get("kind")) or "", loc)
-    name = _text(row.get("name"))
+    kind = S.parse_outlet_kind(cell_text(row.get("kind")) or "", loc)
+    name = cell_text(row.get("name"))
     if (existing.kind, existing.name, list(existing.mns or [])) == (kind, name, sorted(set(mns))):
         return "unchanged"
     S.edit_outlet(s, code, name=name or "", kind=kind, mns=mns)
@@ -273,16 +260,16 @@ def _import_outlet(s: Session, row: dict[str, Any], loc: Location, _actor: str |
 
 
 def _import_permit(s: Session, row: dict[str, Any], loc: Location, _actor: str | None) -> str:
-    number = _text(row.get("number")) or ""
+    number = cell_text(row.get("number")) or ""
     existing = s.get(Permit, number) if number else None
     if existing is None:
-        S.add_permit(s, number, _text(row.get("enterprise")) or "", _text(row.get("issued")),
-                     _text(row.get("valid_until")),
-                     _text(row.get("management_class")) or "", note=_text(row.get("note")),
+        S.add_permit(s, number, cell_text(row.get("enterprise")) or "", cell_text(row.get("issued")),
+                     cell_text(row.get("valid_until")),
+                     cell_text(row.get("management_class")) or "", note=cell_text(row.get("note")),
                      location=loc)
         return "added"
-    valid_until = S.parse_date(_text(row.get("valid_until")), "valid_until", loc)
-    cls = S.parse_management_class(_text(row.get("management_class")) or "", loc)
+    valid_until = S.parse_date(cell_text(row.get("valid_until")), "valid_until", loc)
+    cls = S.parse_management_class(cell_text(row.get("management_class")) or "", loc)
     if (existing.valid_until, existing.management_class) == (valid_until, cls):
         return "unchanged"
     S.edit_permit(s, number, valid_until=valid_until, management_class=cls)
@@ -290,28 +277,28 @@ def _import_permit(s: Session, row: dict[str, Any], loc: Location, _actor: str |
 
 
 def _import_limit(s: Session, row: dict[str, Any], loc: Location, _actor: str | None) -> str:
-    permit = _text(row.get("permit")) or ""
-    outlet = _text(row.get("outlet")) or ""
-    parameter = S.parse_parameter(_text(row.get("parameter")) or "", loc)
+    permit = cell_text(row.get("permit")) or ""
+    outlet = cell_text(row.get("outlet")) or ""
+    parameter = S.parse_parameter(cell_text(row.get("parameter")) or "", loc)
     existing = s.scalars(select(PermitLimit).where(
         PermitLimit.permit == permit, PermitLimit.outlet == outlet,
         PermitLimit.parameter == parameter)).first()
     if existing is not None:
         same = (existing.limit_value == S.parse_limit(row.get("limit_value"), loc)
-                and existing.unit == (_text(row.get("unit")) or ""))
+                and existing.unit == (cell_text(row.get("unit")) or ""))
         if same:
             return "unchanged"
-    S.add_permit_limit(s, permit, S.LimitInput(outlet, parameter, _text(row.get("limit_value"))
-                                               or "", _text(row.get("unit")) or "",
-                                               _text(row.get("basis"))), location=loc)
+    S.add_permit_limit(s, permit, S.LimitInput(outlet, parameter, cell_text(row.get("limit_value"))
+                                               or "", cell_text(row.get("unit")) or "",
+                                               cell_text(row.get("basis"))), location=loc)
     return "added"
 
 
 def _import_grade(s: Session, row: dict[str, Any], loc: Location, actor: str | None) -> str:
-    ent = S._enterprise_at(s, _text(row.get("enterprise")) or "", loc)
-    grade = S.parse_grade(_text(row.get("grade")) or "", loc)
-    start = S.parse_date(_text(row.get("effective_from")), "effective_from", loc)
-    doc = _text(row.get("document")) or ""
+    ent = S._enterprise_at(s, cell_text(row.get("enterprise")) or "", loc)
+    grade = S.parse_grade(cell_text(row.get("grade")) or "", loc)
+    start = S.parse_date(cell_text(row.get("effective_from")), "effective_from", loc)
+    doc = cell_text(row.get("document")) or ""
     dup = s.scalars(select(PerformanceGrade).where(
         PerformanceGrade.enterprise == ent.credit_code, PerformanceGrade.grade == grade,
         PerformanceGrade.effective_from == start, PerformanceGrade.document == doc)).first()
