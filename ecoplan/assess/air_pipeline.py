@@ -31,6 +31,7 @@ from ecoplan.standards.air_period import (
     check_dust_convention,
     city_daily,
     city_o3_series_max,
+    period_figures,
     period_statistics,
     rank_by_composite,
 )
@@ -199,8 +200,14 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     """
     check_dust_convention(dust_convention)
     rules = rules or DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
-    # the store may compute a scanned Parquet file's daily values with its compiled kernel
-    d = air_kernel.daily_values(backend_of(analytics), hourly, rules) if kernel else None
+    rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
+    dusty = dust is not None and len(dust) > 0 and dust_convention != "none"
+    # the store may compute a scanned Parquet file's daily values with its compiled kernel —
+    # per station without dust flags, with the daily AQI too (the same table as below)
+    d = air_kernel.daily_values(backend_of(analytics), hourly, rules, aqi=(
+        rs, include_o3_1h) if by == "station" and not dusty else None) if kernel else None
+    if d is not None and "aqi" in d.columns:
+        return d
     kernel = d is not None
     if d is None:
         d = daily_values(hourly, rules=rules)
@@ -219,7 +226,8 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
         elif city_o3 != "site_max_mean":
             raise StandardError(f"未知的城市臭氧方法：{city_o3}", f"Unknown city O3 method: {city_o3}")
         key = "city"
-    if dust is not None and len(dust) and dust_convention != "none":
+    if dusty:
+        assert dust is not None
         flags = dust.copy()
         flags["date"] = pd.to_datetime(flags["date"]).dt.date
         flags = flags[flags["dust"].astype(bool)]
@@ -243,7 +251,6 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
         if dust_convention == "recompute":
             d = d.mutate(pm10=ibis.ifelse(d.dust, ibis.null("float64"), d.pm10),
                          pm25=ibis.ifelse(d.dust, ibis.null("float64"), d.pm25))
-    rs = _resolve_ruleset(hourly, ruleset, analytics, column="timestamp")
     daily = d
 
     def build() -> ir.Table:
@@ -302,7 +309,7 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
                      composite: str = "2014", daily: ir.Table | None = None,
                      station_set: str = "assessment", city_o3: str = "site_max_mean",
                      incomplete_days: str = "count", composite_inputs: str = "raw",
-                     ) -> pd.DataFrame:
+                     kernel: bool = True) -> pd.DataFrame:
     """HJ 663 statistics per station or city and period, ranked by composite index.
 
     Every row says how it was computed: ``ruleset`` (rules of the daily AQI), ``limits_ruleset``
@@ -310,29 +317,39 @@ def run_period_stats(analytics: Any, table_or_dataset: str | Path | pd.DataFrame
     period spanning 2026-03-01 also gets ``alt_limits_ruleset`` and ``alt_exceedance_multiple_*``
     against the other rule set), ``dust_convention``, ``station_set``, ``city_o3``,
     ``incomplete_days``, ``composite_inputs``; by city also ``stations_used``/``n_stations``.
+    ``kernel=False`` keeps the store's compiled and array forms out (the Ibis reference runs
+    throughout; same results) — for benchmarks and parity tests.
     """
     key = "city" if by == "city" else "station_code"
     if daily is None:
         hourly = hourly_table(analytics, table_or_dataset)
         daily = daily_table(analytics, hourly, ruleset=ruleset, include_o3_1h=include_o3_1h,
                             stations=stations, by=by, dust=dust, dust_convention=dust_convention,
-                            station_set=station_set, city_o3=city_o3)
+                            station_set=station_set, city_o3=city_o3, kernel=kernel)
     stat_rules = "2012" if ruleset == "auto" else ruleset
     mixed = False
     if ruleset == "auto":
         resolved = _resolve_ruleset(daily, "auto", analytics)
         stat_rules = "2026" if resolved == "2026" else "2012"
         mixed = resolved == "auto"
-    opts = dict(period=period, key=key, start=start, end=end, composite=composite,
-                dust_convention=dust_convention, incomplete_days=incomplete_days,
-                composite_inputs=composite_inputs)
+    agg_opts: dict[str, Any] = dict(period=period, start=start, end=end,
+                                    dust_convention=dust_convention,
+                                    incomplete_days=incomplete_days)
+    fig_opts: dict[str, Any] = dict(composite=composite, composite_inputs=composite_inputs)
+    # the store may aggregate the daily rows with its array form (same table as the reference)
+    aggregates = air_kernel.period_aggregates(backend_of(analytics), daily, key=key,
+                                              **agg_opts) if kernel else None
+
     def statistics(rules: str, ranked: bool) -> pd.DataFrame:
         def build() -> ir.Table:
-            stats = period_statistics(daily, ruleset=rules, **opts)
+            stats = period_statistics(daily, ruleset=rules, key=key, **agg_opts, **fig_opts) \
+                if aggregates is None else period_figures(aggregates, ruleset=rules, **fig_opts)
             return (rank_by_composite(stats, key=key) if ranked else stats).order_by(
                 ["period", key])
+        step = "period_statistics" if aggregates is None else "period_figures"
         return sql_cache.frame(backend_of(analytics), (
-            "period_statistics", rules, ranked, sorted(opts.items())), [daily], build)
+            step, rules, ranked, key, sorted(agg_opts.items()), sorted(fig_opts.items())),
+            [daily if aggregates is None else aggregates], build)
 
     out = statistics(stat_rules, True)
     out.insert(2, "ruleset", "auto" if mixed else stat_rules)

@@ -139,7 +139,7 @@ def _phase_evaluation(path: str, threads: int, engine: str,
         and air_kernel.source_of(hourly) is not None
     daily = daily_table(con, hourly, ruleset="2012", rules=rules, kernel=kernel)
     t1 = time.perf_counter()
-    stats = run_period_stats(con, None, "2012", period="year", daily=daily)
+    stats = run_period_stats(con, None, "2012", period="year", daily=daily, kernel=kernel)
     t2, c2 = time.perf_counter(), time.process_time()
     return {"daily_seconds": t1 - t0, "annual_seconds": t2 - t1, "cpu_seconds": c2 - c0,
             "daily_rows": float(con.execute(daily.count())), "stat_rows": float(len(stats)),

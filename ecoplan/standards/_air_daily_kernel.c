@@ -417,12 +417,103 @@ f1: PyBuffer_Release(&b_cell);
     return NULL;
 }
 
+/* iaqi(values, decimals, points, levels, above_table, special_above, special_iaqi, out, valid)
+ * -> status: the IAQI (HJ 633 formula (1), rounded up: 2012 §6.2, 2026 §4.2.6) of each
+ * concentration, as ecoplan.standards.aqi.with_iaqis computes it in SQL, step for step:
+ *
+ *   m   = ROUND(x * 1000000) as int64        (half away from zero; NaN, ±inf: missing)
+ *   m   = GB/T 8170 rounding to `decimals` (HJ 633-2026 §4.2.2): k = floor((m + half) / unit),
+ *         minus 1 when m % unit == half (C's truncated remainder, as SQL's) and k is odd
+ *   m < 0                           → missing
+ *   m > special_above (≥ 0)         → special_iaqi, or missing when it is < 0 (table notes)
+ *   m > the last breakpoint         → above_table
+ *   points[i−1] < m ≤ points[i]     → ceil((m − lo) · span / (hi − lo)) + levels[i−1]
+ *
+ * `points` and `levels` are int64 arrays (breakpoints in 10⁻⁶ units, IAQI levels); `out` int64
+ * and `valid` uint8 outputs of len(values). Status 1 (nothing written is to be used) when a
+ * value is too large for exact integers; the caller then keeps the SQL. */
+/* One concentration's IAQI (see py_iaqi); returns 1 when the IAQI is valid, 0 when missing,
+ * -1 when out of the exact range. Inlined with `unit` a constant, so its divisions by `unit`
+ * become multiplications. */
+static inline __attribute__((always_inline)) int iaqi_one(
+        double x, int64_t unit, const int64_t *pts, const int64_t *lev, Py_ssize_t np_,
+        int64_t above_table, int64_t special_above, int64_t special_iaqi, int64_t *out) {
+    double y = x * 1000000.0;
+    if (isnan(y) || isinf(y)) return 0;
+    if (fabs(y) >= 4503599627370496.0) return -1;  /* 2^52 */
+    int64_t m = (int64_t)round(y);
+    int64_t k = (int64_t)floor((double)(m + unit / 2) / (double)unit);
+    if (m % unit == unit / 2 && k % 2 == 1) k -= 1;
+    m = k * unit;
+    if (m < 0) return 0;
+    if (special_above >= 0 && m > special_above) {
+        if (special_iaqi < 0) return 0;
+        *out = special_iaqi;
+        return 1;
+    }
+    if (m > pts[np_ - 1]) { *out = above_table; return 1; }
+    Py_ssize_t i = 1;
+    while (m > pts[i]) i++;
+    *out = (int64_t)ceil((double)((m - pts[i - 1]) * (lev[i] - lev[i - 1]))
+                         / (double)(pts[i] - pts[i - 1])) + lev[i - 1];
+    return 1;
+}
+
+static PyObject *py_iaqi(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer b_x, b_pts, b_lev, b_out, b_ok;
+    int decimals;
+    long long above_table, special_above, special_iaqi;
+    PyObject *o_out, *o_ok;
+    if (!PyArg_ParseTuple(args, "y*iy*y*LLLOO", &b_x, &decimals, &b_pts, &b_lev, &above_table,
+                          &special_above, &special_iaqi, &o_out, &o_ok))
+        return NULL;
+    Py_ssize_t n = b_x.len / (Py_ssize_t)sizeof(double);
+    Py_ssize_t np_ = b_pts.len / (Py_ssize_t)sizeof(int64_t);
+    int status = OK;
+    if (np_ < 2 || b_lev.len / (Py_ssize_t)sizeof(int64_t) < np_ || decimals < 0 || decimals > 6) {
+        PyErr_SetString(PyExc_ValueError, "bad breakpoints or decimals");
+        goto f0;
+    }
+    if (writable(o_out, &b_out, n * (Py_ssize_t)sizeof(int64_t)) < 0) goto f0;
+    if (writable(o_ok, &b_ok, n) < 0) goto f1;
+    const double *x = (const double *)b_x.buf;
+    const int64_t *pts = (const int64_t *)b_pts.buf, *lev = (const int64_t *)b_lev.buf;
+    int64_t *out = (int64_t *)b_out.buf;
+    unsigned char *ok = (unsigned char *)b_ok.buf;
+    int64_t unit = 1;
+    for (int i = 0; i < 6 - decimals; i++) unit *= 10;
+    Py_BEGIN_ALLOW_THREADS
+#define IAQI_LOOP(UNIT)                                                                    \
+    for (Py_ssize_t j = 0; j < n; j++) {                                                   \
+        out[j] = 0;                                                                        \
+        int r = iaqi_one(x[j], (UNIT), pts, lev, np_, above_table, special_above,          \
+                         special_iaqi, &out[j]);                                           \
+        if (r < 0) { status = VALUE_RANGE; break; }                                        \
+        ok[j] = (unsigned char)r;                                                          \
+    }
+    if (unit == 1000000) { IAQI_LOOP(1000000) }
+    else if (unit == 100000) { IAQI_LOOP(100000) }
+    else { IAQI_LOOP(unit) }
+#undef IAQI_LOOP
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&b_ok);
+f1: PyBuffer_Release(&b_out);
+f0: PyBuffer_Release(&b_lev);
+    PyBuffer_Release(&b_pts);
+    PyBuffer_Release(&b_x);
+    if (PyErr_Occurred()) return NULL;
+    return PyLong_FromLong(status);
+}
+
 static PyMethodDef methods[] = {
     {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
     {"accumulate", py_accumulate, METH_VARARGS,
      "accumulate(grid, codes, codes_offset, lookup, timestamps_us, n, columns) -> status"},
     {"merge", py_merge, METH_VARARGS, "merge(into, other) -> status (0 = fine)"},
     {"finish", py_finish, METH_VARARGS, "finish(grid, rules…, outputs…) -> station-days"},
+    {"iaqi", py_iaqi, METH_VARARGS,
+     "iaqi(values, decimals, points, levels, above_table, special_above, special_iaqi, out, "
+     "valid) -> status"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -32,9 +32,11 @@ from ecoplan.standards.aqi import aqi_exprs, load_ruleset, stage, with_iaqis
 _DAILY_MEANS = tuple(p for p in GB3095_ORDER if p != "o3")  # so2 no2 co pm10 pm25
 DAILY_INDICATORS: tuple[str, ...] = (*_DAILY_MEANS, "o3_8h", "o3_1h_max")
 REQUIRED: tuple[str, ...] = (*_DAILY_MEANS, "o3_8h")
-_POLLUTANT = {"so2": ("so2", "24h"), "no2": ("no2", "24h"), "co": ("co", "24h"),
-              "pm10": ("pm10", "24h"), "pm25": ("pm25", "24h"), "o3_8h": ("o3", "8h"),
-              "o3_1h_max": ("o3", "1h")}
+#: Daily indicator → (pollutant, averaging) of its IAQI breakpoints.
+INDICATOR_POLLUTANTS: dict[str, tuple[str, str]] = {
+    "so2": ("so2", "24h"), "no2": ("no2", "24h"), "co": ("co", "24h"), "pm10": ("pm10", "24h"),
+    "pm25": ("pm25", "24h"), "o3_8h": ("o3", "8h"), "o3_1h_max": ("o3", "1h"),
+}
 _ALIASES = {
     "so2": "so2", "二氧化硫": "so2",
     "no2": "no2", "二氧化氮": "no2",
@@ -98,9 +100,9 @@ def daily_aqi_table(table: ir.Table, ruleset: str = "auto", *,
                             "Including the O3 daily max 1-h needs an o3_1h_max column")
     t = table.mutate(site=table[site].cast("string"), date=table[date].cast("date"))
     t = t.mutate(ruleset=ruleset_expr_daily(t.date, choice))
-    indicators = {n: (n, *_POLLUTANT[n]) for n in REQUIRED}
+    indicators = {n: (n, *INDICATOR_POLLUTANTS[n]) for n in REQUIRED}
     if has_1h:
-        indicators["o3_1h_max"] = ("o3_1h_max", *_POLLUTANT["o3_1h_max"])
+        indicators["o3_1h_max"] = ("o3_1h_max", *INDICATOR_POLLUTANTS["o3_1h_max"])
     rs_arg = "ruleset" if choice == "auto" else choice
     t = with_iaqis(t, indicators, rs_arg)
     fix: dict[str, Any] = {}

@@ -142,10 +142,24 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
                       ) -> ir.Table:
     """HJ 663 period statistics per ``key`` and period (§ 年评价, Appendix A, 城市排名规定).
 
-    ``composite`` chooses the composite-index method: "2014" (环办〔2014〕64号, GB 3095-2012
-    class-2 limits, unit weights) or "2026-unverified" (GB 3095-2026 limits with the unconfirmed
-    weights noted in hj663-2013.yaml — only for explicit comparisons). ``composite_inputs``:
-    "raw" (unrounded statistics, default) or "rounded" (statistics rounded per GB/T 8170 first).
+    :func:`period_aggregates` (the counts, means and percentiles of the daily rows) followed by
+    :func:`period_figures` (ratios, indices, exceedance multiples, reported figures); see them
+    for the options.
+    """
+    agg = period_aggregates(daily, period=period, key=key, start=start, end=end,
+                            dust_convention=dust_convention, incomplete_days=incomplete_days)
+    return period_figures(agg, ruleset=ruleset, composite=composite, zone_class=zone_class,
+                          composite_inputs=composite_inputs)
+
+
+def period_aggregates(daily: ir.Table, *, period: str = "year", key: str = "station_code",
+                      start: date | None = None, end: date | None = None,
+                      dust_convention: str = "none", incomplete_days: str = "count",
+                      ) -> ir.Table:
+    """The aggregates of HJ 663 period statistics per ``key`` and period: day counts by level,
+    good, heavy and primary-pollutant days, and per pollutant its valid days, validity (months
+    with enough days, HJ 663 §5), mean and percentile (Appendix A) — the ``*_raw`` figures before
+    :func:`period_figures`. One row per key and period with daily rows.
 
     ``dust_convention`` (``hj663-2013.yaml`` ``dust_conventions``; needs a boolean ``dust``
     column in ``daily``): "none" keeps every value; "bulletin" (CNEMC monthly report) drops
@@ -164,10 +178,6 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
         raise StandardError(f"未知的缺项日处理：{incomplete_days}（应为 count 或 exclude）",
                             f"Unknown incomplete-day rule: {incomplete_days} "
                             "(expected count or exclude)")
-    if composite_inputs not in ("raw", "rounded"):
-        raise StandardError(f"未知的综合指数输入：{composite_inputs}（应为 raw 或 rounded）",
-                            f"Unknown composite-index inputs: {composite_inputs} "
-                            "(expected raw or rounded)")
     has_dust = "dust" in daily.columns
     if has_dust:
         daily = daily.mutate(dust=daily.dust.fill_null(False).cast("boolean"))
@@ -273,11 +283,30 @@ def period_statistics(daily: ir.Table, *, period: str = "year", key: str = "stat
         cnt["dust_days_excluded"] = t._dust_excluded.cast("int32").sum()
     days = t.group_by(gk).aggregate(**cnt)
 
-    out = days.outer_join(wide, gk).select(
+    return days.outer_join(wide, gk).select(
         *[ibis.coalesce(days[c], wide[c]).name(c) for c in gk],
         *[days[c] for c in days.columns if c not in gk],
         *[wide[c] for c in wide.columns if c not in gk],
     )
+
+
+def period_figures(aggregates: ir.Table, *, ruleset: str = "2012", composite: str = "2014",
+                   zone_class: int = 2, composite_inputs: str = "raw") -> ir.Table:
+    """HJ 663 period figures from :func:`period_aggregates`: good- and heavy-day ratios, single
+    and composite indices, exceedance multiples, and every ``*_raw`` figure rounded per GB/T 8170.
+
+    ``composite`` chooses the composite-index method: "2014" (环办〔2014〕64号, GB 3095-2012
+    class-2 limits, unit weights) or "2026-unverified" (GB 3095-2026 limits with the unconfirmed
+    weights noted in hj663-2013.yaml — only for explicit comparisons). ``composite_inputs``:
+    "raw" (unrounded statistics, default) or "rounded" (statistics rounded per GB/T 8170 first).
+    """
+    if composite_inputs not in ("raw", "rounded"):
+        raise StandardError(f"未知的综合指数输入：{composite_inputs}（应为 raw 或 rounded）",
+                            f"Unknown composite-index inputs: {composite_inputs} "
+                            "(expected raw or rounded)")
+    spec = hj663()
+    pct = {p: int(spec["statistics"]["period"][p]["percentile"]) for p in STAT_POLLUTANTS}
+    out = aggregates
     vd = out.valid_days.fill_null(0)
     derived: dict[str, ir.Value] = {
         "good_day_ratio_raw": ibis.ifelse(

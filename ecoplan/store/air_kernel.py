@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 import uuid
+import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +42,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ecoplan.errors import StandardError
 from ecoplan.standards.air_daily import DAILY_MEAN_POLLUTANTS, DailyRules
+from ecoplan.standards.air_period import STAT_POLLUTANTS
+from ecoplan.standards.air_period import period_aggregates as period_aggregates_expr
+from ecoplan.standards.air_period_arrays import DailyArrays, period_aggregates_arrays
+from ecoplan.standards.aqi_arrays import daily_aqi_arrays
+from ecoplan.store import sql_cache
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +118,10 @@ _SOURCES: OrderedDict[str, ParquetHourly] = OrderedDict()
 _MAX_SOURCES = 256
 
 
+#: daily tables the kernel made, by engine table name, while the engine holds them
+_DAILY: weakref.WeakValueDictionary[str, pa.Table] = weakref.WeakValueDictionary()
+
+
 def register(table: ir.Table, source: ParquetHourly) -> None:
     """Remember that the engine table ``table`` is a scan of ``source``."""
     _SOURCES[_name(table)] = source
@@ -128,19 +139,139 @@ def source_of(table: ir.Table) -> ParquetHourly | None:
     return _SOURCES.get(_name(table))
 
 
-def daily_values(con: Any, hourly: ir.Table, rules: DailyRules) -> ir.Table | None:
+def daily_values(con: Any, hourly: ir.Table, rules: DailyRules, *,
+                 aqi: tuple[str, bool | None] | None = None) -> ir.Table | None:
     """The reference's daily-values table for ``hourly`` computed by the kernel, as a table of
-    ``con``; None when the reference must run (see the module docstring)."""
+    ``con``; None when the reference must run (see the module docstring).
+
+    With ``aqi=(ruleset, include_o3_1h)`` the table is the reference's daily AQI table —
+    :func:`ecoplan.standards.air_daily.daily_aqi` of the daily values — computed by
+    :func:`ecoplan.standards.aqi_arrays.daily_aqi_arrays`, unless a value lies beyond the exact
+    range of the array form: then it is the daily values alone (no ``aqi`` column) and the
+    caller runs the reference's daily AQI on them."""
     if KERNEL is None or getattr(con, "name", "") != "duckdb":
         return None
     source = source_of(hourly)
     if source is None:
         return None
-    table = compute(source, rules)
-    if table is None:
+    days = compute(source, rules)
+    if days is None:
         return None
+    table = days.table
+    if aqi is not None:
+        with_aqi = with_daily_aqi(days, *aqi)
+        if with_aqi is not None:  # the engine reads the Arrow table where it is (no copy)
+            name = f"air_daily_kernel_{uuid.uuid4().hex[:12]}"
+            con.con.register(name, with_aqi)
+            _DAILY[name] = with_aqi
+            return con.table(name)
     name = f"air_daily_kernel_{uuid.uuid4().hex[:12]}"
     return con.create_table(name, obj=table, temp=True)
+
+
+def with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
+                   ) -> pa.Table | None:
+    """The kernel's daily values with the daily AQI columns in front, as
+    :func:`ecoplan.standards.air_daily.daily_aqi` orders them; None for a value beyond the exact
+    range of the array form (the engine then computes)."""
+    try:
+        aqi = daily_aqi_arrays(days.values, days.days, ruleset, include_o3_1h=include_o3_1h)
+    except StandardError as exc:
+        log.info("air kernel: %s; the engine computes the daily AQI", exc)
+        return None
+    values = days.table
+    aqi["aqi_complete"] = aqi.pop("complete")
+    extra = {"iaqi_o3_1h_max": aqi.pop("iaqi_o3_1h_max")} if "iaqi_o3_1h_max" in aqi else {}
+    columns = {"station_code": values.column("station_code"), "date": values.column("date"),
+               **aqi, **extra}
+    for name in values.column_names:
+        if name not in columns:
+            columns[name] = values.column(name)
+    return pa.table(columns)
+
+
+def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
+                      **options: Any) -> ir.Table | None:
+    """:func:`ecoplan.standards.air_period.period_aggregates` of a DuckDB daily table computed
+    by :func:`ecoplan.standards.air_period_arrays.period_aggregates_arrays`, as a table of
+    ``con`` with the reference's schema; None — the reference then runs — on another engine,
+    with dust flags, or whatever the arrays cannot reproduce exactly (``options``: ``period``,
+    ``start``, ``end``, ``incomplete_days``, ``dust_convention``)."""
+    if getattr(con, "name", "") != "duckdb" or os.environ.get(
+            "ECOPLAN_AIR_KERNEL", "").strip().lower() in ("0", "no", "false"):
+        return None
+    columns = daily.columns
+    needed = [key, "date", "aqi", *STAT_POLLUTANTS]
+    if "dust" in columns or any(c not in columns for c in needed):
+        return None
+    found = sql_cache.output_types(con, ("period_aggregates", key, sorted(options.items())),
+                                   [daily], lambda: period_aggregates_expr(daily, key=key,
+                                                                           **options))
+    if found is None:
+        return None
+    expected, types = found
+    extra = [c for c in columns if c.startswith("iaqi_") or c in ("complete", "aqi_complete")]
+    held = _DAILY.get(_name(daily))  # the kernel's own table: no copy out of the engine
+    table = held.select([*needed, *extra]) if held is not None \
+        else con.to_pyarrow(daily.select(*needed, *extra))
+    arrays = _daily_arrays(table, key)
+    if arrays is None:
+        return None
+    options.pop("dust_convention", None)
+    out = period_aggregates_arrays(arrays, key=key, **options)
+    if out is None or out.column_names != list(expected.names):
+        return None
+    out = out.cast(expected.to_pyarrow())
+    # the engine's own types of the reference (its sums are HUGEINT), so that every later step
+    # sees the very table the reference gives
+    name = f"air_period_kernel_{uuid.uuid4().hex[:12]}"
+    con.con.register(f"{name}_arrow", out)
+    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in expected.names)
+    con.raw_sql(f'CREATE TEMP TABLE "{name}" AS SELECT {select} FROM "{name}_arrow"')
+    con.con.unregister(f"{name}_arrow")
+    # … described to Ibis by the reference's schema (Ibis reads HUGEINT as a decimal)
+    op = con.table(name).op()
+    assert isinstance(op, ops.DatabaseTable)
+    return op.copy(schema=expected).to_expr()
+
+
+def _daily_arrays(table: pa.Table, key: str) -> DailyArrays | None:
+    """A daily table's columns as :class:`DailyArrays`; None when a value column holds NaN
+    (the engine counts NaN as a value, the arrays as missing)."""
+    def floats(name: str) -> np.ndarray | None:
+        col = table.column(name).combine_chunks().cast(pa.float64())
+        x = col.to_numpy(zero_copy_only=False)
+        return None if int(np.isnan(x).sum()) != col.null_count else x
+
+    def nullable(name: str, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
+        col = table.column(name).combine_chunks().cast(kind)
+        valid = np.asarray(col.is_valid())
+        return np.asarray(col.fill_null(pa.scalar(0, kind) if kind != pa.bool_()
+                                        else False)), valid
+
+    keys = table.column(key).combine_chunks()
+    if keys.null_count:
+        return None
+    if not pa.types.is_dictionary(keys.type):
+        keys = keys.cast(pa.string()).dictionary_encode()
+    values: dict[str, np.ndarray] = {}
+    for p in STAT_POLLUTANTS:
+        x = floats(p)
+        if x is None:
+            return None
+        values[p] = x
+    complete_col = "complete" if "complete" in table.column_names else (
+        "aqi_complete" if "aqi_complete" in table.column_names else None)
+    return DailyArrays(
+        key=np.asarray(keys.indices.cast(pa.int64())),
+        key_names=keys.dictionary,
+        days=np.asarray(table.column("date").combine_chunks().cast(pa.date32())
+                        .view(pa.int32()).fill_null(0)),
+        values=values,
+        aqi=nullable("aqi", pa.int64()),
+        iaqi={c: nullable(c, pa.int64()) for c in table.column_names if c.startswith("iaqi_")},
+        complete=nullable(complete_col, pa.bool_()) if complete_col else None,
+    )
 
 
 def _day(ts: datetime) -> int:
@@ -148,8 +279,20 @@ def _day(ts: datetime) -> int:
     return (int((ts - datetime(1970, 1, 1)).total_seconds()) - 3600) // 86400
 
 
-def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
-    """Daily values of ``source`` as an Arrow table with the reference's columns and types."""
+@dataclass(frozen=True)
+class KernelDays:
+    """The kernel's daily values: the reference's table, and its daily indicators as arrays."""
+
+    #: the columns and types of :func:`ecoplan.standards.air_daily.daily_values`
+    table: pa.Table
+    #: daily indicator → float64 values (NaN: not valid), in the table's row order
+    values: dict[str, np.ndarray]
+    #: the rows' dates, days since 1970-01-01
+    days: np.ndarray
+
+
+def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
+    """Daily values of ``source`` with the reference's columns and types."""
     assert KERNEL is not None
     codes = source.station_codes
     if not codes or rules.first_window < 8 or rules.last_window > 24:
@@ -220,17 +363,21 @@ def compute(source: ParquetHourly, rules: DailyRules) -> pa.Table | None:
                       float(rules.o3_8h_limit), out_cell, means, o3_8h, o3_1h, counts, windows)
     del grid
     cell = out_cell[:n]
-    station = pa.array(codes, pa.string()).take(pa.array(cell // days))
-    day = pa.array((cell % days + day0).astype(np.int32)).view(pa.date32())
-    arrays: dict[str, pa.Array] = {"station_code": station, "date": day}
-    for i, p in enumerate(DAILY_MEAN_POLLUTANTS):
-        arrays[p] = _nullable(means[i, :n])
-    arrays["o3_8h"] = _nullable(o3_8h[:n])
-    arrays["o3_1h_max"] = _nullable(o3_1h[:n])
+    # station codes dictionary-encoded: the engine reads them as text, without 730 k copies
+    station = pa.DictionaryArray.from_arrays(pa.array((cell // days).astype(np.int32)),
+                                             pa.array(codes, pa.string()))
+    day_numbers = (cell % days + day0).astype(np.int32)
+    arrays: dict[str, pa.Array] = {"station_code": station,
+                                   "date": pa.array(day_numbers).view(pa.date32())}
+    values = {p: means[i, :n] for i, p in enumerate(DAILY_MEAN_POLLUTANTS)}
+    values["o3_8h"] = o3_8h[:n]
+    values["o3_1h_max"] = o3_1h[:n]
+    for p, v in values.items():
+        arrays[p] = _nullable(v)
     for i, p in enumerate(order):
         arrays[f"n_{p}"] = pa.array(counts[i, :n])
     arrays["o3_8h_windows"] = pa.array(windows[:n].astype(np.int64))
-    return pa.table(arrays)
+    return KernelDays(pa.table(arrays), values, day_numbers)
 
 
 def _nullable(values: np.ndarray) -> pa.Array:

@@ -147,15 +147,42 @@ def frame(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
     return DuckDBPandasData.convert_table(df, schema)
 
 
-def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None]) -> None:
+def output_types(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table],
+                 build: Callable[[], ir.Table]) -> tuple[Any, dict[str, str]] | None:
+    """The schema of ``build()``'s table and DuckDB's type of each column, kept between runs
+    like the SQL (building a large expression only to learn its columns costs a tenth of a
+    second); None when nothing can be kept (another engine, the cache off, inputs unnamed)."""
+    found = _kept(backend, ("types", *key), inputs)
+    if found is None:
+        return None
+    path, names, _sql, kept = found
+    if kept is not None:
+        try:
+            types = json.loads(path.read_text(encoding="utf-8"))["types"]
+            return kept, {str(k): str(v) for k, v in types.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    expr = build()
+    sql = backend.compile(expr)
+    described = backend.con.sql(f"DESCRIBE {sql}").fetchall()
+    types = {str(row[0]): str(row[1]) for row in described}
+    schema = expr.schema()
+    _store(path, "", schema, [], types)
+    return schema, types
+
+
+def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None],
+           types: dict[str, str] | None = None) -> None:
     """Keep ``sql`` and its schema with the input names as placeholders (atomically; failures
     are only logged)."""
     for i, name in enumerate(names):
         if not name or name not in sql:
             return  # an input the SQL does not name: not cached
         sql = sql.replace(str(name), _PLACEHOLDER.format(i))
-    text = json.dumps({"sql": sql, "schema": {k: str(v) for k, v in schema.items()}},
-                      ensure_ascii=False)
+    kept: dict[str, Any] = {"sql": sql, "schema": {k: str(v) for k, v in schema.items()}}
+    if types is not None:
+        kept["types"] = types
+    text = json.dumps(kept, ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sql-", dir=path.parent)
