@@ -28,10 +28,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define N_MEAN 5            /* pollutants whose daily value is a mean (all but O3) */
 #define N_HOURS 24
-#define SLOT_LIMIT 16777216.0  /* 2^24: integers a float32 slot holds exactly */
+#define N_LANES 2           /* threads that may add disjoint columns to one grid at once */
+#define SLOT_LIMIT 16777216.0  /* 2^24: |v| below it is held exactly by an int32 slot */
+#define SLOT_BIAS 16777217     /* a slot holds v + SLOT_BIAS ≥ 1; 0 = no value (calloc) */
 #define VALUE_LIMIT 68719476736.0  /* 2^36: 30,000 of them still sum exactly (< 2^53) */
 
 /* status codes of accumulate(): 0 = fine, anything else = use the reference pipeline */
@@ -41,21 +44,24 @@ enum { OK = 0, NOT_WHOLE_SECOND = 1, BEFORE_1970 = 2, OUTSIDE_GRID = 3, VALUE_RA
 typedef struct {
     Py_ssize_t stations, days;
     int64_t day0;
+    void *block;            /* one zeroed mapping holding the four arrays below */
+    size_t block_bytes;
     int32_t *rows;          /* rows seen per cell */
     double *sum;            /* [N_MEAN][cell] Σ scaled values */
     int32_t *count;         /* [N_MEAN + 1][cell] valid values; the last is O3 */
-    double *o3max;          /* [cell] largest scaled O3 (NaN: none yet) */
-    float *slot;            /* [cell][24] largest scaled O3 of each hour label (NaN: none) */
-    size_t *cell_of;        /* scratch: the cell of each row of the batch */
-    unsigned char *hour_of; /* scratch: the hour slot (0…23) of each row of the batch */
-    Py_ssize_t scratch;     /* rows the scratch arrays hold */
+    int32_t *slot;          /* [cell][24] largest scaled O3 of each hour label + SLOT_BIAS
+                               (0: none); the day's O3 1-h maximum is the largest slot */
+    /* scratch of each lane (a thread adding columns to the grid): per row of the batch */
+    size_t *cell_of[N_LANES];          /* the row's cell */
+    unsigned char *hour_of[N_LANES];   /* the row's hour slot (0…23) */
+    Py_ssize_t scratch[N_LANES];       /* rows the lane's scratch holds */
 } Grid;
 
 static void grid_free(PyObject *capsule) {
     Grid *g = (Grid *)PyCapsule_GetPointer(capsule, "ecoplan.air_grid");
     if (g == NULL) return;
-    free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot);
-    free(g->cell_of); free(g->hour_of);
+    munmap(g->block, g->block_bytes);
+    for (int l = 0; l < N_LANES; l++) { free(g->cell_of[l]); free(g->hour_of[l]); }
     free(g);
 }
 
@@ -76,20 +82,27 @@ static PyObject *py_new_grid(PyObject *Py_UNUSED(self), PyObject *args) {
     if (g == NULL) return PyErr_NoMemory();
     size_t cells = (size_t)stations * (size_t)days;
     g->stations = stations; g->days = days; g->day0 = day0;
-    g->rows = (int32_t *)calloc(cells, sizeof(int32_t));
-    g->sum = (double *)calloc(cells * N_MEAN, sizeof(double));
-    g->count = (int32_t *)calloc(cells * (N_MEAN + 1), sizeof(int32_t));
-    g->o3max = (double *)malloc(cells * sizeof(double));
-    g->slot = (float *)malloc(cells * N_HOURS * sizeof(float));
-    if (!g->rows || !g->sum || !g->count || !g->o3max || !g->slot) {
-        free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot); free(g);
+    /* one zeroed mapping, its pages supplied at once (MAP_POPULATE): a page fault for every
+     * 4 KiB touched later costs more than the whole accumulation in a virtual machine */
+    size_t sum_bytes = cells * N_MEAN * sizeof(double);
+    size_t slot_bytes = cells * N_HOURS * sizeof(int32_t);
+    size_t count_bytes = cells * (N_MEAN + 1) * sizeof(int32_t);
+    g->block_bytes = sum_bytes + slot_bytes + count_bytes + cells * sizeof(int32_t);
+    g->block = mmap(NULL, g->block_bytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (g->block == MAP_FAILED) {
+        free(g);
         return PyErr_NoMemory();
     }
-    for (size_t i = 0; i < cells; i++) g->o3max[i] = NAN;
-    for (size_t i = 0; i < cells * N_HOURS; i++) g->slot[i] = NAN;
+    char *at = (char *)g->block;  /* doubles first: every array stays aligned */
+    g->sum = (double *)at; at += sum_bytes;
+    g->slot = (int32_t *)at; at += slot_bytes;
+    g->count = (int32_t *)at; at += count_bytes;
+    g->rows = (int32_t *)at;
     PyObject *capsule = PyCapsule_New(g, "ecoplan.air_grid", grid_free);
     if (capsule == NULL) {
-        free(g->rows); free(g->sum); free(g->count); free(g->o3max); free(g->slot); free(g);
+        munmap(g->block, g->block_bytes);
+        free(g);
     }
     return capsule;
 }
@@ -139,23 +152,30 @@ static inline int column_value(const Column *c, Py_ssize_t i, int64_t *v, double
     return 1;
 }
 
-/* accumulate(grid, codes int32, codes_offset, lookup int32, timestamps int64 µs, n, columns)
- *   -> status
+/* accumulate(grid, lane, count_rows, codes int32, codes_offset, lookup int32,
+ *            timestamps int64 µs, n, columns) -> status
  * codes: the batch's dictionary indices of the station code; lookup: grid row of each
  * dictionary entry (−1: not wanted). columns: N_MEAN + 1 column specs, the mean pollutants then
- * O3. Column by column; rows of one station-day usually follow each other, so each column's
+ * O3 (None: not added by this call). Two threads may add disjoint columns of the same rows to one
+ * grid at once, each with its own lane (0 or 1) and only one of them counting the rows. Column by column; rows of one station-day usually follow each other, so each column's
  * sums and counts are kept in locals and added to the grid when the cell changes (exact:
  * integers below 2^53). */
 static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *capsule, *cols;
     Py_buffer st, lk, ts;
     Py_ssize_t n, st_off;
-    if (!PyArg_ParseTuple(args, "Oy*ny*y*nO", &capsule, &st, &st_off, &lk, &ts, &n, &cols))
+    int lane, count_rows;
+    if (!PyArg_ParseTuple(args, "Oipy*ny*y*nO", &capsule, &lane, &count_rows, &st, &st_off, &lk,
+                          &ts, &n, &cols))
         return NULL;
     Grid *g = grid_of(capsule);
     Column c[N_MEAN + 1];
     int opened = 0, status = OK;
     if (g == NULL) goto fail;
+    if (lane < 0 || lane >= N_LANES) {
+        PyErr_SetString(PyExc_ValueError, "lane 0 or 1 expected");
+        goto fail;
+    }
     if (!PySequence_Check(cols) || PySequence_Size(cols) != N_MEAN + 1) {
         PyErr_SetString(PyExc_ValueError, "six pollutant columns expected");
         goto fail;
@@ -178,21 +198,21 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
             goto fail;
         }
     }
-    if (n > g->scratch) {
-        size_t *cells = (size_t *)realloc(g->cell_of, (size_t)n * sizeof(size_t));
-        if (cells != NULL) g->cell_of = cells;
-        unsigned char *hours = (unsigned char *)realloc(g->hour_of, (size_t)n);
-        if (hours != NULL) g->hour_of = hours;
+    if (n > g->scratch[lane]) {
+        size_t *cells = (size_t *)realloc(g->cell_of[lane], (size_t)n * sizeof(size_t));
+        if (cells != NULL) g->cell_of[lane] = cells;
+        unsigned char *hours = (unsigned char *)realloc(g->hour_of[lane], (size_t)n);
+        if (hours != NULL) g->hour_of[lane] = hours;
         if (cells == NULL || hours == NULL) { PyErr_NoMemory(); goto fail; }
-        g->scratch = n;
+        g->scratch[lane] = n;
     }
     const int32_t *code = (const int32_t *)st.buf + st_off;
     const int32_t *lookup = (const int32_t *)lk.buf;
     Py_ssize_t n_lookup = lk.len / (Py_ssize_t)sizeof(int32_t);
     const int64_t *tus = (const int64_t *)ts.buf;
     size_t cells = (size_t)g->stations * (size_t)g->days;
-    size_t *cell_of = g->cell_of;
-    unsigned char *hour_of = g->hour_of;
+    size_t *cell_of = g->cell_of[lane];
+    unsigned char *hour_of = g->hour_of[lane];
     Py_BEGIN_ALLOW_THREADS
     /* 1. the cell and hour slot of every row; rows per cell */
     int64_t last_us = 0, day = 0;
@@ -219,7 +239,7 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
         size_t cell = (size_t)k * (size_t)g->days + (size_t)day;
         cell_of[i] = cell;
         hour_of[i] = (unsigned char)hour;
-        if (++g->rows[cell] > 30000) { status = VALUE_RANGE; break; }  /* int16 counts */
+        if (count_rows && ++g->rows[cell] > 30000) { status = VALUE_RANGE; break; }  /* int16 */
     }
     /* 2. the mean pollutants, one column at a time */
     for (int p = 0; p < N_MEAN && status == OK && n > 0; p++) {
@@ -245,32 +265,27 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
         sum[cur] += (double)acc; count[cur] += cnt;
         if (bad) status = VALUE_RANGE;
     }
-    /* 3. O3: count, 1-h maximum and the largest value of each hour slot */
+    /* 3. O3: count and the largest value of each hour slot */
     if (status == OK && n > 0 && c[N_MEAN].has_data) {
         int32_t *count = g->count + (size_t)N_MEAN * cells;
         size_t cur = cell_of[0];
-        int64_t top = INT64_MIN;  /* none yet */
         int32_t cnt = 0;
         int bad = 0;
         for (Py_ssize_t i = 0; i < n; i++) {
             size_t cell = cell_of[i];
             if (cell != cur) {
                 count[cur] += cnt;
-                if (cnt && (isnan(g->o3max[cur]) || (double)top > g->o3max[cur]))
-                    g->o3max[cur] = (double)top;
-                cur = cell; top = INT64_MIN; cnt = 0;
+                cur = cell; cnt = 0;
             }
             int64_t v;
             int r = column_value(&c[N_MEAN], i, &v, SLOT_LIMIT);
             if (r <= 0) { bad |= r < 0; continue; }
             cnt++;
-            if (v > top) top = v;
-            float *slot = &g->slot[cell * N_HOURS + hour_of[i]];
-            if (isnan(*slot) || (float)v > *slot) *slot = (float)v;
+            int32_t sv = (int32_t)(v + SLOT_BIAS);
+            int32_t *slot = &g->slot[cell * N_HOURS + hour_of[i]];
+            if (sv > *slot) *slot = sv;
         }
         count[cur] += cnt;
-        if (cnt && (isnan(g->o3max[cur]) || (double)top > g->o3max[cur]))
-            g->o3max[cur] = (double)top;
         if (bad) status = VALUE_RANGE;
     }
     Py_END_ALLOW_THREADS
@@ -297,52 +312,38 @@ static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t need) {
     return 0;
 }
 
-/* merge(into, other): add grid ``other`` (same shape) into ``into`` — each reader thread fills
- * its own grid; sums and counts add, maxima take the larger (exact: integers, order-free). */
-static PyObject *py_merge(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *a, *b;
-    if (!PyArg_ParseTuple(args, "OO", &a, &b)) return NULL;
-    Grid *g = grid_of(a), *h = grid_of(b);
-    if (g == NULL || h == NULL) return NULL;
-    if (g->stations != h->stations || g->days != h->days || g->day0 != h->day0) {
-        PyErr_SetString(PyExc_ValueError, "grids of different shape");
+/* occupied(grid, cell_from, cell_to) -> the number of cells in [cell_from, cell_to) with rows
+ * (where finish() of the next range starts writing). */
+static PyObject *py_occupied(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *capsule;
+    Py_ssize_t from, to, r = 0;
+    if (!PyArg_ParseTuple(args, "Onn", &capsule, &from, &to)) return NULL;
+    Grid *g = grid_of(capsule);
+    if (g == NULL) return NULL;
+    if (from < 0 || to > g->stations * g->days || from > to) {
+        PyErr_SetString(PyExc_ValueError, "cell range outside the grid");
         return NULL;
     }
-    size_t cells = (size_t)g->stations * (size_t)g->days;
-    int status = OK;
-    Py_BEGIN_ALLOW_THREADS
-    for (size_t i = 0; i < cells; i++) {
-        if (!h->rows[i]) continue;
-        if ((g->rows[i] += h->rows[i]) > 30000) status = VALUE_RANGE;
-        for (int p = 0; p < N_MEAN; p++) {
-            g->sum[p * cells + i] += h->sum[p * cells + i];
-            g->count[p * cells + i] += h->count[p * cells + i];
-        }
-        g->count[N_MEAN * cells + i] += h->count[N_MEAN * cells + i];
-        if (!isnan(h->o3max[i]) && (isnan(g->o3max[i]) || h->o3max[i] > g->o3max[i]))
-            g->o3max[i] = h->o3max[i];
-        for (int k = 0; k < N_HOURS; k++) {
-            float v = h->slot[i * N_HOURS + k], *w = &g->slot[i * N_HOURS + k];
-            if (!isnan(v) && (isnan(*w) || v > *w)) *w = v;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    return PyLong_FromLong(status);
+    for (Py_ssize_t cell = from; cell < to; cell++) r += g->rows[cell] != 0;
+    return PyLong_FromSsize_t(r);
 }
 
 /* finish(grid, min_hours, window_min_hours, first_window, last_window, min_windows,
- *        exceedance_exception, o3_8h_limit, cell, means, o3_8h, o3_1h_max, counts, windows)
+ *        exceedance_exception, o3_8h_limit, cell_from, cell_to, r0,
+ *        cell, means, o3_8h, o3_1h_max, counts, windows)
  *   -> number of station-days written
- * Outputs, one entry per station-day that has at least one row, in cell order (station, day):
+ * Outputs, one entry per station-day of cells [cell_from, cell_to) that has at least one row,
+ * in cell order (station, day), from entry r0 on (two threads can finish two ranges):
  *   cell int64; means float64 [N_MEAN][rows] (NaN: null); o3_8h, o3_1h_max float64 (NaN: null);
  *   counts int16 [N_MEAN + 1][rows]; windows int16. Buffers are sized for every cell. */
 static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *capsule, *o_cell, *o_means, *o_o3, *o_o3h, *o_counts, *o_win;
     int min_hours, wmin, first, last, min_windows, exception;
     double limit;
-    if (!PyArg_ParseTuple(args, "OiiiiipdOOOOOO", &capsule, &min_hours, &wmin, &first, &last,
-                          &min_windows, &exception, &limit, &o_cell, &o_means, &o_o3, &o_o3h,
-                          &o_counts, &o_win)) return NULL;
+    Py_ssize_t from, to, r0;
+    if (!PyArg_ParseTuple(args, "OiiiiipdnnnOOOOOO", &capsule, &min_hours, &wmin, &first,
+                          &last, &min_windows, &exception, &limit, &from, &to, &r0, &o_cell,
+                          &o_means, &o_o3, &o_o3h, &o_counts, &o_win)) return NULL;
     Grid *g = grid_of(capsule);
     if (g == NULL) return NULL;
     if (first < 8 || last > N_HOURS || first > last) {
@@ -350,6 +351,10 @@ static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
         return NULL;
     }
     Py_ssize_t cells = g->stations * g->days;
+    if (from < 0 || to > cells || from > to || r0 < 0 || r0 > from) {
+        PyErr_SetString(PyExc_ValueError, "cell range outside the grid");
+        return NULL;
+    }
     Py_buffer b_cell, b_means, b_o3, b_o3h, b_counts, b_win;
     if (writable(o_cell, &b_cell, cells * 8) < 0) return NULL;
     if (writable(o_means, &b_means, cells * 8 * N_MEAN) < 0) goto f1;
@@ -361,9 +366,9 @@ static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
     double *out_means = (double *)b_means.buf, *out_o3 = (double *)b_o3.buf;
     double *out_o3h = (double *)b_o3h.buf;
     int16_t *out_counts = (int16_t *)b_counts.buf, *out_win = (int16_t *)b_win.buf;
-    Py_ssize_t r = 0;
+    Py_ssize_t r = r0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t cell = 0; cell < cells; cell++) {
+    for (Py_ssize_t cell = from; cell < to; cell++) {
         if (g->rows[cell] == 0) continue;
         out_cell[r] = cell;
         for (int p = 0; p < N_MEAN; p++) {
@@ -374,17 +379,20 @@ static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         int32_t n_o3 = g->count[N_MEAN * cells + cell];
         out_counts[N_MEAN * cells + r] = (int16_t)n_o3;
-        out_o3h[r] = n_o3 >= min_hours ? g->o3max[cell] / 1000.0 : NAN;
-        /* prefix sums over the hour slots: window w (labels w−7 … w) is slots w−8 … w−1 */
-        const float *slot = &g->slot[cell * N_HOURS];
+        /* prefix sums over the hour slots: window w (labels w−7 … w) is slots w−8 … w−1;
+         * the largest slot is the day's largest O3 value (each slot is its label's largest) */
+        const int32_t *slot = &g->slot[cell * N_HOURS];
         double ps[N_HOURS + 1];
         int pc[N_HOURS + 1];
+        int32_t top = 0;
         ps[0] = 0.0; pc[0] = 0;
         for (int h = 0; h < N_HOURS; h++) {
-            int here = !isnan(slot[h]);
-            ps[h + 1] = ps[h] + (here ? (double)slot[h] : 0.0);
+            int here = slot[h] != 0;
+            ps[h + 1] = ps[h] + (here ? (double)(slot[h] - SLOT_BIAS) : 0.0);
             pc[h + 1] = pc[h] + here;
+            if (slot[h] > top) top = slot[h];
         }
+        out_o3h[r] = n_o3 >= min_hours && top ? (double)(top - SLOT_BIAS) / 1000.0 : NAN;
         int valid = 0;
         double best = -1.0;
         for (int w = first; w <= last; w++) {
@@ -408,7 +416,7 @@ static PyObject *py_finish(PyObject *Py_UNUSED(self), PyObject *args) {
     PyBuffer_Release(&b_o3);
     PyBuffer_Release(&b_means);
     PyBuffer_Release(&b_cell);
-    return PyLong_FromSsize_t(r);
+    return PyLong_FromSsize_t(r - r0);
 f5: PyBuffer_Release(&b_counts);
 f4: PyBuffer_Release(&b_o3h);
 f3: PyBuffer_Release(&b_o3);
@@ -509,8 +517,9 @@ static PyMethodDef methods[] = {
     {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
     {"accumulate", py_accumulate, METH_VARARGS,
      "accumulate(grid, codes, codes_offset, lookup, timestamps_us, n, columns) -> status"},
-    {"merge", py_merge, METH_VARARGS, "merge(into, other) -> status (0 = fine)"},
-    {"finish", py_finish, METH_VARARGS, "finish(grid, rules…, outputs…) -> station-days"},
+    {"occupied", py_occupied, METH_VARARGS, "occupied(grid, cell_from, cell_to) -> cells"},
+    {"finish", py_finish, METH_VARARGS,
+     "finish(grid, rules…, cell_from, cell_to, r0, outputs…) -> station-days"},
     {"iaqi", py_iaqi, METH_VARARGS,
      "iaqi(values, decimals, points, levels, above_table, special_above, special_iaqi, out, "
      "valid) -> status"},

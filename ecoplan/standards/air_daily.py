@@ -24,11 +24,11 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import yaml
 
 from ecoplan.errors import StandardError
 from ecoplan.nomenclature import AIR_POLLUTANTS
 from ecoplan.standards.air_daily_aqi import daily_aqi_table
+from ecoplan.standards.datafile import read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -42,20 +42,20 @@ SCALE = 1000  # integer accumulation unit: 0.001 μg/m³ (CO: 0.001 mg/m³)
 
 
 @cache
+@cache
 def gb3095(ruleset: str) -> dict[str, Any]:
-    """The GB 3095 table of a rule set ("2012" → GB 3095-2012, "2026" → GB 3095-2026)."""
+    """The GB 3095 table of a rule set ("2012" → GB 3095-2012, "2026" → GB 3095-2026); read
+    once per process (do not modify it)."""
     name = {"2012": "gb3095-2012.yaml", "2026": "gb3095-2026.yaml"}.get(str(ruleset))
     if name is None:
         raise StandardError(f"未知的规则版本：{ruleset}", f"Unknown rule set: {ruleset}")
-    with open(DATA_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(DATA_DIR / name)
 
 
 @cache
 def hj663() -> dict[str, Any]:
     """The HJ 663-2013 table (statistics, percentiles, validity, rounding, composite index)."""
-    with open(DATA_DIR / "hj663-2013.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(DATA_DIR / "hj663-2013.yaml")
 
 
 def limit(ruleset: str, pollutant: str, averaging: str, *, zone_class: int = 2,

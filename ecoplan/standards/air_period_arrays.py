@@ -85,7 +85,11 @@ def _periods(days: np.ndarray, period: str, start: date | None, end: date | None
     else:
         raise StandardError(f"未知的统计时段：{period}（应为 year、quarter、month 或 range）",
                             f"Unknown period: {period} (expected year, quarter, month or range)")
-    codes, index = np.unique(code[keep], return_inverse=True)
+    kept = code[keep]
+    base = int(kept.min()) if len(kept) else 0
+    present = np.bincount(kept - base) > 0 if len(kept) else np.zeros(0, dtype=bool)
+    codes = np.flatnonzero(present) + base  # the periods present, in order (no sort)
+    index = (np.cumsum(present) - 1)[kept - base]
     labels: list[str] = []
     firsts: list[int] = []
     for c in codes.tolist():
@@ -199,27 +203,27 @@ def period_aggregates_arrays(daily: DailyArrays, *, period: str = "year",
     need = np.where(np.arange(1, 13) == 2, int(v_spec["min_days_february"]),
                     int(v_spec["min_days_per_month"]))
     year_min = int(v_spec["min_days_per_year"])
+    whole_rows = bool(keep.all())
+    month_cell = group * 12 + (month - 1)
     for p in STAT_POLLUTANTS:
-        x = daily.values[p][keep]
+        x = daily.values[p] if whole_rows else daily.values[p][keep]
+        if np.isinf(x).any():
+            return None
         ok = ~np.isnan(x)
         n = sums(ok)
-        per_month = np.bincount(group * 12 + (month - 1), weights=ok,
-                                minlength=groups * 12).reshape(groups, 12)
+        per_month = np.bincount(month_cell, weights=ok, minlength=groups * 12
+                                ).reshape(groups, 12)
         ok_months = (per_month >= need).sum(axis=1)
         valid = ok_months >= n_months
         if period == "year":
             valid &= n >= year_min
-        if not np.all(np.isfinite(x[ok])):
+        scaled = np.floor(x * MEAN_SCALE + 0.5)  # NaN where missing
+        if ok.any() and float(np.nanmax(np.abs(scaled))) >= 2.0 ** 47:
             return None
-        scaled = np.floor(x[ok] * MEAN_SCALE + 0.5)
-        if len(scaled) and max(-float(scaled.min()), float(scaled.max())) >= 2.0 ** 47:
-            return None
-        whole = np.zeros(len(x), dtype=np.int64)
-        whole[ok] = scaled
-        ssum = sums(whole)  # exact in int64: |Σ| < 2⁴⁷ · 2¹⁵
+        ssum = sums(np.where(ok, scaled, 0.0).astype(np.int64))  # exact: |Σ| < 2⁴⁷ · 2¹⁵
         has = n > 0
-        matrix = np.full(groups * width, np.nan)  # NaN sorts last
-        matrix[cell[ok]] = x[ok]
+        matrix = np.full(groups * width, np.nan)  # NaN (missing, or no such day) sorts last
+        matrix[cell] = x
         matrix = np.sort(matrix.reshape(groups, width), axis=1)
         pp = int(spec["statistics"]["period"][p]["percentile"])
         num = (n - 1) * pp

@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
-import yaml
 
 from ecoplan.errors import StandardError
 from ecoplan.nomenclature import GB3095_ORDER, SYMBOLS
+from ecoplan.standards.datafile import read_yaml
 
 Averaging = Literal["1h", "24h", "8h"]
 
@@ -196,7 +196,7 @@ def load_ruleset(name: str = "2012") -> Ruleset:
     """Load HJ 633-2012 or HJ 633-2026 from its data file (cached)."""
     key = ruleset_name(name)
     path = DATA_DIR / f"hj633-{key}.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     bp = raw["breakpoints"]
     levels = tuple(int(v) for v in bp["iaqi_levels"])
     breakpoints: dict[tuple[str, str], tuple[Fraction, ...]] = {}

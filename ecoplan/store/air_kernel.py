@@ -6,11 +6,18 @@ The rules are :func:`ecoplan.standards.air_daily.daily_values` (GB 3095 Table 4 
 — this module computes the same table with ``ecoplan/standards/_air_daily_kernel.c`` in one pass
 over the file's row groups: each row is added to a dense station × day grid (sums and counts of
 the scaled values, the largest O3 value of each hour label), then each station-day's daily means,
-O3 1-h maximum and 17 8-h windows are evaluated. Two threads read alternate row groups into a
-grid each (when two fit in the budget), merged before the evaluation: sums, counts and maxima
-do not depend on the order. A DuckDB hash aggregation of 730 k station-day
-groups with the 24-hour O3 pivot costs 5× reading the file; the grid costs about what reading
-costs (``docs/performance.md``).
+O3 1-h maximum and 17 8-h windows are evaluated (two threads, a half of the stations each). Two
+threads ("lanes") read the row groups, each decoding the station and time columns and three of
+the six pollutants, and add their pollutants to the one grid (sums, counts and maxima do not
+depend on the order). The grid's memory is supplied at once (a page fault per 4 KiB touched
+costs more than the accumulation in a virtual machine). A DuckDB hash aggregation of 730 k
+station-day groups with the 24-hour O3 pivot costs 5× reading the file; the grid costs about
+what reading costs (``docs/performance.md``).
+
+With the daily AQI asked for (:func:`daily_values` ``aqi=…``), the daily table is completed by
+:func:`ecoplan.standards.aqi_arrays.daily_aqi_arrays` and handed to the engine as the Arrow
+table it is (no copy); :func:`period_aggregates` then computes the HJ 663 aggregates of a DuckDB
+daily table with :mod:`ecoplan.standards.air_period_arrays`.
 
 The store decides: :func:`daily_values` returns None — and the caller runs the Ibis reference —
 whenever the kernel is not built, ``ECOPLAN_AIR_KERNEL=0``, the engine is not DuckDB, the table
@@ -28,6 +35,7 @@ import threading
 import uuid
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,9 +79,11 @@ def max_grid_bytes() -> int:
                     raw, DEFAULT_MAX_MIB)
         mib = DEFAULT_MAX_MIB
     return mib * 2**20
-_GRID_BYTES = 4 + 8 * 5 + 4 * 6 + 8 + 4 * 24  # rows, sums, counts, O3 maximum, hour slots
+_GRID_BYTES = 4 + 8 * 5 + 4 * 6 + 4 * 24  # rows, sums, counts, O3 hour slots
 _CELL_BYTES = _GRID_BYTES + 8 + 8 * 5 + 8 + 8 + 2 * 6 + 2  # and the outputs
-_BATCH_ROWS = 1 << 16  # small batches: larger ones cost fresh pages in every process
+_BATCH_ROWS = 1 << 16  # batches of a large row group: bounded memory
+#: row groups up to this many rows are decoded whole (a third less CPU than in batches)
+_WHOLE_GROUP_ROWS = 1 << 21
 _UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
 _STATUS = {-1: "a missing station code or time", 1: "a timestamp not on a whole second", 2: "a timestamp before 1970",
            3: "a timestamp outside the scanned range", 4: "a value out of the exact range",
@@ -304,25 +314,23 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
         return None
     index = {c: i for i, c in enumerate(codes)}
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
-    file_cols = [source.station_column, source.timestamp_column,
-                 *dict.fromkeys(c for c in source.pollutants.values() if c is not None)]
     groups = pq.ParquetFile(source.path).metadata.num_row_groups
-    # one grid per reader thread when two fit in the budget (merged at the end), else one
-    grid_bytes = len(codes) * days * _GRID_BYTES
-    readers = 2 if groups > 1 and 2 * grid_bytes + len(codes) * days * (
-        _CELL_BYTES - _GRID_BYTES) <= budget else 1
-    grids = [KERNEL.new_grid(len(codes), days, day0) for _ in range(readers)]
+    grid = KERNEL.new_grid(len(codes), days, day0)
     stop = threading.Event()
+    # two lanes add disjoint pollutants of the same rows to the one grid (no second grid, no
+    # merge); each decodes the station and time columns and its three pollutant columns
+    lanes = [order[:3], order[3:]]
 
-    def read(i: int) -> int:
-        """Add row groups i, i + readers, … to grid i; the kernel's status (-1: a missing
-        station code or time)."""
+    def read(lane: int) -> int:
+        """Add the lane's pollutants of every row group to the grid; the kernel's status (-1:
+        a missing station code or time). Lane 0 also counts the rows."""
         pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
                             pre_buffer=False)
         station_codes = _StationCodes(index)
-        mine = list(range(i, groups, readers))
-        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=mine,
-                                     columns=file_cols):
+        mine = lanes[lane]
+        file_cols = [source.station_column, source.timestamp_column, *dict.fromkeys(
+            c for p in mine if (c := source.pollutants.get(p)) is not None)]
+        for batch in _batches(pf, list(range(groups)), file_cols):
             if stop.is_set():
                 return 0
             batch = _filtered(batch, source)
@@ -333,19 +341,17 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
             if station is None or stamps is None:
                 stop.set()
                 return -1
-            cols = [_values(batch, source.pollutants.get(p)) for p in order]
-            status = int(KERNEL.accumulate(grids[i], *station, stamps, batch.num_rows, cols))
+            cols = [_values(batch, source.pollutants.get(p)) if p in mine else None
+                    for p in order]
+            status = int(KERNEL.accumulate(grid, lane, lane == 0, *station, stamps,
+                                           batch.num_rows, cols))
             if status:
                 stop.set()
                 return status
         return 0
 
-    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="air-kernel") as pool:
-        statuses = list(pool.map(read, range(readers)))  # re-raises a reader's exception
-    for other in grids[1:]:
-        statuses.append(int(KERNEL.merge(grids[0], other)))
-    grid = grids[0]
-    grids.clear()  # the other grids' memory goes now
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-kernel") as pool:
+        statuses = list(pool.map(read, range(2)))  # re-raises a reader's exception
     bad = next((st for st in statuses if st), 0)
     if bad:
         log.info("air kernel: %s in %s; the engine computes the daily values",
@@ -358,9 +364,21 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     o3_1h = np.empty(cells, dtype=np.float64)
     counts = np.empty((len(order), cells), dtype=np.int16)
     windows = np.empty(cells, dtype=np.int16)
-    n = KERNEL.finish(grid, rules.min_hours, rules.window_min_hours, rules.first_window,
-                      rules.last_window, rules.min_windows, rules.exceedance_exception,
-                      float(rules.o3_8h_limit), out_cell, means, o3_8h, o3_1h, counts, windows)
+    # the station-days are evaluated in two ranges at once (the kernel releases the GIL)
+    mid = (len(codes) // 2) * days
+    start = int(KERNEL.occupied(grid, 0, mid))
+
+    def finish(part: tuple[int, int, int]) -> int:
+        return int(KERNEL.finish(grid, rules.min_hours, rules.window_min_hours,
+                                 rules.first_window, rules.last_window, rules.min_windows,
+                                 rules.exceedance_exception, float(rules.o3_8h_limit), *part,
+                                 out_cell, means, o3_8h, o3_1h, counts, windows))
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-kernel") as pool:
+        written = list(pool.map(finish, [(0, mid, 0), (mid, cells, start)]))
+    if written[0] != start:
+        raise RuntimeError("air kernel: the two ranges disagree")  # cannot happen
+    n = start + written[1]
     del grid
     cell = out_cell[:n]
     # station codes dictionary-encoded: the engine reads them as text, without 730 k copies
@@ -382,6 +400,18 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
 
 def _nullable(values: np.ndarray) -> pa.Array:
     return pa.array(values, mask=np.isnan(values))
+
+
+def _batches(pf: pq.ParquetFile, groups: list[int], columns: list[str]
+             ) -> Iterator[pa.RecordBatch]:
+    """The record batches of row groups ``groups``: a row group read whole when it is small
+    enough (:data:`_WHOLE_GROUP_ROWS`), in batches of :data:`_BATCH_ROWS` rows otherwise."""
+    meta = pf.metadata
+    for g in groups:
+        if meta.row_group(g).num_rows <= _WHOLE_GROUP_ROWS:
+            yield from pf.read_row_group(g, columns=columns).to_batches()
+        else:
+            yield from pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=[g], columns=columns)
 
 
 def _filtered(batch: pa.RecordBatch, source: ParquetHourly) -> pa.RecordBatch:

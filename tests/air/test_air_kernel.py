@@ -114,9 +114,9 @@ def test_kernel_equals_the_reference_on_random_unsorted_rows(tmp_path: Path, see
 
 
 @needs_kernel
-def test_station_days_split_across_reader_threads(tmp_path: Path) -> None:
-    """Small row groups: the two reader threads fill their own grids with parts of the same
-    station-days (unsorted rows), and the merged grid equals the reference."""
+def test_station_days_split_across_row_groups(tmp_path: Path) -> None:
+    """Small row groups and unsorted rows: each station-day's hours come in many batches and
+    both lanes add their pollutants of the same rows to the one grid; it equals the reference."""
     pq_path, _ = _write(_random_hours(11), tmp_path)
     split = tmp_path / "split.parquet"
     pq.write_table(pq.read_table(pq_path), split, row_group_size=29)
