@@ -321,7 +321,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     # merge); each decodes the station and time columns and its three pollutant columns
     lanes = [order[:3], order[3:]]
 
-    def read(lane: int) -> int:
+    def read(lane: int, grid: Any = grid) -> int:
         """Add the lane's pollutants of every row group to the grid; the kernel's status (-1:
         a missing station code or time). Lane 0 also counts the rows."""
         pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
@@ -368,7 +368,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     mid = (len(codes) // 2) * days
     start = int(KERNEL.occupied(grid, 0, mid))
 
-    def finish(part: tuple[int, int, int]) -> int:
+    def finish(part: tuple[int, int, int], grid: Any = grid) -> int:
         return int(KERNEL.finish(grid, rules.min_hours, rules.window_min_hours,
                                  rules.first_window, rules.last_window, rules.min_windows,
                                  rules.exceedance_exception, float(rules.o3_8h_limit), *part,
