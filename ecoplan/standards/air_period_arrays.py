@@ -124,7 +124,7 @@ class _GroupSums:
         v = values if self.order is None else values[self.order]
         if not self.rows:
             return np.zeros(len(self.starts), dtype=np.int64)
-        return np.add.reduceat(v.astype(np.int64, copy=False), self.starts)
+        return np.add.reduceat(v, self.starts, dtype=np.int64)
 
     def sum_or_null(self, hit: np.ndarray, counted: np.ndarray) -> pa.Array:
         """SQL ``SUM(CAST(cond AS INT))``: ``hit`` rows count 1, ``counted`` rows (cond not

@@ -23,7 +23,6 @@ A nullable integer column is a pair ``(values, valid)`` of int64 and bool arrays
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -107,12 +106,14 @@ def _nullable(values: Nullable) -> pa.Array:
 def _listing(codes: list[tuple[str, list[np.ndarray]]]) -> tuple[np.ndarray, list[str]]:
     """Per row, the codes whose condition holds joined by "," (``concat_ws`` of the
     reference): a bit mask per row and the text of every mask."""
-    mask = np.zeros(len(codes[0][1][0]), dtype=np.int64)
+    if len(codes) > 7:
+        raise StandardError("指标过多", "Too many indicators for a listing")
+    mask = np.zeros(len(codes[0][1][0]), dtype=np.int8)
     for bit, (_code, conds) in enumerate(codes):
         hit = conds[0]
         for extra in conds[1:]:
             hit = hit | extra
-        mask |= hit.astype(np.int64) << bit
+        mask |= hit.view(np.int8) << np.int8(bit)
     texts = [",".join(code for bit, (code, _c) in enumerate(codes) if m >> bit & 1)
              for m in range(1 << len(codes))]
     return mask, texts
@@ -120,7 +121,7 @@ def _listing(codes: list[tuple[str, list[np.ndarray]]]) -> tuple[np.ndarray, lis
 
 def _text(index: np.ndarray, texts: list[str], valid: np.ndarray) -> pa.Array:
     """Texts by index, dictionary-encoded (engines read them as plain text)."""
-    return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32), mask=~valid),
+    return pa.DictionaryArray.from_arrays(pa.array(index, mask=~valid),
                                           pa.array(texts, pa.string()))
 
 
@@ -142,15 +143,10 @@ def daily_aqi_arrays(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset
               for n, r in rsets.items()}
     is26 = ruleset_per_day(days, choice)
     indicators = {n: _INDICATORS[n] for n in (*REQUIRED, "o3_1h_max")}
-    # the compiled IAQI releases the GIL: the indicators are computed two at a time
-    jobs = [(name, n) for name in indicators for n in names]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="iaqi") as pool:
-        done = dict(zip(jobs, pool.map(lambda job: iaqi_values(
-            values[job[0]], *indicators[job[0]], rsets[job[1]]), jobs), strict=True))
     iaqi: dict[str, Nullable] = {}
-    for name in indicators:
-        iaqi[name] = _pick(is26, done[name, "2026"], done[name, "2012"]) if len(names) == 2 \
-            else done[name, names[0]]
+    for name, (pollutant, averaging) in indicators.items():
+        per = {n: iaqi_values(values[name], pollutant, averaging, rsets[n]) for n in names}
+        iaqi[name] = _pick(is26, per["2026"], per["2012"]) if len(names) == 2 else per[names[0]]
     # HJ 633-2012 Table 1 note 3: O3 8 h > 800 → the IAQI of the 1-h value is reported
     o3_present = ~np.isnan(np.asarray(values["o3_8h"], dtype=np.float64))
     iaqi["o3_8h"] = _pick(o3_present & ~iaqi["o3_8h"][1], iaqi["o3_1h_max"], iaqi["o3_8h"])
@@ -205,7 +201,7 @@ def daily_aqi_arrays(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset
         if rsets[n].exceeding_iaqi_above is None:
             exceeding_valid &= ~(is26 if n == "2026" else ~is26)
     level = np.zeros(len(days), dtype=np.int64)
-    category = np.zeros(len(days), dtype=np.int64)  # index into the texts below
+    category = np.zeros(len(days), dtype=np.int8)  # index into the texts below
     cat_texts: list[str] = []
     colour_texts: list[str] = []
     for n in names:
@@ -227,7 +223,7 @@ def daily_aqi_arrays(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset
         category[rest] = len(cat_texts)
         cat_texts.append(last.category_zh)
         colour_texts.append(last.hex)
-    ruleset_text = _text(is26.astype(np.int32), ["2012", "2026"], np.ones(len(days), dtype=bool))
+    ruleset_text = _text(is26.view(np.int8), ["2012", "2026"], np.ones(len(days), dtype=bool))
     out: dict[str, pa.Array] = {
         "ruleset": ruleset_text,
         "aqi": _nullable(aqi),

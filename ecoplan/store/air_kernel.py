@@ -84,6 +84,8 @@ _CELL_BYTES = _GRID_BYTES + 8 + 8 * 5 + 8 + 8 + 2 * 6 + 2  # and the outputs
 _BATCH_ROWS = 1 << 16  # batches of a large row group: bounded memory
 #: row groups up to this many rows are decoded whole (a third less CPU than in batches)
 _WHOLE_GROUP_ROWS = 1 << 21
+#: fewer rows than twice this are not worth two threads
+_SPLIT_ROWS = 50_000
 _UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
 _STATUS = {-1: "a missing station code or time", 1: "a timestamp not on a whole second", 2: "a timestamp before 1970",
            3: "a timestamp outside the scanned range", 4: "a value out of the exact range",
@@ -184,11 +186,21 @@ def with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
     """The kernel's daily values with the daily AQI columns in front, as
     :func:`ecoplan.standards.air_daily.daily_aqi` orders them; None for a value beyond the exact
     range of the array form (the engine then computes)."""
+    # two halves of the rows at once (the compiled IAQI and most NumPy steps release the GIL)
+    n = len(days.days)
+    parts = [slice(0, n // 2), slice(n // 2, n)] if n >= 2 * _SPLIT_ROWS else [slice(0, n)]
+
+    def part(rows: slice) -> dict[str, pa.Array]:
+        return daily_aqi_arrays({k: v[rows] for k, v in days.values.items()}, days.days[rows],
+                                ruleset, include_o3_1h=include_o3_1h)
+
     try:
-        aqi = daily_aqi_arrays(days.values, days.days, ruleset, include_o3_1h=include_o3_1h)
+        with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="air-aqi") as pool:
+            halves = list(pool.map(part, parts))
     except StandardError as exc:
         log.info("air kernel: %s; the engine computes the daily AQI", exc)
         return None
+    aqi: dict[str, Any] = {k: pa.chunked_array([h[k] for h in halves]) for k in halves[0]}
     values = days.table
     aqi["aqi_complete"] = aqi.pop("complete")
     extra = {"iaqi_o3_1h_max": aqi.pop("iaqi_o3_1h_max")} if "iaqi_o3_1h_max" in aqi else {}
@@ -228,8 +240,13 @@ def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
     if arrays is None:
         return None
     options.pop("dust_convention", None)
-    out = period_aggregates_arrays(arrays, key=key, **options)
-    if out is None or out.column_names != list(expected.names):
+    parts = _key_halves(arrays)  # two halves of the stations at once (disjoint groups)
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="air-period") as pool:
+        outs = list(pool.map(lambda a: period_aggregates_arrays(a, key=key, **options), parts))
+    if any(o is None for o in outs):
+        return None
+    out = pa.concat_tables([o for o in outs if o is not None])
+    if out.column_names != list(expected.names):
         return None
     out = out.cast(expected.to_pyarrow())
     # the engine's own types of the reference (its sums are HUGEINT), so that every later step
@@ -243,6 +260,31 @@ def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
     op = con.table(name).op()
     assert isinstance(op, ops.DatabaseTable)
     return op.copy(schema=expected).to_expr()
+
+
+def _key_halves(daily: DailyArrays) -> list[DailyArrays]:
+    """``daily`` as two parts with disjoint keys (the kernel's rows come ordered by key: two
+    slices), or whole when it is small."""
+    n, keys = len(daily.key), len(daily.key_names)
+    if n < 2 * _SPLIT_ROWS or keys < 2:
+        return [daily]
+    if bool(np.all(daily.key[1:] >= daily.key[:-1])):
+        cut = int(np.searchsorted(daily.key, keys // 2))
+        rows: list[Any] = [slice(0, cut), slice(cut, n)]
+    else:
+        low = daily.key < keys // 2
+        rows = [low, ~low]
+
+    def take(r: Any) -> DailyArrays:
+        return DailyArrays(
+            key=daily.key[r], key_names=daily.key_names, days=daily.days[r],
+            values={k: v[r] for k, v in daily.values.items()},
+            aqi=(daily.aqi[0][r], daily.aqi[1][r]),
+            iaqi={k: (v[r], ok[r]) for k, (v, ok) in daily.iaqi.items()},
+            complete=None if daily.complete is None
+            else (daily.complete[0][r], daily.complete[1][r]))
+
+    return [take(r) for r in rows]
 
 
 def _daily_arrays(table: pa.Table, key: str) -> DailyArrays | None:
@@ -393,13 +435,19 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     for p, v in values.items():
         arrays[p] = _nullable(v)
     for i, p in enumerate(order):
-        arrays[f"n_{p}"] = pa.array(counts[i, :n])
+        arrays[f"n_{p}"] = pa.array(counts[i, :n])  # no copy
     arrays["o3_8h_windows"] = pa.array(windows[:n].astype(np.int64))
     return KernelDays(pa.table(arrays), values, day_numbers)
 
 
 def _nullable(values: np.ndarray) -> pa.Array:
-    return pa.array(values, mask=np.isnan(values))
+    """float64 values as Arrow without copying them: NaN → null (a validity bitmap)."""
+    valid = ~np.isnan(values)
+    if valid.all():
+        return pa.array(values)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.float64(), len(values), [bitmap, pa.py_buffer(values)],
+                                 null_count=int(len(values) - np.count_nonzero(valid)))
 
 
 def _batches(pf: pq.ParquetFile, groups: list[int], columns: list[str]
