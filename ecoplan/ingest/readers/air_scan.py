@@ -20,6 +20,7 @@ checks that the two give identical statistics.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -114,9 +115,71 @@ class _Census:
     last: datetime | None
 
 
+def _metadata_census(plan: ScanPlan, path: Path) -> _Census | None:
+    """The census from the file itself without a pass over its times: every row group's
+    statistics give the null counts of the station and time columns and the time range, and
+    the station codes are its dictionary's; None when a row group lacks statistics or the file
+    is not plain (then the engine counts). Codes of the dictionary that no row uses are harmless:
+    they only size the kernel's grid."""
+    try:
+        pf = pq.ParquetFile(path, read_dictionary=[plan.station_code])
+    except (pa.ArrowInvalid, OSError):
+        return None
+    meta, schema = pf.metadata, pf.schema_arrow
+    if meta.num_columns != len(schema.names):
+        return None  # nested columns: leaf and field positions differ
+    ci, ti = schema.get_field_index(plan.station_code), schema.get_field_index(plan.timestamp)
+    ts_type = schema.field(ti).type
+    if ci < 0 or ti < 0 or ts_type.unit not in ("s", "ms", "us"):
+        return None
+    first: datetime | None = None
+    last: datetime | None = None
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        if group.num_rows == 0:
+            continue
+        stats = [group.column(ci).statistics, group.column(ti).statistics]
+        if any(st is None or not st.has_null_count or st.null_count != 0 for st in stats):
+            return None
+        ts = stats[1]
+        if ts is None or not ts.has_min_max or not isinstance(ts.min, datetime) \
+                or not isinstance(ts.max, datetime):
+            return None
+        first = ts.min if first is None else min(first, ts.min)
+        last = ts.max if last is None else max(last, ts.max)
+
+    def dictionaries(part: int) -> set[str] | None:
+        """The station codes of the dictionaries of row groups part, part + 2, …"""
+        mine = pq.ParquetFile(path, read_dictionary=[plan.station_code])
+        found: set[str] = set()
+        last: pa.Array | None = None
+        for g in range(part, meta.num_row_groups, 2):
+            for chunk in mine.read_row_group(g, columns=[plan.station_code]).column(0).chunks:
+                if not pa.types.is_dictionary(chunk.type):
+                    return None
+                if last is None or not chunk.dictionary.equals(last):
+                    last = chunk.dictionary
+                    found.update(last.to_pylist())
+        return found
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-census") as pool:
+        parts = list(pool.map(dictionaries, range(2)))
+    codes: set[str] = set()
+    for part in parts:
+        if part is None:
+            return None
+        codes |= part
+    if None in codes or not all(c == c.strip() and c != "" for c in codes):
+        return None
+    return _Census(sorted(codes), first, last)
+
+
 def _rows_clean(con: Any, plan: ScanPlan, path: Path) -> _Census | None:
     """No row the reader would report (station code and time present, codes without blanks):
     the file's station codes and time range; None when the reader must read the file."""
+    census = _metadata_census(plan, path)
+    if census is not None:
+        return census
     src = f"read_parquet({_literal(str(path))})"
     code, ts = _quote(plan.station_code), _quote(plan.timestamp)
     raw = con.raw_sql(
