@@ -32,7 +32,6 @@
 
 #define N_MEAN 5            /* pollutants whose daily value is a mean (all but O3) */
 #define N_HOURS 24
-#define N_LANES 2           /* threads that may add disjoint columns to one grid at once */
 #define SLOT_LIMIT 16777216.0  /* 2^24: |v| below it is held exactly by an int32 slot */
 #define SLOT_BIAS 16777217     /* a slot holds v + SLOT_BIAS ≥ 1; 0 = no value (calloc) */
 #define VALUE_LIMIT 68719476736.0  /* 2^36: 30,000 of them still sum exactly (< 2^53) */
@@ -51,17 +50,12 @@ typedef struct {
     int32_t *count;         /* [N_MEAN + 1][cell] valid values; the last is O3 */
     int32_t *slot;          /* [cell][24] largest scaled O3 of each hour label + SLOT_BIAS
                                (0: none); the day's O3 1-h maximum is the largest slot */
-    /* scratch of each lane (a thread adding columns to the grid): per row of the batch */
-    size_t *cell_of[N_LANES];          /* the row's cell */
-    unsigned char *hour_of[N_LANES];   /* the row's hour slot (0…23) */
-    Py_ssize_t scratch[N_LANES];       /* rows the lane's scratch holds */
 } Grid;
 
 static void grid_free(PyObject *capsule) {
     Grid *g = (Grid *)PyCapsule_GetPointer(capsule, "ecoplan.air_grid");
     if (g == NULL) return;
     munmap(g->block, g->block_bytes);
-    for (int l = 0; l < N_LANES; l++) { free(g->cell_of[l]); free(g->hour_of[l]); }
     free(g);
 }
 
@@ -152,69 +146,48 @@ static inline int column_value(const Column *c, Py_ssize_t i, int64_t *v, double
     return 1;
 }
 
-/* accumulate(grid, lane, count_rows, codes int32, codes_offset, lookup int32,
- *            timestamps int64 µs, n, columns) -> status
+static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t need) {
+    if (PyObject_GetBuffer(obj, b, PyBUF_WRITABLE) < 0) return -1;
+    if (b->len < need) {
+        PyBuffer_Release(b);
+        PyErr_SetString(PyExc_ValueError, "short output buffer");
+        return -1;
+    }
+    return 0;
+}
+
+/* locate(grid, codes int32, codes_offset, lookup int32, timestamps int64 µs, n, cells, hours)
+ *   -> status
+ * The cell (uint64) and hour slot (uint8, 0…23) of each of the batch's n rows, written to the
+ * buffers `cells` and `hours`; the grid's row count of each cell grows by its rows.
  * codes: the batch's dictionary indices of the station code; lookup: grid row of each
- * dictionary entry (−1: not wanted). columns: N_MEAN + 1 column specs, the mean pollutants then
- * O3 (None: not added by this call). Two threads may add disjoint columns of the same rows to one
- * grid at once, each with its own lane (0 or 1) and only one of them counting the rows. Column by column; rows of one station-day usually follow each other, so each column's
- * sums and counts are kept in locals and added to the grid when the cell changes (exact:
- * integers below 2^53). */
-static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *capsule, *cols;
-    Py_buffer st, lk, ts;
+ * dictionary entry (−1: not wanted). */
+static PyObject *py_locate(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *capsule, *o_cells, *o_hours;
+    Py_buffer st, lk, ts, b_cells, b_hours;
     Py_ssize_t n, st_off;
-    int lane, count_rows;
-    if (!PyArg_ParseTuple(args, "Oipy*ny*y*nO", &capsule, &lane, &count_rows, &st, &st_off, &lk,
-                          &ts, &n, &cols))
+    if (!PyArg_ParseTuple(args, "Oy*ny*y*nOO", &capsule, &st, &st_off, &lk, &ts, &n, &o_cells,
+                          &o_hours))
         return NULL;
     Grid *g = grid_of(capsule);
-    Column c[N_MEAN + 1];
-    int opened = 0, status = OK;
-    if (g == NULL) goto fail;
-    if (lane < 0 || lane >= N_LANES) {
-        PyErr_SetString(PyExc_ValueError, "lane 0 or 1 expected");
-        goto fail;
-    }
-    if (!PySequence_Check(cols) || PySequence_Size(cols) != N_MEAN + 1) {
-        PyErr_SetString(PyExc_ValueError, "six pollutant columns expected");
-        goto fail;
-    }
+    int status = OK, have_cells = 0, have_hours = 0;
+    if (g == NULL) goto done;
     if (n < 0 || st_off < 0 || st.len < (n + st_off) * (Py_ssize_t)sizeof(int32_t)
             || ts.len < n * (Py_ssize_t)sizeof(int64_t)) {
         PyErr_SetString(PyExc_ValueError, "short station or time buffer");
-        goto fail;
+        goto done;
     }
-    for (; opened < N_MEAN + 1; opened++) {
-        PyObject *spec = PySequence_GetItem(cols, opened);
-        if (spec == NULL) goto fail;
-        int rc = column_open(spec, &c[opened]);
-        Py_DECREF(spec);
-        if (rc < 0) { column_close(&c[opened]); goto fail; }
-        if (c[opened].has_data && c[opened].data.len
-                < (n + c[opened].offset) * (Py_ssize_t)sizeof(double)) {
-            opened++;
-            PyErr_SetString(PyExc_ValueError, "short value buffer");
-            goto fail;
-        }
-    }
-    if (n > g->scratch[lane]) {
-        size_t *cells = (size_t *)realloc(g->cell_of[lane], (size_t)n * sizeof(size_t));
-        if (cells != NULL) g->cell_of[lane] = cells;
-        unsigned char *hours = (unsigned char *)realloc(g->hour_of[lane], (size_t)n);
-        if (hours != NULL) g->hour_of[lane] = hours;
-        if (cells == NULL || hours == NULL) { PyErr_NoMemory(); goto fail; }
-        g->scratch[lane] = n;
-    }
+    if (writable(o_cells, &b_cells, n * (Py_ssize_t)sizeof(uint64_t)) < 0) goto done;
+    have_cells = 1;
+    if (writable(o_hours, &b_hours, n) < 0) goto done;
+    have_hours = 1;
     const int32_t *code = (const int32_t *)st.buf + st_off;
     const int32_t *lookup = (const int32_t *)lk.buf;
     Py_ssize_t n_lookup = lk.len / (Py_ssize_t)sizeof(int32_t);
     const int64_t *tus = (const int64_t *)ts.buf;
-    size_t cells = (size_t)g->stations * (size_t)g->days;
-    size_t *cell_of = g->cell_of[lane];
-    unsigned char *hour_of = g->hour_of[lane];
+    uint64_t *cell_of = (uint64_t *)b_cells.buf;
+    unsigned char *hour_of = (unsigned char *)b_hours.buf;
     Py_BEGIN_ALLOW_THREADS
-    /* 1. the cell and hour slot of every row; rows per cell */
     int64_t last_us = 0, day = 0;
     int hour = 0, have_last = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -236,11 +209,69 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
         int32_t k = lookup[idx];
         if (k < 0 || k >= g->stations) { status = BAD_STATION; break; }
         if (day < 0 || day >= g->days) { status = OUTSIDE_GRID; break; }
-        size_t cell = (size_t)k * (size_t)g->days + (size_t)day;
+        uint64_t cell = (uint64_t)k * (uint64_t)g->days + (uint64_t)day;
         cell_of[i] = cell;
         hour_of[i] = (unsigned char)hour;
-        if (count_rows && ++g->rows[cell] > 30000) { status = VALUE_RANGE; break; }  /* int16 */
+        if (++g->rows[cell] > 30000) { status = VALUE_RANGE; break; }  /* int16 counts */
     }
+    Py_END_ALLOW_THREADS
+done:
+    if (have_hours) PyBuffer_Release(&b_hours);
+    if (have_cells) PyBuffer_Release(&b_cells);
+    PyBuffer_Release(&st);
+    PyBuffer_Release(&lk);
+    PyBuffer_Release(&ts);
+    if (PyErr_Occurred()) return NULL;
+    return PyLong_FromLong(status);
+}
+
+/* accumulate(grid, cells, hours, n, columns) -> status
+ * Adds the batch's values to the grid, at the cells and hour slots locate() found for its rows.
+ * columns: N_MEAN + 1 column specs, the mean pollutants then O3 (None: not added by this call).
+ * Two threads may add disjoint columns of the same rows to one grid at once. Column by column;
+ * rows of one station-day usually follow each other, so each column's sums and counts are kept
+ * in locals and added to the grid when the cell changes (exact: integers below 2^53). */
+static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *capsule, *cols;
+    Py_buffer b_cells, b_hours;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "Oy*y*nO", &capsule, &b_cells, &b_hours, &n, &cols))
+        return NULL;
+    Grid *g = grid_of(capsule);
+    Column c[N_MEAN + 1];
+    int opened = 0, status = OK;
+    if (g == NULL) goto fail;
+    if (!PySequence_Check(cols) || PySequence_Size(cols) != N_MEAN + 1) {
+        PyErr_SetString(PyExc_ValueError, "six pollutant columns expected");
+        goto fail;
+    }
+    if (n < 0 || b_cells.len < n * (Py_ssize_t)sizeof(uint64_t) || b_hours.len < n) {
+        PyErr_SetString(PyExc_ValueError, "short cell or hour buffer");
+        goto fail;
+    }
+    for (; opened < N_MEAN + 1; opened++) {
+        PyObject *spec = PySequence_GetItem(cols, opened);
+        if (spec == NULL) goto fail;
+        int rc = column_open(spec, &c[opened]);
+        Py_DECREF(spec);
+        if (rc < 0) { column_close(&c[opened]); goto fail; }
+        if (c[opened].has_data && c[opened].data.len
+                < (n + c[opened].offset) * (Py_ssize_t)sizeof(double)) {
+            opened++;
+            PyErr_SetString(PyExc_ValueError, "short value buffer");
+            goto fail;
+        }
+    }
+    const uint64_t *cell_of = (const uint64_t *)b_cells.buf;
+    const unsigned char *hour_of = (const unsigned char *)b_hours.buf;
+    size_t cells = (size_t)g->stations * (size_t)g->days;
+    for (Py_ssize_t i = 0; i < n; i++) {  /* cheap: a bad buffer must not write astray */
+        if (cell_of[i] >= cells || hour_of[i] >= N_HOURS) {
+            PyErr_SetString(PyExc_ValueError, "cell or hour outside the grid");
+            goto fail;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
     /* 2. the mean pollutants, one column at a time */
     for (int p = 0; p < N_MEAN && status == OK && n > 0; p++) {
         if (!c[p].has_data) continue;
@@ -290,26 +321,14 @@ static PyObject *py_accumulate(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     for (int p = 0; p < opened; p++) column_close(&c[p]);
-    PyBuffer_Release(&st);
-    PyBuffer_Release(&lk);
-    PyBuffer_Release(&ts);
+    PyBuffer_Release(&b_cells);
+    PyBuffer_Release(&b_hours);
     return PyLong_FromLong(status);
 fail:
     for (int p = 0; p < opened; p++) column_close(&c[p]);
-    PyBuffer_Release(&st);
-    PyBuffer_Release(&lk);
-    PyBuffer_Release(&ts);
+    PyBuffer_Release(&b_cells);
+    PyBuffer_Release(&b_hours);
     return NULL;
-}
-
-static int writable(PyObject *obj, Py_buffer *b, Py_ssize_t need) {
-    if (PyObject_GetBuffer(obj, b, PyBUF_WRITABLE) < 0) return -1;
-    if (b->len < need) {
-        PyBuffer_Release(b);
-        PyErr_SetString(PyExc_ValueError, "short output buffer");
-        return -1;
-    }
-    return 0;
 }
 
 /* occupied(grid, cell_from, cell_to) -> the number of cells in [cell_from, cell_to) with rows
@@ -515,8 +534,10 @@ f0: PyBuffer_Release(&b_lev);
 
 static PyMethodDef methods[] = {
     {"new_grid", py_new_grid, METH_VARARGS, "new_grid(stations, days, day0) -> grid"},
+    {"locate", py_locate, METH_VARARGS,
+     "locate(grid, codes, codes_offset, lookup, timestamps_us, n, cells, hours) -> status"},
     {"accumulate", py_accumulate, METH_VARARGS,
-     "accumulate(grid, codes, codes_offset, lookup, timestamps_us, n, columns) -> status"},
+     "accumulate(grid, cells, hours, n, columns) -> status"},
     {"occupied", py_occupied, METH_VARARGS, "occupied(grid, cell_from, cell_to) -> cells"},
     {"finish", py_finish, METH_VARARGS,
      "finish(grid, rules…, cell_from, cell_to, r0, outputs…) -> station-days"},

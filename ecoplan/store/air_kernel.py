@@ -7,9 +7,10 @@ The rules are :func:`ecoplan.standards.air_daily.daily_values` (GB 3095 Table 4 
 over the file's row groups: each row is added to a dense station × day grid (sums and counts of
 the scaled values, the largest O3 value of each hour label), then each station-day's daily means,
 O3 1-h maximum and 17 8-h windows are evaluated (two threads, a half of the stations each). Two
-threads ("lanes") read the row groups, each decoding the station and time columns and three of
-the six pollutants, and add their pollutants to the one grid (sums, counts and maxima do not
-depend on the order). The grid's memory is supplied at once (a page fault per 4 KiB touched
+threads ("lanes") read the same batches and decode each column once: the lead lane the station
+and time columns, from which it locates every row's cell and hour slot, and PM2.5 and PM10; the
+other lane the other four pollutants, which it adds at the cells the lead found (sums, counts
+and maxima do not depend on the order; :func:`_fill`). The grid's memory is supplied at once (a page fault per 4 KiB touched
 costs more than the accumulation in a virtual machine). A DuckDB hash aggregation of 730 k
 station-day groups with the 24-hour O3 pivot costs 5× reading the file; the grid costs about
 what reading costs (``docs/performance.md``).
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import uuid
 import weakref
@@ -358,42 +360,7 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     groups = pq.ParquetFile(source.path).metadata.num_row_groups
     grid = KERNEL.new_grid(len(codes), days, day0)
-    stop = threading.Event()
-    # two lanes add disjoint pollutants of the same rows to the one grid (no second grid, no
-    # merge); each decodes the station and time columns and its three pollutant columns
-    lanes = [order[:3], order[3:]]
-
-    def read(lane: int, grid: Any = grid) -> int:
-        """Add the lane's pollutants of every row group to the grid; the kernel's status (-1:
-        a missing station code or time). Lane 0 also counts the rows."""
-        pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
-                            pre_buffer=False)
-        station_codes = _StationCodes(index)
-        mine = lanes[lane]
-        file_cols = [source.station_column, source.timestamp_column, *dict.fromkeys(
-            c for p in mine if (c := source.pollutants.get(p)) is not None)]
-        for batch in _batches(pf, list(range(groups)), file_cols):
-            if stop.is_set():
-                return 0
-            batch = _filtered(batch, source)
-            if batch.num_rows == 0:
-                continue
-            station = station_codes(batch.column(source.station_column))
-            stamps = _micros(batch.column(source.timestamp_column))
-            if station is None or stamps is None:
-                stop.set()
-                return -1
-            cols = [_values(batch, source.pollutants.get(p)) if p in mine else None
-                    for p in order]
-            status = int(KERNEL.accumulate(grid, lane, lane == 0, *station, stamps,
-                                           batch.num_rows, cols))
-            if status:
-                stop.set()
-                return status
-        return 0
-
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-kernel") as pool:
-        statuses = list(pool.map(read, range(2)))  # re-raises a reader's exception
+    statuses = _fill(grid, source, index, groups)
     bad = next((st for st in statuses if st), 0)
     if bad:
         log.info("air kernel: %s in %s; the engine computes the daily values",
@@ -440,6 +407,122 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     return KernelDays(pa.table(arrays), values, day_numbers)
 
 
+#: pollutants added by the lead lane (with the station and time columns); the rest by the other
+_LEAD = ("pm25", "pm10")
+_RING = 3  # batches located ahead of the second lane at most
+
+
+def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) -> list[int]:
+    """Add every row of ``source`` to ``grid`` in two threads ("lanes") over the same batches:
+    the lead lane decodes the station and time columns, locates each row's cell and hour slot
+    (:func:`KERNEL.locate`) into one of a ring of scratch buffers and adds PM2.5 and PM10; the
+    other lane decodes the other four pollutants meanwhile and adds them at the cells the lead
+    found. Each column is decoded once; the lanes write disjoint parts of the grid. Returns
+    the lanes' kernel statuses (-1: a missing station code or time, or batches that do not
+    line up)."""
+    assert KERNEL is not None
+    order = [*DAILY_MEAN_POLLUTANTS, "o3"]
+    mine = [[p for p in order if p in _LEAD], [p for p in order if p not in _LEAD]]
+
+    def files(lane: int) -> list[str]:
+        return list(dict.fromkeys(c for p in mine[lane]
+                                  if (c := source.pollutants.get(p)) is not None))
+
+    stop = threading.Event()
+    free: queue.Queue[int] = queue.Queue()
+    for k in range(_RING):
+        free.put(k)
+    ready: queue.Queue[tuple[int, int, pa.Array | None] | None] = queue.Queue()
+    cells = [np.empty(0, dtype=np.uint64) for _ in range(_RING)]
+    hours = [np.empty(0, dtype=np.uint8) for _ in range(_RING)]
+
+    def lead(grid: Any = grid) -> int:
+        try:
+            pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
+                                pre_buffer=False)
+            station_codes = _StationCodes(index)
+            for batch in _batches(pf, list(range(groups)),
+                                  [source.station_column, source.timestamp_column, *files(0)]):
+                slot = _next_slot(free, stop)
+                if slot is None:
+                    return 0
+                mask = _filter_mask(batch, source)
+                if mask is not None:
+                    batch = batch.filter(mask)
+                n = batch.num_rows
+                if n == 0:
+                    ready.put((slot, 0, mask))
+                    continue
+                station = station_codes(batch.column(source.station_column))
+                stamps = _micros(batch.column(source.timestamp_column))
+                if station is None or stamps is None:
+                    stop.set()
+                    return -1
+                if len(cells[slot]) < n:
+                    cells[slot], hours[slot] = (np.empty(n, dtype=np.uint64),
+                                                np.empty(n, dtype=np.uint8))
+                status = int(KERNEL.locate(grid, *station, stamps, n, cells[slot], hours[slot]))
+                if status:
+                    stop.set()
+                    return status
+                ready.put((slot, n, mask))  # the other lane may add its columns now
+                cols = [_values(batch, source.pollutants.get(p)) if p in mine[0] else None
+                        for p in order]
+                status = int(KERNEL.accumulate(grid, cells[slot], hours[slot], n, cols))
+                if status:
+                    stop.set()
+                    return status
+            return 0
+        finally:
+            ready.put(None)
+
+    def follow(grid: Any = grid) -> int:
+        try:
+            return follow_batches(grid)
+        except BaseException:
+            stop.set()  # the lead lane must not wait for a slot that never comes
+            raise
+
+    def follow_batches(grid: Any) -> int:
+        pf = pq.ParquetFile(source.path, pre_buffer=False)
+        columns = files(1)
+        batches = _batches(pf, list(range(groups)), columns) if columns else None
+        while True:
+            batch = next(batches, None) if batches is not None else None  # decoded ahead
+            item = ready.get()
+            if item is None:
+                return -1 if batch is not None else 0  # batches left over: not lined up
+            slot, n, mask = item
+            if batches is not None:
+                if batch is not None and mask is not None:
+                    batch = batch.filter(mask)
+                if batch is None or batch.num_rows != n:
+                    stop.set()
+                    return -1
+                cols = [_values(batch, source.pollutants.get(p)) if p in mine[1] else None
+                        for p in order]
+                if n:
+                    status = int(KERNEL.accumulate(grid, cells[slot], hours[slot], n, cols))
+                    if status:
+                        stop.set()
+                        return status
+            free.put(slot)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-kernel") as pool:
+        futures = [pool.submit(lead), pool.submit(follow)]
+        return [f.result() for f in futures]  # re-raises a lane's exception
+
+
+def _next_slot(free: queue.Queue[int], stop: threading.Event) -> int | None:
+    """A free scratch slot; None once the other lane has stopped."""
+    while not stop.is_set():
+        try:
+            return free.get(timeout=0.05)
+        except queue.Empty:
+            continue
+    return None
+
+
 def _nullable(values: np.ndarray) -> pa.Array:
     """float64 values as Arrow without copying them: NaN → null (a validity bitmap)."""
     valid = ~np.isnan(values)
@@ -457,13 +540,14 @@ def _batches(pf: pq.ParquetFile, groups: list[int], columns: list[str]
     meta = pf.metadata
     for g in groups:
         if meta.row_group(g).num_rows <= _WHOLE_GROUP_ROWS:
-            yield from pf.read_row_group(g, columns=columns).to_batches()
+            # one batch per row group whatever the columns: the two lanes' batches line up
+            yield from pf.read_row_group(g, columns=columns).combine_chunks().to_batches()
         else:
             yield from pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=[g], columns=columns)
 
 
-def _filtered(batch: pa.RecordBatch, source: ParquetHourly) -> pa.RecordBatch:
-    """The rows of ``batch`` the scan's filters keep."""
+def _filter_mask(batch: pa.RecordBatch, source: ParquetHourly) -> pa.Array | None:
+    """Which rows of ``batch`` the scan's filters keep (None: all, no filter)."""
     mask = None
     ts = batch.column(source.timestamp_column)
     if source.after is not None:
@@ -475,7 +559,7 @@ def _filtered(batch: pa.RecordBatch, source: ParquetHourly) -> pa.RecordBatch:
         m = pc.is_in(batch.column(source.station_column).cast(pa.string()),
                      value_set=pa.array(sorted(source.stations), pa.string()))
         mask = m if mask is None else pc.and_(mask, m)
-    return batch if mask is None else batch.filter(mask)
+    return mask
 
 
 class _StationCodes:
