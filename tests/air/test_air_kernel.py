@@ -128,6 +128,40 @@ def test_station_days_split_across_row_groups(tmp_path: Path) -> None:
     _same(*_both(split_edge, DailyRules.for_ruleset("2012")))
 
 
+@needs_kernel
+def test_large_row_groups_are_read_in_batches_by_both_lanes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row group too large to decode whole is read in batches; the lanes' batches line up
+    (also with the scan's filters) and the grid equals the reference."""
+    monkeypatch.setattr(air_kernel, "_WHOLE_GROUP_ROWS", 500)
+    monkeypatch.setattr(air_kernel, "_BATCH_ROWS", 333)
+    edge, _ = _write(edge_case_hours(stations=3, months=2), tmp_path)
+    _same(*_both(edge, DailyRules.for_ruleset("2012")))
+    _same(*_both(edge, DailyRules(), stations=["T000A", "T002A"], start=date(2019, 1, 20)))
+
+
+@needs_kernel
+def test_a_failing_lane_stops_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in the second lane reaches the caller; the lead lane does not wait forever."""
+    edge, _ = _write(edge_case_hours(stations=2, months=2), tmp_path)
+    con = connect("duckdb")
+    hourly = scan_hourly(con, edge)
+    assert hourly is not None
+    calls = {"n": 0}
+    real = air_kernel._values
+
+    def failing(batch: pa.RecordBatch, column: str | None) -> object:
+        calls["n"] += 1
+        if column == "o3":
+            raise RuntimeError("decoding failed")
+        return real(batch, column)
+
+    monkeypatch.setattr(air_kernel, "_values", failing)
+    monkeypatch.setattr(air_kernel, "_RING", 1)
+    with pytest.raises(RuntimeError, match="decoding failed"):
+        air_kernel.daily_values(con, hourly, DailyRules())
+
+
 def _table(path: Path, **cols: pa.Array) -> Path:
     pq.write_table(pa.table(cols), path)
     return path
