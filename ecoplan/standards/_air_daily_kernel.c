@@ -82,8 +82,13 @@ static PyObject *py_new_grid(PyObject *Py_UNUSED(self), PyObject *args) {
     size_t slot_bytes = cells * N_HOURS * sizeof(int32_t);
     size_t count_bytes = cells * (N_MEAN + 1) * sizeof(int32_t);
     g->block_bytes = sum_bytes + slot_bytes + count_bytes + cells * sizeof(int32_t);
-    g->block = mmap(NULL, g->block_bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    void *block;
+    size_t block_bytes = g->block_bytes;
+    Py_BEGIN_ALLOW_THREADS  /* the readers may decode meanwhile */
+    block = mmap(NULL, block_bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    Py_END_ALLOW_THREADS
+    g->block = block;
     if (g->block == MAP_FAILED) {
         free(g);
         return PyErr_NoMemory();

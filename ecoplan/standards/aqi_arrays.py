@@ -23,6 +23,7 @@ A nullable integer column is a pair ``(values, valid)`` of int64 and bool arrays
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -125,14 +126,31 @@ def _text(index: np.ndarray, texts: list[str], valid: np.ndarray) -> pa.Array:
                                           pa.array(texts, pa.string()))
 
 
+@dataclass(frozen=True)
+class DailyAqi:
+    """The daily AQI of :func:`daily_aqi_arrays`: its Arrow columns, and as arrays the numbers
+    the period statistics count (AQI, IAQIs by ``iaqi_<indicator>``, completeness)."""
+
+    columns: dict[str, pa.Array]
+    aqi: Nullable
+    iaqi: dict[str, Nullable]
+    complete: np.ndarray
+
+
 def daily_aqi_arrays(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset: str = "auto",
                      *, include_o3_1h: bool | None = None) -> dict[str, pa.Array]:
+    """:func:`daily_aqi` (its Arrow columns)."""
+    return daily_aqi(values, days, ruleset, include_o3_1h=include_o3_1h).columns
+
+
+def daily_aqi(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset: str = "auto",
+              *, include_o3_1h: bool | None = None) -> DailyAqi:
     """The daily AQI columns of :func:`ecoplan.standards.air_daily_aqi.daily_aqi_table` for
     daily values given as float64 arrays (NaN = missing): ``so2 no2 co pm10 pm25 o3_8h`` and
     ``o3_1h_max``; ``days`` are the dates as int32 days since 1970-01-01.
 
-    Returns the output columns from ``ruleset`` to ``complete`` (no site nor date), plus
-    ``iaqi_o3_1h_max`` when the O3 1-h maximum is used, as Arrow arrays of the reference's
+    The columns are the output columns from ``ruleset`` to ``complete`` (no site nor date),
+    plus ``iaqi_o3_1h_max`` when the O3 1-h maximum is used, as Arrow arrays of the reference's
     types. Raises :class:`StandardError` for a value beyond the exact range.
     """
     choice = check_choice(ruleset)
@@ -240,4 +258,4 @@ def daily_aqi_arrays(values: Mapping[str, np.ndarray], days: np.ndarray, ruleset
     if any(use_1h.values()):
         out["iaqi_o3_1h_max"] = _nullable(iaqi["o3_1h_max"])
     assert list(out)[: len(OUTPUT_COLUMNS) - 2] == list(OUTPUT_COLUMNS[2:])
-    return out
+    return DailyAqi(out, aqi, {f"iaqi_{n}": v for n, v in iaqi.items()}, complete)

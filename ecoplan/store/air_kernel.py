@@ -37,7 +37,7 @@ import threading
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +57,7 @@ from ecoplan.standards.air_daily import DAILY_MEAN_POLLUTANTS, DailyRules
 from ecoplan.standards.air_period import STAT_POLLUTANTS
 from ecoplan.standards.air_period import period_aggregates as period_aggregates_expr
 from ecoplan.standards.air_period_arrays import DailyArrays, period_aggregates_arrays
-from ecoplan.standards.aqi_arrays import daily_aqi_arrays
+from ecoplan.standards.aqi_arrays import DailyAqi, daily_aqi
 from ecoplan.store import sql_cache
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,9 @@ _SOURCES: OrderedDict[str, ParquetHourly] = OrderedDict()
 _MAX_SOURCES = 256
 
 
-#: daily tables the kernel made, by engine table name, while the engine holds them
-_DAILY: weakref.WeakValueDictionary[str, pa.Table] = weakref.WeakValueDictionary()
+#: the daily tables the kernel made, by engine table name, as arrays in parts of disjoint
+#: stations (dropped with the table, which the engine holds)
+_DAILY_ARRAYS: dict[str, list[DailyArrays]] = {}
 
 
 def register(table: ir.Table, source: ParquetHourly) -> None:
@@ -173,11 +174,14 @@ def daily_values(con: Any, hourly: ir.Table, rules: DailyRules, *,
         return None
     table = days.table
     if aqi is not None:
-        with_aqi = with_daily_aqi(days, *aqi)
-        if with_aqi is not None:  # the engine reads the Arrow table where it is (no copy)
+        done = _with_daily_aqi(days, *aqi)
+        if done is not None:  # the engine reads the Arrow table where it is (no copy)
+            with_aqi, arrays = done
             name = f"air_daily_kernel_{uuid.uuid4().hex[:12]}"
             con.con.register(name, with_aqi)
-            _DAILY[name] = with_aqi
+            if arrays is not None:
+                _DAILY_ARRAYS[name] = arrays
+                weakref.finalize(with_aqi, _DAILY_ARRAYS.pop, name, None)
             return con.table(name)
     name = f"air_daily_kernel_{uuid.uuid4().hex[:12]}"
     return con.create_table(name, obj=table, temp=True)
@@ -188,13 +192,33 @@ def with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
     """The kernel's daily values with the daily AQI columns in front, as
     :func:`ecoplan.standards.air_daily.daily_aqi` orders them; None for a value beyond the exact
     range of the array form (the engine then computes)."""
-    # two halves of the rows at once (the compiled IAQI and most NumPy steps release the GIL)
-    n = len(days.days)
-    parts = [slice(0, n // 2), slice(n // 2, n)] if n >= 2 * _SPLIT_ROWS else [slice(0, n)]
+    done = _with_daily_aqi(days, ruleset, include_o3_1h)
+    return None if done is None else done[0]
 
-    def part(rows: slice) -> dict[str, pa.Array]:
-        return daily_aqi_arrays({k: v[rows] for k, v in days.values.items()}, days.days[rows],
-                                ruleset, include_o3_1h=include_o3_1h)
+
+def _with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
+                    ) -> tuple[pa.Table, list[DailyArrays] | None] | None:
+    """:func:`with_daily_aqi`, and the table as :class:`DailyArrays` in two parts of disjoint
+    stations (None when the station codes are not dictionary-encoded) for
+    :func:`period_aggregates`, which then needs no copy out of the engine."""
+    n = len(days.days)
+    codes = days.table.column("station_code")
+    station = None
+    if codes.num_chunks == 1 and pa.types.is_dictionary(codes.type):
+        codes = codes.chunk(0)
+        station = np.asarray(codes.indices)
+    # two parts at once (the compiled IAQI and most NumPy steps release the GIL), cut between
+    # two stations when the rows come by station (the kernel's do)
+    cut = n // 2
+    if station is not None and (n < 2 or bool(np.all(station[1:] >= station[:-1]))):
+        cut = int(np.searchsorted(station, len(codes.dictionary) // 2))
+    else:
+        station = None
+    parts = [slice(0, cut), slice(cut, n)] if n >= 2 * _SPLIT_ROWS else [slice(0, n)]
+
+    def part(rows: slice) -> DailyAqi:
+        return daily_aqi({k: v[rows] for k, v in days.values.items()}, days.days[rows],
+                         ruleset, include_o3_1h=include_o3_1h)
 
     try:
         with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="air-aqi") as pool:
@@ -202,7 +226,8 @@ def with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
     except StandardError as exc:
         log.info("air kernel: %s; the engine computes the daily AQI", exc)
         return None
-    aqi: dict[str, Any] = {k: pa.chunked_array([h[k] for h in halves]) for k in halves[0]}
+    aqi: dict[str, Any] = {k: pa.chunked_array([h.columns[k] for h in halves])
+                           for k in halves[0].columns}
     values = days.table
     aqi["aqi_complete"] = aqi.pop("complete")
     extra = {"iaqi_o3_1h_max": aqi.pop("iaqi_o3_1h_max")} if "iaqi_o3_1h_max" in aqi else {}
@@ -211,7 +236,15 @@ def with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
     for name in values.column_names:
         if name not in columns:
             columns[name] = values.column(name)
-    return pa.table(columns)
+    arrays = None
+    if station is not None:
+        arrays = [DailyArrays(
+            key=station[rows], key_names=codes.dictionary, days=days.days[rows],
+            values={p: days.values[p][rows] for p in STAT_POLLUTANTS}, aqi=h.aqi,
+            iaqi={k: v for k, v in h.iaqi.items() if k in columns},
+            complete=(h.complete, np.ones(len(h.complete), dtype=bool)))
+            for rows, h in zip(parts, halves, strict=True)]
+    return pa.table(columns), arrays
 
 
 def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
@@ -235,14 +268,13 @@ def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
         return None
     expected, types = found
     extra = [c for c in columns if c.startswith("iaqi_") or c in ("complete", "aqi_complete")]
-    held = _DAILY.get(_name(daily))  # the kernel's own table: no copy out of the engine
-    table = held.select([*needed, *extra]) if held is not None \
-        else con.to_pyarrow(daily.select(*needed, *extra))
-    arrays = _daily_arrays(table, key)
-    if arrays is None:
-        return None
+    parts = _DAILY_ARRAYS.get(_name(daily)) if key == "station_code" else None
+    if parts is None:  # not the kernel's own table (which it keeps as arrays): copied out
+        arrays = _daily_arrays(con.to_pyarrow(daily.select(*needed, *extra)), key)
+        if arrays is None:
+            return None
+        parts = _key_halves(arrays)  # two halves of the stations at once (disjoint groups)
     options.pop("dust_convention", None)
-    parts = _key_halves(arrays)  # two halves of the stations at once (disjoint groups)
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="air-period") as pool:
         outs = list(pool.map(lambda a: period_aggregates_arrays(a, key=key, **options), parts))
     if any(o is None for o in outs):
@@ -359,8 +391,8 @@ def compute(source: ParquetHourly, rules: DailyRules) -> KernelDays | None:
     index = {c: i for i, c in enumerate(codes)}
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     groups = pq.ParquetFile(source.path).metadata.num_row_groups
-    grid = KERNEL.new_grid(len(codes), days, day0)
-    statuses = _fill(grid, source, index, groups)
+    grid, statuses = _fill(lambda: KERNEL.new_grid(len(codes), days, day0), source, index,
+                           groups)
     bad = next((st for st in statuses if st), 0)
     if bad:
         log.info("air kernel: %s in %s; the engine computes the daily values",
@@ -412,14 +444,15 @@ _LEAD = ("pm25", "pm10")
 _RING = 3  # batches located ahead of the second lane at most
 
 
-def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) -> list[int]:
+def _fill(new_grid: Callable[[], Any], source: ParquetHourly, index: dict[str, int],
+          groups: int) -> tuple[Any, list[int]]:
     """Add every row of ``source`` to ``grid`` in two threads ("lanes") over the same batches:
     the lead lane decodes the station and time columns, locates each row's cell and hour slot
     (:func:`KERNEL.locate`) into one of a ring of scratch buffers and adds PM2.5 and PM10; the
     other lane decodes the other four pollutants meanwhile and adds them at the cells the lead
-    found. Each column is decoded once; the lanes write disjoint parts of the grid. Returns
-    the lanes' kernel statuses (-1: a missing station code or time, or batches that do not
-    line up)."""
+    found. Each column is decoded once; the lanes write disjoint parts of the grid, which
+    ``new_grid`` makes while they decode their first batches. Returns the grid and the lanes'
+    kernel statuses (-1: a missing station code or time, or batches that do not line up)."""
     assert KERNEL is not None
     order = [*DAILY_MEAN_POLLUTANTS, "o3"]
     mine = [[p for p in order if p in _LEAD], [p for p in order if p not in _LEAD]]
@@ -436,7 +469,7 @@ def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) 
     cells = [np.empty(0, dtype=np.uint64) for _ in range(_RING)]
     hours = [np.empty(0, dtype=np.uint8) for _ in range(_RING)]
 
-    def lead(grid: Any = grid) -> int:
+    def lead() -> int:
         try:
             pf = pq.ParquetFile(source.path, read_dictionary=[source.station_column],
                                 pre_buffer=False)
@@ -461,6 +494,7 @@ def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) 
                 if len(cells[slot]) < n:
                     cells[slot], hours[slot] = (np.empty(n, dtype=np.uint64),
                                                 np.empty(n, dtype=np.uint8))
+                grid = made.result()
                 status = int(KERNEL.locate(grid, *station, stamps, n, cells[slot], hours[slot]))
                 if status:
                     stop.set()
@@ -476,14 +510,14 @@ def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) 
         finally:
             ready.put(None)
 
-    def follow(grid: Any = grid) -> int:
+    def follow() -> int:
         try:
-            return follow_batches(grid)
+            return follow_batches()
         except BaseException:
             stop.set()  # the lead lane must not wait for a slot that never comes
             raise
 
-    def follow_batches(grid: Any) -> int:
+    def follow_batches() -> int:
         pf = pq.ParquetFile(source.path, pre_buffer=False)
         columns = files(1)
         batches = _batches(pf, list(range(groups)), columns) if columns else None
@@ -502,15 +536,18 @@ def _fill(grid: Any, source: ParquetHourly, index: dict[str, int], groups: int) 
                 cols = [_values(batch, source.pollutants.get(p)) if p in mine[1] else None
                         for p in order]
                 if n:
-                    status = int(KERNEL.accumulate(grid, cells[slot], hours[slot], n, cols))
+                    status = int(KERNEL.accumulate(made.result(), cells[slot], hours[slot], n,
+                                                   cols))
                     if status:
                         stop.set()
                         return status
             free.put(slot)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="air-kernel") as pool:
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="air-kernel") as pool:
+        made = pool.submit(new_grid)
         futures = [pool.submit(lead), pool.submit(follow)]
-        return [f.result() for f in futures]  # re-raises a lane's exception
+        statuses = [f.result() for f in futures]  # re-raises a lane's exception
+    return made.result(), statuses
 
 
 def _next_slot(free: queue.Queue[int], stop: threading.Event) -> int | None:
