@@ -183,6 +183,8 @@ def run_benchmark(*, stations: int = 200, runs: int = 3, engine: str = "duckdb",
                   whole: bool = True) -> dict[str, Any]:
     """Generate data, run each phase ``runs`` times, return medians (see module docstring)."""
     threads = threads or (os.cpu_count() or 1)
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)  # a new folder named by the user is made
     tmp = Path(tempfile.mkdtemp(prefix="ecoplan-bench-air-", dir=workdir))
     try:
         path = tmp / "hourly.parquet"

@@ -24,8 +24,10 @@ def test_generated_data_shape(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_bench_air_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["bench", "air", "--stations", "2", "--runs", "1", "--no-hourly", "--json"])
+def test_bench_air_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    work = tmp_path / "new" / "folder"  # made if missing
+    code = main(["bench", "air", "--stations", "2", "--runs", "1", "--no-hourly", "--json",
+                 "--workdir", str(work)])
     assert code == 0, capsys.readouterr().err
     data = json.loads(capsys.readouterr().out)
     for key in ("stations", "rows", "read_sum_seconds", "evaluation_seconds", "ratio",
@@ -38,3 +40,4 @@ def test_bench_air_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert data[f"{key}_seconds"] > 0 and data[f"{key}_cpu_seconds"] > 0
         assert data[f"{key}_peak_rss_mib"] > 0 and len(data[f"{key}_runs_seconds"]) == 1
     assert data["whole_process_vs_quick_duckdb"] > 0 and data["whole_process_vs_pandas"] > 0
+    assert work.is_dir() and not any(work.iterdir())  # the generated data are removed
