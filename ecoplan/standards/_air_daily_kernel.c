@@ -17,7 +17,12 @@
  *
  * Values are integers (units of 0.001) and their sums are exact in any order while they stay
  * below 2^53; values of magnitude ≥ 2^36 (or not finite) and anything else the grid cannot represent
- * exactly make accumulate() report a status other than 0, and the caller uses the reference.
+ * exactly make locate() or accumulate() report a status other than 0, and the caller uses the
+ * reference. locate() finds each row's cell and hour slot once; accumulate() adds a batch's
+ * columns there — two threads may add disjoint columns of the same rows at once.
+ *
+ * iaqi() is the IAQI of HJ 633 (formula (1), rounded up) as ecoplan.standards.aqi.with_iaqis
+ * computes it in SQL, for ecoplan.standards.aqi_arrays (tests/air/test_aqi_arrays.py).
  *
  * Built by hatch_build.py at install time (with -ffp-contract=off: no fused multiply-add, so
  * x * 1000 + 0.5 is rounded twice, as the engines do). Optional: without it the engine runs.
