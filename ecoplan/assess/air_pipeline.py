@@ -186,7 +186,8 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
                 dust: pd.DataFrame | None = None, dust_convention: str = "none",
                 stations: pd.DataFrame | None = None, by: str = "station",
                 station_set: str = "assessment", city_o3: str = "site_max_mean",
-                cache: bool = True, kernel: bool = True) -> ir.Table:
+                cache: bool = True, kernel: bool = True,
+                station_daily: ir.Table | None = None) -> ir.Table:
     """Daily values with daily AQI per station (or per city with ``by="city"``), cached.
 
     ``dust`` is a frame of (``date`` [, ``station_code`` or ``city``], ``dust``) flags; they
@@ -197,6 +198,8 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     环办〔2014〕64号 三(一); ``all``); ``city_o3`` the city O3 8-h method (``hj663-2013.yaml``).
     ``kernel=False`` keeps the store from computing the daily values with its compiled kernel
     (:mod:`ecoplan.store.air_kernel`; same results) — for benchmarks and parity tests.
+    ``station_daily``: the station daily values of ``hourly`` already computed (by the same
+    ``rules``; :mod:`ecoplan.assess.air_daily_cache` keeps them between runs).
     """
     check_dust_convention(dust_convention)
     rules = rules or DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
@@ -204,11 +207,12 @@ def daily_table(analytics: Any, hourly: ir.Table, *, ruleset: str = "auto",
     dusty = dust is not None and len(dust) > 0 and dust_convention != "none"
     # the store may compute a scanned Parquet file's daily values with its compiled kernel —
     # per station without dust flags, with the daily AQI too (the same table as below)
-    d = air_kernel.daily_values(backend_of(analytics), hourly, rules, aqi=(
-        rs, include_o3_1h) if by == "station" and not dusty else None) if kernel else None
+    d = station_daily if station_daily is not None else air_kernel.daily_values(
+        backend_of(analytics), hourly, rules, aqi=(
+            rs, include_o3_1h) if by == "station" and not dusty else None) if kernel else None
     if d is not None and "aqi" in d.columns:
         return d
-    kernel = d is not None
+    kernel = d is not None and station_daily is None
     if d is None:
         d = daily_values(hourly, rules=rules)
     key = "station_code"

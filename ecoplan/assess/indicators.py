@@ -33,11 +33,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from ecoplan.assess import air_pipeline, air_validity, risk_records
+from ecoplan.assess import air_daily_cache, air_pipeline, air_validity, risk_records
 from ecoplan.assess import progress as pg
 from ecoplan.assess.status import StatusResult, evaluate, load_rules
 from ecoplan.errors import EcoplanError
 from ecoplan.plan import Indicator, Plan, Target
+from ecoplan.standards.air_daily import DailyRules
 from ecoplan.standards.air_period import gbt8170_round
 from ecoplan.standards.air_stations import is_assessment
 from ecoplan.standards.groundwater import classify_groundwater_frame
@@ -302,8 +303,14 @@ def county_town_daily(ws: Workspace, years: Sequence[int], ruleset: str = "auto"
                      t.timestamp > datetime(lo, 1, 1), t.timestamp <= datetime(hi + 1, 1, 1))
         hourly = air_pipeline.hourly_table(ws.analytics, t)
         st = pd.DataFrame({"station_code": stations, "city": "county_town"})
-        memo[key] = (ws.analytics, air_pipeline.daily_table(ws.analytics, hourly, ruleset=ruleset,
-                                                            stations=st, by="city"))
+        # the station daily values of each month are kept between runs (recomputed when the
+        # month's lake files, the reviews or the rules change: air_daily_cache)
+        rules = DailyRules.for_ruleset("2012" if ruleset == "auto" else ruleset)
+        kept = air_daily_cache.station_daily(ws.analytics, ws.settings.home, stations, lo, hi,
+                                             rules)
+        memo[key] = (ws.analytics, air_pipeline.daily_table(
+            ws.analytics, hourly, ruleset=ruleset, rules=rules, stations=st, by="city",
+            station_daily=None if kept is None else kept.table))
     return memo[key]
 
 
