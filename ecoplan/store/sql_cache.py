@@ -8,7 +8,9 @@ the input tables' schemas, so it is compiled once and kept in ``$ECOPLAN_SQL_CAC
 ``ECOPLAN_SQL_CACHE=off`` disables it). A file's name is the SHA-256 of the key parts, the input schemas and a fingerprint of every
 source and rule file the SQL is derived from (``ecoplan/standards``, the air pipeline, this
 module) and of the Ibis, sqlglot and DuckDB versions: any change to them is a different file.
-The input tables' names are stored as placeholders and replaced by this run's names.
+The input tables' names are stored as placeholders and replaced by this run's names. A process
+also remembers what it kept, so a file deleted or damaged since — or the same key in another
+cache folder — is written again without compiling.
 
 A miss and a hit run the same way — DuckDB executes the SQL text (no Ibis expression is built,
 compiled or parsed on a hit) and a frame is converted to the expression's schema as Ibis's
@@ -95,7 +97,7 @@ def _kept(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table]
     parts = repr((fingerprint(), tuple(key), [str(t.schema()) for t in inputs]))
     path = folder / f"{hashlib.sha256(parts.encode()).hexdigest()}.json"
     try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
+        kept = _load(path)
         sql, schema = str(kept["sql"]), ibis.schema(
             {k: ibis.dtype(v) for k, v in kept["schema"].items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -158,7 +160,7 @@ def output_types(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table]
     path, names, _sql, kept = found
     if kept is not None:
         try:
-            types = json.loads(path.read_text(encoding="utf-8"))["types"]
+            types = _load(path)["types"]
             return kept, {str(k): str(v) for k, v in types.items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
@@ -169,6 +171,37 @@ def output_types(backend: Any, key: Sequence[object], inputs: Sequence[ir.Table]
     schema = expr.schema()
     _store(path, "", schema, [], types)
     return schema, types
+
+
+#: what this process kept, by file name: a file removed or damaged since (or another cache
+#: folder with the same key, as in a test suite) is written again without compiling
+_MEMORY: dict[str, str] = {}
+_MEMORY_MAX = 512
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A kept file's content; from this process's memory when the file is missing or damaged
+    (then the file is written again). Raises ValueError/OSError when neither has it."""
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        text = _MEMORY.get(path.name)
+        if text is None:
+            raise
+        _write(path, text)
+        return dict(json.loads(text))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a kept file atomically (failures are only logged)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sql-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("compiled SQL not kept in %s: %s", path.parent, exc)
 
 
 def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None],
@@ -183,11 +216,7 @@ def _store(path: Path, sql: str, schema: Any, names: Sequence[str | None],
     if types is not None:
         kept["types"] = types
     text = json.dumps(kept, ensure_ascii=False)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sql-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.info("compiled SQL not kept in %s: %s", path.parent, exc)
+    if len(_MEMORY) >= _MEMORY_MAX:
+        _MEMORY.pop(next(iter(_MEMORY)))
+    _MEMORY[path.name] = text
+    _write(path, text)

@@ -3,6 +3,7 @@ miss gives, keys separate what differs, and the cache can be switched off."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -72,11 +73,18 @@ def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_damaged_file_is_compiled_again(tmp_path: Path, cache: Path) -> None:
+    """A damaged file is written again from what the process kept, or compiled again."""
     pq_path, _ = _write(edge_case_hours(stations=2, months=2), tmp_path / "in")
     cold = _stats(pq_path, tmp_path / "a.csv")
-    for f in cache.glob("*.json"):
-        f.write_text("{not json", encoding="utf-8")
-    assert _stats(pq_path, tmp_path / "b.csv") == cold
+    files = sorted(cache.glob("*.json"))
+    for forget in (False, True):
+        for f in files:
+            f.write_text("{not json", encoding="utf-8")
+        if forget:
+            sql_cache._MEMORY.clear()  # a new process: compiled again
+        assert _stats(pq_path, tmp_path / "b.csv") == cold
+        for f in files:
+            json.loads(f.read_text(encoding="utf-8"))  # whole again
 
 
 def test_kept_sql_gives_what_ibis_executes(tmp_path: Path, cache: Path) -> None:
