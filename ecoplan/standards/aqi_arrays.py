@@ -3,15 +3,16 @@
 :func:`ecoplan.standards.air_daily_aqi.daily_aqi_table` is the reference: an Ibis expression that
 DuckDB and PySpark run. This module computes the same table from the columns of a daily-values
 table held as arrays, for the store's fast path (``ecoplan/store/air_kernel.py``), and must give
-the reference's numbers bit for bit (``tests/air/test_aqi_arrays.py`` compares them on edge
-cases and on whole years). It therefore follows the reference's integer arithmetic step by step:
+the reference's numbers bit for bit (``tests/air/test_aqi_arrays.py`` compares them on every
+breakpoint and rounding tie). It therefore follows the reference's integer arithmetic step by
+step — the first three steps in C (``iaqi()`` of ``_air_daily_kernel.c``, :func:`iaqi_values`):
 
 * concentration → exact count of 10⁻⁶ units: ``ROUND(x · 10⁶)``, half away from zero as SQL's
-  ``ROUND`` (:func:`micro_units`);
+  ``ROUND``;
 * GB/T 8170 rounding to the digits of HJ 633-2026 §4.2.2 (half to even) with SQL's floor
-  division and truncated remainder (:func:`round_half_even`);
+  division and truncated remainder;
 * HJ 633 formula (1) with the ceiling of HJ 633-2012 §6.2 / 2026 §4.2.6: ``ceil(span · (m − lo)
-  / (hi − lo))`` in float64 on integers below 2⁵³ — exact (:func:`iaqi_micro`);
+  / (hi − lo))`` in float64 on integers below 2⁵³ — exact;
 * the table notes (SO2 1 h > 800, O3 8 h > 800), the cap above the table, AQI = max (formula
   (2)), primary pollutants (§3.3, all ties, AQI > 50), exceeding pollutants (2012 §3.4), the
   category (2012 Table 2, 2026 Table 1) and the 2026 rule that an incomplete day publishes its
