@@ -85,11 +85,7 @@ def _periods(days: np.ndarray, period: str, start: date | None, end: date | None
     else:
         raise StandardError(f"未知的统计时段：{period}（应为 year、quarter、month 或 range）",
                             f"Unknown period: {period} (expected year, quarter, month or range)")
-    kept = code[keep]
-    base = int(kept.min()) if len(kept) else 0
-    present = np.bincount(kept - base) > 0 if len(kept) else np.zeros(0, dtype=bool)
-    codes = np.flatnonzero(present) + base  # the periods present, in order (no sort)
-    index = (np.cumsum(present) - 1)[kept - base]
+    codes, index = _numbered(code[keep])  # the periods present, in order
     labels: list[str] = []
     firsts: list[int] = []
     for c in codes.tolist():
@@ -106,6 +102,16 @@ def _periods(days: np.ndarray, period: str, start: date | None, end: date | None
         firsts.append((first - date(1970, 1, 1)).days)
     offset = days[keep] - np.asarray(firsts, dtype=np.int64)[index]
     return index, labels, firsts, keep, months, np.stack([m[keep], offset])
+
+
+def _numbered(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct non-negative integer ``codes`` in order, and each row's number among them
+    (0, 1, …) — without sorting the rows (a count per code)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    base = int(codes.min())
+    present = np.bincount(codes - base) > 0
+    return np.flatnonzero(present) + base, (np.cumsum(present) - 1)[codes - base]
 
 
 class _GroupSums:
@@ -150,11 +156,7 @@ def period_aggregates_arrays(daily: DailyArrays, *, period: str = "year",
     n_periods = max(len(labels), 1)
     key_rows = daily.key[keep].astype(np.int64)
     group_full = key_rows * n_periods + pidx
-    # groups numbered in order of (key, period) without sorting the rows
-    present = np.bincount(group_full, minlength=len(daily.key_names) * n_periods) > 0
-    used = np.flatnonzero(present)
-    number = np.cumsum(present) - 1
-    group = number[group_full]
+    used, group = _numbered(group_full)  # groups in order of (key, period)
     groups = len(used)
     width = int(offset.max()) + 1 if len(offset) else 1
     if groups * width > MAX_CELLS or width >= 2**15 or any(

@@ -94,8 +94,13 @@ _STATUS = {-1: "a missing station code or time", 1: "a timestamp not on a whole 
            5: "an unknown station"}
 
 
+def _switched_off() -> bool:
+    """``ECOPLAN_AIR_KERNEL=0``: the engine computes everything (kernel and array forms)."""
+    return os.environ.get("ECOPLAN_AIR_KERNEL", "").strip().lower() in ("0", "no", "false")
+
+
 def _load() -> tuple[ModuleType | None, str]:
-    if os.environ.get("ECOPLAN_AIR_KERNEL", "").strip().lower() in ("0", "no", "false"):
+    if _switched_off():
         return None, "disabled by ECOPLAN_AIR_KERNEL=0"
     try:
         from ecoplan.standards import _air_daily_kernel  # type: ignore[attr-defined]
@@ -209,12 +214,14 @@ def _with_daily_aqi(days: KernelDays, ruleset: str, include_o3_1h: bool | None
         station = np.asarray(codes.indices)
     # two parts at once (the compiled IAQI and most NumPy steps release the GIL), cut between
     # two stations when the rows come by station (the kernel's do)
-    cut = n // 2
-    if station is not None and (n < 2 or bool(np.all(station[1:] >= station[:-1]))):
-        cut = int(np.searchsorted(station, len(codes.dictionary) // 2))
-    else:
-        station = None
-    parts = [slice(0, cut), slice(cut, n)] if n >= 2 * _SPLIT_ROWS else [slice(0, n)]
+    parts: list[Any] = [slice(0, n // 2), slice(n // 2, n)] if n >= 2 * _SPLIT_ROWS \
+        else [slice(0, n)]
+    if station is not None:
+        by_station = _station_parts(station, len(codes.dictionary))
+        if isinstance(by_station[0], slice):
+            parts = by_station
+        else:
+            station = None  # rows not by station: no parts of disjoint stations to keep
 
     def part(rows: slice) -> DailyAqi:
         return daily_aqi({k: v[rows] for k, v in days.values.items()}, days.days[rows],
@@ -254,8 +261,7 @@ def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
     ``con`` with the reference's schema; None — the reference then runs — on another engine,
     with dust flags, or whatever the arrays cannot reproduce exactly (``options``: ``period``,
     ``start``, ``end``, ``incomplete_days``, ``dust_convention``)."""
-    if getattr(con, "name", "") != "duckdb" or os.environ.get(
-            "ECOPLAN_AIR_KERNEL", "").strip().lower() in ("0", "no", "false"):
+    if getattr(con, "name", "") != "duckdb" or _switched_off():
         return None
     columns = daily.columns
     needed = [key, "date", "aqi", *STAT_POLLUTANTS]
@@ -296,18 +302,25 @@ def period_aggregates(con: Any, daily: ir.Table, *, key: str = "station_code",
     return op.copy(schema=expected).to_expr()
 
 
+def _station_parts(key: np.ndarray, keys: int) -> list[Any]:
+    """Row selectors of two parts with disjoint keys — two slices when the rows come ordered
+    by key, else two masks — or one slice of every row when they are too few to share."""
+    n = len(key)
+    if n < 2 * _SPLIT_ROWS or keys < 2:
+        return [slice(0, n)]
+    if bool(np.all(key[1:] >= key[:-1])):
+        cut = int(np.searchsorted(key, keys // 2))
+        return [slice(0, cut), slice(cut, n)]
+    low = key < keys // 2
+    return [low, ~low]
+
+
 def _key_halves(daily: DailyArrays) -> list[DailyArrays]:
     """``daily`` as two parts with disjoint keys (the kernel's rows come ordered by key: two
     slices), or whole when it is small."""
-    n, keys = len(daily.key), len(daily.key_names)
-    if n < 2 * _SPLIT_ROWS or keys < 2:
+    rows = _station_parts(daily.key, len(daily.key_names))
+    if len(rows) == 1:
         return [daily]
-    if bool(np.all(daily.key[1:] >= daily.key[:-1])):
-        cut = int(np.searchsorted(daily.key, keys // 2))
-        rows: list[Any] = [slice(0, cut), slice(cut, n)]
-    else:
-        low = daily.key < keys // 2
-        rows = [low, ~low]
 
     def take(r: Any) -> DailyArrays:
         return DailyArrays(
